@@ -1,0 +1,132 @@
+// Package resource describes each authentik model usher supports in one
+// place: how to validate incoming data (the API serializer's rules), how to
+// render an object (the API's JSON shape), how to find one by blueprint
+// identifiers, and how to save or delete it. The REST API and the blueprint
+// importer both go through it, so a blueprint entry is validated exactly as
+// the same data posted to the API would be.
+package resource
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/usher-id/usher/internal/store"
+)
+
+// Object is a store value: store.Flow, store.Stage, store.Invitation, ...
+type Object any
+
+// Ctx carries what validation and saving may need besides the data.
+type Ctx struct {
+	Q store.Queries
+	// User is the requesting user (API) or nil (blueprint, CLI).
+	User *store.User
+	// Blueprint marks a blueprint apply: e.g. invitation created_by becomes
+	// writable and a pk identifier may set the new object's primary key.
+	Blueprint bool
+	// BaseURL is the scheme and host used to build absolute links.
+	BaseURL string
+	Now     time.Time
+}
+
+// Kind is one model. Every function receives the Ctx (and its Queries, which
+// may be a transaction).
+type Kind struct {
+	// Model is authentik's "app_label.model" name, lower case.
+	Model string
+	// Verbose names, as the API exposes them.
+	VerboseName, VerboseNamePlural string
+	// Find returns the object matching blueprint identifiers: "pk" OR the
+	// AND of all other keys. store.ErrNotFound when nothing matches; a
+	// *ValidationError naming the key for an identifier field that does not
+	// exist.
+	Find func(c *Ctx, ids map[string]any) (Object, error)
+	// Save validates data and writes it. With existing == nil it creates;
+	// otherwise only keys present in data change (partial update; the API's
+	// PUT passes every writable field). Validation failures return
+	// *ValidationError and write nothing.
+	Save func(c *Ctx, existing Object, data map[string]any) (Object, error)
+	// Delete removes the object (with the database's cascades).
+	Delete func(c *Ctx, obj Object) error
+	// Serialize renders the object as the API does.
+	Serialize func(c *Ctx, obj Object) (map[string]any, error)
+	// PK returns the value !KeyOf yields for the object (the API "pk").
+	PK func(obj Object) any
+}
+
+var registry = map[string]*Kind{}
+
+// Register adds a kind; each model file registers its own in init.
+func Register(k *Kind) {
+	name := strings.ToLower(k.Model)
+	if _, dup := registry[name]; dup {
+		panic("resource: duplicate model " + name)
+	}
+	registry[name] = k
+}
+
+// Lookup returns the kind for "app_label.model" (the model part is
+// case-insensitive, as in authentik).
+func Lookup(model string) (*Kind, bool) {
+	k, ok := registry[strings.ToLower(model)]
+	return k, ok
+}
+
+// Models lists the registered model names, sorted.
+func Models() []string {
+	out := make([]string, 0, len(registry))
+	for m := range registry {
+		out = append(out, m)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// ValidationError holds per-field messages in DRF's shape:
+// {"field": ["message", ...]}; "non_field_errors" for the object as a whole.
+type ValidationError struct {
+	Fields map[string][]string
+}
+
+// NewValidationError returns an error for one field.
+func NewValidationError(field, msg string) *ValidationError {
+	return &ValidationError{Fields: map[string][]string{field: {msg}}}
+}
+
+// Add appends a message for field.
+func (e *ValidationError) Add(field, msg string) {
+	if e.Fields == nil {
+		e.Fields = map[string][]string{}
+	}
+	e.Fields[field] = append(e.Fields[field], msg)
+}
+
+// Empty reports whether no message was added.
+func (e *ValidationError) Empty() bool { return e == nil || len(e.Fields) == 0 }
+
+// Err returns e, or nil when it holds nothing (so callers can collect
+// messages and return v.Err()).
+func (e *ValidationError) Err() error {
+	if e.Empty() {
+		return nil
+	}
+	return e
+}
+
+func (e *ValidationError) Error() string {
+	keys := make([]string, 0, len(e.Fields))
+	for k := range e.Fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		fmt.Fprintf(&b, "%s: %s", k, strings.Join(e.Fields[k], " "))
+	}
+	return b.String()
+}

@@ -1,0 +1,29 @@
+package store
+
+import "time"
+
+// Event is one entry of the audit log (spec j). User, Brand and Context are
+// free-form JSON objects already masked by the event package.
+type Event struct {
+	UUID     string
+	Action   string
+	App      string
+	User     map[string]any
+	Context  map[string]any
+	ClientIP string
+	Created  time.Time
+	Brand    map[string]any
+	Expires  time.Time
+}
+
+// EventFilter selects events for listing, newest first by default.
+type EventFilter struct {
+	Action   string
+	Username string // matches User["username"]
+	Since    *time.Time
+	Until    *time.Time
+	Search   string
+	Ordering string
+	Limit    int
+	Offset   int
+}
