@@ -14,6 +14,8 @@ var (
 	ErrReferenced = errors.New("invalid reference")
 	// ErrUsedUp: an invitation has no uses left (single use already consumed).
 	ErrUsedUp = errors.New("invitation has already been used")
+	// ErrRevoked: an administrator revoked the invitation.
+	ErrRevoked = errors.New("invitation has been revoked")
 	// ErrSchemaTooNew: the database was migrated by a newer usher.
 	ErrSchemaTooNew = errors.New("database schema is newer than this binary")
 )
