@@ -123,7 +123,8 @@ func (p *Passwords) Verify(hash, password string) (ok, rehash bool) {
 		cost, _ := bcrypt.Cost([]byte(hash))
 		return true, p.scheme != "bcrypt" || cost != p.cost
 	case strings.HasPrefix(hash, "pbkdf2_sha256$"):
-		return verifyDjango(hash, password), true
+		ok := verifyDjango(hash, password)
+		return ok, ok
 	}
 	return false, false
 }

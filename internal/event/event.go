@@ -6,6 +6,7 @@ import (
 	"context"
 	"net/http"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/usher-id/usher/internal/httpx"
@@ -65,7 +66,7 @@ func Cleanse(v any) any {
 		}
 		return out
 	case time.Time:
-		return t.UTC().Format("2006-01-02T15:04:05.000000Z")
+		return formatTime(t)
 	case *time.Time:
 		if t == nil {
 			return nil
@@ -75,9 +76,22 @@ func Cleanse(v any) any {
 	return v
 }
 
-// Model renders a model reference the way authentik's events do.
+// Model renders a model reference the way authentik's events do; a UUID
+// pk becomes hex without dashes, as Python's uuid.hex.
 func Model(app, modelName string, pk any, name string) map[string]any {
+	if s, ok := pk.(string); ok {
+		pk = Hex(s)
+	}
 	return map[string]any{"app": app, "model_name": modelName, "pk": pk, "name": name}
+}
+
+// Hex renders a UUID string as authentik's events do (32 hex digits, no
+// dashes); other strings are returned unchanged.
+func Hex(s string) string {
+	if len(s) == 36 && s[8] == '-' && s[13] == '-' && s[18] == '-' && s[23] == '-' {
+		return strings.ToLower(s[:8] + s[9:13] + s[14:18] + s[19:23] + s[24:])
+	}
+	return s
 }
 
 // UserRef renders the event's user object; nil means anonymous.
@@ -98,9 +112,16 @@ type Recorder struct {
 }
 
 // Record stores one event through q (a Store or a transaction). r may be nil
-// outside HTTP; args overrides the query arguments shown (the executor
-// passes its parsed wrapped query).
+// outside HTTP; data["http_request"], when set, replaces the request
+// summary (the executor passes its parsed wrapped query as args).
 func (rec *Recorder) Record(ctx context.Context, q store.Queries, r *http.Request, user *store.User, action string, data map[string]any) error {
+	return rec.RecordFor(ctx, q, r, user, nil, action, data)
+}
+
+// RecordFor is Record for events during a flow: the event's user is the
+// plan's pending user, and the logged-in requester (when different) is
+// shown under authenticated_as, as authentik does.
+func (rec *Recorder) RecordFor(ctx context.Context, q store.Queries, r *http.Request, user, authenticatedAs *store.User, action string, data map[string]any) error {
 	now := time.Now()
 	if rec.Now != nil {
 		now = rec.Now()
@@ -111,6 +132,9 @@ func (rec *Recorder) Record(ctx context.Context, q store.Queries, r *http.Reques
 	}
 	e := store.Event{Action: action, App: "usher", User: UserRef(user), Created: now,
 		Expires: now.Add(rec.retention())}
+	if authenticatedAs != nil && (user == nil || authenticatedAs.PK != user.PK) {
+		e.User["authenticated_as"] = UserRef(authenticatedAs)
+	}
 	if r != nil {
 		e.ClientIP = httpx.ClientIP(r)
 		if _, ok := ctxData["http_request"]; !ok {

@@ -6,6 +6,7 @@ package policy
 import (
 	"context"
 	"net/http"
+	"time"
 
 	"github.com/usher-id/usher/internal/app"
 	"github.com/usher-id/usher/internal/store"
@@ -30,15 +31,22 @@ type PlanContexter interface {
 	PlanContext() map[string]any
 }
 
-// Result is a policy outcome; Messages are shown to the user.
+// Result is a policy outcome; Messages are shown to the user. LogMessages
+// are what expressions logged (ak_logger, print), for the test endpoint.
 type Result struct {
-	Passing  bool
-	Messages []string
+	Passing     bool
+	Messages    []string
+	LogMessages []LogMessage
 }
 
 // Engine evaluates bindings. It is safe for concurrent use.
 type Engine struct {
 	App *app.App
+	// MaxSteps is the Starlark step budget of one evaluation (default
+	// DefaultMaxSteps); MaxRunTime caps a binding's timeout (default
+	// DefaultMaxRunTime).
+	MaxSteps   uint64
+	MaxRunTime time.Duration
 }
 
 // NewEngine returns an engine recording events through a.
@@ -75,20 +83,32 @@ func (e *Engine) EvaluatePolicies(ctx context.Context, q store.Queries, policyUU
 		if err != nil {
 			return Result{}, err
 		}
-		r := e.runPolicy(ctx, q, p, req, false)
-		results = append(results, r)
+		results = append(results, e.runPolicy(ctx, q, p, req, nil))
 	}
 	return combine(results, "all"), nil
 }
 
+// Test runs one policy for the API's test action: as the given user with
+// the given context, failing on an exception (with its message).
+func (e *Engine) Test(ctx context.Context, q store.Queries, p store.Policy, user *store.User, data map[string]any, r *http.Request) Result {
+	if data == nil {
+		data = map[string]any{}
+	}
+	return e.runPolicy(ctx, q, p, Request{User: user, HTTP: r, Context: data}, nil)
+}
+
+// combine applies the engine mode: "all" needs every result to pass,
+// "any" (the default, also for "") at least one.
 func combine(results []Result, mode string) Result {
 	if len(results) == 0 {
 		return Result{Passing: true}
 	}
-	out := Result{Passing: mode != "any"}
+	anyMode := mode != "all"
+	out := Result{Passing: !anyMode}
 	for _, r := range results {
 		out.Messages = append(out.Messages, r.Messages...)
-		if mode == "any" {
+		out.LogMessages = append(out.LogMessages, r.LogMessages...)
+		if anyMode {
 			out.Passing = out.Passing || r.Passing
 		} else {
 			out.Passing = out.Passing && r.Passing
@@ -115,7 +135,7 @@ func (e *Engine) evalBinding(ctx context.Context, q store.Queries, b store.Polic
 		if err != nil {
 			return Result{}, err
 		}
-		r = e.runPolicy(ctx, q, p, req, b.FailureResult)
+		r = e.runPolicy(ctx, q, p, req, &b)
 	}
 	if b.Negate {
 		r.Passing = !r.Passing // negate flips the result, not the messages

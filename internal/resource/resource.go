@@ -7,11 +7,13 @@
 package resource
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/usher-id/usher/internal/auth"
 	"github.com/usher-id/usher/internal/store"
 )
 
@@ -20,7 +22,9 @@ type Object any
 
 // Ctx carries what validation and saving may need besides the data.
 type Ctx struct {
-	Q store.Queries
+	// Context is the request's context (Background when nil).
+	Context context.Context
+	Q       store.Queries
 	// User is the requesting user (API) or nil (blueprint, CLI).
 	User *store.User
 	// Blueprint marks a blueprint apply: e.g. invitation created_by becomes
@@ -29,6 +33,31 @@ type Ctx struct {
 	// BaseURL is the scheme and host used to build absolute links.
 	BaseURL string
 	Now     time.Time
+	// Strict makes keys a model does not have a validation error naming the
+	// key (the blueprint importer sets it); otherwise they are ignored, as
+	// DRF does for the API.
+	Strict bool
+	// Full marks a replacing update (the API's PUT): required fields must be
+	// present, as on create.
+	Full bool
+	// Passwords hashes a user "password" given in a blueprint.
+	Passwords *auth.Passwords
+
+	memo map[string]any // per-call cache of looked-up rows for Serialize
+}
+
+func (c *Ctx) ctx() context.Context {
+	if c.Context != nil {
+		return c.Context
+	}
+	return context.Background()
+}
+
+func (c *Ctx) now() time.Time {
+	if c.Now.IsZero() {
+		return time.Now()
+	}
+	return c.Now
 }
 
 // Kind is one model. Every function receives the Ctx (and its Queries, which
@@ -54,6 +83,13 @@ type Kind struct {
 	Serialize func(c *Ctx, obj Object) (map[string]any, error)
 	// PK returns the value !KeyOf yields for the object (the API "pk").
 	PK func(obj Object) any
+	// Name is the object's display name (audit events' model.name).
+	Name func(obj Object) string
+	// List returns every object of the kind (the API lists small tables
+	// with it; users and invitations page in SQL instead).
+	List func(c *Ctx) ([]Object, error)
+	// Fields are the serializer's field names, in order.
+	Fields []string
 }
 
 var registry = map[string]*Kind{}

@@ -1,0 +1,103 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/usher-id/usher/internal/auth"
+	"github.com/usher-id/usher/internal/httpx"
+	"github.com/usher-id/usher/internal/resource"
+	"github.com/usher-id/usher/internal/store"
+)
+
+// Authentication and permission messages, as DRF and authentik word them.
+// authentik answers unauthenticated requests with 403, not 401.
+const (
+	msgNoCredentials = "Authentication credentials were not provided."
+	msgBadToken      = "Token invalid/expired"
+	msgMalformed     = "Malformed header"
+	msgInactive      = "User inactive or deleted."
+	msgForbidden     = "You do not have permission to perform this action."
+)
+
+// call is one authenticated API request.
+type call struct {
+	User store.User
+	// Token is true when the request authenticated with an API token.
+	Token bool
+}
+
+// handlerFunc is an API handler that runs after authentication.
+type handlerFunc func(w http.ResponseWriter, r *http.Request, c *call)
+
+// authenticated runs fn for any logged-in user or valid token.
+func (h *Handler) authenticated(fn handlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		c, status, msg := h.authenticate(r)
+		if c == nil {
+			writeDetail(w, status, msg)
+			return
+		}
+		fn(w, r, c)
+	}
+}
+
+// superuser runs fn for superusers only: usher has no object permissions,
+// so everything but users/me/ is administration.
+func (h *Handler) superuser(fn handlerFunc) http.HandlerFunc {
+	return h.authenticated(func(w http.ResponseWriter, r *http.Request, c *call) {
+		ok, err := h.App.Store.IsSuperuser(r.Context(), c.User.PK)
+		if err != nil {
+			h.writeError(w, r, err)
+			return
+		}
+		if !ok {
+			writeDetail(w, http.StatusForbidden, msgForbidden)
+			return
+		}
+		fn(w, r, c)
+	})
+}
+
+// authenticate resolves the bearer token, else the session cookie. It
+// returns the status and message to answer with when there is no user.
+func (h *Handler) authenticate(r *http.Request) (*call, int, string) {
+	ctx := r.Context()
+	if header := r.Header.Get("Authorization"); header != "" {
+		scheme, key, _ := strings.Cut(strings.TrimSpace(header), " ")
+		if strings.EqualFold(scheme, "bearer") {
+			key = strings.TrimSpace(key)
+			if key == "" || strings.Contains(key, " ") {
+				return nil, http.StatusForbidden, msgMalformed
+			}
+			// Lookup is by hash, so no key is ever compared in variable time.
+			t, err := h.App.Store.GetTokenByHash(ctx, auth.HashToken(key))
+			if err != nil || t.Intent != "api" || (t.Expires != nil && !t.Expires.After(h.App.Clock())) {
+				return nil, http.StatusForbidden, msgBadToken
+			}
+			u, err := h.App.Store.GetUser(ctx, t.UserPK)
+			if err != nil || !u.IsActive {
+				return nil, http.StatusForbidden, msgInactive
+			}
+			return &call{User: u, Token: true}, 0, ""
+		}
+	}
+	s := auth.FromContext(ctx)
+	if s == nil && h.App.Sessions != nil {
+		s, _ = h.App.Sessions.Load(r)
+	}
+	if s != nil && s.UserPK != nil {
+		u, err := h.App.Store.GetUser(ctx, *s.UserPK)
+		if err == nil && u.IsActive {
+			return &call{User: u}, 0, ""
+		}
+	}
+	return nil, http.StatusForbidden, msgNoCredentials
+}
+
+// resourceCtx builds the model context for one request.
+func (h *Handler) resourceCtx(r *http.Request, c *call, q store.Queries) *resource.Ctx {
+	u := c.User
+	return &resource.Ctx{Context: r.Context(), Q: q, User: &u, BaseURL: httpx.BaseURL(r), Now: h.App.Clock(),
+		Passwords: h.App.Passwords}
+}

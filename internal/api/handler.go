@@ -1,0 +1,118 @@
+// Package api serves usher's authentik-compatible REST API under /api/v3/.
+// Models go through internal/resource (the same validation and JSON shapes
+// the blueprint importer uses); this package adds authentication,
+// permissions, authentik's pagination envelope, filters and audit events.
+//
+// Other files in this package (policy_*.go, event_*.go, blueprint*.go,
+// written by other areas) add routes by calling extend in their init; they
+// can use h.superuser / h.authenticated, h.crud, writeError and paginate.
+package api
+
+import (
+	"net/http"
+
+	"github.com/usher-id/usher/internal/app"
+	"github.com/usher-id/usher/internal/resource"
+)
+
+// Handler is the API area.
+type Handler struct {
+	App *app.App
+}
+
+// New returns the API area for a.
+func New(a *app.App) *Handler { return &Handler{App: a} }
+
+// extensions are route groups other files of the package register.
+var extensions []func(h *Handler, mux *http.ServeMux)
+
+// extend adds a route group; call it from init.
+func extend(f func(h *Handler, mux *http.ServeMux)) { extensions = append(extensions, f) }
+
+// Mount registers every API route.
+func (h *Handler) Mount(mux *http.ServeMux) {
+	kind := func(model string) *resource.Kind {
+		k, ok := resource.Lookup(model)
+		if !ok {
+			panic("api: model not registered: " + model)
+		}
+		return k
+	}
+	for _, e := range []endpoint{
+		{path: "/api/v3/core/users/", kind: kind("authentik_core.user"), lister: h.listUsers},
+		{path: "/api/v3/core/groups/", kind: kind("authentik_core.group"), lister: h.listGroups},
+		{path: "/api/v3/core/applications/", kind: kind("authentik_core.application"), lookup: "slug",
+			filters: filters("name", "slug", "group", "meta_launch_url", "meta_description", "meta_publisher"),
+			search:  []string{"name", "slug", "meta_launch_url", "meta_description", "meta_publisher", "group"},
+			order:   "name"},
+		{path: "/api/v3/core/brands/", kind: kind("authentik_brands.brand"),
+			filters: filters("domain", "default", "branding_title", "brand_uuid"),
+			search:  []string{"domain", "branding_title"}, order: "domain"},
+		{path: "/api/v3/flows/instances/", kind: kind("authentik_flows.flow"), lookup: "slug",
+			filters: withAliases(filters("name", "slug", "designation", "denied_action"), "flow_uuid", "pk"),
+			search:  []string{"name", "slug", "designation", "title"}, order: "slug"},
+		{path: "/api/v3/flows/bindings/", kind: kind("authentik_flows.flowstagebinding"),
+			filters: withAliases(filters("target", "stage", "order", "evaluate_on_plan", "re_evaluate_policies",
+				"policy_engine_mode", "invalid_response_action"), "fsb_uuid", "pk", "pbm_uuid", "pk"),
+			search: []string{"stage_obj.name", "order"}, order: "order"},
+		{path: "/api/v3/stages/invitation/invitations/", kind: kind("authentik_stages_invitation.invitation"),
+			lister: h.listInvitations},
+		{path: "/api/v3/stages/prompt/prompts/", kind: kind("authentik_stages_prompt.prompt"),
+			filters: filters("field_key", "label", "name", "type", "placeholder"),
+			search:  []string{"field_key", "label", "type", "placeholder", "name"}, order: "field_key"},
+		{path: "/api/v3/policies/expression/", kind: kind("authentik_policies_expression.expressionpolicy"),
+			filters: withAliases(filters("name", "execution_logging", "expression"), "policy_uuid", "pk"),
+			search:  []string{"name"}, order: "name", optional: true},
+		{path: "/api/v3/policies/bindings/", kind: kind("authentik_policies.policybinding"),
+			filters: withAliases(filters("policy", "target", "enabled", "order", "timeout"), "policy_binding_uuid", "pk"),
+			search:  []string{"policy_obj.name", "group_obj.name", "user_obj.username"}, order: "order", optional: true},
+		{path: "/api/v3/managed/blueprints/", kind: kind("authentik_blueprints.blueprintinstance"),
+			filters: filters("name", "path"), search: []string{"name", "path"}, order: "name"},
+	} {
+		if e.optional && h.mountedElsewhere(e.path) {
+			continue
+		}
+		h.crud(mux, e)
+	}
+	for _, s := range []struct{ path, model string }{
+		{"/api/v3/stages/invitation/stages/", "authentik_stages_invitation.invitationstage"},
+		{"/api/v3/stages/prompt/stages/", "authentik_stages_prompt.promptstage"},
+		{"/api/v3/stages/user_write/", "authentik_stages_user_write.userwritestage"},
+		{"/api/v3/stages/user_login/", "authentik_stages_user_login.userloginstage"},
+		{"/api/v3/stages/identification/", "authentik_stages_identification.identificationstage"},
+		{"/api/v3/stages/password/", "authentik_stages_password.passwordstage"},
+		{"/api/v3/stages/user_logout/", "authentik_stages_user_logout.userlogoutstage"},
+		{"/api/v3/stages/deny/", "authentik_stages_deny.denystage"},
+	} {
+		h.crud(mux, endpoint{path: s.path, kind: kind(s.model), stages: true,
+			filters: withAliases(filters("name"), "stage_uuid", "pk"), search: []string{"name"}, order: "name"})
+	}
+
+	mux.HandleFunc("GET /api/v3/core/users/me/", h.authenticated(h.userMe))
+	mux.HandleFunc("GET /api/v3/core/users/paths/", h.superuser(h.userPaths))
+	mux.HandleFunc("GET /api/v3/flows/instances/{slug}/execute/", h.superuser(h.flowExecute))
+	mux.HandleFunc("GET /api/v3/stages/all/", h.superuser(h.stageAllList))
+	mux.HandleFunc("GET /api/v3/stages/all/{pk}/", h.superuser(h.stageAllRetrieve))
+	mux.HandleFunc("DELETE /api/v3/stages/all/{pk}/", h.superuser(h.stageAllDelete))
+	mux.HandleFunc("GET /api/v3/stages/invitation/invitations/{pk}/used_by/", h.superuser(h.invitationUsedBy))
+	mux.HandleFunc("POST /api/v3/stages/invitation/invitations/{pk}/send_email/", h.superuser(h.invitationSendEmail))
+	mux.HandleFunc("GET /api/v3/managed/blueprints/available/", h.superuser(h.blueprintAvailable))
+	mux.HandleFunc("POST /api/v3/managed/blueprints/import/", h.superuser(h.blueprintImport))
+	mux.HandleFunc("POST /api/v3/managed/blueprints/{pk}/apply/", h.superuser(h.blueprintApply))
+	for _, f := range extensions {
+		f(h, mux)
+	}
+	mux.HandleFunc("/api/v3/", h.notFound)
+}
+
+// mountedElsewhere reports whether an extension file claims a path, so
+// the generic CRUD for it is skipped (the policy area may serve its own).
+func (h *Handler) mountedElsewhere(path string) bool { return claimed[path] }
+
+// claimed are endpoint paths an extension serves itself; an extension file
+// sets claimed[path] = true in its init.
+var claimed = map[string]bool{}
+
+func (h *Handler) notFound(w http.ResponseWriter, r *http.Request) {
+	writeDetail(w, http.StatusNotFound, "Not found.")
+}

@@ -1,0 +1,359 @@
+// Package cli is the usher command line. Commands live in a table: each
+// file registers its own in init, so other areas add command groups
+// (blueprint.go, invitation.go, ...) without touching this file:
+//
+//	func init() {
+//		register(&Command{
+//			Name:     "invitation list",   // "group sub" or a single word
+//			Summary:  "List invitations",
+//			Usage:    "usher invitation list [flags]",
+//			Examples: "usher invitation list --flow default-enrollment-flow",
+//			Run:      runInvitationList,
+//		})
+//	}
+//
+//	func runInvitationList(ctx context.Context, env *Env, args []string) error {
+//		fs := env.Flags()                       // always, so --help works
+//		flow := fs.String("flow", "", "only invitations for this flow slug")
+//		if err := fs.Parse(args); err != nil {
+//			return err
+//		}
+//		a, err := env.App(ctx)                  // opened, migrated store and the app
+//		...
+//		fmt.Fprintln(env.Stdout, ...)
+//	}
+//
+// Errors returned by Run are printed as one line, "usher: <error>", with
+// exit status 1; flag errors print a hint to --help and exit with 2.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"sort"
+	"strings"
+
+	"github.com/usher-id/usher/internal/app"
+	"github.com/usher-id/usher/internal/config"
+	"github.com/usher-id/usher/internal/server"
+	"github.com/usher-id/usher/internal/store"
+)
+
+// Command is one CLI command.
+type Command struct {
+	// Name is the words that select it: "serve", "user create".
+	Name    string
+	Summary string // one line, for the command list
+	Usage   string // "usher user create [flags] USERNAME"
+	// Description is optional longer help shown by --help.
+	Description string
+	// Examples are shown by --help, one per line.
+	Examples string
+	Run      func(ctx context.Context, env *Env, args []string) error
+}
+
+var commands = map[string]*Command{}
+
+// register adds a command; call it from init.
+func register(c *Command) {
+	if _, dup := commands[c.Name]; dup {
+		panic("cli: duplicate command " + c.Name)
+	}
+	commands[c.Name] = c
+}
+
+// Env is what a command runs with.
+type Env struct {
+	Config  *config.Config
+	Log     *slog.Logger
+	Stdin   io.Reader
+	Stdout  io.Writer
+	Stderr  io.Writer
+	Environ []string
+
+	cmd   *Command
+	flags *flag.FlagSet
+	store store.Store
+	app   *app.App
+}
+
+// usageError is a problem with the command line itself.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+
+// Flags returns the command's flag set; parse args with it even when the
+// command has no flags, so --help and stray flags are handled.
+func (e *Env) Flags() *FlagSet {
+	fs := flag.NewFlagSet(e.cmd.Name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	e.flags = fs
+	return &FlagSet{fs}
+}
+
+// FlagSet is flag.FlagSet whose Parse reports usage errors distinctly.
+type FlagSet struct{ *flag.FlagSet }
+
+// Parse parses args; flags may also follow positional arguments
+// (usher user create alice --email a@example.com).
+func (f *FlagSet) Parse(args []string) error {
+	var positional []string
+	for {
+		if err := f.FlagSet.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return err
+			}
+			return usageError{err}
+		}
+		rest := f.FlagSet.Args()
+		if len(rest) == 0 {
+			break
+		}
+		if rest[0] == "--" {
+			positional = append(positional, rest[1:]...)
+			break
+		}
+		positional = append(positional, rest[0])
+		args = rest[1:]
+	}
+	return f.FlagSet.Parse(append([]string{"--"}, positional...))
+}
+
+// Want checks the number of positional arguments.
+func (f *FlagSet) Want(min, max int, what string) error {
+	n := f.NArg()
+	switch {
+	case n < min:
+		return usageError{fmt.Errorf("missing %s", what)}
+	case max >= 0 && n > max:
+		return usageError{fmt.Errorf("unexpected argument %q", f.Arg(max))}
+	}
+	return nil
+}
+
+// Store opens the configured database and applies pending migrations, once
+// per command run; Main closes it.
+func (e *Env) Store(ctx context.Context) (store.Store, error) {
+	if e.store != nil {
+		return e.store, nil
+	}
+	st, err := openStore(ctx, e.Config)
+	if err != nil {
+		return nil, err
+	}
+	if err := migrate(ctx, st); err != nil {
+		st.Close()
+		return nil, err
+	}
+	e.store = st
+	return st, nil
+}
+
+// App returns the application container on the opened store.
+func (e *Env) App(ctx context.Context) (*app.App, error) {
+	if e.app != nil {
+		return e.app, nil
+	}
+	st, err := e.Store(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a, err := buildApp(ctx, e.Config, st, e.Log)
+	if err != nil {
+		return nil, err
+	}
+	e.app = a
+	return a, nil
+}
+
+// Main runs the command line args (without the program name) and returns
+// the exit status.
+func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, environ []string) int {
+	configFile, args, err := globalFlags(args)
+	if err != nil {
+		fmt.Fprintf(stderr, "usher: %v\n", err)
+		return 2
+	}
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
+		if len(args) > 1 {
+			if c, _ := find(args[1:]); c != nil {
+				printHelp(stdout, c, nil)
+				return 0
+			}
+		}
+		printCommands(stdout, "")
+		return 0
+	}
+	cmd, rest := find(args)
+	if cmd == nil {
+		if groupExists(args[0]) {
+			printCommands(stdout, args[0])
+			if len(args) == 1 {
+				return 0
+			}
+			fmt.Fprintf(stderr, "usher: unknown command %q\n", strings.Join(args[:2], " "))
+			return 2
+		}
+		fmt.Fprintf(stderr, "usher: unknown command %q (run 'usher help' for the list)\n", args[0])
+		return 2
+	}
+
+	env := &Env{Stdin: stdin, Stdout: stdout, Stderr: stderr, Environ: environ, cmd: cmd}
+	if isHelp(rest) {
+		// Help needs no valid configuration.
+		env.Config, _ = config.Load(nil, "")
+	} else {
+		cfg, err := config.Load(environ, configFile)
+		if err != nil {
+			printError(stderr, err)
+			return 1
+		}
+		env.Config = cfg
+	}
+	env.Log = newLogger(stderr, env.Config)
+	err = cmd.Run(ctx, env, rest)
+	if env.store != nil {
+		env.store.Close()
+	}
+	var ue usageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		printHelp(stdout, cmd, env.flags)
+		return 0
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "usher %s: %v\nRun 'usher %s --help' for usage.\n", cmd.Name, ue.err, cmd.Name)
+		return 2
+	}
+	printError(stderr, err)
+	return 1
+}
+
+func isHelp(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "-h", "-help", "--help":
+			return true
+		case "--":
+			return false
+		}
+	}
+	return false
+}
+
+// globalFlags takes --config FILE from before the command name.
+func globalFlags(args []string) (string, []string, error) {
+	file := ""
+	for len(args) > 0 && strings.HasPrefix(args[0], "-") {
+		a := args[0]
+		switch {
+		case a == "--config" || a == "-config" || a == "-c":
+			if len(args) < 2 {
+				return "", nil, errors.New("--config needs a file name")
+			}
+			file, args = args[1], args[2:]
+		case strings.HasPrefix(a, "--config="), strings.HasPrefix(a, "-config="):
+			file, args = a[strings.Index(a, "=")+1:], args[1:]
+		case a == "-h" || a == "--help" || a == "-help":
+			return file, args, nil
+		default:
+			return "", nil, fmt.Errorf("unknown flag %s (the only global flag is --config FILE)", a)
+		}
+	}
+	return file, args, nil
+}
+
+// find picks the longest command name matching the leading words.
+func find(args []string) (*Command, []string) {
+	if len(args) >= 2 {
+		if c, ok := commands[args[0]+" "+args[1]]; ok {
+			return c, args[2:]
+		}
+	}
+	if c, ok := commands[args[0]]; ok {
+		return c, args[1:]
+	}
+	return nil, nil
+}
+
+func groupExists(word string) bool {
+	for name := range commands {
+		if strings.HasPrefix(name, word+" ") {
+			return true
+		}
+	}
+	return false
+}
+
+func printCommands(w io.Writer, group string) {
+	var names []string
+	for name := range commands {
+		if group == "" || strings.HasPrefix(name, group+" ") {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	if group == "" {
+		fmt.Fprintln(w, "usher: invitation-based enrollment, compatible with authentik.")
+		fmt.Fprintln(w, "\nUsage: usher [--config FILE] COMMAND [flags] [arguments]")
+	} else {
+		fmt.Fprintf(w, "Usage: usher %s COMMAND [flags] [arguments]\n", group)
+	}
+	fmt.Fprintln(w, "\nCommands:")
+	width := 0
+	for _, n := range names {
+		width = max(width, len(n))
+	}
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-*s  %s\n", width, n, commands[n].Summary)
+	}
+	fmt.Fprintln(w, "\nRun 'usher COMMAND --help' for a command's flags and examples.")
+	if group == "" {
+		fmt.Fprintln(w, "Settings come from USHER_* environment variables or --config FILE; see 'usher config'.")
+	}
+}
+
+func printHelp(w io.Writer, c *Command, fs *flag.FlagSet) {
+	fmt.Fprintf(w, "Usage: %s\n\n%s\n", c.Usage, c.Summary)
+	if c.Description != "" {
+		fmt.Fprintf(w, "\n%s\n", strings.TrimSpace(c.Description))
+	}
+	if fs != nil {
+		n := 0
+		fs.VisitAll(func(*flag.Flag) { n++ })
+		if n > 0 {
+			fmt.Fprintln(w, "\nFlags:")
+			fs.SetOutput(w)
+			fs.PrintDefaults()
+		}
+	}
+	if c.Examples != "" {
+		fmt.Fprintln(w, "\nExamples:")
+		for _, line := range strings.Split(strings.TrimSpace(c.Examples), "\n") {
+			fmt.Fprintf(w, "  %s\n", strings.TrimSpace(line))
+		}
+	}
+}
+
+// printError writes err as one line; a configuration with several
+// problems gets one line per problem.
+func printError(w io.Writer, err error) {
+	var probs config.Errors
+	if errors.As(err, &probs) && len(probs) > 1 {
+		fmt.Fprintf(w, "usher: invalid configuration (%d problems):\n", len(probs))
+		for _, p := range probs {
+			fmt.Fprintf(w, "  %s\n", p)
+		}
+		return
+	}
+	fmt.Fprintf(w, "usher: %s\n", strings.ReplaceAll(err.Error(), "\n", " "))
+}
+
+func newLogger(w io.Writer, cfg *config.Config) *slog.Logger {
+	return server.NewLogger(w, cfg.LogLevel, cfg.LogFormat)
+}

@@ -1,0 +1,169 @@
+package flow
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"regexp"
+
+	"github.com/usher-id/usher/internal/app"
+	"github.com/usher-id/usher/internal/brand"
+	"github.com/usher-id/usher/internal/event"
+	"github.com/usher-id/usher/internal/httpx"
+	"github.com/usher-id/usher/internal/policy"
+	"github.com/usher-id/usher/internal/store"
+)
+
+// SlugPattern is what a flow slug may look like in a URL.
+var SlugPattern = regexp.MustCompile(`^[-a-zA-Z0-9_]+$`)
+
+// Handler serves the JSON executor API and the cancel view.
+type Handler struct {
+	Exec *Executor
+}
+
+// NewHandler builds the API handler.
+func NewHandler(a *app.App, p *policy.Engine) *Handler { return &Handler{Exec: NewExecutor(a, p)} }
+
+// Mount registers the routes.
+func (h *Handler) Mount(mux *http.ServeMux) {
+	mux.HandleFunc("GET /api/v3/flows/executor/{slug}/", h.execute)
+	mux.HandleFunc("POST /api/v3/flows/executor/{slug}/", h.execute)
+	mux.HandleFunc("GET /flows/-/cancel/", h.cancel)
+}
+
+func (h *Handler) execute(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	slug := r.PathValue("slug")
+	if !SlugPattern.MatchString(slug) {
+		httpx.Detail(w, http.StatusNotFound, "Not found.")
+		return
+	}
+	var data map[string]any
+	if r.Method == http.MethodPost {
+		var err error
+		if data, err = h.decodeBody(w, r); err != nil {
+			httpx.Detail(w, http.StatusBadRequest, err.Error())
+			return
+		}
+	}
+	a := h.Exec.App
+	sess, err := h.Exec.Session(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	res, err := h.Exec.Execute(w, r, sess, Request{Slug: slug, Query: r.URL.Query().Get("query"), Data: data,
+		Next: r.URL.Query().Get("next")})
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if err := a.Sessions.Save(w, r, sess); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	switch res.Kind {
+	case ResultNotFound:
+		httpx.Detail(w, http.StatusNotFound, "Not found.")
+	case ResultNext:
+		http.Redirect(w, r, r.URL.RequestURI(), http.StatusFound)
+	case ResultRedirect:
+		httpx.JSON(w, http.StatusOK, map[string]any{"component": ComponentRedirect, "to": res.To})
+	default:
+		httpx.JSON(w, http.StatusOK, res.Challenge)
+	}
+}
+
+// fail logs an internal error, records system_exception and answers with
+// ak-stage-flow-error carrying only the request ID.
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	LogFailure(h.Exec.App, r, err)
+	httpx.JSON(w, http.StatusOK, FlowError(r))
+}
+
+// LogFailure logs err with the request and records a system_exception
+// event (best effort).
+func LogFailure(a *app.App, r *http.Request, err error) {
+	if a.Log != nil {
+		a.Log.ErrorContext(r.Context(), "flow executor failed", "path", r.URL.Path, "err", err)
+	}
+	if a.Events != nil {
+		_ = a.Events.Record(r.Context(), a.Store, r, nil, event.SystemException,
+			map[string]any{"message": err.Error()})
+	}
+}
+
+// decodeBody reads a client's answer: a JSON object, or a form-encoded
+// body. Unknown keys are kept; stages ignore what they do not ask for.
+func (h *Handler) decodeBody(w http.ResponseWriter, r *http.Request) (map[string]any, error) {
+	limit := h.Exec.App.MaxBodyBytes
+	if limit <= 0 {
+		limit = 1 << 20
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch ct {
+	case "application/x-www-form-urlencoded", "multipart/form-data":
+		if err := r.ParseMultipartForm(limit); err != nil && !errors.Is(err, http.ErrNotMultipart) {
+			return nil, errors.New("Could not read the form: " + err.Error())
+		}
+		return FormData(r), nil
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return nil, errors.New("Could not read the request body: " + err.Error())
+	}
+	data := map[string]any{}
+	if len(body) == 0 {
+		return data, nil
+	}
+	if err := json.Unmarshal(body, &data); err != nil {
+		return nil, errors.New("JSON parse error - the body must be a JSON object: " + err.Error())
+	}
+	if data == nil {
+		data = map[string]any{}
+	}
+	return data, nil
+}
+
+// FormData flattens a parsed form into an answer map (first value of
+// each key).
+func FormData(r *http.Request) map[string]any {
+	data := map[string]any{}
+	for k, vs := range r.PostForm {
+		if len(vs) > 0 {
+			data[k] = vs[0]
+		}
+	}
+	return data
+}
+
+// cancel drops the running flow and sends the client to a relative next,
+// else to the brand's invalidation flow, else "/".
+func (h *Handler) cancel(w http.ResponseWriter, r *http.Request) {
+	a := h.Exec.App
+	sess, err := h.Exec.Session(r)
+	if err != nil {
+		LogFailure(a, r, err)
+		http.Error(w, "Something went wrong. Please try again.", http.StatusInternalServerError)
+		return
+	}
+	clearFlow(sess)
+	if err := a.Sessions.Save(w, r, sess); err != nil {
+		LogFailure(a, r, err)
+	}
+	to := "/"
+	if next := r.URL.Query().Get("next"); next != "" && IsRelative(next) {
+		to = next
+	} else if b, err := brand.ForRequest(r.Context(), a.Store, r); err == nil && b.FlowInvalidation != nil {
+		if f, err := a.Store.GetFlow(r.Context(), *b.FlowInvalidation); err == nil {
+			to = "/if/flow/" + f.Slug + "/"
+		} else if !errors.Is(err, store.ErrNotFound) {
+			LogFailure(a, r, err)
+		}
+	}
+	http.Redirect(w, r, to, http.StatusFound)
+}

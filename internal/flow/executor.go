@@ -1,0 +1,366 @@
+package flow
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/usher-id/usher/internal/app"
+	"github.com/usher-id/usher/internal/auth"
+	"github.com/usher-id/usher/internal/httpx"
+	"github.com/usher-id/usher/internal/policy"
+	"github.com/usher-id/usher/internal/store"
+)
+
+// Executor runs flows for both front-ends. It keeps no state of its own.
+type Executor struct {
+	App      *app.App
+	Policies *policy.Engine
+}
+
+// NewExecutor returns an executor over a and the policy engine p (nil: no
+// policies are evaluated, every binding passes).
+func NewExecutor(a *app.App, p *policy.Engine) *Executor { return &Executor{App: a, Policies: p} }
+
+// Request is one executor call.
+type Request struct {
+	Slug string
+	// Query is the wrapped query string (the API's ?query=, the page's own
+	// query string).
+	Query string
+	// Data is the client's answer; nil for GET.
+	Data map[string]any
+	// Next is the next= of the request's own URL, used when a flow does
+	// not apply and its denied_action allows continuing.
+	Next string
+}
+
+// ResultKind says what the front-end should do.
+type ResultKind int
+
+const (
+	// ResultChallenge: show Challenge (a stage's, or access denied).
+	ResultChallenge ResultKind = iota
+	// ResultNext: a stage passed; send the client back to the same URL.
+	ResultNext
+	// ResultRedirect: the flow is over; send the client to To.
+	ResultRedirect
+	// ResultNotFound: no flow with that slug.
+	ResultNotFound
+)
+
+// Result is the outcome of one request.
+type Result struct {
+	Kind      ResultKind
+	Challenge map[string]any
+	To        string
+	Hints     map[string]any
+	Flow      store.Flow
+}
+
+// Component names the executor itself produces.
+const (
+	ComponentAccessDenied = "ak-stage-access-denied"
+	ComponentRedirect     = "xak-flow-redirect"
+	ComponentFlowError    = "ak-stage-flow-error"
+	// DefaultAvatar is shown for pending users (usher has no avatars).
+	DefaultAvatar     = "/static/dist/assets/images/user_default.png"
+	defaultBackground = "/static/dist/assets/images/flow_background.jpg"
+	msgUnknownError   = "Unknown error"
+	msgInvalidNext    = "Invalid next URL"
+)
+
+// Session returns the request's session: the one the server middleware
+// loaded, else one loaded here.
+func (e *Executor) Session(r *http.Request) (*auth.Session, error) {
+	s := auth.FromContext(r.Context())
+	if s == nil {
+		var err error
+		if s, err = e.App.Sessions.Load(r); err != nil {
+			return nil, err
+		}
+	}
+	if s.ClientIP == "" {
+		s.ClientIP = httpx.ClientIP(r)
+	}
+	return s, nil
+}
+
+// Execute runs one request of a flow. The caller saves the session
+// afterwards and renders the result; an error is internal (the caller shows
+// a flow error and logs it).
+func (e *Executor) Execute(w http.ResponseWriter, r *http.Request, sess *auth.Session, req Request) (Result, error) {
+	ctx := r.Context()
+	f, err := e.App.Store.GetFlowBySlug(ctx, req.Slug)
+	if errors.Is(err, store.ErrNotFound) {
+		return Result{Kind: ResultNotFound}, nil
+	}
+	if err != nil {
+		return Result{}, err
+	}
+	query, _ := url.ParseQuery(req.Query) // a malformed pair is skipped, the rest kept
+	ex := &Execution{W: w, R: r, App: e.App, Policies: e.Policies, Session: sess, Flow: f, Query: query}
+
+	plan, loaded := loadPlan(sess)
+	if plan != nil && plan.FlowPK != f.UUID {
+		plan, loaded = nil, ""
+		sess.Delete(sessionPlan)
+	}
+	var saved *string
+	if !sess.Get(sessionQuery, &saved) || saved == nil || *saved != req.Query {
+		sess.Set(sessionQuery, req.Query)
+	}
+	data := req.Data
+	if plan == nil {
+		p, err := e.plan(ex, nil)
+		var na *notApplicable
+		var ierr *InvitationError
+		switch {
+		case errors.As(err, &na):
+			return e.notApplicable(ex, na, req.Next)
+		case errors.As(err, &ierr):
+			ex.RecordInvitationFailure(ierr)
+			clearFlow(sess)
+			return e.denied(ex, ierr.Message()), nil
+		case err != nil:
+			return Result{}, err
+		}
+		plan = p
+		// An answer posted into a fresh plan answers no challenge we showed
+		// (the session expired or the flow changed): show the first one.
+		data = nil
+	}
+	ex.Plan = plan
+	return e.run(ex, data, loaded)
+}
+
+func (e *Executor) run(ex *Execution, data map[string]any, loaded string) (Result, error) {
+	for {
+		if len(ex.Plan.Bindings) == 0 {
+			return e.finish(ex)
+		}
+		b := ex.Plan.Bindings[0]
+		if ex.Plan.Markers[0] == markerReevaluate && e.Policies != nil {
+			ok, err := e.bindingPasses(ex, b)
+			if err != nil {
+				return Result{}, err
+			}
+			if !ok {
+				ex.Plan.pop()
+				continue
+			}
+		}
+		st, err := e.App.Store.GetStage(ex.Ctx(), b.Stage)
+		if errors.Is(err, store.ErrNotFound) { // deleted while the flow ran
+			ex.Plan.pop()
+			continue
+		}
+		if err != nil {
+			return Result{}, err
+		}
+		view, ok := lookupStage(st.Kind)
+		if !ok {
+			return Result{}, errors.New("flow: no view registered for stage kind " + string(st.Kind))
+		}
+		ex.Binding, ex.Stage = b, st
+		var resp Response
+		if data == nil {
+			resp = view.Get(ex)
+		} else {
+			resp = view.Post(ex, data)
+		}
+		switch resp.kind {
+		case respError:
+			return Result{}, resp.err
+		case respInvalid:
+			return e.invalid(ex, resp.message)
+		case respPassed:
+			ex.Plan.pop()
+			if len(ex.Plan.Bindings) == 0 {
+				return e.finish(ex)
+			}
+			if err := savePlan(ex.Session, ex.Plan, loaded); err != nil {
+				return Result{}, err
+			}
+			return Result{Kind: ResultNext, Flow: ex.Flow}, nil
+		}
+		if resp.errors != nil && data != nil && e.restarts(ex) {
+			return e.restart(ex)
+		}
+		c := make(map[string]any, len(resp.challenge)+2)
+		for k, v := range resp.challenge {
+			c[k] = v
+		}
+		c["flow_info"] = e.flowInfo(ex)
+		if len(resp.errors) > 0 {
+			c["response_errors"] = resp.errors
+		}
+		if err := savePlan(ex.Session, ex.Plan, loaded); err != nil {
+			return Result{}, err
+		}
+		return Result{Kind: ResultChallenge, Challenge: c, Hints: resp.Hints, Flow: ex.Flow}, nil
+	}
+}
+
+// restarts reports whether the current binding restarts the flow on an
+// invalid answer. Only answers (POST) restart: restarting on a GET could
+// redirect forever.
+func (e *Executor) restarts(ex *Execution) bool {
+	a := ex.Binding.InvalidResponseAction
+	return ex.R.Method == http.MethodPost && (a == "restart" || a == "restart_with_context")
+}
+
+func (e *Executor) restart(ex *Execution) (Result, error) {
+	var seed map[string]any
+	if ex.Binding.InvalidResponseAction == "restart_with_context" {
+		seed = ex.Plan.Context
+	}
+	p, err := e.plan(ex, seed)
+	var na *notApplicable
+	var ierr *InvitationError
+	switch {
+	case errors.As(err, &na):
+		return e.notApplicable(ex, na, "")
+	case errors.As(err, &ierr):
+		ex.RecordInvitationFailure(ierr)
+		clearFlow(ex.Session)
+		return e.denied(ex, ierr.Message()), nil
+	case err != nil:
+		return Result{}, err
+	}
+	if err := savePlan(ex.Session, p, ""); err != nil {
+		return Result{}, err
+	}
+	return Result{Kind: ResultNext, Flow: ex.Flow}, nil
+}
+
+// invalid is stage_invalid.
+func (e *Executor) invalid(ex *Execution, msg string) (Result, error) {
+	if e.restarts(ex) {
+		return e.restart(ex)
+	}
+	clearFlow(ex.Session)
+	return e.denied(ex, msg), nil
+}
+
+// notApplicable handles a flow the planner refused (spec c.4 step 4).
+func (e *Executor) notApplicable(ex *Execution, na *notApplicable, ownNext string) (Result, error) {
+	if ex.Flow.Designation == store.DesignationAuthentication && ex.Session.UserPK != nil {
+		return e.finish(ex)
+	}
+	action := ex.Flow.DeniedAction
+	if (action == "" || action == "continue" || action == "message_continue") && ownNext != "" && IsRelative(ownNext) {
+		clearFlow(ex.Session)
+		return Result{Kind: ResultRedirect, To: ownNext, Flow: ex.Flow}, nil
+	}
+	if action == "continue" {
+		clearFlow(ex.Session)
+		return Result{Kind: ResultRedirect, To: "/", Flow: ex.Flow}, nil
+	}
+	msg := strings.Join(na.messages, " ")
+	if msg == "" {
+		msg = MsgNotApplicable
+	}
+	clearFlow(ex.Session)
+	return e.denied(ex, msg), nil
+}
+
+// finish ends the flow (spec c.4 _flow_done).
+func (e *Executor) finish(ex *Execution) (Result, error) {
+	to := "/"
+	if s, ok := ex.Plan.Context[CtxRedirect].(string); ok && s != "" {
+		to = s
+	} else if next := ex.Query.Get("next"); next != "" {
+		if !IsRelative(next) {
+			clearFlow(ex.Session)
+			return e.denied(ex, msgInvalidNext), nil
+		}
+		to = next
+	}
+	if ex.InvitationInEffect() && !ex.Plan.Consumed {
+		pu, err := ex.PendingUser()
+		if err != nil {
+			return Result{}, err
+		}
+		err = e.App.Store.Tx(ex.Ctx(), func(q store.Queries) error { return ex.ConsumeInvitation(q, pu) })
+		var ierr *InvitationError
+		if errors.As(err, &ierr) {
+			ex.RecordInvitationFailure(ierr)
+			clearFlow(ex.Session)
+			return e.denied(ex, ierr.Message()), nil
+		}
+		if err != nil {
+			return Result{}, err
+		}
+	}
+	clearFlow(ex.Session)
+	return Result{Kind: ResultRedirect, To: to, Flow: ex.Flow}, nil
+}
+
+// denied is an ak-stage-access-denied challenge.
+func (e *Executor) denied(ex *Execution, msg string) Result {
+	if msg == "" {
+		msg = msgUnknownError
+	}
+	name := ""
+	if u := ex.EventUser(); u != nil {
+		name = u.Username
+	}
+	c := map[string]any{"component": ComponentAccessDenied, "flow_info": e.flowInfo(ex),
+		"pending_user": name, "pending_user_avatar": DefaultAvatar, "error_message": msg}
+	return Result{Kind: ResultChallenge, Challenge: c, Flow: ex.Flow}
+}
+
+// flowInfo is the challenge's flow_info (spec c.5).
+func (e *Executor) flowInfo(ex *Execution) map[string]any {
+	user := ""
+	if ex.Plan != nil {
+		if u := ex.EventUser(); u != nil {
+			user = u.Username
+		}
+	}
+	appName := ""
+	if ex.Plan != nil {
+		switch a := ex.Plan.Context[CtxApplication].(type) {
+		case string:
+			appName = a
+		case map[string]any:
+			appName, _ = a["name"].(string)
+		}
+	}
+	title := strings.NewReplacer("%(app)s", appName, "%(user)s", user).Replace(ex.Flow.Title)
+	bg := ex.Flow.Background
+	if bg == "" {
+		bg = defaultBackground
+	}
+	cancel := "/flows/-/cancel/"
+	if next := ex.Query.Get("next"); next != "" {
+		cancel += "?next=" + url.QueryEscape(next)
+	}
+	layout := ex.Flow.Layout
+	if layout == "" {
+		layout = "stacked"
+	}
+	return map[string]any{"title": title, "background": bg, "background_themed_urls": nil,
+		"cancel_url": cancel, "layout": layout}
+}
+
+// FlowError is the challenge for an internal error: only the request ID,
+// the details go to the log.
+func FlowError(r *http.Request) map[string]any {
+	return map[string]any{"component": ComponentFlowError, "request_id": httpx.RequestID(r.Context())}
+}
+
+// IsRelative reports whether next is a path on this site (not "//host" or
+// a URL with a scheme), safe to redirect to.
+func IsRelative(next string) bool {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return false
+	}
+	if strings.ContainsAny(next, "\r\n\t") {
+		return false
+	}
+	u, err := url.Parse(next)
+	return err == nil && u.Scheme == "" && u.Host == ""
+}

@@ -1,0 +1,103 @@
+package flow
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/usher-id/usher/internal/auth"
+)
+
+// Session keys the executor keeps its state under.
+const (
+	sessionPlan  = "flow_plan"
+	sessionQuery = "flow_get"
+)
+
+// Plan-context keys stages share.
+const (
+	CtxPromptData         = "prompt_data"
+	CtxPendingUser        = "pending_user" // user pk (JSON number)
+	CtxInvitation         = "invitation"   // invitation UUID
+	CtxInvitationInEffect = "invitation_in_effect"
+	CtxRedirect           = "redirect"
+	CtxUserBackend        = "user_backend"
+	CtxAuthMethod         = "auth_method"
+	CtxUserPath           = "user_path"
+	CtxUserType           = "user_type"
+	CtxApplication        = "application"
+)
+
+// Markers attached to each planned binding.
+const (
+	markerDefault    = "default"
+	markerReevaluate = "reevaluate"
+)
+
+// PlanBinding is the part of a stage binding the executor needs while the
+// flow runs; the stage itself is loaded fresh on each request.
+type PlanBinding struct {
+	UUID                  string `json:"uuid"`
+	Stage                 string `json:"stage"`
+	Order                 int    `json:"order"`
+	PolicyEngineMode      string `json:"policy_engine_mode"`
+	InvalidResponseAction string `json:"invalid_response_action"`
+}
+
+// Plan is a flow in progress. Context holds JSON values only, so it
+// survives the session round trip unchanged.
+type Plan struct {
+	FlowPK   string         `json:"flow_pk"`
+	Bindings []PlanBinding  `json:"bindings"`
+	Markers  []string       `json:"markers"`
+	Context  map[string]any `json:"context"`
+	// Consumed records that the invitation in effect was consumed, so the
+	// finish step does not consume it a second time.
+	Consumed bool `json:"invitation_consumed,omitempty"`
+}
+
+// PlanContext exposes the live context to policies (policy.PlanContexter):
+// a policy writing flow_plan.context[...] changes the flow.
+func (p *Plan) PlanContext() map[string]any { return p.Context }
+
+func (p *Plan) pop() {
+	if len(p.Bindings) > 0 {
+		p.Bindings = p.Bindings[1:]
+		p.Markers = p.Markers[1:]
+	}
+}
+
+// loadPlan returns the session's plan and its raw JSON (to skip needless
+// writes), or nil.
+func loadPlan(s *auth.Session) (*Plan, string) {
+	raw, ok := s.Values[sessionPlan]
+	if !ok {
+		return nil, ""
+	}
+	var p Plan
+	if err := json.Unmarshal(raw, &p); err != nil || p.FlowPK == "" || len(p.Bindings) != len(p.Markers) {
+		return nil, ""
+	}
+	if p.Context == nil {
+		p.Context = map[string]any{}
+	}
+	return &p, string(raw)
+}
+
+// savePlan stores p unless it is unchanged since it was loaded. A context
+// value that is not JSON (a policy may write anything) is an error.
+func savePlan(s *auth.Session, p *Plan, loaded string) error {
+	raw, err := json.Marshal(p)
+	if err != nil {
+		return fmt.Errorf("flow plan is not JSON-encodable: %w", err)
+	}
+	if string(raw) != loaded {
+		s.Set(sessionPlan, json.RawMessage(raw))
+	}
+	return nil
+}
+
+// clearFlow removes the plan and the saved query (finish, deny, cancel).
+func clearFlow(s *auth.Session) {
+	s.Delete(sessionPlan)
+	s.Delete(sessionQuery)
+}

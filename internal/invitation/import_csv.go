@@ -1,0 +1,216 @@
+package invitation
+
+import (
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/usher-id/usher/internal/app"
+	"github.com/usher-id/usher/internal/resource"
+	"github.com/usher-id/usher/internal/store"
+)
+
+// ImportOptions apply to every row of a CSV import.
+type ImportOptions struct {
+	FlowSlug string // required
+	Creator  *store.User
+	Expires  string // as Params.Expires
+	MaxUses  int    // 0 = unlimited
+	Send     bool   // enqueue the invitation email for each row
+	BaseURL  string
+}
+
+// RowError is one bad row; Row counts lines as a spreadsheet does (the
+// header is row 1).
+type RowError struct {
+	Row int
+	Msg string
+}
+
+func (e RowError) String() string { return fmt.Sprintf("row %d: %s", e.Row, e.Msg) }
+
+// ImportError lists every bad row; nothing was imported.
+type ImportError struct{ Rows []RowError }
+
+func (e *ImportError) Error() string {
+	const show = 50
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d bad row(s), nothing was imported:", len(e.Rows))
+	for i, r := range e.Rows {
+		if i == show {
+			fmt.Fprintf(&b, "\n... and %d more", len(e.Rows)-show)
+			break
+		}
+		b.WriteString("\n" + r.String())
+	}
+	return b.String()
+}
+
+// FixedDataPrefix marks a column for fixed data explicitly, so that
+// "fixed_data.name" pre-fills the user's name while "name" names the
+// invitation.
+const FixedDataPrefix = "fixed_data."
+
+// ImportCSV creates one invitation per row of r, all in one transaction:
+// column "email" (required) binds the invitation to the address, "name"
+// names it (default: a slug of the email), and every other column goes
+// into fixed_data (empty cells are left out). If any row is bad, every bad
+// row is reported in an *ImportError and nothing is created.
+func ImportCSV(ctx context.Context, a *app.App, r io.Reader, o ImportOptions) ([]store.Invitation, error) {
+	if o.FlowSlug == "" {
+		return nil, resource.NewValidationError("flow", msgRequired)
+	}
+	flow, err := a.Store.GetFlowBySlug(ctx, o.FlowSlug)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, resource.NewValidationError("flow", fmt.Sprintf("no flow with slug %q", o.FlowSlug))
+	}
+	if err != nil {
+		return nil, err
+	}
+	invs, err := parseCSV(r, o, flow, a)
+	if err != nil {
+		return nil, err
+	}
+	err = a.Store.Tx(ctx, func(q store.Queries) error {
+		for i := range invs {
+			if err := insert(ctx, a, q, o.Creator, &invs[i].inv, o.BaseURL); err != nil {
+				return fmt.Errorf("row %d: %w", invs[i].row, err)
+			}
+			if o.Send {
+				if _, err := Send(ctx, a, q, invs[i].inv, SendOptions{To: []string{invs[i].inv.Email},
+					BaseURL: o.BaseURL, Inviter: o.Creator}); err != nil {
+					return fmt.Errorf("row %d: %w", invs[i].row, err)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]store.Invitation, len(invs))
+	for i, r := range invs {
+		out[i] = r.inv
+	}
+	return out, nil
+}
+
+type csvRow struct {
+	row int
+	inv store.Invitation
+}
+
+// parseCSV validates every row before anything is written.
+func parseCSV(r io.Reader, o ImportOptions, flow store.Flow, a *app.App) ([]csvRow, error) {
+	cr := csv.NewReader(r)
+	cr.TrimLeadingSpace = true
+	header, err := cr.Read()
+	if errors.Is(err, io.EOF) {
+		return nil, &ImportError{Rows: []RowError{{1, `the file is empty; the first row must name the columns, e.g. "email,name"`}}}
+	}
+	if err != nil {
+		return nil, &ImportError{Rows: []RowError{{1, err.Error()}}}
+	}
+	col := map[string]int{}
+	for i, h := range header {
+		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
+		header[i] = h
+		if _, dup := col[h]; dup && h != "" {
+			return nil, &ImportError{Rows: []RowError{{1, fmt.Sprintf("column %q appears twice", h)}}}
+		}
+		col[h] = i
+	}
+	emailCol, ok := col["email"]
+	if !ok {
+		return nil, &ImportError{Rows: []RowError{{1, fmt.Sprintf(`no "email" column (columns: %s)`, strings.Join(header, ", "))}}}
+	}
+	nameCol, hasName := col["name"]
+	now := a.Clock()
+	var bad []RowError
+	var out []csvRow
+	seen := map[string]int{}
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		line, _ := cr.FieldPos(0)
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) && errors.Is(pe.Err, csv.ErrFieldCount) {
+				bad = append(bad, RowError{line, fmt.Sprintf("has %d columns, the header has %d", len(rec), len(header))})
+				continue
+			}
+			if errors.As(err, &pe) {
+				line = pe.StartLine
+			}
+			bad = append(bad, RowError{line, fmt.Sprintf("cannot read the rest of the file: %v", err)})
+			break
+		}
+		email := strings.TrimSpace(rec[emailCol])
+		p := Params{Email: email, Expires: o.Expires, MaxUses: o.MaxUses, Send: o.Send}
+		if hasName && strings.TrimSpace(rec[nameCol]) != "" {
+			p.Name = strings.TrimSpace(rec[nameCol])
+		} else {
+			p.Name = Slugify(email)
+		}
+		if email == "" {
+			bad = append(bad, RowError{line, "email is empty"})
+			continue
+		}
+		if first, dup := seen[strings.ToLower(email)]; dup {
+			bad = append(bad, RowError{line, fmt.Sprintf("email %q is already on row %d", email, first)})
+			continue
+		}
+		seen[strings.ToLower(email)] = line
+		inv, verr := build(p, &flow, now)
+		if !verr.Empty() {
+			for _, msg := range rowMessages(verr, p) {
+				bad = append(bad, RowError{line, msg})
+			}
+			continue
+		}
+		for i, v := range rec {
+			if i == emailCol || (hasName && i == nameCol) || header[i] == "" || strings.TrimSpace(v) == "" {
+				continue
+			}
+			inv.FixedData[strings.TrimPrefix(header[i], FixedDataPrefix)] = v
+		}
+		out = append(out, csvRow{line, inv})
+	}
+	if len(bad) > 0 {
+		return nil, &ImportError{Rows: bad}
+	}
+	if len(out) == 0 {
+		return nil, &ImportError{Rows: []RowError{{2, "no invitations: the file has a header but no rows"}}}
+	}
+	return out, nil
+}
+
+// rowMessages words validation errors for a CSV row, quoting the value.
+func rowMessages(v *resource.ValidationError, p Params) []string {
+	fields := make([]string, 0, len(v.Fields))
+	for f := range v.Fields {
+		fields = append(fields, f)
+	}
+	sort.Strings(fields)
+	var out []string
+	for _, f := range fields {
+		for _, m := range v.Fields[f] {
+			switch f {
+			case "email":
+				m = "email " + m // `email "x@" is not a valid email address`
+			case "name":
+				m = fmt.Sprintf("name %q: %s", p.Name, m)
+			default:
+				m = f + ": " + m
+			}
+			out = append(out, m)
+		}
+	}
+	return out
+}

@@ -1,0 +1,150 @@
+package invitation
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Params describe an invitation to create (CLI, CSV import, other areas).
+type Params struct {
+	Name     string
+	FlowSlug string // "" = no flow: usable with any flow that has an invitation stage
+	// Expires is "" (never), a duration from now ("72h", "7d", "2w") or a
+	// date / date-time ("2026-12-31" = end of that day UTC,
+	// "2026-12-31T18:00", RFC 3339).
+	Expires   string
+	MaxUses   int  // 0 = unlimited
+	SingleUse bool // max uses 1
+	// FixedData is a JSON or YAML object, or "@path" to read one from a file.
+	FixedData string
+	Email     string // binds the invitation to this address
+	// Send enqueues the invitation email to Email in the same transaction.
+	Send    bool
+	BaseURL string // for the link in the email, e.g. https://id.example.com
+}
+
+var slugRE = regexp.MustCompile(`^[-a-zA-Z0-9_]+$`)
+
+// Messages shared with authentik's serializer.
+const (
+	msgSlug      = "Enter a valid “slug” consisting of letters, numbers, underscores or hyphens."
+	msgFixedData = "Value must be a dictionary, and not have any duplicate keys."
+	msgRequired  = "This field is required."
+)
+
+// ParseExpires reads an expiry relative to now; "" means never (nil).
+func ParseExpires(s string, now time.Time) (*time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil, nil
+	}
+	if d, ok := parseDays(s); ok {
+		if d <= 0 {
+			return nil, fmt.Errorf("%q is not a positive duration", s)
+		}
+		t := now.Add(d).UTC().Truncate(time.Second)
+		return &t, nil
+	}
+	if t, err := time.Parse("2006-01-02", s); err == nil {
+		t = t.Add(24*time.Hour - time.Second) // valid through that whole day
+		return checkFuture(s, t, now)
+	}
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02 15:04:05", "2006-01-02 15:04"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return checkFuture(s, t.UTC(), now)
+		}
+	}
+	return nil, fmt.Errorf("%q is neither a duration (72h, 7d) nor a date (2026-12-31) or date-time (2026-12-31T18:00, RFC 3339, UTC unless a zone is given)", s)
+}
+
+func checkFuture(s string, t, now time.Time) (*time.Time, error) {
+	if !t.After(now) {
+		return nil, fmt.Errorf("%q is in the past", s)
+	}
+	return &t, nil
+}
+
+// parseDays reads a Go duration or a whole number of days ("7d") or weeks
+// ("2w").
+func parseDays(s string) (time.Duration, bool) {
+	if d, err := time.ParseDuration(s); err == nil {
+		return d, true
+	}
+	unit := map[byte]time.Duration{'d': 24 * time.Hour, 'w': 7 * 24 * time.Hour}[s[len(s)-1]]
+	if unit == 0 {
+		return 0, false
+	}
+	n, err := strconv.Atoi(s[:len(s)-1])
+	if err != nil {
+		return 0, false
+	}
+	return time.Duration(n) * unit, true
+}
+
+// ParseFixedData reads a JSON or YAML object ("@path" reads the file).
+// Errors carry the parser's line number.
+func ParseFixedData(s string) (map[string]any, error) {
+	if path, ok := strings.CutPrefix(s, "@"); ok {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", path, errors.Unwrap(err))
+		}
+		s = string(b)
+	}
+	if strings.TrimSpace(s) == "" {
+		return map[string]any{}, nil
+	}
+	// YAML 1.2 reads JSON too, and reports duplicate keys and line numbers.
+	var v any
+	dec := yaml.NewDecoder(strings.NewReader(s))
+	if err := dec.Decode(&v); err != nil {
+		return nil, fmt.Errorf("not valid JSON or YAML: %s", strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, errors.New(msgFixedData)
+	}
+	// Round-trip through JSON so values are what the API would store
+	// (dates become strings, integers float64).
+	b, err := json.Marshal(m)
+	if err != nil {
+		return nil, fmt.Errorf("not representable as JSON: %w", err)
+	}
+	out := map[string]any{}
+	d := json.NewDecoder(bytes.NewReader(b))
+	if err := d.Decode(&out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Slugify turns an email address or a title into a valid invitation name:
+// "Jane.Smith@Example.com" -> "jane-smith-example-com".
+func Slugify(s string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(s) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '_':
+			b.WriteRune(r)
+			dash = false
+		case !dash && b.Len() > 0:
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	out := strings.TrimSuffix(b.String(), "-")
+	if out == "" {
+		return "invitation"
+	}
+	return out
+}

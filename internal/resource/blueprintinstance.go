@@ -1,0 +1,101 @@
+package resource
+
+import (
+	"github.com/usher-id/usher/internal/store"
+)
+
+// BlueprintCheck, when set (by the blueprint package), validates an
+// instance's path and content the way authentik's serializer does:
+// "Blueprint file does not exist", "Failed to validate blueprint" plus the
+// log lines. It returns nil when both are acceptable.
+var BlueprintCheck func(c *Ctx, path, content string) *ValidationError
+
+// BlueprintStatuses are the instance status values.
+var BlueprintStatuses = []string{"successful", "warning", "error", "orphaned", "unknown"}
+
+var blueprintKind = &Kind{
+	Model: "authentik_blueprints.blueprintinstance", VerboseName: "Blueprint Instance",
+	VerboseNamePlural: "Blueprint Instances",
+	Fields: []string{"pk", "name", "path", "context", "last_applied", "last_applied_hash", "status", "enabled",
+		"managed_models", "metadata", "content"},
+	PK:   func(o Object) any { return o.(store.BlueprintInstance).UUID },
+	Name: func(o Object) string { return o.(store.BlueprintInstance).Name },
+	List: func(c *Ctx) ([]Object, error) { return list(c.Q.ListBlueprintInstances(c.ctx())) },
+	Delete: func(c *Ctx, o Object) error {
+		return c.Q.DeleteBlueprintInstance(c.ctx(), o.(store.BlueprintInstance).UUID)
+	},
+}
+
+func init() {
+	blueprintKind.Save, blueprintKind.Serialize = saveBlueprint, serializeBlueprint
+	register(blueprintKind, finder{
+		byPK: uuidPK(func(c *Ctx, id string) (Object, error) { return c.Q.GetBlueprintInstance(c.ctx(), id) }),
+		unique: map[string]func(c *Ctx, v string) (Object, error){
+			"name": func(c *Ctx, v string) (Object, error) { return c.Q.GetBlueprintInstanceByName(c.ctx(), v) },
+		},
+	})
+}
+
+func saveBlueprint(c *Ctx, existing Object, data map[string]any) (Object, error) {
+	b := store.BlueprintInstance{Enabled: true, Status: "unknown", Context: map[string]any{},
+		Metadata: map[string]any{}, ManagedModels: []string{}}
+	if existing != nil {
+		b = existing.(store.BlueprintInstance)
+	}
+	in := newInput(c, blueprintKind.Model, existing == nil, data)
+	setPK(c, in, &b.UUID)
+	in.readOnly("last_applied", "last_applied_hash", "status", "managed_models", "metadata")
+	if in.str("name", &b.Name, strOpt{required: true}) && (existing == nil || b.Name != existing.(store.BlueprintInstance).Name) {
+		if other, err := c.Q.GetBlueprintInstanceByName(c.ctx(), b.Name); err == nil && other.UUID != b.UUID {
+			in.fail("name", uniqueMsg("blueprint instance", "name"))
+		}
+	}
+	in.str("path", &b.Path, strOpt{blank: true})
+	in.dict("context", &b.Context)
+	in.boolean("enabled", &b.Enabled)
+	in.str("content", &b.Content, strOpt{blank: true})
+	if in.ok() {
+		if b.Path == "" && b.Content == "" {
+			in.fail("non_field_errors", "Either path or content must be set.")
+		} else if BlueprintCheck != nil {
+			if v := BlueprintCheck(c, b.Path, b.Content); !v.Empty() {
+				for f, msgs := range v.Fields {
+					for _, m := range msgs {
+						in.fail(f, m)
+					}
+				}
+			}
+		}
+	}
+	if err := in.err(); err != nil {
+		return nil, err
+	}
+	var err error
+	if existing == nil {
+		err = c.Q.CreateBlueprintInstance(c.ctx(), &b)
+	} else {
+		err = c.Q.UpdateBlueprintInstance(c.ctx(), &b)
+	}
+	c.forget()
+	if err != nil {
+		return nil, conflict(err, "name", uniqueMsg("blueprint instance", "name"))
+	}
+	return b, nil
+}
+
+func serializeBlueprint(c *Ctx, o Object) (map[string]any, error) {
+	b := o.(store.BlueprintInstance)
+	return map[string]any{
+		"pk": b.UUID, "name": b.Name, "path": b.Path, "context": nonNilMap(b.Context),
+		"last_applied": FormatTime(b.LastApplied), "last_applied_hash": b.LastAppliedHash, "status": statusOr(b.Status),
+		"enabled": b.Enabled, "managed_models": nonNil(b.ManagedModels), "metadata": nonNilMap(b.Metadata),
+		"content": b.Content,
+	}, nil
+}
+
+func statusOr(s string) string {
+	if contains(BlueprintStatuses, s) {
+		return s
+	}
+	return "unknown"
+}

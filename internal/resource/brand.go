@@ -1,0 +1,100 @@
+package resource
+
+import (
+	"errors"
+
+	"github.com/usher-id/usher/internal/store"
+)
+
+var brandKind = &Kind{
+	Model: "authentik_brands.brand", VerboseName: "Brand", VerboseNamePlural: "Brands",
+	Fields: []string{"brand_uuid", "domain", "default", "branding_title", "branding_logo", "branding_favicon",
+		"branding_custom_css", "branding_default_flow_background", "flow_authentication", "flow_invalidation",
+		"flow_recovery", "flow_unenrollment", "flow_user_settings", "flow_device_code", "default_application",
+		"web_certificate", "client_certificates", "attributes"},
+	PK:     func(o Object) any { return o.(store.Brand).UUID },
+	Name:   func(o Object) string { return o.(store.Brand).Domain },
+	List:   func(c *Ctx) ([]Object, error) { return list(c.Q.ListBrands(c.ctx())) },
+	Delete: func(c *Ctx, o Object) error { return c.Q.DeleteBrand(c.ctx(), o.(store.Brand).UUID) },
+}
+
+func init() {
+	brandKind.Save, brandKind.Serialize = saveBrand, serializeBrand
+	register(brandKind, finder{
+		byPK: uuidPK(func(c *Ctx, id string) (Object, error) { return c.Q.GetBrand(c.ctx(), id) }),
+	})
+}
+
+func saveBrand(c *Ctx, existing Object, data map[string]any) (Object, error) {
+	b := store.Brand{BrandingTitle: "authentik", BrandingLogo: "/static/dist/assets/icons/icon_left_brand.svg",
+		BrandingFavicon: "/static/dist/assets/icons/icon.png", Attributes: map[string]any{}}
+	if existing != nil {
+		b = existing.(store.Brand)
+	}
+	in := newInput(c, brandKind.Model, existing == nil, data)
+	setPK(c, in, &b.UUID)
+	in.readOnly("brand_uuid")
+	in.str("domain", &b.Domain, strOpt{required: true})
+	in.boolean("default", &b.Default)
+	in.str("branding_title", &b.BrandingTitle, strOpt{blank: true})
+	in.str("branding_logo", &b.BrandingLogo, strOpt{blank: true})
+	in.str("branding_favicon", &b.BrandingFavicon, strOpt{blank: true})
+	var ignored string // usher renders its own pages: accepted, not stored
+	in.str("branding_custom_css", &ignored, strOpt{blank: true})
+	in.str("branding_default_flow_background", &ignored, strOpt{blank: true})
+	flows := exists(c, getFlow)
+	in.ref("flow_authentication", &b.FlowAuthentication, false, true, flows)
+	in.ref("flow_invalidation", &b.FlowInvalidation, false, true, flows)
+	in.ref("flow_recovery", &b.FlowRecovery, false, true, flows)
+	in.ref("flow_unenrollment", &b.FlowUnenrollment, false, true, flows)
+	in.ref("flow_user_settings", &b.FlowUserSettings, false, true, flows)
+	var none *string
+	in.ref("flow_device_code", &none, false, true, func(string) bool { return false })
+	in.ref("web_certificate", &none, false, true, func(string) bool { return false })
+	var noneList []string
+	in.refs("client_certificates", &noneList, false, true, func(string) bool { return false })
+	in.ref("default_application", &b.DefaultApplication, false, true, exists(c, getApp))
+	in.dict("attributes", &b.Attributes)
+	if in.ok() && b.Default {
+		all, err := c.Q.ListBrands(c.ctx())
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range all {
+			if o.Default && o.UUID != b.UUID {
+				in.fail("default", "Only a single brand can be set as default.")
+			}
+		}
+	}
+	if err := in.err(); err != nil {
+		return nil, err
+	}
+	var err error
+	if existing == nil {
+		err = c.Q.CreateBrand(c.ctx(), &b)
+	} else {
+		err = c.Q.UpdateBrand(c.ctx(), &b)
+	}
+	c.forget()
+	if err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			return nil, NewValidationError("domain", uniqueMsg("brand", "domain"))
+		}
+		return nil, err
+	}
+	return b, nil
+}
+
+func serializeBrand(c *Ctx, o Object) (map[string]any, error) {
+	b := o.(store.Brand)
+	return map[string]any{
+		"brand_uuid": b.UUID, "domain": b.Domain, "default": b.Default, "branding_title": b.BrandingTitle,
+		"branding_logo": b.BrandingLogo, "branding_favicon": b.BrandingFavicon, "branding_custom_css": "",
+		"branding_default_flow_background": BackgroundURL,
+		"flow_authentication":              strPtr(b.FlowAuthentication), "flow_invalidation": strPtr(b.FlowInvalidation),
+		"flow_recovery": strPtr(b.FlowRecovery), "flow_unenrollment": strPtr(b.FlowUnenrollment),
+		"flow_user_settings": strPtr(b.FlowUserSettings), "flow_device_code": nil,
+		"default_application": strPtr(b.DefaultApplication), "web_certificate": nil,
+		"client_certificates": []string{}, "attributes": nonNilMap(b.Attributes),
+	}, nil
+}

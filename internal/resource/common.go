@@ -1,0 +1,177 @@
+package resource
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/usher-id/usher/internal/store"
+)
+
+// register completes a kind with its finder and adds it to the registry.
+func register(k *Kind, f finder) {
+	f.kind = k
+	k.Find = f.find
+	Register(k)
+}
+
+// cached memoizes a lookup for the lifetime of c (one request or apply),
+// so serializing a page of objects does not fetch the same flow twenty times.
+func (c *Ctx) cached(key string, load func() (any, error)) (any, error) {
+	if v, ok := c.memo[key]; ok {
+		return v, nil
+	}
+	v, err := load()
+	if err != nil {
+		return nil, err
+	}
+	if c.memo == nil {
+		c.memo = map[string]any{}
+	}
+	c.memo[key] = v
+	return v, nil
+}
+
+// forget drops memoized rows after a write.
+func (c *Ctx) forget() { c.memo = nil }
+
+func (c *Ctx) flow(id string) (store.Flow, error) {
+	v, err := c.cached("flow:"+id, func() (any, error) { return c.Q.GetFlow(c.ctx(), id) })
+	if err != nil {
+		return store.Flow{}, err
+	}
+	return v.(store.Flow), nil
+}
+
+func (c *Ctx) user(pk int64) (store.User, error) {
+	v, err := c.cached(fmt.Sprintf("user:%d", pk), func() (any, error) { return c.Q.GetUser(c.ctx(), pk) })
+	if err != nil {
+		return store.User{}, err
+	}
+	return v.(store.User), nil
+}
+
+func (c *Ctx) bindings() ([]store.FlowStageBinding, error) {
+	v, err := c.cached("bindings", func() (any, error) { return c.Q.ListBindings(c.ctx(), "") })
+	if err != nil {
+		return nil, err
+	}
+	return v.([]store.FlowStageBinding), nil
+}
+
+func (c *Ctx) policyBindings() ([]store.PolicyBinding, error) {
+	v, err := c.cached("policybindings", func() (any, error) { return c.Q.ListPolicyBindings(c.ctx(), "") })
+	if err != nil {
+		return nil, err
+	}
+	return v.([]store.PolicyBinding), nil
+}
+
+// exists returns a reference check for a UUID-keyed table.
+func exists[T any](c *Ctx, get func(c *Ctx, id string) (T, error)) func(string) bool {
+	return func(id string) bool {
+		_, err := get(c, id)
+		return err == nil
+	}
+}
+
+func getFlow(c *Ctx, id string) (store.Flow, error)     { return c.Q.GetFlow(c.ctx(), id) }
+func getStage(c *Ctx, id string) (store.Stage, error)   { return c.Q.GetStage(c.ctx(), id) }
+func getGroup(c *Ctx, id string) (store.Group, error)   { return c.Q.GetGroup(c.ctx(), id) }
+func getPrompt(c *Ctx, id string) (store.Prompt, error) { return c.Q.GetPrompt(c.ctx(), id) }
+func getPolicy(c *Ctx, id string) (store.Policy, error) { return c.Q.GetPolicy(c.ctx(), id) }
+func getApp(c *Ctx, id string) (store.Application, error) {
+	return c.Q.GetApplication(c.ctx(), id)
+}
+
+// conflict turns a unique violation from the store into the serializer's
+// message on the unique field; other errors pass through.
+func conflict(err error, field, msg string) error {
+	if errors.Is(err, store.ErrConflict) {
+		return NewValidationError(field, msg)
+	}
+	return err
+}
+
+// uniqueMsg is Django's unique message as DRF renders it.
+func uniqueMsg(model, field string) string {
+	return fmt.Sprintf("%s with this %s already exists.", model, field)
+}
+
+// setPK applies a blueprint "pk" identifier to a new object.
+func setPK(c *Ctx, in *input, dst *string) {
+	if !c.Blueprint || !in.create {
+		in.readOnly("pk")
+		return
+	}
+	raw, ok := in.get("pk")
+	if !ok || raw == nil {
+		return
+	}
+	s, _ := asString(raw)
+	id, good := NormUUID(s)
+	if !good {
+		in.fail("pk", fmt.Sprintf("“%s” is not a valid UUID.", fmt.Sprint(raw)))
+		return
+	}
+	*dst = id
+}
+
+// FormatTime renders a time as DRF does: ISO 8601, UTC as "Z", fractional
+// seconds only when present.
+func FormatTime(t time.Time) string {
+	return t.UTC().Format("2006-01-02T15:04:05.999999Z07:00")
+}
+
+func fmtTimePtr(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return FormatTime(*t)
+}
+
+func strPtr(s *string) any {
+	if s == nil {
+		return nil
+	}
+	return *s
+}
+
+// Hex is a UUID without dashes, as authentik's events show it.
+func Hex(id string) string { return strings.ReplaceAll(id, "-", "") }
+
+// UserUID is the user's stable opaque id (authentik's "uid"): the hex
+// SHA-256 of the user's UUID. usher has no install id to mix in; the UUID
+// is already random.
+func UserUID(u store.User) string {
+	sum := sha256.Sum256([]byte(u.UUID))
+	return hex.EncodeToString(sum[:])
+}
+
+// BackgroundURL is the default flow background (spec c.1).
+const BackgroundURL = "/static/dist/assets/images/flow_background.jpg"
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// list adapts a typed listing to Objects.
+func list[T any](items []T, err error) ([]Object, error) {
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Object, len(items))
+	for i, it := range items {
+		out[i] = it
+	}
+	return out, nil
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

@@ -1,0 +1,192 @@
+package resource
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/usher-id/usher/internal/store"
+)
+
+// finder implements Kind.Find: "pk" OR the AND of the other identifiers,
+// compared with the serialized object (dict values match by "contains").
+type finder struct {
+	kind *Kind
+	// byPK gets the object by its primary key as given.
+	byPK func(c *Ctx, pk any) (Object, error)
+	// unique gets the object by a unique field, which is then the only
+	// candidate (no full listing).
+	unique map[string]func(c *Ctx, v string) (Object, error)
+	// candidates narrows the listing for the identifiers (default: List).
+	candidates func(c *Ctx, ids map[string]any) ([]Object, error)
+}
+
+func (f finder) find(c *Ctx, ids map[string]any) (Object, error) {
+	if len(ids) == 0 {
+		return nil, NewValidationError("identifiers", "No or invalid identifiers")
+	}
+	keys := make([]string, 0, len(ids))
+	for k := range ids {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if k != "pk" && !contains(f.kind.Fields, k) {
+			return nil, NewValidationError(k, fmt.Sprintf("Invalid identifier field: %s (%s has fields: %s)", k, f.kind.Model, strings.Join(f.kind.Fields, ", ")))
+		}
+	}
+	if pk, ok := ids["pk"]; ok && pk != nil {
+		obj, err := f.byPK(c, pk)
+		if err == nil {
+			return obj, nil
+		}
+		if !errors.Is(err, store.ErrNotFound) {
+			return nil, err
+		}
+	}
+	rest := map[string]any{}
+	for k, v := range ids {
+		if k != "pk" {
+			rest[k] = v
+		}
+	}
+	if len(rest) == 0 {
+		return nil, store.ErrNotFound
+	}
+	var list []Object
+	var err error
+	for _, k := range keys {
+		get, ok := f.unique[k]
+		if !ok {
+			continue
+		}
+		s, isStr := asString(rest[k])
+		if !isStr {
+			return nil, store.ErrNotFound
+		}
+		obj, err := get(c, s)
+		if err != nil {
+			return nil, err
+		}
+		list = []Object{obj}
+		break
+	}
+	if list == nil {
+		if f.candidates != nil {
+			list, err = f.candidates(c, rest)
+		} else {
+			list, err = f.kind.List(c)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	for _, obj := range list {
+		ser, err := f.kind.Serialize(c, obj)
+		if err != nil {
+			return nil, err
+		}
+		if Matches(rest, ser) {
+			return obj, nil
+		}
+	}
+	return nil, store.ErrNotFound
+}
+
+// Matches reports whether every key of want matches got's value: mappings
+// by "contains" (recursively), everything else by normalized value, so
+// 10 matches "10" and a UUID matches its form without dashes.
+func Matches(want, got map[string]any) bool {
+	for k, w := range want {
+		g, ok := got[k]
+		if !ok || !matchValue(w, g) {
+			return false
+		}
+	}
+	return true
+}
+
+func matchValue(want, got any) bool {
+	if wm, ok := asDict(want); ok {
+		gm, ok := asDict(got)
+		return ok && Matches(wm, gm)
+	}
+	if wl, ok := want.([]any); ok {
+		gl, ok := toList(got)
+		if !ok || len(wl) != len(gl) {
+			return false
+		}
+		for i := range wl {
+			if !matchValue(wl[i], gl[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	if want == nil || got == nil {
+		return want == nil && got == nil
+	}
+	return normScalar(want) == normScalar(got)
+}
+
+func toList(v any) ([]any, bool) {
+	switch t := v.(type) {
+	case []any:
+		return t, true
+	case []string:
+		out := make([]any, len(t))
+		for i, s := range t {
+			out[i] = s
+		}
+		return out, true
+	case []int64:
+		out := make([]any, len(t))
+		for i, s := range t {
+			out[i] = s
+		}
+		return out, true
+	}
+	return nil, false
+}
+
+func normScalar(v any) string {
+	switch t := v.(type) {
+	case time.Time:
+		return t.UTC().Format(time.RFC3339Nano)
+	case bool:
+		if t {
+			return "true"
+		}
+		return "false"
+	case string:
+		if id, ok := NormUUID(t); ok {
+			return id
+		}
+		if tt, err := time.Parse(time.RFC3339Nano, t); err == nil {
+			return tt.UTC().Format(time.RFC3339Nano)
+		}
+		return t
+	}
+	if s, ok := asString(v); ok {
+		return s
+	}
+	return fmt.Sprint(v)
+}
+
+// uuidPK turns a pk identifier into a UUID lookup; anything that is not a
+// UUID finds nothing.
+func uuidPK(get func(c *Ctx, id string) (Object, error)) func(c *Ctx, pk any) (Object, error) {
+	return func(c *Ctx, pk any) (Object, error) {
+		s, ok := pk.(string)
+		if !ok {
+			return nil, store.ErrNotFound
+		}
+		id, ok := NormUUID(s)
+		if !ok {
+			return nil, store.ErrNotFound
+		}
+		return get(c, id)
+	}
+}

@@ -1,0 +1,222 @@
+package resource
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/usher-id/usher/internal/store"
+)
+
+var groupKind = &Kind{
+	Model: "authentik_core.group", VerboseName: "Group", VerboseNamePlural: "Groups",
+	Fields: []string{"pk", "num_pk", "name", "is_superuser", "parents", "parents_obj", "users", "users_obj",
+		"attributes", "roles", "roles_obj", "inherited_roles_obj", "children", "children_obj"},
+	PK:   func(o Object) any { return o.(store.Group).UUID },
+	Name: func(o Object) string { return o.(store.Group).Name },
+	List: func(c *Ctx) ([]Object, error) {
+		all, _, err := c.Q.ListGroups(c.ctx(), store.GroupFilter{})
+		return list(all, err)
+	},
+	Delete: func(c *Ctx, o Object) error { return c.Q.DeleteGroup(c.ctx(), o.(store.Group).UUID) },
+}
+
+func init() {
+	groupKind.Save, groupKind.Serialize = saveGroup, serializeGroup
+	register(groupKind, finder{
+		byPK: uuidPK(func(c *Ctx, id string) (Object, error) { return c.Q.GetGroup(c.ctx(), id) }),
+		unique: map[string]func(c *Ctx, v string) (Object, error){
+			"name": func(c *Ctx, v string) (Object, error) { return c.Q.GetGroupByName(c.ctx(), v) },
+		},
+	})
+}
+
+// NumPK stands in for authentik's integer group id, which usher does not
+// have: the first 28 bits of the UUID, stable for the group's life.
+func NumPK(uuid string) int {
+	n, _ := strconv.ParseInt(Hex(uuid)[:7], 16, 64)
+	return int(n)
+}
+
+func partialGroup(g store.Group) map[string]any {
+	return map[string]any{"pk": g.UUID, "num_pk": NumPK(g.UUID), "name": g.Name, "is_superuser": g.IsSuperuser,
+		"attributes": nonNilMap(g.Attributes)}
+}
+
+func relatedGroup(g store.Group) map[string]any {
+	return map[string]any{"pk": g.UUID, "name": g.Name, "is_superuser": g.IsSuperuser,
+		"attributes": nonNilMap(g.Attributes), "group_uuid": g.UUID}
+}
+
+func saveGroup(c *Ctx, existing Object, data map[string]any) (Object, error) {
+	g := store.Group{Attributes: map[string]any{}}
+	if existing != nil {
+		g = existing.(store.Group)
+	}
+	in := newInput(c, groupKind.Model, existing == nil, data)
+	setPK(c, in, &g.UUID)
+	in.readOnly("num_pk", "parents_obj", "users_obj", "roles_obj", "inherited_roles_obj", "children", "children_obj")
+	if in.str("name", &g.Name, strOpt{required: true}) && (existing == nil || g.Name != existing.(store.Group).Name) {
+		if other, err := c.Q.GetGroupByName(c.ctx(), g.Name); err == nil && other.UUID != g.UUID {
+			in.fail("name", uniqueMsg("group", "name"))
+		}
+	}
+	in.boolean("is_superuser", &g.IsSuperuser)
+	in.dict("attributes", &g.Attributes)
+	var parents []string
+	if in.refs("parents", &parents, false, true, exists(c, getGroup)) {
+		switch len(parents) {
+		case 0:
+			g.Parent = nil
+		case 1:
+			g.Parent = &parents[0]
+		default:
+			in.fail("parents", "usher supports one parent per group; give at most one.")
+		}
+	}
+	in.ref("parent", &g.Parent, false, true, exists(c, getGroup)) // authentik before 2025.8
+	if g.Parent != nil && in.ok() && g.UUID != "" {
+		if err := checkCycle(c, g.UUID, *g.Parent); err != nil {
+			in.fail("parents", err.Error())
+		}
+	}
+	var users []int64
+	setUsers := in.userRefs("users", &users)
+	var roles []string
+	in.refs("roles", &roles, false, true, func(string) bool { return false })
+	if err := in.err(); err != nil {
+		return nil, err
+	}
+	var err error
+	if existing == nil {
+		err = c.Q.CreateGroup(c.ctx(), &g)
+	} else {
+		err = c.Q.UpdateGroup(c.ctx(), &g)
+	}
+	c.forget()
+	if err != nil {
+		return nil, conflict(err, "name", uniqueMsg("group", "name"))
+	}
+	if setUsers {
+		if err := syncGroupUsers(c, g.UUID, users); err != nil {
+			return nil, err
+		}
+	}
+	return g, nil
+}
+
+func checkCycle(c *Ctx, self, parent string) error {
+	seen := map[string]bool{}
+	for cur := parent; cur != ""; {
+		if cur == self {
+			return fmt.Errorf("A group cannot be its own ancestor.")
+		}
+		if seen[cur] {
+			return nil
+		}
+		seen[cur] = true
+		p, err := c.Q.GetGroup(c.ctx(), cur)
+		if err != nil || p.Parent == nil {
+			return nil
+		}
+		cur = *p.Parent
+	}
+	return nil
+}
+
+// userRefs reads a list of user pks (integers).
+func (in *input) userRefs(key string, dst *[]int64) bool {
+	raw, ok := in.get(key)
+	if !ok {
+		return false
+	}
+	list, good := raw.([]any)
+	if !good {
+		in.fail(key, fmt.Sprintf("Expected a list of items but got type %q.", pyType(raw)))
+		return false
+	}
+	out := []int64{}
+	for _, item := range list {
+		n, good := asInt(item)
+		if _, isBool := item.(bool); !good || isBool {
+			in.fail(key, fmt.Sprintf("Incorrect type. Expected pk value, received %s.", pyType(item)))
+			return false
+		}
+		if _, err := in.c.Q.GetUser(in.c.ctx(), int64(n)); err != nil {
+			in.fail(key, fmt.Sprintf("Invalid pk \"%d\" - object does not exist.", n))
+			return false
+		}
+		out = append(out, int64(n))
+	}
+	*dst = out
+	return true
+}
+
+func syncGroupUsers(c *Ctx, group string, users []int64) error {
+	current, _, err := c.Q.ListUsers(c.ctx(), store.UserFilter{GroupUUID: group})
+	if err != nil {
+		return err
+	}
+	want := map[int64]bool{}
+	for _, pk := range users {
+		want[pk] = true
+	}
+	have := map[int64]bool{}
+	for _, u := range current {
+		have[u.PK] = true
+		if !want[u.PK] {
+			if err := c.Q.RemoveGroupMember(c.ctx(), group, u.PK); err != nil {
+				return err
+			}
+		}
+	}
+	for _, pk := range users {
+		if !have[pk] {
+			if err := c.Q.AddGroupMember(c.ctx(), group, pk); err != nil {
+				return err
+			}
+			have[pk] = true
+		}
+	}
+	return nil
+}
+
+func serializeGroup(c *Ctx, o Object) (map[string]any, error) {
+	g := o.(store.Group)
+	parents, parentsObj := []string{}, []any{}
+	if g.Parent != nil {
+		p, err := c.Q.GetGroup(c.ctx(), *g.Parent)
+		if err == nil {
+			parents = append(parents, p.UUID)
+			parentsObj = append(parentsObj, relatedGroup(p))
+		}
+	}
+	members, _, err := c.Q.ListUsers(c.ctx(), store.UserFilter{GroupUUID: g.UUID, Ordering: "username"})
+	if err != nil {
+		return nil, err
+	}
+	users, usersObj := []int64{}, []any{}
+	for _, u := range members {
+		users = append(users, u.PK)
+		usersObj = append(usersObj, PartialUser(u))
+	}
+	all, err := c.cached("groups", func() (any, error) {
+		gs, _, err := c.Q.ListGroups(c.ctx(), store.GroupFilter{})
+		return gs, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	children, childrenObj := []string{}, []any{}
+	for _, ch := range all.([]store.Group) {
+		if ch.Parent != nil && *ch.Parent == g.UUID {
+			children = append(children, ch.UUID)
+			childrenObj = append(childrenObj, relatedGroup(ch))
+		}
+	}
+	return map[string]any{
+		"pk": g.UUID, "num_pk": NumPK(g.UUID), "name": g.Name, "is_superuser": g.IsSuperuser,
+		"parents": parents, "parents_obj": parentsObj, "users": users, "users_obj": usersObj,
+		"attributes": nonNilMap(g.Attributes), "roles": []string{}, "roles_obj": []any{},
+		"inherited_roles_obj": []any{}, "children": children, "children_obj": childrenObj,
+	}, nil
+}

@@ -1,0 +1,218 @@
+package resource
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"sort"
+
+	"github.com/usher-id/usher/internal/store"
+)
+
+var invitationKind = &Kind{
+	Model: "authentik_stages_invitation.invitation", VerboseName: "Invitation", VerboseNamePlural: "Invitations",
+	Fields: []string{"pk", "name", "expires", "fixed_data", "created_by", "single_use", "flow", "flow_obj",
+		"max_uses", "uses", "status", "link", "email"},
+	PK:   func(o Object) any { return o.(store.Invitation).UUID },
+	Name: func(o Object) string { return o.(store.Invitation).Name },
+	List: func(c *Ctx) ([]Object, error) {
+		all, _, err := c.Q.ListInvitations(c.ctx(), store.InvitationFilter{})
+		return list(all, err)
+	},
+	Delete: func(c *Ctx, o Object) error { return c.Q.DeleteInvitation(c.ctx(), o.(store.Invitation).UUID) },
+}
+
+func init() {
+	invitationKind.Save, invitationKind.Serialize = saveInvitation, serializeInvitation
+	register(invitationKind, finder{
+		byPK: uuidPK(func(c *Ctx, id string) (Object, error) { return c.Q.GetInvitation(c.ctx(), id) }),
+		candidates: func(c *Ctx, ids map[string]any) ([]Object, error) {
+			f := store.InvitationFilter{}
+			if s, ok := ids["name"].(string); ok {
+				f.Name = s
+			}
+			all, _, err := c.Q.ListInvitations(c.ctx(), f)
+			return list(all, err)
+		},
+	})
+}
+
+func saveInvitation(c *Ctx, existing Object, data map[string]any) (Object, error) {
+	inv := store.Invitation{Expiring: true, FixedData: map[string]any{}}
+	if existing != nil {
+		inv = existing.(store.Invitation)
+	}
+	in := newInput(c, invitationKind.Model, existing == nil, data)
+	setPK(c, in, &inv.UUID)
+	in.readOnly("flow_obj", "uses", "status", "link")
+	in.slug("name", &inv.Name, true)
+	in.when("expires", &inv.Expires)
+	in.dict("fixed_data", &inv.FixedData)
+	in.ref("flow", &inv.Flow, false, true, exists(c, getFlow))
+	in.email("email", &inv.Email)
+
+	// single_use is usher's max_uses == 1; both may be given if they agree.
+	maxGiven := in.nullInt("max_uses", &inv.MaxUses, 1)
+	var single bool
+	if in.boolean("single_use", &single) {
+		switch {
+		case maxGiven && single != inv.SingleUse():
+			in.fail("single_use", "single_use and max_uses disagree: single use means max_uses 1.")
+		case single:
+			one := 1
+			inv.MaxUses = &one
+		case inv.SingleUse():
+			inv.MaxUses = nil
+		}
+	}
+
+	if c.Blueprint {
+		creatorFromBlueprint(c, in, &inv)
+	} else {
+		in.readOnly("created_by")
+		if existing == nil {
+			if c.User == nil {
+				in.fail("created_by", "An invitation needs a creator: no requesting user is known.")
+			} else {
+				inv.CreatedBy = c.User.PK
+			}
+		}
+	}
+	if err := in.err(); err != nil {
+		return nil, err
+	}
+	var err error
+	if existing == nil {
+		err = c.Q.CreateInvitation(c.ctx(), &inv)
+	} else {
+		err = c.Q.UpdateInvitation(c.ctx(), &inv)
+	}
+	c.forget()
+	if err != nil {
+		return nil, err
+	}
+	return inv, nil
+}
+
+// creatorFromBlueprint applies a blueprint's created_by (a user pk). authentik
+// defaults it to its hidden anonymous user; usher has no such row, so the
+// default is the first superuser (earliest date joined), which keeps
+// "deleting the creator deletes the invitation" meaningful.
+func creatorFromBlueprint(c *Ctx, in *input, inv *store.Invitation) {
+	raw, given := in.get("created_by")
+	if given && raw != nil {
+		if m, ok := raw.(map[string]any); ok {
+			raw = m["pk"]
+		}
+		pk, ok := asInt(raw)
+		if _, isBool := raw.(bool); !ok || isBool {
+			in.fail("created_by", fmt.Sprintf("Incorrect type. Expected pk value, received %s.", pyType(raw)))
+			return
+		}
+		if _, err := c.Q.GetUser(c.ctx(), int64(pk)); err != nil {
+			in.fail("created_by", fmt.Sprintf("Invalid pk \"%d\" - object does not exist.", pk))
+			return
+		}
+		inv.CreatedBy = int64(pk)
+		return
+	}
+	if !in.create && !given {
+		return
+	}
+	u, err := FirstSuperuser(c)
+	if err != nil {
+		in.fail("created_by", "No superuser exists to own this invitation; set created_by to a user pk.")
+		return
+	}
+	inv.CreatedBy = u.PK
+}
+
+// FirstSuperuser returns the superuser who joined first: members of a
+// superuser group or of any group below one.
+func FirstSuperuser(c *Ctx) (store.User, error) {
+	groups, _, err := c.Q.ListGroups(c.ctx(), store.GroupFilter{})
+	if err != nil {
+		return store.User{}, err
+	}
+	byID := map[string]store.Group{}
+	for _, g := range groups {
+		byID[g.UUID] = g
+	}
+	superGroup := func(g store.Group) bool {
+		seen := map[string]bool{}
+		for {
+			if g.IsSuperuser {
+				return true
+			}
+			if g.Parent == nil || seen[g.UUID] {
+				return false
+			}
+			seen[g.UUID] = true
+			p, ok := byID[*g.Parent]
+			if !ok {
+				return false
+			}
+			g = p
+		}
+	}
+	var found []store.User
+	for _, g := range groups {
+		if !superGroup(g) {
+			continue
+		}
+		users, _, err := c.Q.ListUsers(c.ctx(), store.UserFilter{GroupUUID: g.UUID, Ordering: "date_joined", Limit: 1})
+		if err != nil {
+			return store.User{}, err
+		}
+		found = append(found, users...)
+	}
+	if len(found) == 0 {
+		return store.User{}, store.ErrNotFound
+	}
+	sort.Slice(found, func(i, j int) bool {
+		if !found[i].DateJoined.Equal(found[j].DateJoined) {
+			return found[i].DateJoined.Before(found[j].DateJoined)
+		}
+		return found[i].PK < found[j].PK
+	})
+	return found[0], nil
+}
+
+func serializeInvitation(c *Ctx, o Object) (map[string]any, error) {
+	inv := o.(store.Invitation)
+	creator, err := partialUser(c, inv.CreatedBy)
+	if err != nil {
+		return nil, err
+	}
+	var flowObj, link any
+	if inv.Flow != nil {
+		f, err := c.flow(*inv.Flow)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return nil, err
+		}
+		if err == nil {
+			if flowObj, err = serializeFlow(c, f); err != nil {
+				return nil, err
+			}
+			link = InvitationLink(c.BaseURL, f.Slug, inv.UUID)
+		}
+	}
+	var maxUses any
+	if inv.MaxUses != nil {
+		maxUses = *inv.MaxUses
+	}
+	fixed := inv.FixedData
+	if fixed == nil {
+		fixed = map[string]any{}
+	}
+	return map[string]any{
+		"pk": inv.UUID, "name": inv.Name, "expires": fmtTimePtr(inv.Expires), "fixed_data": fixed,
+		"created_by": creator, "single_use": inv.SingleUse(), "flow": strPtr(inv.Flow), "flow_obj": flowObj,
+		"max_uses": maxUses, "uses": inv.Uses, "status": inv.Status(c.now()), "link": link, "email": inv.Email,
+	}, nil
+}
+
+// InvitationLink is the enrollment URL for an invitation (spec a.3).
+func InvitationLink(baseURL, flowSlug, invitationUUID string) string {
+	return baseURL + "/if/flow/" + url.PathEscape(flowSlug) + "/?itoken=" + url.QueryEscape(invitationUUID)
+}

@@ -1,0 +1,17 @@
+package resource
+
+import "github.com/usher-id/usher/internal/store"
+
+func init() {
+	stageKind(stageSpec{
+		kind: store.StageInvitation, model: "authentik_stages_invitation.invitationstage",
+		component: "ak-stage-invitation-form", verbose: "Invitation Stage", plural: "Invitation Stages",
+		fields: []string{"continue_flow_without_invitation"},
+		read: func(in *input, s *store.Stage) {
+			in.boolean("continue_flow_without_invitation", &s.Invitation.ContinueFlowWithoutInvitation)
+		},
+		render: func(c *Ctx, s store.Stage, m map[string]any) {
+			m["continue_flow_without_invitation"] = s.Invitation.ContinueFlowWithoutInvitation
+		},
+	})
+}

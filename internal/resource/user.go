@@ -1,0 +1,243 @@
+package resource
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/usher-id/usher/internal/store"
+)
+
+var usernameRE = regexp.MustCompile(`^[\p{L}\p{N}_.@+-]+$`)
+
+const (
+	msgUsername       = "Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters."
+	msgUsernameUnique = "A user with that username already exists."
+	// AvatarURL is the avatar every user gets (usher serves no gravatars).
+	AvatarURL = "/static/dist/assets/images/user_default.png"
+)
+
+var userKind = &Kind{
+	Model: "authentik_core.user", VerboseName: "User", VerboseNamePlural: "Users",
+	Fields: []string{"pk", "username", "name", "is_active", "last_login", "date_joined", "is_superuser", "groups",
+		"groups_obj", "roles", "roles_obj", "email", "avatar", "attributes", "uid", "path", "type", "uuid",
+		"password_change_date", "last_updated"},
+	PK:   func(o Object) any { return o.(store.User).PK },
+	Name: func(o Object) string { return o.(store.User).Username },
+	List: func(c *Ctx) ([]Object, error) {
+		all, _, err := c.Q.ListUsers(c.ctx(), store.UserFilter{})
+		return list(all, err)
+	},
+	Delete: func(c *Ctx, o Object) error { return c.Q.DeleteUser(c.ctx(), o.(store.User).PK) },
+}
+
+func init() {
+	userKind.Save, userKind.Serialize = saveUser, serializeUser
+	register(userKind, finder{
+		byPK: func(c *Ctx, pk any) (Object, error) {
+			n, ok := asInt(pk)
+			if !ok {
+				return nil, store.ErrNotFound
+			}
+			return c.Q.GetUser(c.ctx(), int64(n))
+		},
+		unique: map[string]func(c *Ctx, v string) (Object, error){
+			"username": func(c *Ctx, v string) (Object, error) { return c.Q.GetUserByUsername(c.ctx(), v) },
+			"uuid": func(c *Ctx, v string) (Object, error) {
+				id, ok := NormUUID(v)
+				if !ok {
+					return nil, store.ErrNotFound
+				}
+				return c.Q.GetUserByUUID(c.ctx(), id)
+			},
+		},
+		candidates: func(c *Ctx, ids map[string]any) ([]Object, error) {
+			f := store.UserFilter{}
+			f.Email, _ = ids["email"].(string)
+			f.Path, _ = ids["path"].(string)
+			all, _, err := c.Q.ListUsers(c.ctx(), f)
+			return list(all, err)
+		},
+	})
+}
+
+// ValidUserPath checks a user path with the API's rules (spec i); it
+// returns the message or "".
+func ValidUserPath(p string) string {
+	switch {
+	case p == "":
+		return msgBlank
+	case strings.HasPrefix(p, "/") || strings.HasSuffix(p, "/"):
+		return "No leading or trailing slashes allowed."
+	case strings.Contains(p, "//"):
+		return "No empty segments in user path allowed."
+	}
+	return ""
+}
+
+func saveUser(c *Ctx, existing Object, data map[string]any) (Object, error) {
+	u := store.User{IsActive: true, Type: store.UserTypeInternal, Path: "users", Attributes: map[string]any{}}
+	if existing != nil {
+		u = existing.(store.User)
+	}
+	in := newInput(c, userKind.Model, existing == nil, data)
+	in.readOnly("pk", "last_login", "date_joined", "is_superuser", "groups_obj", "roles_obj", "avatar", "uid",
+		"uuid", "password_change_date", "last_updated")
+	if in.str("username", &u.Username, strOpt{required: true, max: 150}) {
+		if !usernameRE.MatchString(u.Username) {
+			in.fail("username", msgUsername)
+		} else if existing == nil || u.Username != existing.(store.User).Username {
+			if other, err := c.Q.GetUserByUsername(c.ctx(), u.Username); err == nil && other.PK != u.PK {
+				in.fail("username", msgUsernameUnique)
+			}
+		}
+	}
+	in.str("name", &u.Name, strOpt{required: true, blank: true})
+	in.email("email", &u.Email)
+	in.boolean("is_active", &u.IsActive)
+	var path string
+	if in.str("path", &path, strOpt{}) {
+		if msg := ValidUserPath(path); msg != "" {
+			in.fail("path", msg)
+		} else {
+			u.Path = path
+		}
+	}
+	var typ string
+	if in.choice("type", &typ, false, UserTypes...) {
+		switch {
+		case existing != nil && existing.(store.User).Type == store.UserTypeInternalServiceAccount && typ != u.Type:
+			in.fail("type", "Can't change internal service account to other user type.")
+		case typ == store.UserTypeInternalServiceAccount && (existing == nil || u.Type != typ):
+			in.fail("type", "Setting a user to internal service account is not allowed.")
+		default:
+			u.Type = typ
+		}
+	}
+	in.dict("attributes", &u.Attributes)
+	var groups []string
+	setGroups := in.refs("groups", &groups, false, true, exists(c, getGroup))
+	var roles []string
+	in.refs("roles", &roles, false, true, func(string) bool { return false }) // usher has no roles
+	if c.Blueprint {
+		var pw string
+		if in.str("password", &pw, strOpt{blank: true}) && in.ok() {
+			if pw == "" {
+				u.Password = "" // an empty password means unusable
+			} else if c.Passwords == nil {
+				in.fail("password", "Passwords cannot be set here (no password hasher configured).")
+			} else {
+				h, err := c.Passwords.Hash(pw)
+				if err != nil {
+					return nil, err
+				}
+				u.Password = h
+				now := c.now()
+				u.PasswordChangeDate = &now
+			}
+		}
+	}
+	if err := in.err(); err != nil {
+		return nil, err
+	}
+	var err error
+	if existing == nil {
+		err = c.Q.CreateUser(c.ctx(), &u)
+	} else {
+		err = c.Q.UpdateUser(c.ctx(), &u)
+	}
+	c.forget()
+	if err != nil {
+		return nil, conflict(err, "username", msgUsernameUnique)
+	}
+	if setGroups {
+		if err := syncUserGroups(c, u.PK, groups); err != nil {
+			return nil, err
+		}
+	}
+	return u, nil
+}
+
+// syncUserGroups makes the user's memberships exactly groups.
+func syncUserGroups(c *Ctx, pk int64, groups []string) error {
+	current, err := c.Q.UserGroups(c.ctx(), pk)
+	if err != nil {
+		return err
+	}
+	have := map[string]bool{}
+	for _, g := range current {
+		have[g.UUID] = true
+		if !contains(groups, g.UUID) {
+			if err := c.Q.RemoveGroupMember(c.ctx(), g.UUID, pk); err != nil {
+				return err
+			}
+		}
+	}
+	for _, g := range groups {
+		if !have[g] {
+			if err := c.Q.AddGroupMember(c.ctx(), g, pk); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func serializeUser(c *Ctx, o Object) (map[string]any, error) {
+	u := o.(store.User)
+	groups, err := c.Q.UserGroups(c.ctx(), u.PK)
+	if err != nil {
+		return nil, err
+	}
+	super, err := c.Q.IsSuperuser(c.ctx(), u.PK)
+	if err != nil {
+		return nil, err
+	}
+	ids, objs := []string{}, []any{}
+	for _, g := range groups {
+		ids = append(ids, g.UUID)
+		objs = append(objs, partialGroup(g))
+	}
+	pwDate := u.DateJoined
+	if u.PasswordChangeDate != nil {
+		pwDate = *u.PasswordChangeDate
+	}
+	return map[string]any{
+		"pk": u.PK, "username": u.Username, "name": u.Name, "is_active": u.IsActive,
+		"last_login": fmtTimePtr(u.LastLogin), "date_joined": FormatTime(u.DateJoined), "is_superuser": super,
+		"groups": ids, "groups_obj": objs, "roles": []string{}, "roles_obj": []any{}, "email": u.Email,
+		"avatar": AvatarURL, "attributes": nonNilMap(u.Attributes), "uid": UserUID(u), "path": u.Path,
+		"type": u.Type, "uuid": u.UUID, "password_change_date": FormatTime(pwDate),
+		"last_updated": FormatTime(lastUpdated(u)),
+	}, nil
+}
+
+func lastUpdated(u store.User) time.Time {
+	if u.LastUpdated.IsZero() {
+		return u.DateJoined
+	}
+	return u.LastUpdated
+}
+
+// PartialUser renders the short user object nested in other serializers.
+func PartialUser(u store.User) map[string]any {
+	return map[string]any{"pk": u.PK, "username": u.Username, "name": u.Name, "is_active": u.IsActive,
+		"last_login": fmtTimePtr(u.LastLogin), "email": u.Email, "attributes": nonNilMap(u.Attributes),
+		"uid": UserUID(u)}
+}
+
+func partialUser(c *Ctx, pk int64) (map[string]any, error) {
+	u, err := c.user(pk)
+	if err != nil {
+		return nil, fmt.Errorf("user %d: %w", pk, err)
+	}
+	return PartialUser(u), nil
+}
+
+func nonNilMap(m map[string]any) map[string]any {
+	if m == nil {
+		return map[string]any{}
+	}
+	return m
+}

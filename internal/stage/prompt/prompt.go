@@ -1,0 +1,176 @@
+// Package prompt is the prompt stage (spec d): it asks for its fields with
+// an ak-stage-prompt challenge and validates the answer into prompt_data.
+//
+// Expressions: usher does not evaluate placeholder or initial value
+// expressions (the policy package exposes no evaluator for them); a field
+// with an expression flag shows the literal text. A field marked
+// placeholder_expression is never pre-filled from prompt_data, as the seed
+// page's troubleshooting section describes.
+package prompt
+
+import (
+	"errors"
+	"sort"
+	"strings"
+
+	"github.com/usher-id/usher/internal/flow"
+	"github.com/usher-id/usher/internal/store"
+)
+
+// Component is the challenge component.
+const Component = "ak-stage-prompt"
+
+type view struct{}
+
+func init() { flow.RegisterStage(store.StagePrompt, view{}) }
+
+// field is one prompt as this request shows it.
+type field struct {
+	p       store.Prompt
+	initial string // initial_value as sent
+	choices []choice
+	locked  bool // e-mail bound by the invitation: shown read-only, enforced
+}
+
+type choice struct {
+	Label string `json:"label"`
+	Value string `json:"value"`
+}
+
+func isChoice(t string) bool { return t == "radio-button-group" || t == "dropdown" }
+
+// Get shows the fields.
+func (view) Get(ex *flow.Execution) flow.Response {
+	fields, err := build(ex)
+	if err != nil {
+		return flow.Fail(err)
+	}
+	return challenge(fields, nil)
+}
+
+func loadPrompts(ex *flow.Execution) ([]store.Prompt, error) {
+	var ids []string
+	if ex.Stage.Prompt != nil {
+		ids = ex.Stage.Prompt.Fields
+	}
+	out := make([]store.Prompt, 0, len(ids))
+	for _, id := range ids {
+		p, err := ex.Store().GetPrompt(ex.Ctx(), id)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Order < out[j].Order })
+	return out, nil
+}
+
+// build computes each field's choices and initial value (spec d.3).
+func build(ex *flow.Execution) ([]field, error) {
+	prompts, err := loadPrompts(ex)
+	if err != nil {
+		return nil, err
+	}
+	var ctx map[string]any
+	if ex.HasPromptData() {
+		ctx = ex.PromptData()
+	}
+	inv, err := ex.Invitation()
+	if err != nil {
+		return nil, err
+	}
+	fields := make([]field, 0, len(prompts))
+	for _, p := range prompts {
+		f := field{p: p}
+		if isChoice(p.Type) {
+			f.choices = choicesFor(p, ctx)
+		}
+		// Data already in the plan (the invitation's fixed_data, an earlier
+		// prompt) pre-fills the field as-is, except for expression
+		// placeholders.
+		if v, ok := ctx[p.FieldKey]; ok && !p.PlaceholderExpression {
+			f.initial = str(v)
+		} else {
+			f.initial = p.InitialValue
+		}
+		if isChoice(p.Type) && !hasChoice(f.choices, f.initial) {
+			f.initial = ""
+			if len(f.choices) > 0 {
+				f.initial = f.choices[0].Value
+			}
+		}
+		if inv != nil && inv.Email != "" && p.Type == "email" && p.FieldKey == "email" {
+			f.locked, f.initial = true, inv.Email
+		}
+		fields = append(fields, f)
+	}
+	return fields, nil
+}
+
+func choicesFor(p store.Prompt, ctx map[string]any) []choice {
+	raw, ok := ctx[p.FieldKey+"__choices"]
+	if !ok {
+		if p.Placeholder == "" {
+			return []choice{}
+		}
+		raw = p.Placeholder
+	}
+	list, ok := raw.([]any)
+	if !ok {
+		list = []any{raw}
+	}
+	out := make([]choice, 0, len(list))
+	for _, c := range list {
+		if m, ok := c.(map[string]any); ok {
+			out = append(out, choice{Label: str(m["label"]), Value: str(m["value"])})
+			continue
+		}
+		out = append(out, choice{Label: str(c), Value: str(c)})
+	}
+	return out
+}
+
+func hasChoice(cs []choice, v string) bool {
+	for _, c := range cs {
+		if c.Value == v {
+			return true
+		}
+	}
+	return false
+}
+
+// challenge renders the fields; values are what the client submitted, for
+// the HTML page to show again (passwords excluded).
+func challenge(fields []field, values map[string]string) flow.Response {
+	out := make([]map[string]any, 0, len(fields))
+	locked := map[string]bool{}
+	for _, f := range fields {
+		placeholder := f.p.Placeholder
+		var choices any // JSON null for types without choices
+		if isChoice(f.p.Type) {
+			placeholder, choices = "", f.choices
+		}
+		out = append(out, map[string]any{"field_key": f.p.FieldKey, "label": f.p.Label, "type": f.p.Type,
+			"required": f.p.Required, "placeholder": placeholder, "initial_value": f.initial, "order": f.p.Order,
+			"sub_text": f.p.SubText, "choices": choices})
+		if f.locked {
+			locked[f.p.FieldKey] = true
+		}
+	}
+	return flow.Challenge(map[string]any{"component": Component, "fields": out}).
+		WithHints(map[string]any{"locked": locked, "values": values})
+}
+
+// str renders a context value as a form string.
+func str(v any) string {
+	switch t := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return t
+	}
+	return strings.TrimSpace(jsonString(v))
+}

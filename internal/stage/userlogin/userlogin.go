@@ -1,0 +1,156 @@
+// Package userlogin is the user login stage (spec f): it logs the pending
+// user in, rotating the session ID.
+package userlogin
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/usher-id/usher/internal/auth"
+	"github.com/usher-id/usher/internal/event"
+	"github.com/usher-id/usher/internal/flow"
+	"github.com/usher-id/usher/internal/store"
+)
+
+// Component is the remember-me challenge.
+const Component = "ak-stage-user-login"
+
+const (
+	msgNoUser   = "No Pending user to login."
+	msgInactive = "Your account is not active yet. An administrator has to activate it before you can log in."
+)
+
+type view struct{}
+
+func init() { flow.RegisterStage(store.StageUserLogin, view{}) }
+
+func settings(ex *flow.Execution) *store.UserLoginStageSettings {
+	if ex.Stage.UserLogin != nil {
+		return ex.Stage.UserLogin
+	}
+	d, _ := store.NewStage(store.StageUserLogin, "")
+	return d.UserLogin
+}
+
+// Get logs in at once, or asks "remember me?" when remember_me_offset > 0.
+func (view) Get(ex *flow.Execution) flow.Response {
+	s := settings(ex)
+	if ParseTimedelta(s.RememberMeOffset) > 0 {
+		u, err := ex.PendingUser()
+		if err != nil {
+			return flow.Fail(err)
+		}
+		if u == nil {
+			return flow.Invalid(msgNoUser)
+		}
+		return flow.Challenge(challenge(u))
+	}
+	return login(ex, s, false)
+}
+
+// Post takes the remember_me answer.
+func (view) Post(ex *flow.Execution, data map[string]any) flow.Response {
+	s := settings(ex)
+	if ParseTimedelta(s.RememberMeOffset) <= 0 {
+		return login(ex, s, false)
+	}
+	rm, ok := data["remember_me"]
+	if !ok {
+		u, err := ex.PendingUser()
+		if err != nil {
+			return flow.Fail(err)
+		}
+		if u == nil {
+			return flow.Invalid(msgNoUser)
+		}
+		errs := flow.Errors{}
+		errs.Add("remember_me", "This field is required.", "required")
+		return flow.ChallengeErrors(challenge(u), errs)
+	}
+	return login(ex, s, truthy(rm))
+}
+
+func challenge(u *store.User) map[string]any {
+	return map[string]any{"component": Component, "pending_user": u.Username, "pending_user_avatar": flow.DefaultAvatar}
+}
+
+func login(ex *flow.Execution, s *store.UserLoginStageSettings, remember bool) flow.Response {
+	u, err := ex.PendingUser()
+	if err != nil {
+		return flow.Fail(err)
+	}
+	if u == nil {
+		return flow.Invalid(msgNoUser)
+	}
+	if !u.IsActive {
+		return flow.Invalid(msgInactive)
+	}
+	now := ex.Now()
+	d := ParseTimedelta(s.SessionDuration)
+	if remember {
+		d += ParseTimedelta(s.RememberMeOffset)
+	}
+	persistent := d > 0
+	if !persistent { // ends with the browser; the server still expires it
+		d = ex.App.Sessions.TTL
+		if d <= 0 {
+			d = 24 * time.Hour
+		}
+	}
+	ex.Session.Login(u.PK, now.Add(d), persistent)
+	q := ex.Store()
+	if err := q.SetLastLogin(ex.Ctx(), u.PK, now); err != nil {
+		return flow.Fail(err)
+	}
+	if s.TerminateOtherSessions {
+		if err := q.DeleteUserSessions(ex.Ctx(), u.PK, auth.HashID(ex.Session.ID)); err != nil {
+			return flow.Fail(err)
+		}
+	}
+	data := map[string]any{}
+	for _, k := range []string{flow.CtxAuthMethod, "auth_method_args"} {
+		if v, ok := ex.Context()[k]; ok {
+			data[k] = v
+		}
+	}
+	if err := ex.Record(q, u, event.Login, data); err != nil {
+		return flow.Fail(err)
+	}
+	return flow.Passed()
+}
+
+// ParseTimedelta reads authentik's "key=value;..." durations (keys
+// microseconds ... weeks; unknown keys ignored); anything unreadable is 0.
+func ParseTimedelta(s string) time.Duration {
+	units := map[string]time.Duration{"microseconds": time.Microsecond, "milliseconds": time.Millisecond,
+		"seconds": time.Second, "minutes": time.Minute, "hours": time.Hour, "days": 24 * time.Hour,
+		"weeks": 7 * 24 * time.Hour}
+	var total time.Duration
+	for _, part := range strings.Split(s, ";") {
+		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
+		unit, known := units[strings.TrimSpace(k)]
+		if !ok || !known {
+			continue
+		}
+		n, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		if err != nil {
+			continue
+		}
+		total += time.Duration(n * float64(unit))
+	}
+	return total
+}
+
+func truthy(v any) bool {
+	switch t := v.(type) {
+	case bool:
+		return t
+	case string:
+		switch strings.ToLower(t) {
+		case "true", "on", "1", "yes":
+			return true
+		}
+	}
+	return false
+}

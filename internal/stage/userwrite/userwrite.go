@@ -1,0 +1,287 @@
+// Package userwrite is the user write stage (spec e). It turns prompt_data
+// into a user and, in the same transaction, consumes the invitation in
+// effect: of racing enrollments on a single-use invitation exactly one
+// commits, the others are denied and write nothing.
+package userwrite
+
+import (
+	"errors"
+	"sort"
+	"strings"
+
+	"github.com/usher-id/usher/internal/event"
+	"github.com/usher-id/usher/internal/flow"
+	"github.com/usher-id/usher/internal/store"
+)
+
+// Messages (spec e), plus usher's clearer one for a taken username.
+const (
+	msgNoData        = "No Pending data."
+	msgCannotCreate  = "No user found and can't create new user."
+	msgFailed        = "Failed to update user. Please try again later."
+	msgNoUsername    = "No username was entered, so no account can be created. Please start again."
+	msgUsernameTaken = "Username is already taken. Please start again and choose another username."
+)
+
+var validTypes = map[string]bool{store.UserTypeInternal: true, store.UserTypeExternal: true,
+	store.UserTypeServiceAccount: true, store.UserTypeInternalServiceAccount: true}
+
+type view struct{}
+
+func init() { flow.RegisterStage(store.StageUserWrite, view{}) }
+
+// Get runs the stage (no UI).
+func (view) Get(ex *flow.Execution) flow.Response { return run(ex) }
+
+// Post runs the stage like Get.
+func (view) Post(ex *flow.Execution, _ map[string]any) flow.Response { return run(ex) }
+
+func run(ex *flow.Execution) flow.Response {
+	s := ex.Stage.UserWrite
+	if s == nil {
+		d, _ := store.NewStage(store.StageUserWrite, "")
+		s = d.UserWrite
+	}
+	if !ex.HasPromptData() {
+		return flow.Invalid(msgNoData)
+	}
+	pd := ex.PromptData()
+	pending, err := ex.PendingUser()
+	if err != nil {
+		return flow.Fail(err)
+	}
+	if pending == nil && s.UserCreationMode != "always_create" {
+		// A logged-in user running the flow updates their own account.
+		if pending, err = ex.RequestUser(); err != nil {
+			return flow.Fail(err)
+		}
+	}
+	creating := pending == nil || s.UserCreationMode == "always_create"
+	var u store.User
+	if creating {
+		if s.UserCreationMode == "never_create" {
+			return flow.Invalid(msgCannotCreate)
+		}
+		u = store.User{IsActive: !s.CreateUsersAsInactive, Type: userType(ex, s), Path: userPath(ex, s),
+			Attributes: map[string]any{}}
+	} else {
+		u = *pending
+		u.Attributes = copyMap(u.Attributes)
+	}
+	passwordSet, err := apply(ex, &u, pd)
+	if err != nil {
+		return flow.Invalid(msgFailed)
+	}
+	if strings.TrimSpace(u.Username) == "" {
+		return flow.Invalid(msgNoUsername)
+	}
+	inv, err := ex.Invitation()
+	if err != nil {
+		return flow.Fail(err)
+	}
+	if inv != nil && inv.Email != "" && strings.TrimSpace(u.Email) == "" {
+		u.Email = inv.Email
+	}
+	groups := groupsFor(ex, s)
+
+	err = ex.Store().Tx(ex.Ctx(), func(q store.Queries) error {
+		if creating {
+			if err := q.CreateUser(ex.Ctx(), &u); err != nil {
+				return err
+			}
+		} else if err := q.UpdateUser(ex.Ctx(), &u); err != nil {
+			return err
+		}
+		for _, g := range groups {
+			if err := q.AddGroupMember(ex.Ctx(), g, u.PK); err != nil && !errors.Is(err, store.ErrConflict) {
+				return err
+			}
+		}
+		if err := ex.ConsumeInvitation(q, &u); err != nil {
+			return err
+		}
+		return record(ex, q, &u, pd, creating, passwordSet)
+	})
+	var ierr *flow.InvitationError
+	switch {
+	case errors.As(err, &ierr):
+		ex.Plan.Consumed = false
+		ex.RecordInvitationFailure(ierr)
+		return flow.Invalid(ierr.Message())
+	case errors.Is(err, store.ErrConflict):
+		ex.Plan.Consumed = false
+		return flow.Invalid(msgUsernameTaken)
+	case err != nil:
+		ex.Plan.Consumed = false
+		return flow.Fail(err)
+	}
+	ex.SetPendingUser(&u)
+	ex.Context()[flow.CtxUserBackend] = "authentik.core.auth.InbuiltBackend"
+	pd["created"] = creating // authentik's user_write handler adds it too
+	return flow.Passed()
+}
+
+// apply maps prompt_data onto u (spec e step 5); it reports whether a
+// password was set.
+func apply(ex *flow.Execution, u *store.User, pd map[string]any) (bool, error) {
+	keys := make([]string, 0, len(pd))
+	for k := range pd {
+		keys = append(keys, k)
+	}
+	// Plain "attributes" first so dotted keys refine it, not the reverse.
+	sort.Slice(keys, func(i, j int) bool {
+		if (keys[i] == "attributes") != (keys[j] == "attributes") {
+			return keys[i] == "attributes"
+		}
+		return keys[i] < keys[j]
+	})
+	passwordSet := false
+	for _, k := range keys {
+		v := pd[k]
+		switch {
+		case k == "component" || k == "groups":
+		case k == "password":
+			pw, _ := v.(string)
+			if pw == "" {
+				continue
+			}
+			h, err := ex.App.Passwords.Hash(pw)
+			if err != nil {
+				return false, err
+			}
+			now := ex.Now()
+			u.Password, u.PasswordChangeDate, passwordSet = h, &now, true
+		case k == "attributes":
+			m, ok := v.(map[string]any)
+			if !ok {
+				return false, errors.New("attributes is not an object")
+			}
+			for ak, av := range m {
+				u.Attributes[ak] = av
+			}
+		case strings.HasPrefix(k, "attributes.") || strings.HasPrefix(k, "attributes_"):
+			setPath(u.Attributes, strings.Split(k[len("attributes."):], "."), v)
+		case k == "username":
+			u.Username = str(v)
+		case k == "name":
+			u.Name = str(v)
+		case k == "email":
+			u.Email = strings.TrimSpace(str(v))
+		case k == "path":
+			if p := str(v); p != "" {
+				u.Path = p
+			}
+		case k == "type":
+			if t := str(v); validTypes[t] {
+				u.Type = serviceAccountFix(t)
+			}
+		case k == "is_active":
+			if b, ok := v.(bool); ok {
+				u.IsActive = b
+			}
+		}
+	}
+	return passwordSet, nil
+}
+
+func setPath(m map[string]any, path []string, v any) {
+	for i, p := range path {
+		if i == len(path)-1 {
+			m[p] = v
+			return
+		}
+		next, ok := m[p].(map[string]any)
+		if !ok {
+			next = map[string]any{}
+			m[p] = next
+		}
+		m = next
+	}
+}
+
+func userType(ex *flow.Execution, s *store.UserWriteStageSettings) string {
+	if t, ok := ex.Context()[flow.CtxUserType].(string); ok && validTypes[t] {
+		return serviceAccountFix(t)
+	}
+	if validTypes[s.UserType] {
+		return serviceAccountFix(s.UserType)
+	}
+	return store.UserTypeExternal
+}
+
+func serviceAccountFix(t string) string {
+	if t == store.UserTypeInternalServiceAccount {
+		return store.UserTypeServiceAccount
+	}
+	return t
+}
+
+func userPath(ex *flow.Execution, s *store.UserWriteStageSettings) string {
+	if p, ok := ex.Context()[flow.CtxUserPath].(string); ok && p != "" {
+		return p
+	}
+	if s.UserPathTemplate != "" {
+		return s.UserPathTemplate // used literally, as authentik does
+	}
+	return "users"
+}
+
+// groupsFor lists the group UUIDs to add: the stage's group and any in the
+// plan context's "groups".
+func groupsFor(ex *flow.Execution, s *store.UserWriteStageSettings) []string {
+	var out []string
+	if s.CreateUsersGroup != nil && *s.CreateUsersGroup != "" {
+		out = append(out, *s.CreateUsersGroup)
+	}
+	if gs, ok := ex.Context()["groups"].([]any); ok {
+		for _, g := range gs {
+			if id, ok := g.(string); ok && id != "" {
+				out = append(out, id)
+			}
+		}
+	}
+	return out
+}
+
+// record writes the stage's events in the transaction.
+func record(ex *flow.Execution, q store.Queries, u *store.User, pd map[string]any, created, passwordSet bool) error {
+	data := make(map[string]any, len(pd)+1)
+	for k, v := range pd {
+		if k != "component" {
+			data[k] = v
+		}
+	}
+	data["created"] = created
+	if err := ex.Record(q, u, event.UserWrite, data); err != nil {
+		return err
+	}
+	model := map[string]any{"model": event.Model("authentik_core", "user", u.PK, u.Username)}
+	if created {
+		return ex.Record(q, u, event.ModelCreated, model)
+	}
+	if err := ex.Record(q, u, event.ModelUpdated, model); err != nil {
+		return err
+	}
+	if passwordSet {
+		return ex.Record(q, u, event.PasswordSet, map[string]any{})
+	}
+	return nil
+}
+
+func copyMap(m map[string]any) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		if mv, ok := v.(map[string]any); ok {
+			v = copyMap(mv)
+		}
+		out[k] = v
+	}
+	return out
+}
+
+func str(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	return ""
+}

@@ -1,0 +1,221 @@
+// Package sqlstore implements store.Store once over database/sql for every
+// SQL database usher supports. The sqlite and postgres packages open a
+// connection, supply a Dialect and their embedded migrations, and return a
+// *DB.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"time"
+
+	"github.com/usher-id/usher/internal/store"
+)
+
+// DB is a store.Store and store.Migrator over database/sql.
+type DB struct {
+	*conn      // queries outside a transaction
+	read       *sql.DB
+	write      *sql.DB // the same as read unless the database has one writer
+	dialect    Dialect
+	migrations fs.FS
+}
+
+var (
+	_ store.Store    = (*DB)(nil)
+	_ store.Migrator = (*DB)(nil)
+)
+
+// New wraps open pools. Reads outside transactions use read; writes and
+// transactions use write (pass the same pool twice when there is one).
+// migrations holds NNNN_name.sql files.
+func New(read, write *sql.DB, d Dialect, migrations fs.FS) *DB {
+	db := &DB{read: read, write: write, dialect: d, migrations: migrations}
+	db.conn = &conn{db: db}
+	return db
+}
+
+// Dialect reports "sqlite" or "postgres".
+func (db *DB) Dialect() string { return db.dialect.Name }
+
+// Writer returns the pool writes go to, for tests and tools that need raw
+// SQL.
+func (db *DB) Writer() *sql.DB { return db.write }
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.write.PingContext(ctx); err != nil {
+		return fmt.Errorf("store: ping %s: %w", db.dialect.Name, err)
+	}
+	if db.read != db.write {
+		if err := db.read.PingContext(ctx); err != nil {
+			return fmt.Errorf("store: ping %s: %w", db.dialect.Name, err)
+		}
+	}
+	return nil
+}
+
+// Stats sums the pools' figures.
+func (db *DB) Stats() store.PoolStats {
+	s := db.write.Stats()
+	out := store.PoolStats{OpenConnections: s.OpenConnections, InUse: s.InUse, Idle: s.Idle, WaitCount: s.WaitCount}
+	if db.read != db.write {
+		r := db.read.Stats()
+		out.OpenConnections += r.OpenConnections
+		out.InUse += r.InUse
+		out.Idle += r.Idle
+		out.WaitCount += r.WaitCount
+	}
+	return out
+}
+
+// Close closes the pools.
+func (db *DB) Close() error {
+	err := db.write.Close()
+	if db.read != db.write {
+		err = errors.Join(err, db.read.Close())
+	}
+	return err
+}
+
+// Tx runs fn in one transaction on the writer. Inside fn, use only the
+// Queries passed in: on SQLite the writer has a single connection, so a
+// write through the outer Store would wait for this transaction forever.
+func (db *DB) Tx(ctx context.Context, fn func(q store.Queries) error) error {
+	return db.conn.inTx(ctx, func(c *conn) error { return fn(c) })
+}
+
+// conn runs queries on the pools, or on tx when inside a transaction.
+type conn struct {
+	db *DB
+	tx *sql.Tx
+}
+
+// inTx runs fn atomically: directly when c is already a transaction,
+// otherwise in a new one that a panic or error rolls back.
+func (c *conn) inTx(ctx context.Context, fn func(c *conn) error) (err error) {
+	if c.tx != nil {
+		return fn(c)
+	}
+	tx, err := c.db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", err)
+	}
+	done := false
+	defer func() {
+		if !done {
+			_ = tx.Rollback()
+		}
+	}()
+	if err := fn(&conn{db: c.db, tx: tx}); err != nil {
+		return err
+	}
+	done = true
+	if err := tx.Commit(); err != nil {
+		return c.wrap("commit", err)
+	}
+	return nil
+}
+
+func (c *conn) reader() interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+} {
+	if c.tx != nil {
+		return c.tx
+	}
+	return c.db.read
+}
+
+func (c *conn) writer() interface {
+	ExecContext(context.Context, string, ...any) (sql.Result, error)
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+} {
+	if c.tx != nil {
+		return c.tx
+	}
+	return c.db.write
+}
+
+// query and queryRow read; exec, execRow and execQuery write.
+func (c *conn) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return c.reader().QueryContext(ctx, c.db.dialect.Rebind(q), args...)
+}
+
+func (c *conn) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return c.reader().QueryRowContext(ctx, c.db.dialect.Rebind(q), args...)
+}
+
+func (c *conn) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return c.writer().ExecContext(ctx, c.db.dialect.Rebind(q), args...)
+}
+
+func (c *conn) execRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return c.writer().QueryRowContext(ctx, c.db.dialect.Rebind(q), args...)
+}
+
+func (c *conn) execQuery(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return c.writer().QueryContext(ctx, c.db.dialect.Rebind(q), args...)
+}
+
+// execOne runs a write that must touch one row; none gives ErrNotFound.
+func (c *conn) execOne(ctx context.Context, op string, q string, args ...any) error {
+	res, err := c.exec(ctx, q, args...)
+	if err != nil {
+		return c.wrap(op, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return c.wrap(op, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("store: %s: %w", op, store.ErrNotFound)
+	}
+	return nil
+}
+
+// execCount runs a write and returns how many rows it touched.
+func (c *conn) execCount(ctx context.Context, op string, q string, args ...any) (int, error) {
+	res, err := c.exec(ctx, q, args...)
+	if err != nil {
+		return 0, c.wrap(op, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, c.wrap(op, err)
+	}
+	return int(n), nil
+}
+
+// wrap adds context to err and maps driver errors to store's sentinels.
+func (c *conn) wrap(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("store: %s: %w", op, store.ErrNotFound)
+	}
+	if c.db.dialect.Classify != nil {
+		if kind := c.db.dialect.Classify(err); kind != nil {
+			return fmt.Errorf("store: %s: %w (%v)", op, kind, err)
+		}
+	}
+	return fmt.Errorf("store: %s: %w", op, err)
+}
+
+// t converts a time for binding; tp does the same for an optional time.
+func (c *conn) t(v time.Time) any { return c.db.dialect.Time(normTime(v)) }
+
+func (c *conn) tp(v *time.Time) any {
+	if v == nil {
+		return nil
+	}
+	return c.t(*v)
+}
+
+// now is the current time at stored precision.
+func now() time.Time { return normTime(time.Now()) }

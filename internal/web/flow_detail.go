@@ -1,0 +1,54 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/usher-id/usher/internal/resource"
+	"github.com/usher-id/usher/internal/store"
+)
+
+type bindingRow struct {
+	Binding store.FlowStageBinding
+	Stage   store.Stage
+	Kind    string
+}
+
+type flowDetailPage struct {
+	Flow       store.Flow
+	Tab        string // "overview" or "bindings"
+	Bindings   []bindingRow
+	Invitation bool
+	Base       string
+}
+
+// flowDetail is a flow's page: its settings, and the Stage Bindings tab
+// with the stages in the order they run.
+func (h *Handler) flowDetail(w http.ResponseWriter, r *http.Request, u *store.User, e *entity, obj resource.Object) {
+	f := asFlow(obj)
+	ctx := r.Context()
+	bindings, err := h.App.Store.ListBindings(ctx, f.UUID)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	p := flowDetailPage{Flow: f, Tab: "overview", Base: "/if/admin/flows/" + f.Slug + "/"}
+	if strings.HasSuffix(r.URL.Path, "/bindings/") {
+		p.Tab = "bindings"
+	}
+	for _, b := range bindings {
+		s, err := h.App.Store.GetStage(ctx, b.Stage)
+		if err != nil {
+			h.serverError(w, r, err)
+			return
+		}
+		if s.Kind == store.StageInvitation {
+			p.Invitation = true
+		}
+		p.Bindings = append(p.Bindings, bindingRow{b, s, stageKindLabel(s.Kind)})
+	}
+	v := h.view(r, u, f.Name, "flows")
+	v.Back = &link{URL: "/if/admin/flows/", Label: "Flows"}
+	v.P = p
+	h.render(w, r, http.StatusOK, "flow_detail", v)
+}

@@ -1,0 +1,309 @@
+package flowpage
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/usher-id/usher/internal/flow"
+)
+
+// page is what the template renders.
+type page struct {
+	Title, BrandTitle, BrandLogo, CSS string
+	Errors                            []string // non-field errors, shown on top
+	Message                           string   // access denied, flow error
+	RequestID                         string
+	PendingUser                       string
+	Form                              bool
+	Action, CSRFField, CSRF           string
+	Multipart                         bool
+	Fields                            []input
+	Submit                            string
+	Links                             []link
+}
+
+type link struct{ URL, Label string }
+
+// input is one form control.
+type input struct {
+	Kind         string // input, textarea, select, radio, checkbox, hidden, static, separator
+	Type         string // the <input type>
+	ID, Key      string
+	Label        string
+	Value        string
+	Placeholder  string
+	Autocomplete string
+	InputMode    string
+	NoCapitalize bool
+	Required     bool
+	ReadOnly     bool
+	Checked      bool
+	Hidden       bool // checkbox: also send "false" when unchecked
+	Autofocus    bool
+	Help         string
+	Errors       []string
+	Choices      []option
+	Describe     string // aria-describedby
+}
+
+type option struct {
+	Label, Value string
+	Selected     bool
+}
+
+// fieldErrors splits response_errors into top messages and per field ones.
+func fieldErrors(c map[string]any) ([]string, map[string][]string) {
+	top := []string{}
+	per := map[string][]string{}
+	errs, _ := c["response_errors"].(flow.Errors)
+	for k, list := range errs {
+		for _, e := range list {
+			if k == flow.NonField {
+				top = append(top, e.String)
+			} else {
+				per[k] = append(per[k], e.String)
+			}
+		}
+	}
+	return top, per
+}
+
+// build fills p's form from a challenge. Unknown keys in errors (a field
+// the form does not show) go to the top.
+func build(p *page, c map[string]any, hints map[string]any) {
+	top, per := fieldErrors(c)
+	component, _ := c["component"].(string)
+	switch component {
+	case "ak-stage-prompt":
+		buildPrompt(p, c, hints, per)
+		p.Submit = "Continue"
+	case "ak-stage-identification":
+		buildIdentification(p, c, per)
+	case "ak-stage-password":
+		p.Form, p.Submit = true, "Continue"
+		p.PendingUser, _ = c["pending_user"].(string)
+		p.Fields = []input{
+			{Kind: "input", Type: "text", Key: "username", ID: "field-username", Label: "Username", Value: p.PendingUser,
+				Autocomplete: "username", ReadOnly: true, NoCapitalize: true},
+			{Kind: "input", Type: "password", Key: "password", ID: "field-password", Label: "Password",
+				Autocomplete: "current-password", Required: true, Errors: per["password"]},
+		}
+		// The read-only username helps password managers; it is not sent
+		// to any stage that reads it.
+		delete(per, "password")
+	case "ak-stage-user-login":
+		p.Form, p.Submit = true, "Continue"
+		p.PendingUser, _ = c["pending_user"].(string)
+		p.Fields = []input{{Kind: "checkbox", Key: "remember_me", ID: "field-remember_me", Label: "Stay signed in on this device",
+			Hidden: true, Errors: per["remember_me"]}}
+		delete(per, "remember_me")
+	default:
+		p.Message = "This step cannot be shown on this page. Please use a current browser or contact your administrator."
+	}
+	for k, msgs := range per {
+		if !hasField(p.Fields, k) {
+			top = append(top, msgs...)
+		}
+	}
+	p.Errors = top
+	focus(p)
+}
+
+func hasField(fs []input, key string) bool {
+	for _, f := range fs {
+		if f.Key == key {
+			return true
+		}
+	}
+	return false
+}
+
+// focus puts autofocus on the first field with an error, else the first
+// field a person can type in.
+func focus(p *page) {
+	candidate := -1
+	for i, f := range p.Fields {
+		if f.Kind == "hidden" || f.Kind == "static" || f.Kind == "separator" || f.ReadOnly {
+			continue
+		}
+		if len(f.Errors) > 0 {
+			candidate = i
+			break
+		}
+		if candidate < 0 {
+			candidate = i
+		}
+	}
+	if candidate >= 0 {
+		p.Fields[candidate].Autofocus = true
+	}
+	for i := range p.Fields {
+		f := &p.Fields[i]
+		var ids []string
+		if f.Help != "" {
+			ids = append(ids, f.ID+"-help")
+		}
+		if len(f.Errors) > 0 {
+			ids = append(ids, f.ID+"-error")
+		}
+		f.Describe = strings.Join(ids, " ")
+	}
+}
+
+func buildIdentification(p *page, c map[string]any, per map[string][]string) {
+	p.Form, p.Submit = true, "Continue"
+	if a, _ := c["primary_action"].(string); a != "" {
+		p.Submit = a
+	}
+	label := "Username"
+	typ, ac := "text", "username"
+	if fs, ok := c["user_fields"].([]string); ok {
+		names := map[string]string{"email": "Email", "username": "Username", "upn": "UPN"}
+		var parts []string
+		for _, f := range fs {
+			if n, ok := names[f]; ok {
+				parts = append(parts, n)
+			}
+		}
+		if len(parts) > 0 {
+			label = strings.Join(parts, " or ")
+		}
+		if len(fs) == 1 && fs[0] == "email" {
+			typ, ac = "email", "email"
+		}
+	}
+	p.Fields = append(p.Fields, input{Kind: "input", Type: typ, Key: "uid_field", ID: "field-uid_field", Label: label,
+		Autocomplete: ac, NoCapitalize: true, Required: true, Errors: per["uid_field"]})
+	delete(per, "uid_field")
+	if pw, _ := c["password_fields"].(bool); pw {
+		p.Fields = append(p.Fields, input{Kind: "input", Type: "password", Key: "password", ID: "field-password",
+			Label: "Password", Autocomplete: "current-password", Required: true, Errors: per["password"]})
+		delete(per, "password")
+	}
+	for _, l := range []struct{ key, label string }{{"enroll_url", "Need an account? Sign up."},
+		{"recovery_url", "Forgot username or password?"}} {
+		if u, _ := c[l.key].(string); u != "" {
+			p.Links = append(p.Links, link{URL: u, Label: l.label})
+		}
+	}
+}
+
+func buildPrompt(p *page, c map[string]any, hints map[string]any, per map[string][]string) {
+	p.Form = true
+	fields, _ := c["fields"].([]map[string]any)
+	locked, _ := hints["locked"].(map[string]bool)
+	values, _ := hints["values"].(map[string]string)
+	for _, f := range fields {
+		key, _ := f["field_key"].(string)
+		typ, _ := f["type"].(string)
+		in := input{Key: key, ID: "field-" + key, Errors: per[key]}
+		in.Label, _ = f["label"].(string)
+		in.Placeholder, _ = f["placeholder"].(string)
+		in.Value, _ = f["initial_value"].(string)
+		in.Required, _ = f["required"].(bool)
+		in.Help, _ = f["sub_text"].(string)
+		if v, ok := values[key]; ok {
+			in.Value = v
+		}
+		delete(per, key)
+		in.Kind, in.Type = "input", "text"
+		switch typ {
+		case "text":
+			in.Autocomplete = autocompleteFor(key)
+		case "text_area":
+			in.Kind = "textarea"
+		case "text_read_only":
+			in.ReadOnly = true
+		case "text_area_read_only":
+			in.Kind, in.ReadOnly = "textarea", true
+		case "username":
+			in.Autocomplete, in.NoCapitalize = "username", true
+		case "email":
+			in.Type, in.Autocomplete, in.NoCapitalize = "email", "email", true
+		case "password":
+			in.Type, in.Autocomplete, in.Value = "password", "new-password", ""
+		case "number":
+			in.Type, in.InputMode = "number", "numeric"
+		case "checkbox":
+			in.Kind, in.Hidden = "checkbox", true
+			in.Checked = in.Value == "true" || in.Value == "True" || in.Value == "on"
+		case "radio-button-group", "dropdown":
+			in.Kind = "select"
+			if typ == "radio-button-group" {
+				in.Kind = "radio"
+			}
+			if cs, ok := f["choices"].([]choiceLike); ok {
+				_ = cs
+			}
+			in.Choices = choicesOf(f["choices"], in.Value)
+		case "date":
+			in.Type = "date"
+		case "date-time":
+			in.Type = "datetime-local"
+			if t, err := time.Parse(time.RFC3339, in.Value); err == nil {
+				in.Value = t.UTC().Format("2006-01-02T15:04")
+			}
+		case "file":
+			in.Type, in.Value = "file", ""
+			p.Multipart = true
+		case "separator":
+			in.Kind = "separator"
+		case "hidden":
+			in.Kind = "hidden"
+		case "static":
+			in.Kind = "static"
+			if in.Value == "" {
+				in.Value = in.Placeholder
+			}
+		case "ak-locale":
+			in.Autocomplete = "language"
+		}
+		if locked[key] {
+			in.ReadOnly = true
+			in.Help = strings.TrimSpace(in.Help + " This address comes from your invitation and cannot be changed.")
+		}
+		p.Fields = append(p.Fields, in)
+	}
+}
+
+type choiceLike = map[string]any
+
+// choicesOf reads the challenge's choices (a typed slice when the prompt
+// stage built them in-process, or JSON-shaped data).
+func choicesOf(v any, selected string) []option {
+	var out []option
+	add := func(label, value string) {
+		out = append(out, option{Label: label, Value: value, Selected: value == selected})
+	}
+	switch cs := v.(type) {
+	case []map[string]any:
+		for _, c := range cs {
+			add(fmt.Sprint(c["label"]), fmt.Sprint(c["value"]))
+		}
+	case []any:
+		for _, c := range cs {
+			if m, ok := c.(map[string]any); ok {
+				add(fmt.Sprint(m["label"]), fmt.Sprint(m["value"]))
+			}
+		}
+	default:
+		// The prompt stage's own choice type: read its exported fields.
+		for _, c := range labelValues(v) {
+			add(c[0], c[1])
+		}
+	}
+	return out
+}
+
+func autocompleteFor(key string) string {
+	switch key {
+	case "name":
+		return "name"
+	case "email":
+		return "email"
+	case "username":
+		return "username"
+	}
+	return ""
+}

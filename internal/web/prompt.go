@@ -1,0 +1,147 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/usher-id/usher/internal/resource"
+	"github.com/usher-id/usher/internal/store"
+)
+
+const promptModel = "authentik_stages_prompt.prompt"
+
+func asPrompt(obj resource.Object) store.Prompt {
+	if p, ok := obj.(*store.Prompt); ok {
+		return *p
+	}
+	return obj.(store.Prompt)
+}
+
+func (h *Handler) mountPrompts(mux *http.ServeMux) {
+	mux.HandleFunc("GET /if/admin/prompts/{$}", h.admin(h.promptList))
+	h.mountEntity(mux, h.promptEntity())
+}
+
+func (h *Handler) promptEntity() *entity {
+	var types []option
+	for _, t := range store.PromptTypes {
+		types = append(types, option{Value: t, Label: t})
+	}
+	return &entity{
+		Singular: "Prompt", Base: "/if/admin/prompts/", Nav: "prompts", Model: promptModel,
+		load: func(ctx context.Context, id string) (resource.Object, error) { return h.App.Store.GetPrompt(ctx, id) },
+		form: func(ctx context.Context, obj resource.Object) (*formDef, error) {
+			return &formDef{Fields: []*field{
+				{Name: "name", Label: "Name", Kind: "text", Required: true, Help: "Unique name of this field, used for selecting fields in prompt stages."},
+				{Name: "field_key", Label: "Field Key", Kind: "text", Required: true,
+					Help: "Name of the form field, also the key the value is stored under (invitation custom attributes pre-fill fields by this key). Use attributes.<key> to store in user attributes."},
+				{Name: "label", Label: "Label", Kind: "text", Required: true, Help: "Label shown next to the field."},
+				{Name: "type", Label: "Type", Kind: "select", Required: true, Options: types},
+				{Name: "required", Label: "Required", Kind: "checkbox"},
+				{Name: "placeholder", Label: "Placeholder", Kind: "textarea",
+					Help: "Optional placeholder; for radio buttons and dropdowns, the list of choices."},
+				{Name: "placeholder_expression", Label: "Interpret placeholder as expression", Kind: "checkbox"},
+				{Name: "initial_value", Label: "Initial value", Kind: "textarea", Help: "Optional pre-filled value."},
+				{Name: "initial_value_expression", Label: "Interpret initial value as expression", Kind: "checkbox"},
+				{Name: "sub_text", Label: "Help text", Kind: "textarea", Help: "Shown under the field."},
+				{Name: "order", Label: "Order", Kind: "number", Required: true},
+			}}, nil
+		},
+		values: func(obj resource.Object) url.Values {
+			if obj == nil {
+				return url.Values{"type": {"text"}, "required": {"on"}, "order": {"0"}}
+			}
+			p := asPrompt(obj)
+			return url.Values{"name": {p.Name}, "field_key": {p.FieldKey}, "label": {p.Label}, "type": {p.Type},
+				"required": {boolStr(p.Required)}, "placeholder": {p.Placeholder}, "placeholder_expression": {boolStr(p.PlaceholderExpression)},
+				"initial_value": {p.InitialValue}, "initial_value_expression": {boolStr(p.InitialValueExpression)},
+				"sub_text": {p.SubText}, "order": {strconv.Itoa(p.Order)}}
+		},
+		data: func(f *formDef, v url.Values, _ resource.Object) map[string]any { return genericData(f, v) },
+		fallback: func(c *resource.Ctx, existing resource.Object, d map[string]any) (resource.Object, error) {
+			var p store.Prompt
+			if existing != nil {
+				p = asPrompt(existing)
+			}
+			ve := &resource.ValidationError{}
+			str := func(k string) string { s, _ := d[k].(string); return s }
+			for _, k := range []string{"name", "field_key", "label"} {
+				if str(k) == "" {
+					ve.Add(k, "This field may not be blank.")
+				}
+			}
+			p.Name, p.FieldKey, p.Label, p.Type = str("name"), str("field_key"), str("label"), str("type")
+			p.Placeholder, p.InitialValue, p.SubText = str("placeholder"), str("initial_value"), str("sub_text")
+			p.Required, _ = d["required"].(bool)
+			p.PlaceholderExpression, _ = d["placeholder_expression"].(bool)
+			p.InitialValueExpression, _ = d["initial_value_expression"].(bool)
+			p.Order, _ = d["order"].(int)
+			if err := ve.Err(); err != nil {
+				return nil, err
+			}
+			var err error
+			if existing == nil {
+				err = c.Q.CreatePrompt(ctxOf(c), &p)
+			} else {
+				err = c.Q.UpdatePrompt(ctxOf(c), &p)
+			}
+			if errors.Is(err, store.ErrConflict) {
+				return nil, resource.NewValidationError("name", "prompt with this name already exists.")
+			}
+			return p, err
+		},
+		remove: func(ctx context.Context, q store.Queries, obj resource.Object) error { return q.DeletePrompt(ctx, asPrompt(obj).UUID) },
+		ident: func(obj resource.Object) (string, any, string) {
+			p := asPrompt(obj)
+			return p.UUID, p.UUID, p.Name
+		},
+	}
+}
+
+type promptRow struct {
+	Prompt store.Prompt
+	Stages []store.Stage
+}
+
+// promptList is Flows and Stages > Prompts, with the prompt stages using each.
+func (h *Handler) promptList(w http.ResponseWriter, r *http.Request, u *store.User) {
+	ctx := r.Context()
+	prompts, err := h.App.Store.ListPrompts(ctx)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	stages, err := h.App.Store.ListStages(ctx)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	usedBy := map[string][]store.Stage{}
+	for _, s := range stages {
+		if s.Kind == store.StagePrompt && s.Prompt != nil {
+			for _, id := range s.Prompt.Fields {
+				usedBy[id] = append(usedBy[id], s)
+			}
+		}
+	}
+	search := strings.ToLower(strings.TrimSpace(r.URL.Query().Get("search")))
+	var rows []promptRow
+	for _, p := range prompts {
+		if search != "" && !strings.Contains(strings.ToLower(p.Name+" "+p.FieldKey+" "+p.Label), search) {
+			continue
+		}
+		rows = append(rows, promptRow{p, usedBy[p.UUID]})
+	}
+	sort.Slice(rows, func(i, j int) bool { return rows[i].Prompt.Name < rows[j].Prompt.Name })
+	v := h.view(r, u, "Prompts", "prompts")
+	v.P = struct {
+		Rows  []promptRow
+		Pager *pager
+	}{rows, &pager{Base: "/if/admin/prompts/", Search: search}}
+	h.render(w, r, http.StatusOK, "prompt_list", v)
+}
