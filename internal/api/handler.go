@@ -84,21 +84,21 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 		{"/api/v3/stages/user_logout/", "authentik_stages_user_logout.userlogoutstage"},
 		{"/api/v3/stages/deny/", "authentik_stages_deny.denystage"},
 	} {
-		h.crud(mux, endpoint{path: s.path, kind: kind(s.model), stages: true,
+		h.crud(mux, endpoint{path: s.path, kind: kind(s.model),
 			filters: withAliases(filters("name"), "stage_uuid", "pk"), search: []string{"name"}, order: "name"})
 	}
 
-	mux.HandleFunc("GET /api/v3/core/users/me/", h.authenticated(h.userMe))
-	mux.HandleFunc("GET /api/v3/core/users/paths/", h.superuser(h.userPaths))
-	mux.HandleFunc("GET /api/v3/flows/instances/{slug}/execute/", h.superuser(h.flowExecute))
-	mux.HandleFunc("GET /api/v3/stages/all/", h.superuser(h.stageAllList))
-	mux.HandleFunc("GET /api/v3/stages/all/{pk}/", h.superuser(h.stageAllRetrieve))
-	mux.HandleFunc("DELETE /api/v3/stages/all/{pk}/", h.superuser(h.stageAllDelete))
-	mux.HandleFunc("GET /api/v3/stages/invitation/invitations/{pk}/used_by/", h.superuser(h.invitationUsedBy))
-	mux.HandleFunc("POST /api/v3/stages/invitation/invitations/{pk}/send_email/", h.superuser(h.invitationSendEmail))
-	mux.HandleFunc("GET /api/v3/managed/blueprints/available/", h.superuser(h.blueprintAvailable))
-	mux.HandleFunc("POST /api/v3/managed/blueprints/import/", h.superuser(h.blueprintImport))
-	mux.HandleFunc("POST /api/v3/managed/blueprints/{pk}/apply/", h.superuser(h.blueprintApply))
+	mux.HandleFunc("GET /api/v3/core/users/me/{$}", h.authenticated(h.userMe))
+	mux.HandleFunc("GET /api/v3/core/users/paths/{$}", h.superuser(h.userPaths))
+	mux.HandleFunc("GET /api/v3/flows/instances/{slug}/execute/{$}", h.superuser(h.flowExecute))
+	mux.HandleFunc("GET /api/v3/stages/all/{$}", h.superuser(h.stageAllList))
+	mux.HandleFunc("GET /api/v3/stages/all/{pk}/{$}", h.superuser(h.stageAllRetrieve))
+	mux.HandleFunc("DELETE /api/v3/stages/all/{pk}/{$}", h.superuser(h.stageAllDelete))
+	mux.HandleFunc("GET /api/v3/stages/invitation/invitations/{pk}/used_by/{$}", h.superuser(h.invitationUsedBy))
+	mux.HandleFunc("POST /api/v3/stages/invitation/invitations/{pk}/send_email/{$}", h.superuser(h.invitationSendEmail))
+	mux.HandleFunc("GET /api/v3/managed/blueprints/available/{$}", h.superuser(h.blueprintAvailable))
+	mux.HandleFunc("POST /api/v3/managed/blueprints/import/{$}", h.superuser(h.blueprintImport))
+	mux.HandleFunc("POST /api/v3/managed/blueprints/{pk}/apply/{$}", h.superuser(h.blueprintApply))
 	for _, f := range extensions {
 		f(h, mux)
 	}

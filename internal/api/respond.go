@@ -43,8 +43,8 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 	}
 }
 
-// readBody decodes a JSON object body. Errors are *ValidationError-free
-// 400s the caller writes with writeBodyError.
+// readBody decodes a JSON object body; on failure it has already answered
+// (415, 413 or 400 with DRF's wording) and reports false.
 func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) (map[string]any, bool) {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)

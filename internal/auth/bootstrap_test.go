@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/usher-id/usher/internal/store"
+	"github.com/usher-id/usher/internal/store/storetest"
 )
 
 func TestBootstrapOnce(t *testing.T) {
@@ -53,8 +54,14 @@ func TestBootstrapOnce(t *testing.T) {
 	}
 }
 
+// Several instances starting at once on one database bootstrap once.
 func TestBootstrapConcurrent(t *testing.T) {
-	st := openStore(t)
+	for _, b := range storetest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) { testBootstrapConcurrent(t, b.Open(t)) })
+	}
+}
+
+func testBootstrapConcurrent(t *testing.T, st store.Store) {
 	ctx := context.Background()
 	pw := mustPasswords(t, "bcrypt:cost=4")
 	const n = 8
@@ -90,7 +97,12 @@ func TestBootstrapConcurrent(t *testing.T) {
 
 // A failure midway leaves nothing behind, and the next start retries.
 func TestBootstrapAtomic(t *testing.T) {
-	st := openStore(t)
+	for _, b := range storetest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) { testBootstrapAtomic(t, b.Open(t)) })
+	}
+}
+
+func testBootstrapAtomic(t *testing.T, st store.Store) {
 	ctx := context.Background()
 	pw := mustPasswords(t, "bcrypt:cost=4")
 	// Occupy the token identifier so the last step fails.
@@ -119,7 +131,12 @@ func TestBootstrapAtomic(t *testing.T) {
 }
 
 func TestSecretKeyShared(t *testing.T) {
-	st := openStore(t)
+	for _, b := range storetest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) { testSecretKeyShared(t, b.Open(t)) })
+	}
+}
+
+func testSecretKeyShared(t *testing.T, st store.Store) {
 	ctx := context.Background()
 	a, err := SecretKey(ctx, st, "")
 	if err != nil {

@@ -6,6 +6,8 @@ import (
 	"net/http/httptest"
 	"testing"
 	"time"
+
+	"github.com/usher-id/usher/internal/store"
 )
 
 // roundTrip loads the session for a request carrying cookie, lets fn change
@@ -65,7 +67,11 @@ func TestSessionLifecycle(t *testing.T) {
 	}
 
 	// Login rotates the ID: the old cookie no longer works.
-	loggedIn, c2 := roundTrip(t, m, c1, func(s *Session) { s.Login(42, now.Add(24*time.Hour), true) })
+	u := store.User{Username: "alice", Name: "Alice", IsActive: true, Type: store.UserTypeInternal, Path: "users", Attributes: map[string]any{}}
+	if err := st.CreateUser(ctx, &u); err != nil {
+		t.Fatal(err)
+	}
+	loggedIn, c2 := roundTrip(t, m, c1, func(s *Session) { s.Login(u.PK, now.Add(24*time.Hour), true) })
 	if c2 == nil || c2.Value == c1.Value {
 		t.Fatal("login did not rotate the session ID")
 	}
@@ -78,7 +84,7 @@ func TestSessionLifecycle(t *testing.T) {
 	if old, _ := roundTrip(t, m, c1, func(*Session) {}); old.UserPK != nil {
 		t.Error("the pre-login cookie still authenticates")
 	}
-	if s, _ := roundTrip(t, m, c2, func(*Session) {}); s.UserPK == nil || *s.UserPK != 42 || !s.Persistent {
+	if s, _ := roundTrip(t, m, c2, func(*Session) {}); s.UserPK == nil || *s.UserPK != u.PK || !s.Persistent {
 		t.Errorf("logged-in session not loaded: %+v", s)
 	}
 

@@ -458,7 +458,7 @@ func yamlSyntaxError(data []byte, name string, err error) error {
 		if jerr := json.Unmarshal(data, &v); jerr != nil {
 			var se *json.SyntaxError
 			if errors.As(jerr, &se) {
-				line, col := offsetToLineCol(data, int(se.Offset))
+				line, col := offsetToLineCol(data, int(se.Offset)-1) // Offset is after the bad byte
 				return &SyntaxError{Name: name, Line: line, Column: col, Msg: se.Error()}
 			}
 		}

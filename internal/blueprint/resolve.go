@@ -19,7 +19,7 @@ const (
 	// maxSteps bounds the values resolved while applying one blueprint, so
 	// nested !Enumerate over large inputs fails with a message instead of
 	// running for minutes.
-	maxSteps = 5_000_000
+	maxSteps = 1_000_000
 	// maxTagDepth bounds tags resolving tags (a !Context value that refers
 	// to itself, an !Enumerate inside its own body through !Context).
 	maxTagDepth = 64

@@ -94,7 +94,7 @@ func checkSchema(ctx context.Context, st store.Store) error {
 	case err != nil:
 		return fmt.Errorf("read schema version: %w", err)
 	case cur > latest:
-		return fmt.Errorf("%w: the database is at version %d but this usher knows only up to %d; upgrade usher", store.ErrSchemaTooNew, cur, latest)
+		return fmt.Errorf("%w: the database is at schema version %d but this usher knows versions up to %d; upgrade usher", store.ErrSchemaTooNew, cur, latest)
 	case cur < latest:
 		return fmt.Errorf("the database schema is at version %d, this usher needs %d: run 'usher migrate' first (or serve without --migrate=false)", cur, latest)
 	}

@@ -351,7 +351,22 @@ func printError(w io.Writer, err error) {
 		}
 		return
 	}
-	fmt.Fprintf(w, "usher: %s\n", strings.ReplaceAll(err.Error(), "\n", " "))
+	fmt.Fprintf(w, "usher: %s\n", oneLine(err.Error()))
+}
+
+// oneLine folds a multi-line error (drivers join one line per attempt,
+// often repeated) into one line without repeats.
+func oneLine(msg string) string {
+	var parts []string
+	seen := map[string]bool{}
+	for _, line := range strings.Split(msg, "\n") {
+		line = strings.TrimSpace(line)
+		if line != "" && !seen[line] {
+			seen[line] = true
+			parts = append(parts, line)
+		}
+	}
+	return strings.Join(parts, " ")
 }
 
 func newLogger(w io.Writer, cfg *config.Config) *slog.Logger {

@@ -2,18 +2,23 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/usher-id/usher/internal/config"
 	"github.com/usher-id/usher/internal/store"
+	"github.com/usher-id/usher/internal/store/postgres"
 	"github.com/usher-id/usher/internal/store/sqlite"
 )
 
-// openStore opens the configured database (not migrated).
+// openStore opens the configured database (not migrated): PostgreSQL when
+// USHER_DATABASE_URL is set, else SQLite in the data directory.
 func openStore(ctx context.Context, cfg *config.Config) (store.Store, error) {
 	if cfg.Postgres() {
-		return nil, errors.New("PostgreSQL backend not wired yet") // replaced when internal/store/postgres lands
+		st, err := postgres.Open(ctx, cfg.DatabaseURL)
+		if err != nil {
+			return nil, fmt.Errorf("open database (USHER_DATABASE_URL): %w", err)
+		}
+		return st, nil
 	}
 	if err := ensureDataDir(cfg.DataDir); err != nil {
 		return nil, err

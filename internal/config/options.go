@@ -237,5 +237,8 @@ func checkAddr(v string) error {
 	if strings.ContainsAny(host, " /") {
 		return fmt.Errorf("%q is not host:port", v)
 	}
-	return checkPort(port)
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("%q is not host:port (the port must be a number, 0-65535)", v)
+	}
+	return nil
 }

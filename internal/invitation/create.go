@@ -25,18 +25,23 @@ const Model = "authentik_stages_invitation.invitation"
 // field.
 func Create(ctx context.Context, a *app.App, q store.Queries, creator *store.User, p Params) (store.Invitation, error) {
 	var flow *store.Flow
+	missingFlow := false
 	if p.FlowSlug != "" {
 		f, err := q.GetFlowBySlug(ctx, p.FlowSlug)
-		if errors.Is(err, store.ErrNotFound) {
-			return store.Invitation{}, resource.NewValidationError("flow",
-				fmt.Sprintf("no flow with slug %q (list them with: usher flow list, or the admin console)", p.FlowSlug))
-		}
-		if err != nil {
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			missingFlow = true
+		case err != nil:
 			return store.Invitation{}, err
+		default:
+			flow = &f
 		}
-		flow = &f
 	}
 	inv, verr := build(p, flow, a.Clock())
+	if missingFlow {
+		delete(verr.Fields, "flow") // "required to send" would only repeat it
+		verr.Add("flow", fmt.Sprintf("no flow with slug %q (see the admin console's Flows page)", p.FlowSlug))
+	}
 	if err := verr.Err(); err != nil {
 		return store.Invitation{}, err
 	}

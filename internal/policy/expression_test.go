@@ -354,6 +354,25 @@ return True`}
 	}
 }
 
+// The plan keeps the pending user by pk; through flow_plan.context a
+// policy reads the user object and may switch it by assigning a user.
+func TestPlanPendingUser(t *testing.T) {
+	e := newEnv(t)
+	ann, bob := e.user("ann"), e.user("bob")
+	pl := &plan{ctx: map[string]any{"pending_user": float64(ann.PK)}}
+	p := store.Policy{Name: "switch", Expression: `plan = context['flow_plan'].context
+before = plan['pending_user']
+plan['pending_user'] = ak_user_by(username='bob')
+return before.username == 'ann' and plan['pending_user'].username == 'bob'`}
+	res := e.eng.Test(e.ctx, e.st, p, nil, map[string]any{"flow_plan": pl}, nil)
+	if !res.Passing {
+		t.Fatalf("result %+v", res)
+	}
+	if pl.ctx["pending_user"] != bob.PK {
+		t.Errorf("pending_user = %#v, want bob's pk %d", pl.ctx["pending_user"], bob.PK)
+	}
+}
+
 func TestConcurrentEvaluation(t *testing.T) {
 	e := newEnv(t)
 	p := store.Policy{Name: "seed", Expression: seedEmail}

@@ -434,7 +434,40 @@ func (d *liveDict) value(k string) starlark.Value {
 	if m, ok := v.(map[string]any); ok {
 		return &liveDict{m: m, r: d.r} // nested writes go through too
 	}
+	// The plan keeps the pending user and the invitation by key; policies
+	// see the objects, as in authentik.
+	if r := d.r; r != nil && r.q != nil {
+		switch k {
+		case "pending_user":
+			if pk, ok := asInt64(v); ok {
+				if u, err := r.q.GetUser(r.ctx, pk); err == nil {
+					return r.userValue(&u)
+				}
+			}
+		case "invitation":
+			if id, ok := v.(string); ok {
+				if inv, err := r.q.GetInvitation(r.ctx, id); err == nil {
+					return r.invitationValue(&inv)
+				}
+			}
+		}
+	}
 	return d.r.toStarlark(v)
+}
+
+func asInt64(v any) (int64, bool) {
+	switch t := v.(type) {
+	case int64:
+		return t, true
+	case int:
+		return int64(t), true
+	case float64:
+		return int64(t), t == math.Trunc(t)
+	case json.Number:
+		i, err := t.Int64()
+		return i, err == nil
+	}
+	return 0, false
 }
 
 func (d *liveDict) Get(k starlark.Value) (starlark.Value, bool, error) {
@@ -453,8 +486,23 @@ func (d *liveDict) SetKey(k, v starlark.Value) error {
 	if !ok {
 		return fmt.Errorf("flow plan context keys must be strings, not %s", k.Type())
 	}
-	d.m[string(s)] = toGo(v)
+	d.m[string(s)] = planValue(v)
 	return nil
+}
+
+// planValue converts a value written into the flow plan: users and
+// invitations are stored by key, as the plan keeps them (and so no
+// password hash lands in the session).
+func planValue(v starlark.Value) any {
+	if o, ok := v.(*object); ok {
+		switch t := o.goValue.(type) {
+		case *store.User:
+			return t.PK
+		case *store.Invitation:
+			return t.UUID
+		}
+	}
+	return toGo(v)
 }
 
 func (d *liveDict) Items() []starlark.Tuple {

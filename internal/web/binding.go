@@ -21,7 +21,7 @@ var invalidResponseOptions = choices("retry", "Retry: show the stage again with 
 // mountBindings adds the Stage Bindings tab's Bind Stage, edit and remove
 // routes under a flow. The entity is built per request because its base
 // path and target are the flow's.
-func (h *Handler) mountBindings(mux *http.ServeMux, flows *entity) {
+func (h *Handler) mountBindings(mux *routes, flows *entity) {
 	with := func(fn func(w http.ResponseWriter, r *http.Request, u *store.User, e *entity)) pageFunc {
 		return h.withObject(flows, func(w http.ResponseWriter, r *http.Request, u *store.User, _ *entity, obj resource.Object) {
 			fn(w, r, u, h.bindingEntity(asFlow(obj)))

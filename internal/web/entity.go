@@ -55,7 +55,7 @@ func (e *entity) after(obj resource.Object) string {
 }
 
 // mount registers new/edit/delete routes for e under its base path.
-func (h *Handler) mountEntity(mux *http.ServeMux, e *entity) {
+func (h *Handler) mountEntity(mux *routes, e *entity) {
 	mux.HandleFunc("GET "+e.newPath(), h.admin(func(w http.ResponseWriter, r *http.Request, u *store.User) { h.entityShow(w, r, u, e, nil) }))
 	mux.HandleFunc("POST "+e.newPath(), h.admin(func(w http.ResponseWriter, r *http.Request, u *store.User) { h.entitySave(w, r, u, e, nil) }))
 	mux.HandleFunc("GET "+e.Base+"{id}/edit/", h.admin(h.withObject(e, h.entityShow)))

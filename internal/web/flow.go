@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"errors"
-	"net/http"
 	"net/url"
 	"strings"
 
@@ -29,14 +28,14 @@ var (
 		"sidebar_left_frame_background", "Sidebar left (frame background)", "sidebar_right_frame_background", "Sidebar right (frame background)")
 )
 
-func (h *Handler) mountFlows(mux *http.ServeMux) {
+func (h *Handler) mountFlows(mux *routes) {
 	e := h.flowEntity()
-	mux.HandleFunc("GET /if/admin/flows/{$}", h.admin(h.flowList))
+	mux.HandleFunc("GET /if/admin/flows/", h.admin(h.flowList))
 	mux.HandleFunc("GET /if/admin/flows/import/", h.admin(h.flowImportForm))
 	mux.HandleFunc("POST /if/admin/flows/import/", h.admin(h.flowImport))
 	h.mountEntity(mux, e)
-	mux.HandleFunc("GET /if/admin/flows/{id}/{$}", h.admin(h.withObject(e, h.flowDetail)))
-	mux.HandleFunc("GET /if/admin/flows/{id}/bindings/{$}", h.admin(h.withObject(e, h.flowDetail)))
+	mux.HandleFunc("GET /if/admin/flows/{id}/", h.admin(h.withObject(e, h.flowDetail)))
+	mux.HandleFunc("GET /if/admin/flows/{id}/bindings/", h.admin(h.withObject(e, h.flowDetail)))
 	h.mountBindings(mux, e)
 }
 

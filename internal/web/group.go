@@ -22,11 +22,11 @@ func asGroup(obj resource.Object) store.Group {
 	return obj.(store.Group)
 }
 
-func (h *Handler) mountGroups(mux *http.ServeMux) {
+func (h *Handler) mountGroups(mux *routes) {
 	e := h.groupEntity()
-	mux.HandleFunc("GET /if/admin/groups/{$}", h.admin(h.groupList))
+	mux.HandleFunc("GET /if/admin/groups/", h.admin(h.groupList))
 	h.mountEntity(mux, e)
-	mux.HandleFunc("GET /if/admin/groups/{id}/{$}", h.admin(h.withObject(e, h.groupDetail)))
+	mux.HandleFunc("GET /if/admin/groups/{id}/", h.admin(h.withObject(e, h.groupDetail)))
 	mux.HandleFunc("POST /if/admin/groups/{id}/members/", h.admin(h.withObject(e, h.groupAddMember)))
 	mux.HandleFunc("GET /if/admin/groups/{id}/members/{pk}/remove/", h.admin(h.withObject(e, h.groupConfirmRemove)))
 	mux.HandleFunc("POST /if/admin/groups/{id}/members/{pk}/remove/", h.admin(h.withObject(e, h.groupRemoveMember)))
@@ -104,7 +104,9 @@ func (h *Handler) groupEntity() *entity {
 			}
 			return g, err
 		},
-		remove: func(ctx context.Context, q store.Queries, obj resource.Object) error { return q.DeleteGroup(ctx, asGroup(obj).UUID) },
+		remove: func(ctx context.Context, q store.Queries, obj resource.Object) error {
+			return q.DeleteGroup(ctx, asGroup(obj).UUID)
+		},
 		ident: func(obj resource.Object) (string, any, string) {
 			g := asGroup(obj)
 			return g.UUID, g.UUID, g.Name

@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"errors"
-	"net/http"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -14,9 +13,9 @@ import (
 	"github.com/usher-id/usher/internal/store"
 )
 
-func (h *Handler) mountInvitations(mux *http.ServeMux) {
+func (h *Handler) mountInvitations(mux *routes) {
 	e := h.invitationEntity()
-	mux.HandleFunc("GET /if/admin/invitations/{$}", h.admin(h.invitationList))
+	mux.HandleFunc("GET /if/admin/invitations/", h.admin(h.invitationList))
 	h.mountEntity(mux, e)
 	mux.HandleFunc("GET /if/admin/invitations/{id}/revoke/", h.admin(h.withObject(e, h.invitationConfirmRevoke)))
 	mux.HandleFunc("POST /if/admin/invitations/{id}/revoke/", h.admin(h.withObject(e, h.invitationRevoke)))

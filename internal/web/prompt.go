@@ -22,8 +22,8 @@ func asPrompt(obj resource.Object) store.Prompt {
 	return obj.(store.Prompt)
 }
 
-func (h *Handler) mountPrompts(mux *http.ServeMux) {
-	mux.HandleFunc("GET /if/admin/prompts/{$}", h.admin(h.promptList))
+func (h *Handler) mountPrompts(mux *routes) {
+	mux.HandleFunc("GET /if/admin/prompts/", h.admin(h.promptList))
 	h.mountEntity(mux, h.promptEntity())
 }
 
@@ -95,7 +95,9 @@ func (h *Handler) promptEntity() *entity {
 			}
 			return p, err
 		},
-		remove: func(ctx context.Context, q store.Queries, obj resource.Object) error { return q.DeletePrompt(ctx, asPrompt(obj).UUID) },
+		remove: func(ctx context.Context, q store.Queries, obj resource.Object) error {
+			return q.DeletePrompt(ctx, asPrompt(obj).UUID)
+		},
 		ident: func(obj resource.Object) (string, any, string) {
 			p := asPrompt(obj)
 			return p.UUID, p.UUID, p.Name

@@ -38,21 +38,26 @@ func asStage(obj resource.Object) store.Stage {
 	return obj.(store.Stage)
 }
 
-func (h *Handler) mountStages(mux *http.ServeMux) {
-	mux.HandleFunc("GET /if/admin/stages/{$}", h.admin(h.stageList))
-	mux.HandleFunc("GET /if/admin/stages/new/{$}", h.admin(h.stageTypeList))
-	byKind := func(fn func(w http.ResponseWriter, r *http.Request, u *store.User, e *entity, obj resource.Object)) pageFunc {
+func (h *Handler) mountStages(mux *routes) {
+	mux.HandleFunc("GET /if/admin/stages/", h.admin(h.stageList))
+	// Create is two steps on one URL: without ?type= the type list, with it
+	// that type's form.
+	byKind := func(fn objectFunc) pageFunc {
 		return func(w http.ResponseWriter, r *http.Request, u *store.User) {
-			kind := store.StageKind(r.PathValue("kind"))
+			kind := store.StageKind(r.URL.Query().Get("type"))
 			if _, ok := stageTypes[kind]; !ok {
+				if r.Method == http.MethodGet {
+					h.stageTypeList(w, r, u)
+					return
+				}
 				h.notFound(w, r, u)
 				return
 			}
 			fn(w, r, u, h.stageEntity(kind), nil)
 		}
 	}
-	mux.HandleFunc("GET /if/admin/stages/new/{kind}/", h.admin(byKind(h.entityShow)))
-	mux.HandleFunc("POST /if/admin/stages/new/{kind}/", h.admin(byKind(h.entitySave)))
+	mux.HandleFunc("GET /if/admin/stages/new/", h.admin(byKind(h.entityShow)))
+	mux.HandleFunc("POST /if/admin/stages/new/", h.admin(byKind(h.entitySave)))
 	// Edit and delete load the stage first, then use its kind's entity.
 	loaded := func(fn objectFunc) pageFunc {
 		return h.withObject(h.stageEntity(""), func(w http.ResponseWriter, r *http.Request, u *store.User, _ *entity, obj resource.Object) {
@@ -69,7 +74,7 @@ func (h *Handler) stageEntity(kind store.StageKind) *entity {
 	t := stageTypes[kind]
 	return &entity{
 		Singular: t.Label, Base: "/if/admin/stages/", Nav: "stages", Model: t.Model,
-		NewPath: "/if/admin/stages/new/" + string(kind) + "/",
+		NewPath: "/if/admin/stages/new/?type=" + string(kind),
 		load: func(ctx context.Context, id string) (resource.Object, error) {
 			return h.App.Store.GetStage(ctx, id)
 		},

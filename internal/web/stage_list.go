@@ -57,7 +57,7 @@ func (h *Handler) stageList(w http.ResponseWriter, r *http.Request, u *store.Use
 }
 
 type stageType struct {
-	Kind                     store.StageKind
+	Kind                    store.StageKind
 	Label, Description, URL string
 }
 
@@ -66,7 +66,7 @@ func (h *Handler) stageTypeList(w http.ResponseWriter, r *http.Request, u *store
 	var types []stageType
 	for _, k := range store.StageKinds {
 		t := stageTypes[k]
-		types = append(types, stageType{k, t.Label, t.Description, "/if/admin/stages/new/" + string(k) + "/"})
+		types = append(types, stageType{k, t.Label, t.Description, "/if/admin/stages/new/?type=" + string(k)})
 	}
 	v := h.view(r, u, "Create Stage", "stages")
 	v.Back = &link{URL: "/if/admin/stages/", Label: "Stages"}

@@ -46,7 +46,7 @@ func parseTemplates() (*templates, error) {
 			}
 			return "?"
 		},
-		"hexpk":    func(s string) string { return strings.ReplaceAll(s, "-", "") },
+		"hexpk": func(s string) string { return strings.ReplaceAll(s, "-", "") },
 	}
 	base, err := template.New("base").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html")
 	if err != nil {

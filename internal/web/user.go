@@ -25,11 +25,11 @@ func asUser(obj resource.Object) store.User {
 	return obj.(store.User)
 }
 
-func (h *Handler) mountUsers(mux *http.ServeMux) {
+func (h *Handler) mountUsers(mux *routes) {
 	e := h.userEntity()
-	mux.HandleFunc("GET /if/admin/users/{$}", h.admin(h.userList))
+	mux.HandleFunc("GET /if/admin/users/", h.admin(h.userList))
 	h.mountEntity(mux, e)
-	mux.HandleFunc("GET /if/admin/users/{id}/{$}", h.admin(h.withObject(e, h.userDetail)))
+	mux.HandleFunc("GET /if/admin/users/{id}/", h.admin(h.withObject(e, h.userDetail)))
 	mux.HandleFunc("POST /if/admin/users/{id}/password/", h.admin(h.withObject(e, h.userSetPassword)))
 	mux.HandleFunc("GET /if/admin/users/{id}/active/", h.admin(h.withObject(e, h.userConfirmActive)))
 	mux.HandleFunc("POST /if/admin/users/{id}/active/", h.admin(h.withObject(e, h.userToggleActive)))
@@ -97,7 +97,9 @@ func (h *Handler) userEntity() *entity {
 			u := asUser(obj)
 			return strconv.FormatInt(u.PK, 10), u.PK, u.Username
 		},
-		next: func(obj resource.Object) string { return "/if/admin/users/" + strconv.FormatInt(asUser(obj).PK, 10) + "/" },
+		next: func(obj resource.Object) string {
+			return "/if/admin/users/" + strconv.FormatInt(asUser(obj).PK, 10) + "/"
+		},
 	}
 }
 

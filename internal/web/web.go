@@ -7,6 +7,7 @@ package web
 import (
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/usher-id/usher/internal/app"
 )
@@ -35,15 +36,26 @@ func New(a *app.App) (*Handler, error) {
 	return h, nil
 }
 
+// routes registers exact-path patterns: "/x/" never matches "/x/y".
+type routes struct{ mux *http.ServeMux }
+
+func (rt *routes) HandleFunc(pattern string, fn http.HandlerFunc) {
+	if strings.HasSuffix(pattern, "/") {
+		pattern += "{$}"
+	}
+	rt.mux.HandleFunc(pattern, fn)
+}
+
 // Mount registers every route of the user interface and the admin console.
-func (h *Handler) Mount(mux *http.ServeMux) {
+func (h *Handler) Mount(m *http.ServeMux) {
+	mux := &routes{m}
 	mux.HandleFunc("GET /static/web/{hash}/{file}", h.serveAsset)
-	mux.HandleFunc("GET /{$}", h.rootRedirect)
+	mux.HandleFunc("GET /", h.rootRedirect)
 	mux.HandleFunc("GET /application/launch/{slug}/", h.appLaunch)
-	mux.HandleFunc("GET /if/user/{$}", h.userOnly(h.userInterface))
+	mux.HandleFunc("GET /if/user/", h.userOnly(h.userInterface))
 	mux.HandleFunc("POST /if/user/password/", h.userOnly(h.userPasswordChange))
 
-	mux.HandleFunc("GET /if/admin/{$}", h.admin(h.adminOverview))
+	mux.HandleFunc("GET /if/admin/", h.admin(h.adminOverview))
 	h.mountInvitations(mux)
 	h.mountFlows(mux)
 	h.mountStages(mux)
@@ -52,7 +64,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	h.mountGroups(mux)
 	h.mountApplications(mux)
 	h.mountBrands(mux)
-	mux.HandleFunc("GET /if/admin/policies/{$}", h.admin(h.policyList))
-	mux.HandleFunc("GET /if/admin/blueprints/{$}", h.admin(h.blueprintList))
-	mux.HandleFunc("GET /if/admin/events/{$}", h.admin(h.eventList))
+	mux.HandleFunc("GET /if/admin/policies/", h.admin(h.policyList))
+	mux.HandleFunc("GET /if/admin/blueprints/", h.admin(h.blueprintList))
+	mux.HandleFunc("GET /if/admin/events/", h.admin(h.eventList))
 }

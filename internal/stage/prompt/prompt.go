@@ -151,7 +151,11 @@ func challenge(fields []field, values map[string]string) flow.Response {
 		placeholder := f.p.Placeholder
 		var choices any // JSON null for types without choices
 		if isChoice(f.p.Type) {
-			placeholder, choices = "", f.choices
+			cs := make([]map[string]any, 0, len(f.choices))
+			for _, c := range f.choices {
+				cs = append(cs, map[string]any{"label": c.Label, "value": c.Value})
+			}
+			placeholder, choices = "", cs
 		}
 		out = append(out, map[string]any{"field_key": f.p.FieldKey, "label": f.p.Label, "type": f.p.Type,
 			"required": f.p.Required, "placeholder": placeholder, "initial_value": f.initial, "order": f.p.Order,

@@ -1,10 +1,9 @@
-// Package postgres opens usher's PostgreSQL database through pgx's
-// database/sql driver. Several usher processes may share one database.
+// Package postgres opens usher's PostgreSQL database through pgx
+// (wrapped for database/sql in driver.go). Several usher processes may share one database.
 package postgres
 
 import (
 	"context"
-	"database/sql"
 	"embed"
 	"errors"
 	"fmt"
@@ -12,7 +11,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
-	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
 
 	"github.com/usher-id/usher/internal/store"
 	"github.com/usher-id/usher/internal/store/sqlstore"
@@ -68,7 +66,7 @@ func classify(err error) error {
 // string) and checks it answers within a few seconds. The schema is not
 // touched: call Migrate.
 func Open(ctx context.Context, dsn string) (*sqlstore.DB, error) {
-	db, err := sql.Open("pgx", dsn)
+	db, err := openDB(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: bad connection string: %w", err)
 	}

@@ -128,7 +128,8 @@ func (c *conn) fillPromptLists(ctx context.Context, list []store.Stage) error {
 		}
 		pairs, err := collect(rows, func(s scanner) ([2]string, error) {
 			var p [2]string
-			return p, s.Scan(&p[0], &p[1])
+			err := s.Scan(&p[0], &p[1])
+			return p, err
 		})
 		if err != nil {
 			return c.wrap("read prompt stage lists", err)

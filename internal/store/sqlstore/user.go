@@ -173,7 +173,8 @@ func (c *conn) UserPaths(ctx context.Context) ([]string, error) {
 	}
 	out, err := collect(rows, func(s scanner) (string, error) {
 		var p string
-		return p, s.Scan(&p)
+		err := s.Scan(&p)
+		return p, err
 	})
 	return out, c.wrap("list user paths", err)
 }

@@ -233,9 +233,6 @@ func buildPrompt(p *page, c map[string]any, hints map[string]any, per map[string
 			if typ == "radio-button-group" {
 				in.Kind = "radio"
 			}
-			if cs, ok := f["choices"].([]choiceLike); ok {
-				_ = cs
-			}
 			in.Choices = choicesOf(f["choices"], in.Value)
 		case "date":
 			in.Type = "date"
@@ -267,10 +264,7 @@ func buildPrompt(p *page, c map[string]any, hints map[string]any, per map[string
 	}
 }
 
-type choiceLike = map[string]any
-
-// choicesOf reads the challenge's choices (a typed slice when the prompt
-// stage built them in-process, or JSON-shaped data).
+// choicesOf reads the challenge's choices.
 func choicesOf(v any, selected string) []option {
 	var out []option
 	add := func(label, value string) {
@@ -286,11 +280,6 @@ func choicesOf(v any, selected string) []option {
 			if m, ok := c.(map[string]any); ok {
 				add(fmt.Sprint(m["label"]), fmt.Sprint(m["value"]))
 			}
-		}
-	default:
-		// The prompt stage's own choice type: read its exported fields.
-		for _, c := range labelValues(v) {
-			add(c[0], c[1])
 		}
 	}
 	return out

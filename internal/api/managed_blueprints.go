@@ -1,0 +1,120 @@
+package api
+
+import (
+	"errors"
+	"io"
+	"io/fs"
+	"net/http"
+
+	"github.com/usher-id/usher/internal/blueprint"
+	"github.com/usher-id/usher/internal/httpx"
+	"github.com/usher-id/usher/internal/resource"
+	"github.com/usher-id/usher/internal/store"
+)
+
+// blueprintAvailable answers GET /api/v3/managed/blueprints/available/.
+func (h *Handler) blueprintAvailable(w http.ResponseWriter, r *http.Request, c *call) {
+	list, err := blueprint.ListAvailable(h.App)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	if list == nil {
+		list = []blueprint.Available{}
+	}
+	writeJSON(w, http.StatusOK, list)
+}
+
+// blueprintImport answers POST /api/v3/managed/blueprints/import/: a
+// multipart `file` or a discovered `path`, applied once (atomically) and
+// not recorded as an instance. Once the blueprint is read, the answer is
+// 200 {"logs": [...], "success": bool}, even when it fails (spec g.6).
+func (h *Handler) blueprintImport(w http.ResponseWriter, r *http.Request, c *call) {
+	limit := h.App.MaxBlueprintBytes
+	if limit <= 0 {
+		limit = blueprint.DefaultMaxBytes
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, limit+1<<20) // room for the multipart framing
+	if err := r.ParseMultipartForm(limit); err != nil && !errors.Is(err, http.ErrNotMultipart) {
+		h.writeError(w, r, err)
+		return
+	}
+	var data []byte
+	name := r.FormValue("path")
+	if f, hdr, err := r.FormFile("file"); err == nil {
+		defer f.Close()
+		if data, err = io.ReadAll(f); err != nil {
+			h.writeError(w, r, err)
+			return
+		}
+		name = hdr.Filename
+		if err := blueprint.CheckSize(h.App, name, data); err != nil {
+			writeJSON(w, http.StatusBadRequest, map[string][]string{"file": {err.Error()}})
+			return
+		}
+	} else if name != "" {
+		var err error
+		data, err = blueprint.ReadFile(h.App, name)
+		switch {
+		case errors.Is(err, blueprint.ErrInvalidPath):
+			writeJSON(w, http.StatusBadRequest, map[string][]string{"path": {"Invalid blueprint path"}})
+			return
+		case errors.Is(err, fs.ErrNotExist):
+			writeJSON(w, http.StatusBadRequest, map[string][]string{"path": {"Blueprint file does not exist"}})
+			return
+		case err != nil:
+			writeJSON(w, http.StatusBadRequest, map[string][]string{"path": {err.Error()}})
+			return
+		}
+	} else {
+		writeJSON(w, http.StatusBadRequest, map[string][]string{"non_field_errors": {"Either path or file must be set"}})
+		return
+	}
+	bp, err := blueprint.Parse(data, name)
+	if err != nil {
+		writeJSON(w, http.StatusOK, map[string]any{"success": false, "logs": []blueprint.LogEntry{{
+			Timestamp: resource.FormatTime(h.App.Clock()), LogLevel: "error", Logger: "usher.blueprint",
+			Event: err.Error(), Attributes: map[string]any{}}}})
+		return
+	}
+	u := c.User
+	res, _ := blueprint.Apply(r.Context(), h.App, bp, blueprint.Options{User: &u, BaseURL: httpx.BaseURL(r)})
+	logs := res.Logs
+	if logs == nil {
+		logs = []blueprint.LogEntry{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"success": res.Success, "logs": logs})
+}
+
+// blueprintApply answers POST /api/v3/managed/blueprints/{pk}/apply/: the
+// instance is applied now (authentik queues it) and returned.
+func (h *Handler) blueprintApply(w http.ResponseWriter, r *http.Request, c *call) {
+	id, ok := resource.NormUUID(r.PathValue("pk"))
+	if !ok {
+		h.writeError(w, r, store.ErrNotFound)
+		return
+	}
+	inst, err := h.App.Store.GetBlueprintInstance(r.Context(), id)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	// A blueprint that fails is recorded on the instance (status error or
+	// orphaned); only a failure to record that is a server error.
+	_, applyErr := blueprint.ApplyInstance(r.Context(), h.App, &inst)
+	if inst, err = h.App.Store.GetBlueprintInstance(r.Context(), id); err != nil {
+		h.writeError(w, r, errors.Join(applyErr, err))
+		return
+	}
+	if applyErr != nil && inst.Status == blueprint.StatusSuccessful {
+		h.writeError(w, r, applyErr)
+		return
+	}
+	k, _ := resource.Lookup("authentik_blueprints.blueprintinstance")
+	out, err := k.Serialize(h.resourceCtx(r, c, h.App.Store), inst)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
+}

@@ -1,0 +1,84 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/usher-id/usher/internal/event"
+	"github.com/usher-id/usher/internal/resource"
+	"github.com/usher-id/usher/internal/store"
+)
+
+// stageAllList answers GET /api/v3/stages/all/: every stage in the common
+// Stage shape plus its own fields.
+func (h *Handler) stageAllList(w http.ResponseWriter, r *http.Request, c *call) {
+	p, ok := pageOf(r)
+	if !ok {
+		invalidPage(w)
+		return
+	}
+	rc := h.resourceCtx(r, c, h.App.Store)
+	stages, err := h.App.Store.ListStages(r.Context())
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	objs := make([]map[string]any, 0, len(stages))
+	for _, s := range stages {
+		m, err := resource.SerializeStage(rc, s)
+		if err != nil {
+			h.writeError(w, r, err)
+			return
+		}
+		objs = append(objs, m)
+	}
+	q := r.URL.Query()
+	lq := listQuery{Page: p, Ordering: q.Get("ordering"), Search: q.Get("search"), Params: q}
+	writePage(w, r, lq, objs, withAliases(filters("name"), "stage_uuid", "pk"), []string{"name"}, "name")
+}
+
+func (h *Handler) anyStage(r *http.Request) (store.Stage, *resource.Kind, error) {
+	id, ok := resource.NormUUID(r.PathValue("pk"))
+	if !ok {
+		return store.Stage{}, nil, store.ErrNotFound
+	}
+	s, err := h.App.Store.GetStage(r.Context(), id)
+	if err != nil {
+		return s, nil, err
+	}
+	k, ok := resource.StageKind(s.Kind)
+	if !ok {
+		return s, nil, store.ErrNotFound
+	}
+	return s, k, nil
+}
+
+func (h *Handler) stageAllRetrieve(w http.ResponseWriter, r *http.Request, c *call) {
+	s, _, err := h.anyStage(r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	m, err := resource.SerializeStage(h.resourceCtx(r, c, h.App.Store), s)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, m)
+}
+
+func (h *Handler) stageAllDelete(w http.ResponseWriter, r *http.Request, c *call) {
+	s, k, err := h.anyStage(r)
+	if err == nil {
+		err = h.App.Store.Tx(r.Context(), func(q store.Queries) error {
+			if err := k.Delete(h.resourceCtx(r, c, q), s); err != nil {
+				return err
+			}
+			return h.record(r, q, c, event.ModelDeleted, k, s)
+		})
+	}
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

@@ -1,0 +1,200 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/usher-id/usher/internal/store"
+	"github.com/usher-id/usher/internal/store/sqlite"
+)
+
+// invitationCLI is a temp data dir with akadmin and an enrollment flow
+// "enroll" that has an invitation stage.
+type invitationCLI struct {
+	t   *testing.T
+	dir string
+	env []string
+}
+
+func newInvitationCLI(t *testing.T) *invitationCLI {
+	dir := t.TempDir()
+	c := &invitationCLI{t: t, dir: dir, env: []string{"USHER_DATA_DIR=" + dir, "USHER_PASSWORD_HASH=bcrypt:cost=4",
+		"USHER_EXTERNAL_URL=https://id.example.com"}}
+	c.ok("user", "create", "akadmin", "--no-password")
+	c.ok("user", "create", "ada", "--no-password", "--name", "Ada Admin")
+
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(dir, "usher.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	flow := store.Flow{Name: "Enrollment", Slug: "enroll", Title: "Welcome", Designation: store.DesignationEnrollment,
+		Authentication: "require_unauthenticated", Layout: "stacked", PolicyEngineMode: "any", DeniedAction: "message_continue"}
+	stage, _ := store.NewStage(store.StageInvitation, "enroll-invitation")
+	for _, err := range []error{st.CreateFlow(ctx, &flow), st.CreateStage(ctx, &stage)} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	b := store.FlowStageBinding{Target: flow.UUID, Stage: stage.UUID, Order: 10, EvaluateOnPlan: true,
+		ReEvaluatePolicies: true, InvalidResponseAction: "retry", PolicyEngineMode: "any"}
+	if err := st.CreateBinding(ctx, &b); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func (c *invitationCLI) run(stdin string, args ...string) (code int, stdout, stderr string) {
+	var out, errb bytes.Buffer
+	code = Main(context.Background(), args, strings.NewReader(stdin), &out, &errb, c.env)
+	return code, out.String(), errb.String()
+}
+
+func (c *invitationCLI) ok(args ...string) string {
+	c.t.Helper()
+	code, out, errs := c.run("", args...)
+	if code != 0 {
+		c.t.Fatalf("usher %s: exit %d\n%s%s", strings.Join(args, " "), code, out, errs)
+	}
+	return out
+}
+
+func (c *invitationCLI) store() store.Store {
+	c.t.Helper()
+	st, err := sqlite.Open(context.Background(), filepath.Join(c.dir, "usher.db"))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	c.t.Cleanup(func() { st.Close() })
+	return st
+}
+
+var linkRE = regexp.MustCompile(`^https://id\.example\.com/if/flow/enroll/\?itoken=([0-9a-f-]{36})\n$`)
+
+func TestInvitationCLILifecycle(t *testing.T) {
+	c := newInvitationCLI(t)
+	out := c.ok("invitation", "create", "--name", "jane", "--flow", "enroll", "--single-use", "--expires", "72h",
+		"--email", "jane@example.com", "--fixed-data", "name: Jane Smith", "--send", "--as", "ada")
+	m := linkRE.FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("create printed %q, want only the link", out)
+	}
+	id := m[1]
+	ctx := context.Background()
+	st := c.store()
+	inv, err := st.GetInvitation(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	creator, _ := st.GetUserByUsername(ctx, "ada")
+	if !inv.SingleUse() || inv.Email != "jane@example.com" || inv.FixedData["name"] != "Jane Smith" || inv.CreatedBy != creator.PK {
+		t.Errorf("stored %+v", inv)
+	}
+	if msgs, _ := st.ListOutbox(ctx, 10); len(msgs) != 1 || !strings.Contains(string(msgs[0].Payload), id) {
+		t.Errorf("outbox = %+v", msgs)
+	}
+
+	c.ok("invitation", "create", "--name", "team", "--flow", "enroll", "--max-uses", "5")
+	list := c.ok("invitation", "list")
+	for _, want := range []string{"UUID", id, "jane", "enroll", "0/1", "0/5", "active", "ada", "jane@example.com"} {
+		if !strings.Contains(list, want) {
+			t.Errorf("list lacks %q:\n%s", want, list)
+		}
+	}
+	show := c.ok("invitation", "show", "jane")
+	for _, want := range []string{"UUID:        " + id, "Link:        https://id.example.com/if/flow/enroll/?itoken=" + id,
+		"Status:      active", `"name": "Jane Smith"`} {
+		if !strings.Contains(show, want) {
+			t.Errorf("show lacks %q:\n%s", want, show)
+		}
+	}
+	if out := c.ok("invitation", "revoke", id); !strings.Contains(out, "revoked invitation jane") {
+		t.Errorf("revoke: %q", out)
+	}
+	if list := c.ok("invitation", "list", "--status", "revoked"); !strings.Contains(list, id) || strings.Contains(list, "team") {
+		t.Errorf("list --status revoked:\n%s", list)
+	}
+	c.ok("invitation", "send", "team", "--to", "a@example.com", "--to", "b@example.com")
+	if msgs, _ := st.ListOutbox(ctx, 10); len(msgs) != 3 {
+		t.Errorf("%d outbox messages after send, want 3", len(msgs))
+	}
+	c.ok("invitation", "delete", "jane")
+	if _, err := st.GetInvitation(ctx, id); err == nil {
+		t.Error("invitation still there after delete")
+	}
+}
+
+func TestInvitationCLIErrors(t *testing.T) {
+	c := newInvitationCLI(t)
+	tests := []struct {
+		name   string
+		args   []string
+		code   int
+		stderr []string
+	}{
+		{"missing flags", []string{"invitation", "create", "--name", "x"}, 2, []string{"--name and --flow are required"}},
+		{"bad values", []string{"invitation", "create", "--name", "Bad Name", "--flow", "enroll", "--expires", "2001-01-01",
+			"--fixed-data", "[1, 2]", "--email", "x@"},
+			1, []string{"--email: \"x@\" is not a valid email address", `--expires: "2001-01-01" is in the past`,
+				"--fixed-data: Value must be a dictionary", "--name: Enter a valid “slug”"}},
+		{"unknown flow", []string{"invitation", "create", "--name", "x", "--flow", "nope"}, 1, []string{`no flow with slug "nope"`}},
+		{"unknown actor", []string{"invitation", "create", "--name", "x", "--flow", "enroll", "--as", "ghost"}, 1,
+			[]string{`--as: no user named "ghost"`}},
+		{"unknown invitation", []string{"invitation", "show", "nope"}, 1, []string{`no invitation with UUID or name "nope"`}},
+		{"bad status", []string{"invitation", "list", "--status", "gone"}, 2, []string{`--status: "gone" is not one of`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, stderr := c.run("", tt.args...)
+			if code != tt.code {
+				t.Errorf("exit %d, want %d\n%s", code, tt.code, stderr)
+			}
+			for _, w := range tt.stderr {
+				if !strings.Contains(stderr, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, stderr)
+				}
+			}
+			if strings.Contains(stderr, "goroutine") || strings.Count(stderr, "\n") > 3 {
+				t.Errorf("stderr should be a short error:\n%s", stderr)
+			}
+		})
+	}
+	if n, _, _ := c.store().ListInvitations(context.Background(), store.InvitationFilter{}); len(n) != 0 {
+		t.Errorf("%d invitations created by failing commands", len(n))
+	}
+}
+
+func TestInvitationCLIImport(t *testing.T) {
+	c := newInvitationCLI(t)
+	bad := filepath.Join(c.dir, "bad.csv")
+	if err := os.WriteFile(bad, []byte("email,name,department\na@example.com,a,Eng\nx@,x,Eng\nc@example.com,C C,Ops\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := c.run("", "invitation", "import", bad, "--flow", "enroll")
+	if code != 1 || !strings.Contains(stderr, `row 3: email "x@" is not a valid email address`) ||
+		!strings.Contains(stderr, `row 4: name "C C"`) || !strings.Contains(stderr, "nothing was imported") {
+		t.Fatalf("bad import: exit %d\n%s", code, stderr)
+	}
+	st := c.store()
+	if invs, _, _ := st.ListInvitations(context.Background(), store.InvitationFilter{}); len(invs) != 0 {
+		t.Fatalf("%d invitations after a refused import", len(invs))
+	}
+	if code, _, stderr := c.run("", "invitation", "import", "-", "--flow", "enroll"); code != 1 || !strings.Contains(stderr, "row 1: the file is empty") {
+		t.Errorf("empty stdin: exit %d\n%s", code, stderr)
+	}
+	code, out, stderr := c.run("email,department\na@example.com,Eng\nb@example.com,Ops\n",
+		"invitation", "import", "-", "--flow", "enroll", "--expires", "14d", "--send")
+	if code != 0 || out != "created 2 invitations for flow enroll; 2 invitation emails queued\n" {
+		t.Fatalf("import: exit %d %q %s", code, out, stderr)
+	}
+	invs, _, _ := st.ListInvitations(context.Background(), store.InvitationFilter{Ordering: "name"})
+	if len(invs) != 2 || invs[0].Name != "a-example-com" || invs[0].FixedData["department"] != "Eng" || !invs[0].SingleUse() {
+		t.Errorf("imported %+v", invs)
+	}
+}

@@ -1,0 +1,155 @@
+// Package storetest is the conformance suite every store backend passes,
+// and the helpers other packages' tests use to get a fresh database on
+// each backend:
+//
+//	for _, b := range storetest.Backends(t) {
+//		t.Run(b.Name, func(t *testing.T) {
+//			s := b.Open(t) // migrated, empty, closed at the end of the test
+//			...
+//		})
+//	}
+//
+// PostgreSQL runs when USHER_TEST_POSTGRES_DSN is set (scripts/pg.sh start
+// prints it); otherwise its tests skip, except with CI=true, where they
+// fail.
+package storetest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/usher-id/usher/internal/store"
+	"github.com/usher-id/usher/internal/store/postgres"
+	"github.com/usher-id/usher/internal/store/sqlite"
+	"github.com/usher-id/usher/internal/store/sqlstore"
+)
+
+// DSNEnv names the variable holding the PostgreSQL server for tests.
+const DSNEnv = "USHER_TEST_POSTGRES_DSN"
+
+// Opener returns a fresh, migrated, empty store that is closed when the
+// test ends.
+type Opener func(t *testing.T) store.Store
+
+// Backend is a named Opener.
+type Backend struct {
+	Name string
+	Open Opener
+}
+
+// Backends returns SQLite and PostgreSQL; PostgreSQL's Open skips (or
+// fails under CI=true) when no server is configured.
+func Backends(t *testing.T) []Backend {
+	t.Helper()
+	return []Backend{{"sqlite", OpenSQLite}, {"postgres", OpenPostgres}}
+}
+
+// OpenSQLite returns a migrated store in a fresh file under t.TempDir().
+func OpenSQLite(t *testing.T) store.Store {
+	t.Helper()
+	db := OpenSQLiteUnmigrated(t, filepath.Join(t.TempDir(), "usher.db"))
+	migrate(t, db)
+	return db
+}
+
+// OpenSQLiteUnmigrated opens the SQLite file at path without migrating;
+// it is closed when the test ends.
+func OpenSQLiteUnmigrated(t *testing.T, path string) *sqlstore.DB {
+	t.Helper()
+	db, err := sqlite.Open(context.Background(), path)
+	if err != nil {
+		t.Fatalf("open sqlite: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// OpenPostgres returns a migrated store on a new database of the test
+// server, dropped when the test ends.
+func OpenPostgres(t *testing.T) store.Store {
+	t.Helper()
+	db := OpenPostgresUnmigrated(t, NewPostgresDatabase(t))
+	migrate(t, db)
+	return db
+}
+
+// OpenPostgresUnmigrated opens dsn without migrating; it is closed when the
+// test ends.
+func OpenPostgresUnmigrated(t *testing.T, dsn string) *sqlstore.DB {
+	t.Helper()
+	db, err := postgres.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatalf("open postgres: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// PostgresDSN returns the test server's DSN, skipping the test when it is
+// not set (failing under CI=true).
+func PostgresDSN(t *testing.T) string {
+	t.Helper()
+	dsn := os.Getenv(DSNEnv)
+	if dsn == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s is not set but CI=true: PostgreSQL tests must run in CI (start one with scripts/pg.sh start)", DSNEnv)
+		}
+		t.Skipf("%s not set; skipping PostgreSQL (scripts/pg.sh start prints it)", DSNEnv)
+	}
+	return dsn
+}
+
+// NewPostgresDatabase creates an empty database usher_test_<random> on the
+// test server and returns its DSN; it is dropped when the test ends (after
+// the test's own cleanups closed their connections).
+func NewPostgresDatabase(t *testing.T) string {
+	t.Helper()
+	dsn := PostgresDSN(t)
+	admin, err := postgres.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatalf("connect to %s: %v", DSNEnv, err)
+	}
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	name := "usher_test_" + hex.EncodeToString(b[:])
+	if _, err := admin.Writer().Exec("CREATE DATABASE " + name); err != nil {
+		admin.Close()
+		t.Fatalf("create test database: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if _, err := admin.Writer().ExecContext(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
+			t.Errorf("drop test database %s: %v", name, err)
+		}
+		admin.Close()
+	})
+	return withDatabase(t, dsn, name)
+}
+
+// withDatabase points dsn (URL or key=value form) at database name.
+func withDatabase(t *testing.T, dsn, name string) string {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		u, err := url.Parse(dsn)
+		if err != nil {
+			t.Fatalf("%s is not a valid URL: %v", DSNEnv, err)
+		}
+		u.Path = "/" + name
+		return u.String()
+	}
+	return dsn + " dbname=" + name
+}
+
+func migrate(t *testing.T, m store.Migrator) {
+	t.Helper()
+	if err := m.Migrate(context.Background()); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+}

@@ -1,0 +1,118 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"sort"
+
+	"github.com/usher-id/usher/internal/resource"
+	"github.com/usher-id/usher/internal/store"
+)
+
+const applicationModel = "authentik_core.application"
+
+func asApplication(obj resource.Object) store.Application {
+	if p, ok := obj.(*store.Application); ok {
+		return *p
+	}
+	return obj.(store.Application)
+}
+
+func (h *Handler) mountApplications(mux *routes) {
+	mux.HandleFunc("GET /if/admin/applications/", h.admin(h.applicationList))
+	h.mountEntity(mux, h.applicationEntity())
+}
+
+func (h *Handler) applicationEntity() *entity {
+	return &entity{
+		Singular: "Application", Base: "/if/admin/applications/", Nav: "applications", Model: applicationModel,
+		load: func(ctx context.Context, slug string) (resource.Object, error) {
+			return h.App.Store.GetApplicationBySlug(ctx, slug)
+		},
+		form: func(ctx context.Context, obj resource.Object) (*formDef, error) {
+			return &formDef{Fields: []*field{
+				{Name: "name", Label: "Name", Kind: "text", Required: true, Help: "Shown to users."},
+				{Name: "slug", Label: "Slug", Kind: "text", Required: true, Help: "Internal application name used in URLs."},
+				{Name: "group", Label: "Group", Kind: "text", Help: "Optional, to group applications on the user's page."},
+				{Name: "meta_launch_url", Label: "Launch URL", Kind: "url", Placeholder: "https://app.example.com/",
+					Help: "Where users go when they open the application (and where external users land when this is the brand's default application)."},
+				{Name: "open_in_new_tab", Label: "Open in new tab", Kind: "checkbox"},
+				{Name: "meta_icon", Label: "Icon", Kind: "url", Help: "URL of an icon image."},
+				{Name: "meta_description", Label: "Description", Kind: "textarea"},
+				{Name: "meta_publisher", Label: "Publisher", Kind: "text"},
+				{Name: "policy_engine_mode", Label: "Policy engine mode", Kind: "select", Options: engineModeOptions},
+			}}, nil
+		},
+		values: func(obj resource.Object) url.Values {
+			if obj == nil {
+				return url.Values{"policy_engine_mode": {"any"}}
+			}
+			a := asApplication(obj)
+			return url.Values{"name": {a.Name}, "slug": {a.Slug}, "group": {a.Group}, "meta_launch_url": {a.MetaLaunchURL},
+				"open_in_new_tab": {boolStr(a.OpenInNewTab)}, "meta_icon": {a.MetaIcon}, "meta_description": {a.MetaDescription},
+				"meta_publisher": {a.MetaPublisher}, "policy_engine_mode": {a.PolicyEngineMode}}
+		},
+		data: func(f *formDef, v url.Values, _ resource.Object) map[string]any {
+			d := genericData(f, v)
+			for _, k := range []string{"meta_launch_url", "meta_icon"} {
+				if s := d[k].(string); s != "" && !safeLaunchURL(s) {
+					f.addError(k, "Enter a URL starting with https://, http:// or /.")
+				}
+			}
+			return d
+		},
+		fallback: func(c *resource.Ctx, existing resource.Object, d map[string]any) (resource.Object, error) {
+			var a store.Application
+			if existing != nil {
+				a = asApplication(existing)
+			}
+			str := func(k string) string { s, _ := d[k].(string); return s }
+			ve := &resource.ValidationError{}
+			a.Name, a.Slug, a.Group, a.MetaLaunchURL, a.MetaIcon = str("name"), str("slug"), str("group"), str("meta_launch_url"), str("meta_icon")
+			a.MetaDescription, a.MetaPublisher, a.PolicyEngineMode = str("meta_description"), str("meta_publisher"), str("policy_engine_mode")
+			a.OpenInNewTab, _ = d["open_in_new_tab"].(bool)
+			if a.Name == "" {
+				ve.Add("name", "This field may not be blank.")
+			}
+			if a.Slug == "" {
+				ve.Add("slug", "This field may not be blank.")
+			} else if !slugRe.MatchString(a.Slug) {
+				ve.Add("slug", slugMessage)
+			}
+			if err := ve.Err(); err != nil {
+				return nil, err
+			}
+			var err error
+			if existing == nil {
+				err = c.Q.CreateApplication(ctxOf(c), &a)
+			} else {
+				err = c.Q.UpdateApplication(ctxOf(c), &a)
+			}
+			if errors.Is(err, store.ErrConflict) {
+				return nil, resource.NewValidationError("slug", "Application with this slug already exists.")
+			}
+			return a, err
+		},
+		remove: func(ctx context.Context, q store.Queries, obj resource.Object) error {
+			return q.DeleteApplication(ctx, asApplication(obj).UUID)
+		},
+		ident: func(obj resource.Object) (string, any, string) {
+			a := asApplication(obj)
+			return a.Slug, a.UUID, a.Name
+		},
+	}
+}
+
+func (h *Handler) applicationList(w http.ResponseWriter, r *http.Request, u *store.User) {
+	apps, err := h.App.Store.ListApplications(r.Context())
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	sort.Slice(apps, func(i, j int) bool { return apps[i].Name < apps[j].Name })
+	v := h.view(r, u, "Applications", "applications")
+	v.P = apps
+	h.render(w, r, http.StatusOK, "application_list", v)
+}

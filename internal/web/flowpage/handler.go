@@ -1,0 +1,243 @@
+// Package flowpage serves flows as server-rendered HTML pages at
+// /if/flow/<slug>/: one form per challenge, working without JavaScript,
+// over the same executor as the JSON API. The page's own query string is
+// the flow's wrapped query, so /if/flow/<slug>/?itoken=<uuid> works as
+// printed in invitations.
+package flowpage
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"html/template"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/usher-id/usher/internal/app"
+	"github.com/usher-id/usher/internal/auth"
+	"github.com/usher-id/usher/internal/brand"
+	"github.com/usher-id/usher/internal/flow"
+	"github.com/usher-id/usher/internal/httpx"
+	"github.com/usher-id/usher/internal/policy"
+)
+
+//go:embed templates/flow.html
+var templateFS embed.FS
+
+//go:embed static/flow.css
+var css []byte
+
+var (
+	tmpl    = template.Must(template.ParseFS(templateFS, "templates/flow.html"))
+	cssHash = func() string { s := sha256.Sum256(css); return hex.EncodeToString(s[:])[:12] }()
+	// CSSPath is where the stylesheet is served.
+	CSSPath = "/if/flow/-/static/flow.css"
+)
+
+const msgFormExpired = "This form had expired, so nothing was saved. Please fill it in and submit it again."
+
+// Handler serves the flow pages.
+type Handler struct {
+	Exec *flow.Executor
+}
+
+// NewHandler builds the page handler.
+func NewHandler(a *app.App, p *policy.Engine) *Handler { return &Handler{Exec: flow.NewExecutor(a, p)} }
+
+// Mount registers the routes.
+func (h *Handler) Mount(mux *http.ServeMux) {
+	mux.HandleFunc("GET /if/flow/{slug}/", h.serve)
+	mux.HandleFunc("POST /if/flow/{slug}/", h.serve)
+	mux.HandleFunc("GET "+CSSPath, serveCSS)
+}
+
+func serveCSS(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/css; charset=utf-8")
+	if r.URL.Query().Get("v") == cssHash {
+		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		w.Header().Set("Cache-Control", "public, max-age=300")
+	}
+	_, _ = w.Write(css)
+}
+
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
+	a := h.Exec.App
+	w.Header().Set("Cache-Control", "no-store")
+	slug := r.PathValue("slug")
+	if !flow.SlugPattern.MatchString(slug) {
+		h.message(w, r, http.StatusNotFound, "Page not found", "There is no such page. Check the link you followed.")
+		return
+	}
+	sess, err := h.Exec.Session(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	var data map[string]any
+	var top []string
+	if r.Method == http.MethodPost {
+		data, err = readForm(w, r, a.MaxBodyBytes)
+		if err != nil {
+			h.message(w, r, http.StatusBadRequest, "Could not read the form", err.Error())
+			return
+		}
+		token, _ := data[auth.CSRFField].(string)
+		delete(data, auth.CSRFField)
+		if !auth.CSRFValid(a.Secret, sess, token) {
+			data, top = nil, []string{msgFormExpired}
+		}
+	}
+	res, err := h.Exec.Execute(w, r, sess, flow.Request{Slug: slug, Query: r.URL.RawQuery, Data: data,
+		Next: r.URL.Query().Get("next")})
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	var body []byte
+	if res.Kind == flow.ResultChallenge {
+		sess.Keep() // the form's CSRF token needs a stored session
+		if body, err = h.render(r, sess, res, top); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+	}
+	if err := a.Sessions.Save(w, r, sess); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	switch res.Kind {
+	case flow.ResultNotFound:
+		h.message(w, r, http.StatusNotFound, "Page not found", "There is no such page. Check the link you followed.")
+	case flow.ResultNext:
+		http.Redirect(w, r, r.URL.RequestURI(), http.StatusSeeOther)
+	case flow.ResultRedirect:
+		http.Redirect(w, r, res.To, http.StatusSeeOther)
+	default:
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = w.Write(body)
+	}
+}
+
+// render builds the page for a challenge (a stage's or access denied).
+func (h *Handler) render(r *http.Request, sess *auth.Session, res flow.Result, top []string) ([]byte, error) {
+	p, err := h.base(r)
+	if err != nil {
+		return nil, err
+	}
+	c := res.Challenge
+	if fi, ok := c["flow_info"].(map[string]any); ok {
+		if t, _ := fi["title"].(string); t != "" {
+			p.Title = t
+		}
+	}
+	switch c["component"] {
+	case flow.ComponentAccessDenied:
+		p.Message, _ = c["error_message"].(string)
+		p.Links = []link{{URL: r.URL.Path + queryOf(r), Label: "Start again"}, {URL: "/", Label: "Go to the home page"}}
+	default:
+		build(&p, c, res.Hints)
+		p.Errors = append(top, p.Errors...)
+		p.Action = r.URL.Path + queryOf(r)
+		p.CSRFField, p.CSRF = auth.CSRFField, auth.CSRFToken(h.Exec.App.Secret, sess)
+		if fi, ok := c["flow_info"].(map[string]any); ok {
+			if cancel, _ := fi["cancel_url"].(string); cancel != "" {
+				p.Links = append(p.Links, link{URL: cancel, Label: "Cancel"})
+			}
+		}
+	}
+	var buf bytes.Buffer
+	if err := tmpl.Execute(&buf, p); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+func queryOf(r *http.Request) string {
+	if r.URL.RawQuery == "" {
+		return ""
+	}
+	return "?" + r.URL.RawQuery
+}
+
+// base is a page with the brand filled in.
+func (h *Handler) base(r *http.Request) (page, error) {
+	b, err := brand.ForRequest(r.Context(), h.Exec.App.Store, r)
+	if err != nil {
+		return page{}, err
+	}
+	title := brand.Title(b)
+	return page{Title: title, BrandTitle: title, BrandLogo: b.BrandingLogo, CSS: CSSPath + "?v=" + cssHash}, nil
+}
+
+// message renders a page with just a message.
+func (h *Handler) message(w http.ResponseWriter, r *http.Request, status int, title, msg string) {
+	p, err := h.base(r)
+	if err != nil {
+		p = page{BrandTitle: brand.Title(brand.Builtin), CSS: CSSPath + "?v=" + cssHash}
+	}
+	p.Title, p.Message = title, msg
+	p.Links = []link{{URL: "/", Label: "Go to the home page"}}
+	if status >= 500 {
+		p.RequestID = httpx.RequestID(r.Context())
+	}
+	var buf bytes.Buffer
+	if err := tmpl.Execute(&buf, p); err != nil {
+		http.Error(w, msg, status)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	flow.LogFailure(h.Exec.App, r, err)
+	h.message(w, r, http.StatusInternalServerError, "Something went wrong",
+		"Something went wrong on our side. Please try again in a moment. If it keeps happening, tell your administrator the reference below.")
+}
+
+// readForm parses a url-encoded or multipart form into an answer map;
+// uploaded files become data: URIs, as authentik's file prompt expects.
+func readForm(w http.ResponseWriter, r *http.Request, limit int64) (map[string]any, error) {
+	if limit <= 0 {
+		limit = 10 << 20
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if ct == "multipart/form-data" {
+		if err := r.ParseMultipartForm(limit); err != nil {
+			return nil, errors.New("The form could not be read (is a file too large?). Please try again.")
+		}
+	} else if err := r.ParseForm(); err != nil {
+		return nil, errors.New("The form could not be read. Please try again.")
+	}
+	data := flow.FormData(r)
+	if r.MultipartForm != nil {
+		for key, files := range r.MultipartForm.File {
+			if len(files) == 0 || files[0].Size == 0 {
+				continue
+			}
+			f, err := files[0].Open()
+			if err != nil {
+				return nil, err
+			}
+			b, err := io.ReadAll(f)
+			f.Close()
+			if err != nil {
+				return nil, err
+			}
+			typ := files[0].Header.Get("Content-Type")
+			if typ == "" || strings.ContainsAny(typ, ",;") {
+				typ = "application/octet-stream"
+			}
+			data[key] = "data:" + typ + ";base64," + base64.StdEncoding.EncodeToString(b)
+		}
+	}
+	return data, nil
+}
