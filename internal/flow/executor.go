@@ -34,6 +34,11 @@ type Request struct {
 	// Next is the next= of the request's own URL, used when a flow does
 	// not apply and its denied_action allows continuing.
 	Next string
+	// RunThrough makes a GET run on through stages that pass at once (the
+	// invitation, user write and login stages) instead of answering with a
+	// redirect after each. The HTML pages set it (the browser sees one
+	// redirect less per such stage); the API keeps authentik's 302 per stage.
+	RunThrough bool
 }
 
 // ResultKind says what the front-end should do.
@@ -132,10 +137,10 @@ func (e *Executor) Execute(w http.ResponseWriter, r *http.Request, sess *auth.Se
 		data = nil
 	}
 	ex.Plan = plan
-	return e.run(ex, data, loaded)
+	return e.run(ex, data, loaded, req.RunThrough)
 }
 
-func (e *Executor) run(ex *Execution, data map[string]any, loaded string) (Result, error) {
+func (e *Executor) run(ex *Execution, data map[string]any, loaded string, runThrough bool) (Result, error) {
 	for {
 		if len(ex.Plan.Bindings) == 0 {
 			return e.finish(ex)
@@ -179,6 +184,9 @@ func (e *Executor) run(ex *Execution, data map[string]any, loaded string) (Resul
 			ex.Plan.pop()
 			if len(ex.Plan.Bindings) == 0 {
 				return e.finish(ex)
+			}
+			if runThrough && data == nil {
+				continue
 			}
 			if err := savePlan(ex.Session, ex.Plan, loaded); err != nil {
 				return Result{}, err

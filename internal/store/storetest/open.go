@@ -17,11 +17,13 @@ package storetest
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -72,12 +74,13 @@ func OpenSQLiteUnmigrated(t *testing.T, path string) *sqlstore.DB {
 }
 
 // OpenPostgres returns a migrated store on a new database of the test
-// server, dropped when the test ends.
+// server, dropped when the test ends. The database is copied from a
+// migrated template, so each test skips running the migrations.
 func OpenPostgres(t *testing.T) store.Store {
 	t.Helper()
-	db := OpenPostgresUnmigrated(t, NewPostgresDatabase(t))
-	migrate(t, db)
-	return db
+	dsn := PostgresDSN(t)
+	tmpl := postgresTemplate(t, dsn)
+	return OpenPostgresUnmigrated(t, newPostgresDatabase(t, dsn, tmpl))
 }
 
 // OpenPostgresUnmigrated opens dsn without migrating; it is closed when the
@@ -111,15 +114,21 @@ func PostgresDSN(t *testing.T) string {
 // the test's own cleanups closed their connections).
 func NewPostgresDatabase(t *testing.T) string {
 	t.Helper()
-	dsn := PostgresDSN(t)
+	return newPostgresDatabase(t, PostgresDSN(t), "")
+}
+
+func newPostgresDatabase(t *testing.T, dsn, template string) string {
+	t.Helper()
 	admin, err := postgres.Open(context.Background(), dsn)
 	if err != nil {
 		t.Fatalf("connect to %s: %v", DSNEnv, err)
 	}
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	name := "usher_test_" + hex.EncodeToString(b[:])
-	if _, err := admin.Writer().Exec("CREATE DATABASE " + name); err != nil {
+	name := "usher_test_" + randomHex()
+	create := "CREATE DATABASE " + name
+	if template != "" {
+		create += " TEMPLATE " + template
+	}
+	if _, err := admin.Writer().Exec(create); err != nil {
 		admin.Close()
 		t.Fatalf("create test database: %v", err)
 	}
@@ -132,6 +141,74 @@ func NewPostgresDatabase(t *testing.T) string {
 		admin.Close()
 	})
 	return withDatabase(t, dsn, name)
+}
+
+func randomHex() string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+var templates struct {
+	sync.Mutex
+	names map[string]string // by server DSN
+}
+
+// postgresTemplate returns the name of a migrated database to copy test
+// databases from. It is named after the migrations' content and shared by
+// test processes; it is built under a temporary name and renamed when
+// complete, so no process copies a half-migrated template. It stays on the
+// server (scripts/pg.sh stop removes the whole cluster).
+func postgresTemplate(t *testing.T, dsn string) string {
+	t.Helper()
+	templates.Lock()
+	defer templates.Unlock()
+	if name, ok := templates.names[dsn]; ok {
+		return name
+	}
+	migs, err := sqlstore.ParseMigrations(postgres.Migrations)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := sha256.New()
+	for _, m := range migs {
+		h.Write([]byte(m.Name + "\x00" + m.SQL + "\x00"))
+	}
+	name := "usher_tmpl_" + hex.EncodeToString(h.Sum(nil))[:16]
+	ctx := context.Background()
+	admin, err := postgres.Open(ctx, dsn)
+	if err != nil {
+		t.Fatalf("connect to %s: %v", DSNEnv, err)
+	}
+	defer admin.Close()
+	var exists bool
+	if err := admin.Writer().QueryRow("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name).Scan(&exists); err != nil {
+		t.Fatalf("look for template database: %v", err)
+	}
+	if !exists {
+		building := name + "_" + randomHex()
+		if _, err := admin.Writer().Exec("CREATE DATABASE " + building); err != nil {
+			t.Fatalf("create template database: %v", err)
+		}
+		db, err := postgres.Open(ctx, withDatabase(t, dsn, building))
+		if err != nil {
+			t.Fatalf("open template database: %v", err)
+		}
+		err = db.Migrate(ctx)
+		db.Close()
+		if err != nil {
+			t.Fatalf("migrate template database: %v", err)
+		}
+		if _, err := admin.Writer().Exec("ALTER DATABASE " + building + " RENAME TO " + name); err != nil {
+			// Another process finished first: use theirs.
+			_, _ = admin.Writer().Exec("DROP DATABASE IF EXISTS " + building + " WITH (FORCE)")
+		}
+	}
+	if templates.names == nil {
+		templates.names = map[string]string{}
+	}
+	templates.names[dsn] = name
+	return name
 }
 
 // withDatabase points dsn (URL or key=value form) at database name.

@@ -94,7 +94,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	res, err := h.Exec.Execute(w, r, sess, flow.Request{Slug: slug, Query: r.URL.RawQuery, Data: data,
-		Next: r.URL.Query().Get("next")})
+		Next: r.URL.Query().Get("next"), RunThrough: true})
 	if err != nil {
 		h.fail(w, r, err)
 		return
