@@ -37,8 +37,9 @@
 //     with passed, invalid (stage_invalid) or the challenge again with
 //     response_errors. Stages without a UI pass on either method.
 //  4. Passed: the binding is removed and, if more remain, the client is sent
-//     back to the same URL (302 for the API, 303 for pages). Nothing left:
-//     finish. Invalid: restart when the binding asks for it, else the plan
+//     back to the same URL (302 for the API, as authentik does; 303 for the
+//     pages after a POST, while a page GET runs on through stages that pass
+//     at once: Request.RunThrough). Nothing left: finish. Invalid: restart when the binding asks for it, else the plan
 //     is dropped and the client gets ak-stage-access-denied.
 //  5. Finish: redirect to context["redirect"], else a relative next from the
 //     wrapped query, else "/"; an absolute next is denied "Invalid next URL".

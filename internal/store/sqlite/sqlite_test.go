@@ -73,4 +73,3 @@ func TestOpenFailsClearly(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
-

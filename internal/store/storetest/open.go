@@ -181,11 +181,7 @@ func postgresTemplate(t *testing.T, dsn string) string {
 		t.Fatalf("connect to %s: %v", DSNEnv, err)
 	}
 	defer admin.Close()
-	var exists bool
-	if err := admin.Writer().QueryRow("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name).Scan(&exists); err != nil {
-		t.Fatalf("look for template database: %v", err)
-	}
-	if !exists {
+	if !templateExists(t, admin, name) {
 		building := name + "_" + randomHex()
 		if _, err := admin.Writer().Exec("CREATE DATABASE " + building); err != nil {
 			t.Fatalf("create template database: %v", err)
@@ -199,9 +195,21 @@ func postgresTemplate(t *testing.T, dsn string) string {
 		if err != nil {
 			t.Fatalf("migrate template database: %v", err)
 		}
-		if _, err := admin.Writer().Exec("ALTER DATABASE " + building + " RENAME TO " + name); err != nil {
-			// Another process finished first: use theirs.
-			_, _ = admin.Writer().Exec("DROP DATABASE IF EXISTS " + building + " WITH (FORCE)")
+		// The server may take a moment to end the closed connections.
+		for attempt := 0; ; attempt++ {
+			_, err := admin.Writer().Exec("ALTER DATABASE " + building + " RENAME TO " + name)
+			if err == nil {
+				break
+			}
+			if templateExists(t, admin, name) {
+				// Another process finished first: use theirs.
+				_, _ = admin.Writer().Exec("DROP DATABASE IF EXISTS " + building + " WITH (FORCE)")
+				break
+			}
+			if attempt == 50 {
+				t.Fatalf("rename template database: %v", err)
+			}
+			time.Sleep(100 * time.Millisecond)
 		}
 	}
 	if templates.names == nil {
@@ -209,6 +217,14 @@ func postgresTemplate(t *testing.T, dsn string) string {
 	}
 	templates.names[dsn] = name
 	return name
+}
+
+func templateExists(t *testing.T, admin *sqlstore.DB, name string) bool {
+	var exists bool
+	if err := admin.Writer().QueryRow("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name).Scan(&exists); err != nil {
+		t.Fatalf("look for template database: %v", err)
+	}
+	return exists
 }
 
 // withDatabase points dsn (URL or key=value form) at database name.
