@@ -143,9 +143,12 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 	return len(msgs), nil
 }
 
-// deliver runs the handler under dctx and records the outcome under ctx
-// (so a delivery that timed out is still recorded).
+// deliver runs the handler under dctx and records the outcome even when
+// ctx ends meanwhile (shutdown), so a message that went out is not sent
+// again after a restart.
 func (w *Worker) deliver(ctx, dctx context.Context, m store.OutboxMessage) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
 	h, ok := w.Handlers[m.Kind]
 	var err error
 	if !ok {

@@ -102,11 +102,14 @@ func TestTwoWorkersNeverDeliverTwice(t *testing.T) {
 		go func() { defer wg.Done(); w.Run(ctx) }()
 	}
 	deadline := time.Now().Add(10 * time.Second)
-	for {
-		mu.Lock()
-		n := len(delivered)
-		mu.Unlock()
-		if n == len(ids) || time.Now().After(deadline) {
+	for time.Now().Before(deadline) {
+		sent := 0
+		for _, m := range outboxByID(t, st) {
+			if m.SentAt != nil {
+				sent++
+			}
+		}
+		if sent == len(ids) {
 			break
 		}
 		time.Sleep(10 * time.Millisecond)
