@@ -47,7 +47,8 @@ free_port() {
 dsn() { echo "postgres://postgres@127.0.0.1:$(cat "$STATE/port")/postgres?sslmode=disable"; }
 
 start() {
-	if [ -f "$STATE/port" ] && [ -f "$STATE/data/postmaster.pid" ]; then
+	if [ -f "$STATE/port" ] && [ -f "$STATE/bindir" ] &&
+		as_pg "$(cat "$STATE/bindir")/pg_ctl" -D "$STATE/data" status >/dev/null 2>&1; then
 		log "already running (state in $STATE)"
 		echo "export USHER_TEST_POSTGRES_DSN='$(dsn)'"
 		return 0

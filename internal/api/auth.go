@@ -1,11 +1,13 @@
 package api
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 
 	"github.com/usher-id/usher/internal/auth"
 	"github.com/usher-id/usher/internal/httpx"
+	"github.com/usher-id/usher/internal/ratelimit"
 	"github.com/usher-id/usher/internal/resource"
 	"github.com/usher-id/usher/internal/store"
 )
@@ -18,6 +20,7 @@ const (
 	msgMalformed     = "Malformed header"
 	msgInactive      = "User inactive or deleted."
 	msgForbidden     = "You do not have permission to perform this action."
+	msgUnavailable   = "The server cannot reach its database right now. Please try again in a moment."
 )
 
 // call is one authenticated API request.
@@ -35,6 +38,11 @@ func (h *Handler) authenticated(fn handlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		c, status, msg := h.authenticate(r)
 		if c == nil {
+			if status == http.StatusTooManyRequests {
+				retry, _ := h.Limiter.Check(r.Context(), ratelimit.IPKey(ratelimit.APITokenFail, httpx.ClientIP(r)))
+				ratelimit.WriteAPI(w, retry)
+				return
+			}
 			writeDetail(w, status, msg)
 			return
 		}
@@ -70,9 +78,19 @@ func (h *Handler) authenticate(r *http.Request) (*call, int, string) {
 			if key == "" || strings.Contains(key, " ") {
 				return nil, http.StatusForbidden, msgMalformed
 			}
+			// Guessing keys is throttled per client address; a valid key
+			// from another address is never refused because of it.
+			limitKey := ratelimit.IPKey(ratelimit.APITokenFail, httpx.ClientIP(r))
+			if _, limited := h.Limiter.Check(ctx, limitKey); limited {
+				return nil, http.StatusTooManyRequests, ""
+			}
 			// Lookup is by hash, so no key is ever compared in variable time.
 			t, err := h.App.Store.GetTokenByHash(ctx, auth.HashToken(key))
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				return nil, http.StatusServiceUnavailable, msgUnavailable
+			}
 			if err != nil || t.Intent != "api" || (t.Expires != nil && !t.Expires.After(h.App.Clock())) {
+				h.Limiter.Fail(ctx, limitKey)
 				return nil, http.StatusForbidden, msgBadToken
 			}
 			u, err := h.App.Store.GetUser(ctx, t.UserPK)

@@ -12,16 +12,22 @@ import (
 	"net/http"
 
 	"github.com/usher-id/usher/internal/app"
+	"github.com/usher-id/usher/internal/ratelimit"
 	"github.com/usher-id/usher/internal/resource"
 )
 
 // Handler is the API area.
 type Handler struct {
 	App *app.App
+	// Limiter throttles clients that keep sending bad API tokens (nil: no
+	// throttling).
+	Limiter *ratelimit.Limiter
 }
 
-// New returns the API area for a.
-func New(a *app.App) *Handler { return &Handler{App: a} }
+// New returns the API area for a, with rate limits from USHER_RATELIMIT_*.
+func New(a *app.App) *Handler {
+	return &Handler{App: a, Limiter: ratelimit.FromEnv(a.Store, a.Events, a.Log)}
+}
 
 // extensions are route groups other files of the package register.
 var extensions []func(h *Handler, mux *http.ServeMux)

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"github.com/usher-id/usher/internal/blueprint"
 	"net"
 	"os"
 	"strings"
@@ -91,15 +92,30 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		}
 	}
 
+	// usher's own login/logout flows and default brand are embedded
+	// blueprints; "created" entries leave an administrator's edits alone.
+	if err := blueprint.ApplyDefaults(ctx, a); err != nil {
+		return err
+	}
+	wk, err := setupWorkers(a, cfg)
+	if err != nil {
+		return err
+	}
+	mounted, err := areas(a)
+	if err != nil {
+		return err
+	}
 	srv := server.New(a, server.Options{
 		TrustedProxies: cfg.TrustedProxies,
 		MaxBodyBytes:   cfg.MaxBodyBytes,
-		BodyLimits:     map[string]int64{"/api/v3/managed/blueprints/": cfg.BlueprintMaxBytes + 64<<10},
-	}, areas(a)...)
+		BodyLimits: map[string]int64{"/api/v3/managed/blueprints/": cfg.BlueprintMaxBytes + 64<<10,
+			"/if/admin/flows/import/": cfg.BlueprintMaxBytes + 64<<10},
+	}, mounted...)
 
 	loopCtx, stopLoops := context.WithCancel(ctx)
 	defer stopLoops()
 	startBackground(loopCtx, a)
+	wk.start(loopCtx)
 
 	a.Log.Info("usher listening", "addr", ln.Addr().String(), "url", base+"/")
 	return srv.Serve(ctx, ln)

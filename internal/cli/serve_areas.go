@@ -1,14 +1,76 @@
 package cli
 
 import (
+	"context"
+	"fmt"
+
+	"github.com/usher-id/usher/internal/api"
 	"github.com/usher-id/usher/internal/app"
+	"github.com/usher-id/usher/internal/blueprint"
+	"github.com/usher-id/usher/internal/config"
+	"github.com/usher-id/usher/internal/event/webhook"
+	"github.com/usher-id/usher/internal/flow"
+	"github.com/usher-id/usher/internal/invitation"
+	"github.com/usher-id/usher/internal/mail"
+	"github.com/usher-id/usher/internal/outbox"
+	"github.com/usher-id/usher/internal/policy"
 	"github.com/usher-id/usher/internal/server"
+	_ "github.com/usher-id/usher/internal/stage/all" // registers every stage kind
+	"github.com/usher-id/usher/internal/web"
+	"github.com/usher-id/usher/internal/web/flowpage"
 )
 
 // areas lists the HTTP areas usher serves, in mount order. The server
-// itself always mounts /-/health/live/, /-/health/ready/ and /metrics;
-// add each area here (for example api.New(a), flow.New(a), web.New(a)).
-func areas(a *app.App) []server.Area {
-	_ = a
-	return []server.Area{}
+// itself always mounts /-/health/live/, /-/health/ready/ and /metrics.
+// One policy engine is shared by the executor API and the flow pages.
+func areas(a *app.App) ([]server.Area, error) {
+	engine := policy.NewEngine(a)
+	admin, err := web.New(a)
+	if err != nil {
+		return nil, fmt.Errorf("admin console templates: %w", err)
+	}
+	return []server.Area{
+		api.New(a),
+		flow.NewHandler(a, engine),
+		flowpage.NewHandler(a, engine),
+		admin,
+	}, nil
+}
+
+// workers are the background loops besides the leased cleanup jobs: the
+// outbox (emails, webhooks) and the blueprint watcher. Each coordinates
+// through the database, so every instance may run them.
+type workers struct {
+	outbox     *outbox.Worker
+	blueprint  *blueprint.Watcher
+	invitation *invitation.Retention
+}
+
+// setupWorkers builds the outbox worker with the email and webhook handlers
+// and installs the webhook hook on the event recorder. It runs before the
+// server starts so events recorded by the first requests are already
+// matched against webhooks.
+func setupWorkers(a *app.App, cfg *config.Config) (*workers, error) {
+	w := &outbox.Worker{Store: a.Store, Events: a.Events, Log: a.Log, Now: a.Now}
+	d, err := mail.NewDeliverer(mail.Config{Host: cfg.Email.Host, Port: cfg.Email.Port, Username: cfg.Email.Username,
+		Password: cfg.Email.Password, UseTLS: cfg.Email.UseTLS, UseSSL: cfg.Email.UseSSL, Timeout: cfg.Email.Timeout,
+		From: cfg.Email.From}, a.TemplatesDir)
+	if err != nil {
+		return nil, fmt.Errorf("email templates: %w", err)
+	}
+	d.Register(w)
+	n := webhook.New(webhook.Config{URL: cfg.Events.WebhookURL, Secret: cfg.Events.WebhookSecret,
+		Actions: cfg.Events.WebhookActions})
+	if n.Enabled() {
+		n.Install(a.Events)
+		n.Register(w)
+	}
+	return &workers{outbox: w, blueprint: blueprint.NewWatcher(a),
+		invitation: &invitation.Retention{App: a, Keep: cfg.InvitationRetention}}, nil
+}
+
+func (w *workers) start(ctx context.Context) {
+	go w.outbox.Run(ctx)
+	go w.blueprint.Run(ctx)
+	go w.invitation.Run(ctx) // returns at once unless USHER_INVITATION_RETENTION is set
 }

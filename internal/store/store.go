@@ -127,10 +127,20 @@ type Queries interface {
 	UpdateInvitation(ctx context.Context, i *Invitation) error
 	DeleteInvitation(ctx context.Context, uuid string) error
 	// ConsumeInvitation atomically records one use: it fails with ErrUsedUp
-	// when MaxUses is reached (or the invitation is revoked), ErrNotFound when
-	// it does not exist. Call it in the transaction that creates the user.
+	// when MaxUses is reached, ErrRevoked when the invitation is revoked,
+	// ErrNotFound when it does not exist. It does not check expiry (the flow
+	// does). Call it in the transaction that creates the user.
 	ConsumeInvitation(ctx context.Context, use *InvitationUse) error
 	ListInvitationUses(ctx context.Context, invitationUUID string) ([]InvitationUse, error)
+	// ListInvitationUsesFor lists the uses of several invitations in one
+	// query (a page of the admin console), by invitation, then oldest first.
+	ListInvitationUsesFor(ctx context.Context, invitationUUIDs []string) ([]InvitationUse, error)
+	// LinkInvitationOutbox records that outbox messages were sent for an
+	// invitation (its emails); linking the same pair twice is a no-op.
+	LinkInvitationOutbox(ctx context.Context, invitationUUID string, outboxIDs []int64) error
+	// InvitationOutbox returns the linked outbox messages of several
+	// invitations in one query, by invitation UUID, newest first.
+	InvitationOutbox(ctx context.Context, invitationUUIDs []string) (map[string][]OutboxMessage, error)
 	// DeleteExpiredInvitations removes invitations that expired before the
 	// cutoff (retention); it returns how many.
 	DeleteExpiredInvitations(ctx context.Context, before time.Time) (int, error)

@@ -19,6 +19,8 @@ func (h *Handler) mountInvitations(mux *routes) {
 	h.mountEntity(mux, e)
 	mux.HandleFunc("GET /if/admin/invitations/{id}/revoke/", h.admin(h.withObject(e, h.invitationConfirmRevoke)))
 	mux.HandleFunc("POST /if/admin/invitations/{id}/revoke/", h.admin(h.withObject(e, h.invitationRevoke)))
+	mux.HandleFunc("GET /if/admin/invitations/{id}/send/", h.admin(h.withObject(e, h.invitationSendShow)))
+	mux.HandleFunc("POST /if/admin/invitations/{id}/send/", h.admin(h.withObject(e, h.invitationSend)))
 }
 
 const invitationModel = "authentik_stages_invitation.invitation"

@@ -4,8 +4,11 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/usher-id/usher/internal/httpx"
+	"github.com/usher-id/usher/internal/mail"
 	"github.com/usher-id/usher/internal/store"
 )
 
@@ -19,6 +22,46 @@ type invitationRow struct {
 	FixedData string
 	Used      []store.InvitationUse
 	Warnings  []string
+	Emails    []emailRow
+	// EmailTrouble marks a row whose email failed or is being retried,
+	// visible without expanding it.
+	EmailTrouble bool
+	Open         bool // expanded on load (after sending)
+}
+
+// emailRow is one invitation email and where its delivery stands.
+type emailRow struct {
+	To       string
+	Status   string // queued, retrying, sent, failed
+	Error    string
+	Attempts int
+	Queued   time.Time
+	Sent     *time.Time
+	Next     time.Time
+}
+
+// emailRows describes outbox messages for the console. The payload's
+// recipients are shown; a payload that cannot be read still shows its status.
+func emailRows(msgs []store.OutboxMessage) []emailRow {
+	out := make([]emailRow, 0, len(msgs))
+	for _, m := range msgs {
+		e := emailRow{Error: m.LastError, Attempts: m.Attempts, Queued: m.Created, Sent: m.SentAt, Next: m.NextAttempt}
+		if msg, err := mail.Decode(m.Payload); err == nil || len(msg.To) > 0 {
+			e.To = strings.Join(msg.To, ", ")
+		}
+		switch {
+		case m.SentAt != nil:
+			e.Status = "sent"
+		case m.Failed:
+			e.Status = "failed"
+		case m.LastError != "":
+			e.Status = "retrying"
+		default:
+			e.Status = "queued"
+		}
+		out = append(out, e)
+	}
+	return out
 }
 
 type invitationLink struct{ Flow, URL string }
@@ -50,6 +93,26 @@ func (h *Handler) invitationList(w http.ResponseWriter, r *http.Request, u *stor
 		h.serverError(w, r, err)
 		return
 	}
+	// Uses and emails of the whole page in one query each.
+	ids := make([]string, len(invs))
+	for i, inv := range invs {
+		ids[i] = inv.UUID
+	}
+	uses, err := h.App.Store.ListInvitationUsesFor(ctx, ids)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	used := map[string][]store.InvitationUse{}
+	for _, use := range uses {
+		used[use.Invitation] = append(used[use.Invitation], use)
+	}
+	emails, err := h.App.Store.InvitationOutbox(ctx, ids)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	open := r.URL.Query().Get("open")
 	base, now := httpx.BaseURL(r), h.App.Clock()
 	creators := map[int64]string{}
 	rows := make([]invitationRow, 0, len(invs))
@@ -75,10 +138,14 @@ func (h *Handler) invitationList(w http.ResponseWriter, r *http.Request, u *stor
 				row.Links = append(row.Links, invitationLink{f.Slug, invitationURL(base, f.Slug, inv.UUID)})
 			}
 		}
-		if row.Used, err = h.App.Store.ListInvitationUses(ctx, inv.UUID); err != nil {
-			h.serverError(w, r, err)
-			return
+		row.Used = used[inv.UUID]
+		row.Emails = emailRows(emails[inv.UUID])
+		for _, m := range row.Emails {
+			if m.Status == "failed" || m.Status == "retrying" {
+				row.EmailTrouble = true
+			}
 		}
+		row.Open = open == inv.UUID
 		row.Warnings = ff.invitationWarnings(inv, row.Status)
 		rows = append(rows, row)
 	}
