@@ -1,5 +1,5 @@
-// Package postgres opens usher's PostgreSQL database through pgx
-// (wrapped for database/sql in driver.go). Several usher processes may share one database.
+// Package postgres opens usher's PostgreSQL database through pgx's
+// database/sql driver. Several usher processes may share one database.
 package postgres
 
 import (
