@@ -7,6 +7,7 @@ import (
 	"github.com/usher-id/usher/internal/api"
 	"github.com/usher-id/usher/internal/app"
 	"github.com/usher-id/usher/internal/blueprint"
+	"github.com/usher-id/usher/internal/brand"
 	"github.com/usher-id/usher/internal/config"
 	"github.com/usher-id/usher/internal/event/webhook"
 	"github.com/usher-id/usher/internal/flow"
@@ -34,6 +35,7 @@ func areas(a *app.App) ([]server.Area, error) {
 		flow.NewHandler(a, engine),
 		flowpage.NewHandler(a, engine),
 		admin,
+		brand.Assets{},
 	}, nil
 }
 
