@@ -33,7 +33,7 @@ var exportReadOnly = map[string]bool{
 	"pk": true, "policybindingmodel_ptr_id": true, "background_url": true, "background_themed_urls": true,
 	"stages": true, "policies": true, "cache_count": true, "export_url": true, "component": true,
 	"verbose_name": true, "verbose_name_plural": true, "meta_model_name": true, "flow_set": true,
-	"bound_to": true, "expires": true, "expiring": true, "num_pk": true,
+	"bound_to": true, "expires": true, "expiring": true,
 }
 
 // refModels are the fields holding references, with the model a reference
@@ -43,7 +43,7 @@ var refModels = map[string]string{
 	"fields": modelPrompt, "validation_policies": "policy", "policy": "policy", "password_stage": "stage",
 	"stage": "stage", "create_users_group": modelGroup, "group": modelGroup, "user": modelUser,
 	"enrollment_flow": modelFlow, "recovery_flow": modelFlow, "passwordless_flow": modelFlow,
-	"configure_flow": modelFlow, "target": modelFlow,
+	"configure_flow": modelFlow, "target": modelFlow, // a policy binding's target is always exported
 }
 
 // ExportFlow renders the flow with slug as an authentik-format blueprint:
@@ -87,7 +87,9 @@ func ExportFlow(ctx context.Context, q store.Queries, slug string) ([]byte, erro
 }
 
 // exporter gathers one flow's objects, then renders them in dependency
-// order: flow, prompts, policies, stages, bindings, policy bindings.
+// order: flow, prompts, policies, stages, bindings, policy bindings. The
+// flow comes first, as in authentik's export, because it depends on nothing
+// and a stage may refer to it (an identification stage's recovery flow).
 type exporter struct {
 	ctx context.Context
 	q   store.Queries
