@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/usher-id/usher/internal/brand"
 	"net/url"
 	"strings"
 
@@ -74,37 +75,19 @@ func Send(ctx context.Context, a *app.App, q store.Queries, inv store.Invitation
 		}
 		ids = append(ids, id)
 	}
+	// The console shows each invitation's emails and their delivery state.
+	if err := q.LinkInvitationOutbox(ctx, inv.UUID, ids); err != nil {
+		return nil, err
+	}
 	err = record(ctx, a, q, o.Inviter, ActionSent, inv, map[string]any{"to": o.To, "cc": o.Cc, "bcc": o.Bcc, "outbox_ids": ids})
 	return ids, err
 }
 
-// brandTitle picks the brand for host as authentik does (the longest
-// domain that equals or is a suffix of host, else the default brand).
+// brandTitle is the title of the brand serving host.
 func brandTitle(ctx context.Context, q store.Queries, host string) string {
-	brands, err := q.ListBrands(ctx)
+	b, err := brand.ForHost(ctx, q, host)
 	if err != nil {
-		return "usher"
+		return brand.Title(brand.Builtin)
 	}
-	h := strings.ToLower(host)
-	if i := strings.LastIndex(h, ":"); i >= 0 && !strings.Contains(h[i:], "]") {
-		h = h[:i]
-	}
-	var best *store.Brand
-	for i, b := range brands {
-		d := strings.ToLower(b.Domain)
-		if d != "" && (h == d || strings.HasSuffix(h, "."+d)) && (best == nil || len(d) > len(best.Domain)) {
-			best = &brands[i]
-		}
-	}
-	if best == nil {
-		for i, b := range brands {
-			if b.Default {
-				best = &brands[i]
-			}
-		}
-	}
-	if best == nil || best.BrandingTitle == "" {
-		return "usher"
-	}
-	return best.BrandingTitle
+	return brand.Title(b)
 }

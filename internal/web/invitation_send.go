@@ -106,12 +106,9 @@ func (h *Handler) invitationSend(w http.ResponseWriter, r *http.Request, u *stor
 		return
 	}
 	err := h.App.Store.Tx(r.Context(), func(q store.Queries) error {
-		ids, err := invitation.Send(r.Context(), h.App, q, inv, invitation.SendOptions{To: lists["to"], Cc: lists["cc"],
+		_, err := invitation.Send(r.Context(), h.App, q, inv, invitation.SendOptions{To: lists["to"], Cc: lists["cc"],
 			Bcc: lists["bcc"], BaseURL: httpx.BaseURL(r), Inviter: u})
-		if err != nil {
-			return err
-		}
-		return q.LinkInvitationOutbox(r.Context(), inv.UUID, ids)
+		return err
 	})
 	switch {
 	case errors.Is(err, invitation.ErrNoFlow):
