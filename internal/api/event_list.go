@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"regexp"
 	"strings"
 	"time"
 
@@ -11,14 +12,34 @@ import (
 )
 
 // /api/v3/events/events/: the audit log, newest first, paged in SQL.
-// Filters: action, username (the event's user), search, ordering (created,
-// action, app, client_ip, username; "-" for descending) and a time range
-// with created__gte / created__gt / created__lte / created__lt (RFC 3339 or
-// a date). Events are read-only here, as in authentik.
+// Filters: action, actions (repeated: any of them), username (the event's
+// user), search, ordering (created, action, app, client_ip, username; "-"
+// for descending) and a time range with created__gte / created__gt /
+// created__lte / created__lt (RFC 3339 or a date). {pk}/ is one event.
+// Events are read-only here, as in authentik.
 func init() {
 	extend(func(h *Handler, mux *http.ServeMux) {
-		mux.HandleFunc("GET /api/v3/events/events/", h.superuser(h.eventList))
+		mux.HandleFunc("GET /api/v3/events/events/{$}", h.superuser(h.eventList))
+		mux.HandleFunc("GET /api/v3/events/events/{pk}/{$}", h.superuser(h.eventRetrieve))
 	})
+}
+
+// actionRe is what an event action looks like (authentik's choices plus
+// usher's own and custom_* actions).
+var actionRe = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+
+func (h *Handler) eventRetrieve(w http.ResponseWriter, r *http.Request, c *call) {
+	id, ok := resource.NormUUID(r.PathValue("pk"))
+	if !ok {
+		h.writeError(w, r, store.ErrNotFound)
+		return
+	}
+	e, err := h.App.Store.GetEvent(r.Context(), id)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, event.Serialize(e))
 }
 
 func (h *Handler) eventList(w http.ResponseWriter, r *http.Request, c *call) {
@@ -31,6 +52,13 @@ func (h *Handler) eventList(w http.ResponseWriter, r *http.Request, c *call) {
 	f := store.EventFilter{Action: q.Get("action"), Username: q.Get("username"), Search: strings.TrimSpace(q.Get("search")),
 		Ordering: eventOrdering(q.Get("ordering"))}
 	verr := &resource.ValidationError{}
+	for _, a := range q["actions"] {
+		if a = strings.TrimSpace(a); !actionRe.MatchString(a) {
+			verr.Add("actions", "Select a valid choice. "+a+" is not one of the available choices.")
+			continue
+		}
+		f.Actions = append(f.Actions, a)
+	}
 	for _, b := range []struct {
 		param string
 		set   func(time.Time)

@@ -88,14 +88,19 @@ func ParsePasswordHash(spec string) (*Passwords, error) {
 func (p *Passwords) Hash(password string) (string, error) {
 	switch p.scheme {
 	case "bcrypt":
-		b, err := bcrypt.GenerateFromPassword([]byte(password), p.cost)
+		var err error
+		b := withHashSlot(func() []byte {
+			var b []byte
+			b, err = bcrypt.GenerateFromPassword([]byte(password), p.cost)
+			return b
+		})
 		return string(b), err
 	default:
 		salt := make([]byte, 16)
 		if _, err := rand.Read(salt); err != nil {
 			return "", err
 		}
-		key := argon2.IDKey([]byte(password), salt, p.time, p.memory, p.par, 32)
+		key := withHashSlot(func() []byte { return argon2.IDKey([]byte(password), salt, p.time, p.memory, p.par, 32) })
 		return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, p.memory, p.time, p.par,
 			base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key)), nil
 	}
@@ -117,7 +122,7 @@ func (p *Passwords) Verify(hash, password string) (ok, rehash bool) {
 		}
 		return ok, ok && (p.scheme != "argon2id" || params != fmt.Sprintf("m=%d,t=%d,p=%d", p.memory, p.time, p.par))
 	case strings.HasPrefix(hash, "$2a$"), strings.HasPrefix(hash, "$2b$"), strings.HasPrefix(hash, "$2y$"):
-		if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil {
+		if withHashSlot(func() error { return bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) }) != nil {
 			return false, false
 		}
 		cost, _ := bcrypt.Cost([]byte(hash))
@@ -144,7 +149,7 @@ func verifyArgon2(hash, password string) (bool, string, error) {
 	if err1 != nil || err2 != nil || len(want) == 0 {
 		return false, "", errBadHash
 	}
-	got := argon2.IDKey([]byte(password), salt, t, m, par, uint32(len(want)))
+	got := withHashSlot(func() []byte { return argon2.IDKey([]byte(password), salt, t, m, par, uint32(len(want))) })
 	return subtle.ConstantTimeCompare(got, want) == 1, parts[3], nil
 }
 
@@ -162,7 +167,11 @@ func verifyDjango(hash, password string) bool {
 	if err != nil {
 		return false
 	}
-	got, err := pbkdf2.Key(sha256.New, password, []byte(parts[2]), iter, len(want))
+	got := withHashSlot(func() []byte {
+		var k []byte
+		k, err = pbkdf2.Key(sha256.New, password, []byte(parts[2]), iter, len(want))
+		return k
+	})
 	if err != nil {
 		return false
 	}

@@ -40,6 +40,10 @@ type Options struct {
 	BaseURL string
 }
 
+// conflictRetries is how often an apply that lost a race to another
+// instance (a unique conflict) is started over.
+const conflictRetries = 3
+
 // errRollback ends a validation transaction.
 var errRollback = errors.New("blueprint validation: rolled back")
 
@@ -62,17 +66,26 @@ func run(ctx context.Context, a *app.App, bp *Blueprint, opts Options, dry bool)
 	}
 	imp := newImporter(ctx, a, bp, opts)
 	start := time.Now()
-	err := a.Store.Tx(ctx, func(q store.Queries) error {
-		// A retried transaction starts over.
-		imp.reset()
-		if err := imp.applyAll(ctx, q); err != nil {
-			return err
-		}
-		if dry {
-			return errRollback
-		}
-		return nil
-	})
+	apply := func() error {
+		return a.Store.Tx(ctx, func(q store.Queries) error {
+			// A retried transaction starts over.
+			imp.reset()
+			if err := imp.applyAll(ctx, q); err != nil {
+				return err
+			}
+			if dry {
+				return errRollback
+			}
+			return nil
+		})
+	}
+	err := apply()
+	// Another instance applying the same blueprint at the same moment
+	// creates an object between our lookup and our insert: start over, and
+	// the lookup now finds (and updates) theirs.
+	for attempt := 0; attempt < conflictRetries && errors.Is(err, store.ErrConflict); attempt++ {
+		err = apply()
+	}
 	if errors.Is(err, errRollback) {
 		err = nil
 	}
@@ -205,7 +218,7 @@ func (imp *importer) record(e *Entry, model, action string, pk any, reason strin
 
 func (imp *importer) resourceCtx(q store.Queries) *resource.Ctx {
 	return &resource.Ctx{Q: q, User: imp.opts.User, Blueprint: true, BaseURL: imp.opts.BaseURL,
-		Now: imp.a.Clock(), Strict: true, Passwords: imp.a.Passwords}
+		Now: imp.a.Clock(), Strict: true, Passwords: imp.a.Passwords, BlueprintsDir: imp.opts.Dir}
 }
 
 // entry applies one entry (spec g.3).

@@ -51,7 +51,9 @@ type workers struct {
 // setupWorkers builds the outbox worker with the email and webhook handlers
 // and installs the webhook hook on the event recorder. It runs before the
 // server starts so events recorded by the first requests are already
-// matched against webhooks.
+// matched against webhooks. It also wraps a.Store so that a request that
+// queues an email or webhook wakes this instance's worker after the commit
+// (other instances still poll).
 func setupWorkers(a *app.App, cfg *config.Config) (*workers, error) {
 	w := &outbox.Worker{Store: a.Store, Events: a.Events, Log: a.Log, Now: a.Now}
 	d, err := mail.NewDeliverer(mail.Config{Host: cfg.Email.Host, Port: cfg.Email.Port, Username: cfg.Email.Username,
@@ -67,6 +69,7 @@ func setupWorkers(a *app.App, cfg *config.Config) (*workers, error) {
 		n.Install(a.Events)
 		n.Register(w)
 	}
+	a.Store = outbox.WakeOnCommit(a.Store, w.Wake)
 	return &workers{outbox: w, blueprint: blueprint.NewWatcher(a),
 		invitation: &invitation.Retention{App: a, Keep: cfg.InvitationRetention}}, nil
 }

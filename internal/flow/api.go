@@ -3,6 +3,7 @@ package flow
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 	"github.com/usher-id/usher/internal/event"
 	"github.com/usher-id/usher/internal/httpx"
 	"github.com/usher-id/usher/internal/policy"
+	"github.com/usher-id/usher/internal/ratelimit"
 	"github.com/usher-id/usher/internal/store"
 )
 
@@ -45,6 +47,12 @@ func (h *Handler) execute(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodPost {
 		var err error
 		if data, err = h.decodeBody(w, r); err != nil {
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
+				httpx.Detail(w, http.StatusRequestEntityTooLarge,
+					fmt.Sprintf("The request body is larger than the %d bytes this server accepts.", tooBig.Limit))
+				return
+			}
 			httpx.Detail(w, http.StatusBadRequest, err.Error())
 			return
 		}
@@ -68,6 +76,8 @@ func (h *Handler) execute(w http.ResponseWriter, r *http.Request) {
 	switch res.Kind {
 	case ResultNotFound:
 		httpx.Detail(w, http.StatusNotFound, "Not found.")
+	case ResultLimited:
+		ratelimit.WriteAPI(w, res.RetryAfter)
 	case ResultNext:
 		http.Redirect(w, r, r.URL.RequestURI(), http.StatusFound)
 	case ResultRedirect:
@@ -108,13 +118,13 @@ func (h *Handler) decodeBody(w http.ResponseWriter, r *http.Request) (map[string
 	switch ct {
 	case "application/x-www-form-urlencoded", "multipart/form-data":
 		if err := r.ParseMultipartForm(limit); err != nil && !errors.Is(err, http.ErrNotMultipart) {
-			return nil, errors.New("Could not read the form: " + err.Error())
+			return nil, fmt.Errorf("Could not read the form: %w", err)
 		}
 		return FormData(r), nil
 	}
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
-		return nil, errors.New("Could not read the request body: " + err.Error())
+		return nil, fmt.Errorf("Could not read the request body: %w", err)
 	}
 	data := map[string]any{}
 	if len(body) == 0 {

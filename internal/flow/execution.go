@@ -13,6 +13,7 @@ import (
 	"github.com/usher-id/usher/internal/auth"
 	"github.com/usher-id/usher/internal/httpx"
 	"github.com/usher-id/usher/internal/policy"
+	"github.com/usher-id/usher/internal/ratelimit"
 	"github.com/usher-id/usher/internal/store"
 )
 
@@ -33,6 +34,7 @@ type Execution struct {
 	pendingUser *store.User
 	requestUser *store.User
 	invitation  *store.Invitation
+	limiter     *ratelimit.Limiter
 }
 
 // Ctx is the request's context.

@@ -5,11 +5,13 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/usher-id/usher/internal/app"
 	"github.com/usher-id/usher/internal/auth"
 	"github.com/usher-id/usher/internal/httpx"
 	"github.com/usher-id/usher/internal/policy"
+	"github.com/usher-id/usher/internal/ratelimit"
 	"github.com/usher-id/usher/internal/store"
 )
 
@@ -17,11 +19,15 @@ import (
 type Executor struct {
 	App      *app.App
 	Policies *policy.Engine
+	// Limiter throttles repeated failures (ratelimit.go); nil: none.
+	Limiter *ratelimit.Limiter
 }
 
 // NewExecutor returns an executor over a and the policy engine p (nil: no
 // policies are evaluated, every binding passes).
-func NewExecutor(a *app.App, p *policy.Engine) *Executor { return &Executor{App: a, Policies: p} }
+func NewExecutor(a *app.App, p *policy.Engine) *Executor {
+	return &Executor{App: a, Policies: p, Limiter: ratelimit.FromEnv(a.Store, a.Events, a.Log)}
+}
 
 // Request is one executor call.
 type Request struct {
@@ -53,6 +59,8 @@ const (
 	ResultRedirect
 	// ResultNotFound: no flow with that slug.
 	ResultNotFound
+	// ResultLimited: too many failures; answer 429 after RetryAfter.
+	ResultLimited
 )
 
 // Result is the outcome of one request.
@@ -62,6 +70,8 @@ type Result struct {
 	To        string
 	Hints     map[string]any
 	Flow      store.Flow
+	// RetryAfter is set for ResultLimited.
+	RetryAfter time.Duration
 }
 
 // Component names the executor itself produces.
@@ -105,8 +115,12 @@ func (e *Executor) Execute(w http.ResponseWriter, r *http.Request, sess *auth.Se
 		return Result{}, err
 	}
 	query, _ := url.ParseQuery(req.Query) // a malformed pair is skipped, the rest kept
-	ex := &Execution{W: w, R: r, App: e.App, Policies: e.Policies, Session: sess, Flow: f, Query: query}
+	// The stages see the app with a request-scoped store (request_store.go).
+	a := *e.App
+	a.Store = newRequestStore(e.App.Store)
+	ex := &Execution{W: w, R: r, App: &a, Policies: e.Policies, Session: sess, Flow: f, Query: query}
 
+	ex.limiter = e.Limiter
 	plan, loaded := loadPlan(sess)
 	if plan != nil && plan.FlowPK != f.UUID {
 		plan, loaded = nil, ""
@@ -117,6 +131,11 @@ func (e *Executor) Execute(w http.ResponseWriter, r *http.Request, sess *auth.Se
 		sess.Set(sessionQuery, req.Query)
 	}
 	data := req.Data
+	if plan == nil && ex.carriesToken() {
+		if retry, over := e.Limiter.Check(ctx, ex.invitationLimitKey()); over {
+			return limited(ex, retry), nil
+		}
+	}
 	if plan == nil {
 		p, err := e.plan(ex, nil)
 		var na *notApplicable
@@ -173,7 +192,14 @@ func (e *Executor) run(ex *Execution, data map[string]any, loaded string, runThr
 		if data == nil {
 			resp = view.Get(ex)
 		} else {
+			keys := ex.limitKeys()
+			if retry, over := e.Limiter.Check(ex.Ctx(), keys...); over {
+				return limited(ex, retry), nil
+			}
 			resp = view.Post(ex, data)
+			if resp.kind == respInvalid || resp.kind == respChallenge && len(resp.errors) > 0 {
+				e.Limiter.Fail(ex.Ctx(), keys...)
+			}
 		}
 		switch resp.kind {
 		case respError:

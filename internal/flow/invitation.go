@@ -125,6 +125,10 @@ func (ex *Execution) LookupInvitation(token string) (*store.Invitation, *Invitat
 // RecordInvitationFailure writes the invitation_failed event for an
 // administrator; its failure is logged, not shown.
 func (ex *Execution) RecordInvitationFailure(ierr *InvitationError) {
+	if ierr.Cause == CauseMalformed || ierr.Cause == CauseUnknown {
+		// A guessed token: count it against this client only.
+		ex.limiter.Fail(ex.Ctx(), ex.invitationLimitKey())
+	}
 	data := map[string]any{"cause": ierr.Cause, "message": ierr.Message(),
 		"flow": event.Model("authentik_flows", "flow", hex(ex.Flow.UUID), ex.Flow.Slug)}
 	if ierr.Invitation != nil {

@@ -37,6 +37,8 @@ type Result struct {
 	Passing     bool
 	Messages    []string
 	LogMessages []LogMessage
+
+	value any // the starlark.Value the expression returned (EvalValue)
 }
 
 // Engine evaluates bindings. It is safe for concurrent use.
@@ -47,6 +49,9 @@ type Engine struct {
 	// DefaultMaxRunTime).
 	MaxSteps   uint64
 	MaxRunTime time.Duration
+	// MaxMemory stops an evaluation whose heap growth passes it (default
+	// DefaultMaxMemory); see expression_memory.go.
+	MaxMemory uint64
 }
 
 // NewEngine returns an engine recording events through a.

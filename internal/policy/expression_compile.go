@@ -147,6 +147,7 @@ func build(src string, vars []string, isPredeclared func(string) bool) (*program
 	for _, name := range vars {
 		ps = append(ps, &syntax.Ident{Name: name})
 	}
+	guardStmts(body) // memory bounds, see expression_memory.go
 	f.Stmts = []syntax.Stmt{&syntax.DefStmt{Name: &syntax.Ident{Name: "result"}, Params: ps, Body: body}}
 	prog, err := starlark.FileProgram(f, isPredeclared)
 	if err != nil {

@@ -36,6 +36,9 @@ func init() {
 		"ip_network":                starlark.NewBuiltin("ip_network", builtinIPNetwork),
 		"slugify":                   starlark.NewBuiltin("slugify", slugify),
 	}
+	for name, v := range guardBuiltins() {
+		builtins[name] = v
+	}
 	builtins.Freeze()
 }
 

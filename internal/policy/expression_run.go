@@ -78,6 +78,13 @@ func (e *Engine) maxSteps() uint64 {
 	return DefaultMaxSteps
 }
 
+func (e *Engine) maxMemory() uint64 {
+	if e.MaxMemory > 0 {
+		return e.MaxMemory
+	}
+	return DefaultMaxMemory
+}
+
 func (e *Engine) runTime(bindingTimeout int) time.Duration {
 	limit := e.MaxRunTime
 	if limit <= 0 {
@@ -117,6 +124,8 @@ func (e *Engine) evaluate(ctx context.Context, q store.Queries, p store.Policy, 
 		defer stop()
 	}
 
+	defer watchMemory(thread, e.maxMemory())()
+
 	args, err := r.arguments(prog)
 	if err != nil {
 		return Result{Messages: r.messages, LogMessages: r.logs}, &evalError{err.Error()}
@@ -131,12 +140,14 @@ func (e *Engine) evaluate(ctx context.Context, q store.Queries, p store.Policy, 
 		switch {
 		case thread.ExecutionSteps() >= budget:
 			msg = fmt.Sprintf("Policy evaluation stopped: step budget of %d exceeded", budget)
+		case strings.HasSuffix(msg, "cancelled: memory limit"):
+			msg = fmt.Sprintf("%s of %d MiB exceeded", memoryLimitMsgPrefix, e.maxMemory()>>20)
 		case strings.HasSuffix(msg, "cancelled: timeout"):
 			msg = fmt.Sprintf("Policy evaluation stopped: timeout after %s", d.Round(time.Millisecond))
 		}
 		return Result{Messages: r.messages, LogMessages: r.logs}, &evalError{msg}
 	}
-	res := Result{Messages: r.messages, LogMessages: r.logs}
+	res := Result{Messages: r.messages, LogMessages: r.logs, value: v}
 	if pr, ok := v.(*resultValue); ok {
 		res.Passing = pr.res.Passing
 		res.Messages = append(res.Messages, pr.res.Messages...)

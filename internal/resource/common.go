@@ -92,7 +92,9 @@ func getApp(c *Ctx, id string) (store.Application, error) {
 // message on the unique field; other errors pass through.
 func conflict(err error, field, msg string) error {
 	if errors.Is(err, store.ErrConflict) {
-		return NewValidationError(field, msg)
+		v := NewValidationError(field, msg)
+		v.cause = err
+		return v
 	}
 	return err
 }

@@ -42,6 +42,9 @@ type Ctx struct {
 	Full bool
 	// Passwords hashes a user "password" given in a blueprint.
 	Passwords *auth.Passwords
+	// BlueprintsDir is where a blueprint instance's path must point
+	// (BlueprintCheck reads it).
+	BlueprintsDir string
 
 	memo map[string]any // per-call cache of looked-up rows for Serialize
 }
@@ -124,7 +127,13 @@ func Models() []string {
 // {"field": ["message", ...]}; "non_field_errors" for the object as a whole.
 type ValidationError struct {
 	Fields map[string][]string
+	// cause is the store error behind the messages (ErrConflict for a
+	// unique violation), so callers can tell a lost race from bad input.
+	cause error
 }
+
+// Unwrap returns the store error behind the messages, if any.
+func (e *ValidationError) Unwrap() error { return e.cause }
 
 // NewValidationError returns an error for one field.
 func NewValidationError(field, msg string) *ValidationError {

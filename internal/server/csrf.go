@@ -36,7 +36,14 @@ func (s *Server) csrf(next http.Handler) http.Handler {
 		}
 		tok := r.Header.Get(auth.CSRFHeader)
 		if tok == "" {
-			if err := r.ParseMultipartForm(8 << 20); err != nil && err != http.ErrNotMultipart {
+			// ParseMultipartForm hides ParseForm's error for url-encoded
+			// bodies (it reports ErrNotMultipart), so read those first: an
+			// oversize body of undeclared length must be a 413, not a 403.
+			err := r.ParseForm()
+			if err == nil {
+				err = r.ParseMultipartForm(8 << 20)
+			}
+			if err != nil && err != http.ErrNotMultipart {
 				if IsTooLarge(err) {
 					tooLarge(w, r, s.limitFor(r.URL.Path))
 					return

@@ -8,13 +8,23 @@ import (
 )
 
 // ContentSecurityPolicy forbids inline scripts and framing.
-const ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; " +
-	"img-src 'self' data: https:; frame-ancestors 'none'; form-action 'self'"
+const ContentSecurityPolicy = flowPagePolicy + "; form-action 'self'"
+
+// flowPagePolicy is the policy of flow pages (/if/flow/), without
+// form-action: a flow's last form submission ends in redirects to wherever
+// the user goes next (?next=, the brand's default application on another
+// origin), and browsers apply form-action to every redirect of it.
+const flowPagePolicy = "default-src 'self'; script-src 'self'; style-src 'self'; " +
+	"img-src 'self' data: https:; frame-ancestors 'none'"
 
 func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("Content-Security-Policy", ContentSecurityPolicy)
+		if strings.HasPrefix(r.URL.Path, "/if/flow/") {
+			h.Set("Content-Security-Policy", flowPagePolicy)
+		} else {
+			h.Set("Content-Security-Policy", ContentSecurityPolicy)
+		}
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "same-origin")
 		h.Set("X-Frame-Options", "DENY")

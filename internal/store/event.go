@@ -18,7 +18,10 @@ type Event struct {
 
 // EventFilter selects events for listing, newest first by default.
 type EventFilter struct {
-	Action   string
+	Action string
+	// Actions matches any of several actions (the API's repeated
+	// ?actions=); combined with Action, both must match.
+	Actions  []string
 	Username string // matches User["username"]
 	Since    *time.Time
 	Until    *time.Time

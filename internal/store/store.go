@@ -174,6 +174,8 @@ type Queries interface {
 	// Events.
 	CreateEvent(ctx context.Context, e *Event) error
 	ListEvents(ctx context.Context, f EventFilter) ([]Event, int, error)
+	// GetEvent returns one event by its UUID.
+	GetEvent(ctx context.Context, uuid string) (Event, error)
 	DeleteExpiredEvents(ctx context.Context, now time.Time) (int, error)
 
 	// Blueprint instances.

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"net/url"
 	"sort"
@@ -62,41 +61,6 @@ func (h *Handler) applicationEntity() *entity {
 				}
 			}
 			return d
-		},
-		fallback: func(c *resource.Ctx, existing resource.Object, d map[string]any) (resource.Object, error) {
-			var a store.Application
-			if existing != nil {
-				a = asApplication(existing)
-			}
-			str := func(k string) string { s, _ := d[k].(string); return s }
-			ve := &resource.ValidationError{}
-			a.Name, a.Slug, a.Group, a.MetaLaunchURL, a.MetaIcon = str("name"), str("slug"), str("group"), str("meta_launch_url"), str("meta_icon")
-			a.MetaDescription, a.MetaPublisher, a.PolicyEngineMode = str("meta_description"), str("meta_publisher"), str("policy_engine_mode")
-			a.OpenInNewTab, _ = d["open_in_new_tab"].(bool)
-			if a.Name == "" {
-				ve.Add("name", "This field may not be blank.")
-			}
-			if a.Slug == "" {
-				ve.Add("slug", "This field may not be blank.")
-			} else if !slugRe.MatchString(a.Slug) {
-				ve.Add("slug", slugMessage)
-			}
-			if err := ve.Err(); err != nil {
-				return nil, err
-			}
-			var err error
-			if existing == nil {
-				err = c.Q.CreateApplication(ctxOf(c), &a)
-			} else {
-				err = c.Q.UpdateApplication(ctxOf(c), &a)
-			}
-			if errors.Is(err, store.ErrConflict) {
-				return nil, resource.NewValidationError("slug", "Application with this slug already exists.")
-			}
-			return a, err
-		},
-		remove: func(ctx context.Context, q store.Queries, obj resource.Object) error {
-			return q.DeleteApplication(ctx, asApplication(obj).UUID)
 		},
 		ident: func(obj resource.Object) (string, any, string) {
 			a := asApplication(obj)

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"net/url"
 	"sort"
@@ -113,35 +112,6 @@ func (h *Handler) bindingEntity(flow store.Flow) *entity {
 			}
 			f.intValue(v, "order", d, false)
 			return d
-		},
-		fallback: func(c *resource.Ctx, existing resource.Object, d map[string]any) (resource.Object, error) {
-			var b store.FlowStageBinding
-			if existing != nil {
-				b = asBinding(existing)
-			}
-			b.Target, b.Stage = flow.UUID, d["stage"].(string)
-			b.Order = d["order"].(int)
-			b.EvaluateOnPlan, b.ReEvaluatePolicies = d["evaluate_on_plan"].(bool), d["re_evaluate_policies"].(bool)
-			b.InvalidResponseAction, b.PolicyEngineMode = d["invalid_response_action"].(string), d["policy_engine_mode"].(string)
-			if !b.EvaluateOnPlan && !b.ReEvaluatePolicies {
-				return nil, resource.NewValidationError("non_field_errors", "Either evaluation on plan or evaluation on run must be enabled")
-			}
-			var err error
-			if existing == nil {
-				err = c.Q.CreateBinding(ctxOf(c), &b)
-			} else {
-				err = c.Q.UpdateBinding(ctxOf(c), &b)
-			}
-			switch {
-			case errors.Is(err, store.ErrConflict):
-				return nil, resource.NewValidationError("non_field_errors", "The fields target, stage, order must make a unique set.")
-			case errors.Is(err, store.ErrReferenced):
-				return nil, resource.NewValidationError("stage", "The selected stage does not exist.")
-			}
-			return b, err
-		},
-		remove: func(ctx context.Context, q store.Queries, obj resource.Object) error {
-			return q.DeleteBinding(ctx, asBinding(obj).UUID)
 		},
 		ident: func(obj resource.Object) (string, any, string) {
 			b := asBinding(obj)

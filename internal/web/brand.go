@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"net/url"
 
@@ -79,42 +78,6 @@ func (h *Handler) brandEntity() *entity {
 				"flow_user_settings": {strPtr(b.FlowUserSettings)}, "default_application": {strPtr(b.DefaultApplication)}}
 		},
 		data: func(f *formDef, v url.Values, _ resource.Object) map[string]any { return genericData(f, v) },
-		fallback: func(c *resource.Ctx, existing resource.Object, d map[string]any) (resource.Object, error) {
-			var b store.Brand
-			if existing != nil {
-				b = asBrand(existing)
-			}
-			str := func(k string) string { s, _ := d[k].(string); return s }
-			ref := func(k string) *string {
-				if s, ok := d[k].(string); ok && s != "" {
-					return &s
-				}
-				return nil
-			}
-			b.Domain, b.BrandingTitle, b.BrandingLogo, b.BrandingFavicon = str("domain"), str("branding_title"), str("branding_logo"), str("branding_favicon")
-			b.Default, _ = d["default"].(bool)
-			b.FlowAuthentication, b.FlowInvalidation, b.FlowRecovery = ref("flow_authentication"), ref("flow_invalidation"), ref("flow_recovery")
-			b.FlowUnenrollment, b.FlowUserSettings, b.DefaultApplication = ref("flow_unenrollment"), ref("flow_user_settings"), ref("default_application")
-			if b.Domain == "" {
-				return nil, resource.NewValidationError("domain", "This field may not be blank.")
-			}
-			var err error
-			if existing == nil {
-				err = c.Q.CreateBrand(ctxOf(c), &b)
-			} else {
-				err = c.Q.UpdateBrand(ctxOf(c), &b)
-			}
-			switch {
-			case errors.Is(err, store.ErrConflict):
-				return nil, resource.NewValidationError("non_field_errors", "A brand with this domain already exists, or another brand is already the default.")
-			case errors.Is(err, store.ErrReferenced):
-				return nil, resource.NewValidationError("non_field_errors", "A selected flow or application no longer exists.")
-			}
-			return b, err
-		},
-		remove: func(ctx context.Context, q store.Queries, obj resource.Object) error {
-			return q.DeleteBrand(ctx, asBrand(obj).UUID)
-		},
 		ident: func(obj resource.Object) (string, any, string) {
 			b := asBrand(obj)
 			return b.UUID, b.UUID, b.Domain

@@ -153,6 +153,40 @@ func TestBrowserInvitationWalkthrough(t *testing.T) {
 		t.Fatalf("copy button says %q", label)
 	}
 
+	// Send by email from the expanded row: the row comes back open with
+	// the queued message.
+	step(t, ctx, "click Send by email", chromedp.Click(chromedp.Search(`//details[@open]//a[normalize-space(text())='Send by email']`)),
+		chromedp.WaitVisible(chromedp.CSS("#f-to")))
+	step(t, ctx, "send", chromedp.SetValue(chromedp.CSS("#f-to"), "jane.smith@company.com"),
+		chromedp.Click(chromedp.Search(`//button[normalize-space(text())='Send']`)),
+		chromedp.WaitVisible(chromedp.CSS(".xitem[open] table.emails")))
+	shot(t, ctx, dir, "invitation-sent")
+	if ids, err := f.st.ListOutbox(context.Background(), 5); err != nil || len(ids) != 1 {
+		t.Fatalf("want one queued email, got %d (%v)", len(ids), err)
+	}
+
+	// Customization > Policies: create a policy, then test it.
+	step(t, ctx, "new policy", chromedp.Navigate(base+"/if/admin/policies/new/"), chromedp.WaitVisible(chromedp.CSS("#f-expression")),
+		chromedp.SendKeys(chromedp.CSS("#f-name"), "company-only"),
+		chromedp.SetValue(chromedp.CSS("#f-expression"), "ak_message('checked ' + request.user.username)\nreturn context.get('email', '').endswith('@company.com')\n"),
+		chromedp.Click(chromedp.Search(`//button[normalize-space(text())='Create']`)),
+		chromedp.WaitVisible(chromedp.Search(`//a[normalize-space(text())='Test']`)))
+	shot(t, ctx, dir, "policies-after-create")
+	step(t, ctx, "test policy", chromedp.Click(chromedp.Search(`//a[normalize-space(text())='Test']`)),
+		chromedp.WaitVisible(chromedp.CSS("#f-context")),
+		chromedp.SetValue(chromedp.CSS("#f-context"), "email: jane@company.com\n"),
+		chromedp.Click(chromedp.Search(`//button[normalize-space(text())='Run test']`)),
+		chromedp.WaitVisible(chromedp.CSS(".test-result")))
+	shot(t, ctx, dir, "policy-test")
+	result, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(".test-result")))
+	msgs, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("ul.messages")))
+	if !strings.HasPrefix(strings.TrimSpace(result), "Passing") || !strings.Contains(msgs, "checked admin") {
+		t.Fatalf("test result %q, messages %q", result, msgs)
+	}
+	step(t, ctx, "flow policy bindings", chromedp.Navigate(base+"/if/admin/flows/invitation-enrollment/policies/new/"),
+		chromedp.WaitVisible(chromedp.CSS("#f-policy")))
+	shot(t, ctx, dir, "policy-binding-form")
+
 	// Events show the invitation's creation; the user interface renders.
 	step(t, ctx, "events", chromedp.Navigate(base+"/if/admin/events/"), chromedp.WaitVisible(chromedp.CSS("table")))
 	shot(t, ctx, dir, "events")

@@ -30,10 +30,6 @@ type entity struct {
 	values func(obj resource.Object) url.Values
 	// data converts submitted values to API data, adding parse errors to f.
 	data func(f *formDef, v url.Values, obj resource.Object) map[string]any
-	// fallback saves without the model registry (until the kind exists).
-	fallback func(c *resource.Ctx, existing resource.Object, data map[string]any) (resource.Object, error)
-	// remove deletes without the model registry.
-	remove func(ctx context.Context, q store.Queries, obj resource.Object) error
 	// ident returns the object's URL id, event pk and display name.
 	ident func(obj resource.Object) (id string, pk any, name string)
 	// next is where to go after saving (default: the list).

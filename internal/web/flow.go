@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"errors"
 	"net/url"
 	"strings"
 
@@ -31,12 +30,14 @@ var (
 func (h *Handler) mountFlows(mux *routes) {
 	e := h.flowEntity()
 	mux.HandleFunc("GET /if/admin/flows/", h.admin(h.flowList))
-	mux.HandleFunc("GET /if/admin/flows/import/", h.admin(h.flowImportForm))
-	mux.HandleFunc("POST /if/admin/flows/import/", h.admin(h.flowImport))
+	mux.HandleFunc("GET "+importPath, h.admin(h.flowImportForm))
+	mux.HandleFunc("POST "+importPath, h.admin(h.flowImport))
 	h.mountEntity(mux, e)
 	mux.HandleFunc("GET /if/admin/flows/{id}/", h.admin(h.withObject(e, h.flowDetail)))
 	mux.HandleFunc("GET /if/admin/flows/{id}/bindings/", h.admin(h.withObject(e, h.flowDetail)))
+	mux.HandleFunc("GET /if/admin/flows/{id}/policies/", h.admin(h.withObject(e, h.flowDetail)))
 	h.mountBindings(mux, e)
+	h.mountPolicyBindings(mux, e)
 }
 
 func asFlow(obj resource.Object) store.Flow {
@@ -88,47 +89,10 @@ func (h *Handler) flowEntity() *entity {
 			}
 			return d
 		},
-		fallback: h.flowFallback,
-		remove: func(ctx context.Context, q store.Queries, obj resource.Object) error {
-			return q.DeleteFlow(ctx, asFlow(obj).UUID)
-		},
 		ident: func(obj resource.Object) (string, any, string) {
 			f := asFlow(obj)
 			return f.Slug, f.UUID, f.Name
 		},
 		next: func(obj resource.Object) string { return "/if/admin/flows/" + url.PathEscape(asFlow(obj).Slug) + "/" },
 	}
-}
-
-func (h *Handler) flowFallback(c *resource.Ctx, existing resource.Object, d map[string]any) (resource.Object, error) {
-	var f store.Flow
-	if existing != nil {
-		f = asFlow(existing)
-	}
-	ve := &resource.ValidationError{}
-	str := func(k string) string { s, _ := d[k].(string); return s }
-	for _, k := range []string{"name", "title", "slug", "designation"} {
-		if str(k) == "" {
-			ve.Add(k, "This field may not be blank.")
-		}
-	}
-	if s := str("slug"); s != "" && !slugRe.MatchString(s) {
-		ve.Add("slug", slugMessage)
-	}
-	f.Name, f.Title, f.Slug, f.Designation = str("name"), str("title"), str("slug"), str("designation")
-	f.Authentication, f.PolicyEngineMode, f.DeniedAction, f.Layout = str("authentication"), str("policy_engine_mode"), str("denied_action"), str("layout")
-	f.CompatibilityMode, _ = d["compatibility_mode"].(bool)
-	if err := ve.Err(); err != nil {
-		return nil, err
-	}
-	var err error
-	if existing == nil {
-		err = c.Q.CreateFlow(ctxOf(c), &f)
-	} else {
-		err = c.Q.UpdateFlow(ctxOf(c), &f)
-	}
-	if errors.Is(err, store.ErrConflict) {
-		return nil, resource.NewValidationError("slug", "flow with this slug already exists.")
-	}
-	return f, err
 }

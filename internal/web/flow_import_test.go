@@ -7,9 +7,11 @@ import (
 	"mime/multipart"
 	"net/http"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/usher-id/usher/internal/auth"
+	"github.com/usher-id/usher/internal/server"
 	"github.com/usher-id/usher/internal/store"
 )
 
@@ -51,4 +53,32 @@ func TestFlowImport(t *testing.T) {
 		t.Fatal("import recorded too few model_created events")
 	}
 	b.get(t, "/if/admin/invitations/").expect(t, 200, "", "example-engineering-team-invitation", "invitation-enrollment-flow-internal-engineering")
+}
+
+// TestFlowImportBodyLimit: a blueprint larger than the server's default
+// body limit but within the blueprint limit imports; a larger one is
+// refused on the import page with the limit named.
+func TestFlowImportBodyLimit(t *testing.T) {
+	f := newFixtureWith(t, server.Options{MaxBodyBytes: 64 << 10}, true)
+	admin := f.user(t, "admin", store.UserTypeInternal, true)
+	b := f.browser(t, &admin)
+	blueprint := func(size int) []byte {
+		doc := "version: 1\nentries:\n  - model: authentik_flows.flow\n    identifiers: {slug: big}\n" +
+			"    attrs: {name: Big, title: Big, designation: enrollment}\n"
+		pad := strings.Repeat("# padding to make the file large\n", size/33+1)
+		return []byte(doc + pad[:size-len(doc)])
+	}
+	b.upload(t, importPath, "big.yaml", blueprint(200<<10)).expect(t, 200, "", "Imported big.yaml")
+	if _, err := f.st.GetFlowBySlug(context.Background(), "big"); err != nil {
+		t.Fatal("flow not imported:", err)
+	}
+	// 1 MiB is the fixture's blueprint limit; the envelope allowance lets
+	// the page itself answer for a file just above it.
+	b.upload(t, importPath, "huge.yaml", blueprint(1<<20+1000)).expect(t, 413, "",
+		"The file is larger than the 1048576 bytes a blueprint may have.", `type="file"`)
+
+	// Without the console's limits the server's default refuses the upload.
+	plain := newFixtureWith(t, server.Options{MaxBodyBytes: 64 << 10}, false)
+	padmin := plain.user(t, "admin", store.UserTypeInternal, true)
+	plain.browser(t, &padmin).upload(t, importPath, "big.yaml", blueprint(200<<10)).expect(t, 413, "")
 }

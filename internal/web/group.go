@@ -75,38 +75,6 @@ func (h *Handler) groupEntity() *entity {
 			}
 			return d
 		},
-		fallback: func(c *resource.Ctx, existing resource.Object, d map[string]any) (resource.Object, error) {
-			var g store.Group
-			if existing != nil {
-				g = asGroup(existing)
-			}
-			g.Name, _ = d["name"].(string)
-			if g.Name == "" {
-				return nil, resource.NewValidationError("name", "This field may not be blank.")
-			}
-			g.IsSuperuser, _ = d["is_superuser"].(bool)
-			g.Attributes, _ = d["attributes"].(map[string]any)
-			g.Parent = nil
-			if ps, _ := d["parents"].([]string); len(ps) > 0 {
-				g.Parent = &ps[0]
-			}
-			var err error
-			if existing == nil {
-				err = c.Q.CreateGroup(ctxOf(c), &g)
-			} else {
-				err = c.Q.UpdateGroup(ctxOf(c), &g)
-			}
-			switch {
-			case errors.Is(err, store.ErrConflict):
-				return nil, resource.NewValidationError("name", "group with this name already exists.")
-			case errors.Is(err, store.ErrReferenced):
-				return nil, resource.NewValidationError("parents", "The selected parent does not exist.")
-			}
-			return g, err
-		},
-		remove: func(ctx context.Context, q store.Queries, obj resource.Object) error {
-			return q.DeleteGroup(ctx, asGroup(obj).UUID)
-		},
 		ident: func(obj resource.Object) (string, any, string) {
 			g := asGroup(obj)
 			return g.UUID, g.UUID, g.Name

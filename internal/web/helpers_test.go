@@ -30,7 +30,14 @@ type fixture struct {
 	srv *httptest.Server
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
+	t.Helper()
+	return newFixtureWith(t, server.Options{MaxBodyBytes: 4 << 20}, false)
+}
+
+// newFixtureWith builds the fixture with server options; withLimits adds
+// the console's own body limits, as the serve command does.
+func newFixtureWith(t testing.TB, opts server.Options, withLimits bool) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "usher.db"))
@@ -41,6 +48,11 @@ func newFixture(t *testing.T) *fixture {
 	if err := st.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
+	return fixtureOn(t, st, opts, withLimits)
+}
+
+// fixtureOn serves the console on a migrated store.
+func fixtureOn(t testing.TB, st store.Store, opts server.Options, withLimits bool) *fixture {
 	pw, err2 := auth.ParsePasswordHash("bcrypt:cost=4")
 	if err2 != nil {
 		t.Fatal(err2)
@@ -52,13 +64,16 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := httptest.NewServer(server.New(a, server.Options{MaxBodyBytes: 4 << 20}, h).Handler())
+	if withLimits {
+		opts.BodyLimits = h.BodyLimits()
+	}
+	hs := httptest.NewServer(server.New(a, opts, h).Handler())
 	t.Cleanup(hs.Close)
 	return &fixture{app: a, st: st, srv: hs}
 }
 
 // user creates a user, optionally in a superuser group, with password "pw".
-func (f *fixture) user(t *testing.T, username, typ string, super bool) store.User {
+func (f *fixture) user(t testing.TB, username, typ string, super bool) store.User {
 	t.Helper()
 	ctx := context.Background()
 	hash, _ := f.app.Passwords.Hash("pw")
@@ -90,7 +105,7 @@ type browser struct {
 	csrf string
 }
 
-func (f *fixture) browser(t *testing.T, u *store.User) *browser {
+func (f *fixture) browser(t testing.TB, u *store.User) *browser {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
 	b := &browser{f: f, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
@@ -105,7 +120,7 @@ func (f *fixture) browser(t *testing.T, u *store.User) *browser {
 }
 
 // session stores a logged-in session row and returns it with its cookie.
-func (f *fixture) session(t *testing.T, pk int64) (*auth.Session, *http.Cookie) {
+func (f *fixture) session(t testing.TB, pk int64) (*auth.Session, *http.Cookie) {
 	t.Helper()
 	r := httptest.NewRequest("GET", "/", nil)
 	sess, err := f.app.Sessions.Load(r)
@@ -130,13 +145,13 @@ type response struct {
 	body   string
 }
 
-func (b *browser) get(t *testing.T, path string) response {
+func (b *browser) get(t testing.TB, path string) response {
 	t.Helper()
 	return b.do(t, "GET", path, nil)
 }
 
 // post submits a form with the CSRF field filled in.
-func (b *browser) post(t *testing.T, path string, form url.Values) response {
+func (b *browser) post(t testing.TB, path string, form url.Values) response {
 	t.Helper()
 	if form == nil {
 		form = url.Values{}
@@ -145,7 +160,7 @@ func (b *browser) post(t *testing.T, path string, form url.Values) response {
 	return b.do(t, "POST", path, form)
 }
 
-func (b *browser) do(t *testing.T, method, path string, form url.Values) response {
+func (b *browser) do(t testing.TB, method, path string, form url.Values) response {
 	t.Helper()
 	var body io.Reader
 	if form != nil {
@@ -168,7 +183,7 @@ func (b *browser) do(t *testing.T, method, path string, form url.Values) respons
 }
 
 // expect checks status, Location prefix and body substrings.
-func (r response) expect(t *testing.T, status int, loc string, contains ...string) {
+func (r response) expect(t testing.TB, status int, loc string, contains ...string) {
 	t.Helper()
 	if r.status != status {
 		t.Fatalf("status %d, want %d; body:\n%s", r.status, status, snippet(r.body))
@@ -194,7 +209,7 @@ func snippet(s string) string {
 }
 
 // events returns the actions of all recorded events, oldest first.
-func (f *fixture) events(t *testing.T, action string) []store.Event {
+func (f *fixture) events(t testing.TB, action string) []store.Event {
 	t.Helper()
 	ev, _, err := f.st.ListEvents(context.Background(), store.EventFilter{Action: action, Ordering: "created", Limit: 1000})
 	if err != nil {

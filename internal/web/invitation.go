@@ -2,9 +2,7 @@ package web
 
 import (
 	"context"
-	"errors"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -51,11 +49,7 @@ func (h *Handler) invitationEntity() *entity {
 			}
 			return v
 		},
-		data:     invitationData,
-		fallback: h.invitationFallback,
-		remove: func(ctx context.Context, q store.Queries, obj resource.Object) error {
-			return q.DeleteInvitation(ctx, asInvitation(obj).UUID)
-		},
+		data: invitationData,
 		ident: func(obj resource.Object) (string, any, string) {
 			inv := asInvitation(obj)
 			return inv.UUID, inv.UUID, inv.Name
@@ -113,10 +107,6 @@ func invitationForm(ff *flowFacts, creating bool) *formDef {
 	return f
 }
 
-var slugRe = regexp.MustCompile(`^[-a-zA-Z0-9_]+$`)
-
-const slugMessage = "Enter a valid “slug” consisting of letters, numbers, underscores or hyphens."
-
 func invitationData(f *formDef, v url.Values, _ resource.Object) map[string]any {
 	d := map[string]any{"name": strings.TrimSpace(v.Get("name")), "flow": nullable(v.Get("flow")),
 		"email": strings.TrimSpace(v.Get("email"))}
@@ -139,56 +129,4 @@ func invitationData(f *formDef, v url.Values, _ resource.Object) map[string]any 
 		}
 	}
 	return d
-}
-
-// invitationFallback saves without the model registry, with the API's
-// basic checks.
-func (h *Handler) invitationFallback(c *resource.Ctx, existing resource.Object, d map[string]any) (resource.Object, error) {
-	var inv store.Invitation
-	if existing != nil {
-		inv = asInvitation(existing)
-	} else {
-		inv = store.Invitation{Expiring: true, CreatedBy: c.User.PK}
-	}
-	ve := &resource.ValidationError{}
-	inv.Name, _ = d["name"].(string)
-	if inv.Name == "" {
-		ve.Add("name", "This field may not be blank.")
-	} else if !slugRe.MatchString(inv.Name) {
-		ve.Add("name", slugMessage)
-	}
-	inv.Expires = nil
-	if s, ok := d["expires"].(string); ok {
-		t, _ := time.Parse(time.RFC3339, s)
-		inv.Expires = &t
-	}
-	inv.Flow = nil
-	if s, ok := d["flow"].(string); ok {
-		if _, err := c.Q.GetFlow(ctxOf(c), s); err != nil {
-			ve.Add("flow", "Invalid pk \""+s+"\" - object does not exist.")
-		}
-		inv.Flow = &s
-	}
-	inv.FixedData, _ = d["fixed_data"].(map[string]any)
-	inv.MaxUses = nil
-	if d["single_use"] == true {
-		one := 1
-		inv.MaxUses = &one
-	} else if n, ok := d["max_uses"].(int); ok {
-		inv.MaxUses = &n
-	}
-	inv.Email, _ = d["email"].(string)
-	if err := ve.Err(); err != nil {
-		return nil, err
-	}
-	var err error
-	if existing == nil {
-		err = c.Q.CreateInvitation(ctxOf(c), &inv)
-	} else {
-		err = c.Q.UpdateInvitation(ctxOf(c), &inv)
-	}
-	if errors.Is(err, store.ErrReferenced) {
-		return nil, resource.NewValidationError("flow", "The selected flow does not exist.")
-	}
-	return inv, err
 }

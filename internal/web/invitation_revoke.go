@@ -4,7 +4,7 @@ import (
 	"net/http"
 	"net/url"
 
-	"github.com/usher-id/usher/internal/event"
+	"github.com/usher-id/usher/internal/invitation"
 	"github.com/usher-id/usher/internal/resource"
 	"github.com/usher-id/usher/internal/store"
 )
@@ -21,22 +21,16 @@ func (h *Handler) invitationConfirmRevoke(w http.ResponseWriter, r *http.Request
 }
 
 // invitationRevoke marks the invitation revoked (usher's addition; the
-// API has no field for it, so this writes the store directly).
+// API has no field for it) and records invitation_revoked.
 func (h *Handler) invitationRevoke(w http.ResponseWriter, r *http.Request, u *store.User, e *entity, obj resource.Object) {
 	inv := asInvitation(obj)
-	if inv.RevokedAt == nil {
-		now := h.App.Clock()
-		inv.RevokedAt = &now
-		err := h.App.Store.Tx(r.Context(), func(q store.Queries) error {
-			if err := q.UpdateInvitation(r.Context(), &inv); err != nil {
-				return err
-			}
-			return h.recordModel(r, q, u, event.ModelUpdated, e.Model, inv, e)
-		})
-		if err != nil {
-			h.serverError(w, r, err)
-			return
-		}
+	err := h.App.Store.Tx(r.Context(), func(q store.Queries) error {
+		_, err := invitation.Revoke(r.Context(), h.App, q, u, inv.UUID)
+		return err
+	})
+	if err != nil {
+		h.serverError(w, r, err)
+		return
 	}
 	h.redirect(w, r, e.Base, flash{"ok", "Invitation " + inv.Name + " revoked."})
 }

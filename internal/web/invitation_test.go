@@ -11,7 +11,7 @@ import (
 
 // invitableFlow creates an enrollment flow with an invitation stage and a
 // prompt stage asking for name and email.
-func invitableFlow(t *testing.T, f *fixture, slug string, withInvitationStage bool) store.Flow {
+func invitableFlow(t testing.TB, f *fixture, slug string, withInvitationStage bool) store.Flow {
 	t.Helper()
 	ctx := context.Background()
 	fl := store.Flow{Name: slug, Slug: slug, Title: "Welcome", Designation: "enrollment", Authentication: "require_unauthenticated",
@@ -166,6 +166,9 @@ func TestInvitationCreateForm(t *testing.T) {
 		got, _ := f.st.GetInvitation(ctx, d.UUID)
 		if got.Status(f.app.Clock()) != store.InvitationRevoked {
 			t.Fatal("not revoked")
+		}
+		if ev := f.events(t, "invitation_revoked"); len(ev) != 1 || ev[0].User["username"] != "admin" {
+			t.Fatalf("want one invitation_revoked event by admin, got %+v", ev)
 		}
 	})
 

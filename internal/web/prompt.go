@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"net/url"
 	"sort"
@@ -63,41 +62,6 @@ func (h *Handler) promptEntity() *entity {
 				"sub_text": {p.SubText}, "order": {strconv.Itoa(p.Order)}}
 		},
 		data: func(f *formDef, v url.Values, _ resource.Object) map[string]any { return genericData(f, v) },
-		fallback: func(c *resource.Ctx, existing resource.Object, d map[string]any) (resource.Object, error) {
-			var p store.Prompt
-			if existing != nil {
-				p = asPrompt(existing)
-			}
-			ve := &resource.ValidationError{}
-			str := func(k string) string { s, _ := d[k].(string); return s }
-			for _, k := range []string{"name", "field_key", "label"} {
-				if str(k) == "" {
-					ve.Add(k, "This field may not be blank.")
-				}
-			}
-			p.Name, p.FieldKey, p.Label, p.Type = str("name"), str("field_key"), str("label"), str("type")
-			p.Placeholder, p.InitialValue, p.SubText = str("placeholder"), str("initial_value"), str("sub_text")
-			p.Required, _ = d["required"].(bool)
-			p.PlaceholderExpression, _ = d["placeholder_expression"].(bool)
-			p.InitialValueExpression, _ = d["initial_value_expression"].(bool)
-			p.Order, _ = d["order"].(int)
-			if err := ve.Err(); err != nil {
-				return nil, err
-			}
-			var err error
-			if existing == nil {
-				err = c.Q.CreatePrompt(ctxOf(c), &p)
-			} else {
-				err = c.Q.UpdatePrompt(ctxOf(c), &p)
-			}
-			if errors.Is(err, store.ErrConflict) {
-				return nil, resource.NewValidationError("name", "prompt with this name already exists.")
-			}
-			return p, err
-		},
-		remove: func(ctx context.Context, q store.Queries, obj resource.Object) error {
-			return q.DeletePrompt(ctx, asPrompt(obj).UUID)
-		},
 		ident: func(obj resource.Object) (string, any, string) {
 			p := asPrompt(obj)
 			return p.UUID, p.UUID, p.Name

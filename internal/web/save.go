@@ -1,7 +1,7 @@
 package web
 
 import (
-	"context"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -12,20 +12,18 @@ import (
 )
 
 // saveObject validates and writes data through the model registry (the
-// API's rules), falling back to e.fallback while a kind is not registered,
-// and records model_created/model_updated in the same transaction.
+// API's rules) and records model_created/model_updated in the same
+// transaction.
 func (h *Handler) saveObject(r *http.Request, u *store.User, e *entity, existing resource.Object, data map[string]any) (resource.Object, error) {
+	k, err := kindOf(e)
+	if err != nil {
+		return nil, err
+	}
 	ctx := r.Context()
 	var out resource.Object
-	err := h.App.Store.Tx(ctx, func(q store.Queries) error {
-		c := h.resourceCtx(r, q, u)
+	err = h.App.Store.Tx(ctx, func(q store.Queries) error {
 		var err error
-		if k, ok := resource.Lookup(e.Model); ok {
-			out, err = k.Save(c, existing, data)
-		} else {
-			out, err = e.fallback(c, existing, data)
-		}
-		if err != nil {
+		if out, err = k.Save(h.resourceCtx(r, q, u), existing, data); err != nil {
 			return err
 		}
 		action := event.ModelCreated
@@ -37,22 +35,28 @@ func (h *Handler) saveObject(r *http.Request, u *store.User, e *entity, existing
 	return out, err
 }
 
-// deleteObject deletes through the registry (or e.remove) and records
-// model_deleted.
+// deleteObject deletes through the registry and records model_deleted.
 func (h *Handler) deleteObject(r *http.Request, u *store.User, e *entity, obj resource.Object) error {
-	ctx := r.Context()
-	return h.App.Store.Tx(ctx, func(q store.Queries) error {
-		var err error
-		if k, ok := resource.Lookup(e.Model); ok {
-			err = k.Delete(h.resourceCtx(r, q, u), obj)
-		} else {
-			err = e.remove(ctx, q, obj)
-		}
-		if err != nil {
+	k, err := kindOf(e)
+	if err != nil {
+		return err
+	}
+	return h.App.Store.Tx(r.Context(), func(q store.Queries) error {
+		if err := k.Delete(h.resourceCtx(r, q, u), obj); err != nil {
 			return err
 		}
 		return h.recordModel(r, q, u, event.ModelDeleted, e.Model, obj, e)
 	})
+}
+
+// kindOf returns the registered model of e. Every model the console edits
+// is registered; New checks that at startup, so this error means a bug.
+func kindOf(e *entity) (*resource.Kind, error) {
+	k, ok := resource.Lookup(e.Model)
+	if !ok {
+		return nil, fmt.Errorf("web: model %q is not registered in internal/resource", e.Model)
+	}
+	return k, nil
 }
 
 func (h *Handler) resourceCtx(r *http.Request, q store.Queries, u *store.User) *resource.Ctx {
@@ -70,10 +74,18 @@ func (h *Handler) recordModel(r *http.Request, q store.Queries, u *store.User, a
 	return h.record(r.Context(), q, r, u, action, map[string]any{"model": event.Model(app, name, pk, display)})
 }
 
-// ctxOf is the request context a fallback save runs in.
-func ctxOf(c *resource.Ctx) context.Context {
-	if c.Context != nil {
-		return c.Context
+// checkModels makes sure every model the console edits is registered, so a
+// missing kind fails at startup rather than on a save.
+func checkModels() error {
+	models := []string{applicationModel, bindingModel, brandModel, flowModel, groupModel, invitationModel,
+		policyModel, policyBindingModel, promptModel, userModel}
+	for _, t := range stageTypes {
+		models = append(models, t.Model)
 	}
-	return context.Background()
+	for _, m := range models {
+		if _, ok := resource.Lookup(m); !ok {
+			return fmt.Errorf("model %q is not registered in internal/resource", m)
+		}
+	}
+	return nil
 }

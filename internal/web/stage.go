@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"net/url"
 	"sort"
@@ -101,44 +100,6 @@ func (h *Handler) stageEntity(kind store.StageKind) *entity {
 			return v
 		},
 		data: func(f *formDef, v url.Values, _ resource.Object) map[string]any { return genericData(f, v) },
-		fallback: func(c *resource.Ctx, existing resource.Object, d map[string]any) (resource.Object, error) {
-			var s store.Stage
-			if existing != nil {
-				s = asStage(existing)
-			} else {
-				s = store.Stage{Kind: kind}
-			}
-			s.Name, _ = d["name"].(string)
-			if s.Name == "" {
-				return nil, resource.NewValidationError("name", "This field may not be blank.")
-			}
-			settings := map[string]any{}
-			for k, v := range d {
-				if k != "name" {
-					settings[k] = v
-				}
-			}
-			raw, _ := json.Marshal(settings)
-			if err := s.DecodeSettings(raw); err != nil {
-				return nil, resource.NewValidationError("non_field_errors", "Invalid settings: "+err.Error())
-			}
-			var err error
-			if existing == nil {
-				err = c.Q.CreateStage(ctxOf(c), &s)
-			} else {
-				err = c.Q.UpdateStage(ctxOf(c), &s)
-			}
-			switch {
-			case errors.Is(err, store.ErrConflict):
-				return nil, resource.NewValidationError("name", "stage with this name already exists.")
-			case errors.Is(err, store.ErrReferenced):
-				return nil, resource.NewValidationError("non_field_errors", "A selected object no longer exists.")
-			}
-			return s, err
-		},
-		remove: func(ctx context.Context, q store.Queries, obj resource.Object) error {
-			return q.DeleteStage(ctx, asStage(obj).UUID)
-		},
 		ident: func(obj resource.Object) (string, any, string) {
 			s := asStage(obj)
 			return s.UUID, s.UUID, s.Name

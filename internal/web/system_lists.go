@@ -7,34 +7,6 @@ import (
 	"github.com/usher-id/usher/internal/store"
 )
 
-// policyList is Customization > Policies (read-only here; the API and
-// blueprints edit policies).
-func (h *Handler) policyList(w http.ResponseWriter, r *http.Request, u *store.User) {
-	policies, err := h.App.Store.ListPolicies(r.Context())
-	if err != nil {
-		h.serverError(w, r, err)
-		return
-	}
-	bindings, err := h.App.Store.ListPolicyBindings(r.Context(), "")
-	if err != nil {
-		h.serverError(w, r, err)
-		return
-	}
-	uses := map[string]int{}
-	for _, b := range bindings {
-		if b.Policy != nil {
-			uses[*b.Policy]++
-		}
-	}
-	sort.Slice(policies, func(i, j int) bool { return policies[i].Name < policies[j].Name })
-	v := h.view(r, u, "Policies", "policies")
-	v.P = struct {
-		Policies []store.Policy
-		Uses     map[string]int
-	}{policies, uses}
-	h.render(w, r, http.StatusOK, "policy_list", v)
-}
-
 // blueprintList is System > Blueprints: instances with status and last apply.
 func (h *Handler) blueprintList(w http.ResponseWriter, r *http.Request, u *store.User) {
 	bps, err := h.App.Store.ListBlueprintInstances(r.Context())

@@ -89,10 +89,6 @@ func (h *Handler) userEntity() *entity {
 			}
 			return d
 		},
-		fallback: h.userFallback,
-		remove: func(ctx context.Context, q store.Queries, obj resource.Object) error {
-			return q.DeleteUser(ctx, asUser(obj).PK)
-		},
 		ident: func(obj resource.Object) (string, any, string) {
 			u := asUser(obj)
 			return strconv.FormatInt(u.PK, 10), u.PK, u.Username
@@ -101,50 +97,6 @@ func (h *Handler) userEntity() *entity {
 			return "/if/admin/users/" + strconv.FormatInt(asUser(obj).PK, 10) + "/"
 		},
 	}
-}
-
-func (h *Handler) userFallback(c *resource.Ctx, existing resource.Object, d map[string]any) (resource.Object, error) {
-	u := store.User{IsActive: true}
-	if existing != nil {
-		u = asUser(existing)
-	}
-	ve := &resource.ValidationError{}
-	str := func(k string) string { s, _ := d[k].(string); return s }
-	u.Username, u.Name, u.Email, u.Type, u.Path = str("username"), str("name"), str("email"), str("type"), str("path")
-	u.IsActive, _ = d["is_active"].(bool)
-	u.Attributes, _ = d["attributes"].(map[string]any)
-	switch {
-	case u.Username == "":
-		ve.Add("username", "This field may not be blank.")
-	case len(u.Username) > 150:
-		ve.Add("username", "Ensure this field has no more than 150 characters.")
-	}
-	switch {
-	case u.Path == "":
-		ve.Add("path", "This field may not be blank.")
-	case strings.HasPrefix(u.Path, "/") || strings.HasSuffix(u.Path, "/"):
-		ve.Add("path", "No leading or trailing slashes allowed.")
-	case strings.Contains(u.Path, "//"):
-		ve.Add("path", "No empty segments in user path allowed.")
-	}
-	if err := ve.Err(); err != nil {
-		return nil, err
-	}
-	ctx := ctxOf(c)
-	var err error
-	if existing == nil {
-		err = c.Q.CreateUser(ctx, &u)
-	} else {
-		err = c.Q.UpdateUser(ctx, &u)
-	}
-	if errors.Is(err, store.ErrConflict) {
-		return nil, resource.NewValidationError("username", "A user with that username already exists.")
-	}
-	if err != nil {
-		return nil, err
-	}
-	want, _ := d["groups"].([]string)
-	return u, setUserGroups(ctx, c.Q, u.PK, want)
 }
 
 // setUserGroups makes the user's direct groups exactly want.

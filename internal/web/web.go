@@ -23,6 +23,9 @@ type Handler struct {
 // New parses every template and fingerprints the static files; a missing or
 // broken template fails here, at startup, not on a request.
 func New(a *app.App) (*Handler, error) {
+	if err := checkModels(); err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
 	tpl, err := parseTemplates()
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)
@@ -64,7 +67,7 @@ func (h *Handler) Mount(m *http.ServeMux) {
 	h.mountGroups(mux)
 	h.mountApplications(mux)
 	h.mountBrands(mux)
-	mux.HandleFunc("GET /if/admin/policies/", h.admin(h.policyList))
+	h.mountPolicies(mux)
 	mux.HandleFunc("GET /if/admin/blueprints/", h.admin(h.blueprintList))
 	mux.HandleFunc("GET /if/admin/events/", h.admin(h.eventList))
 }

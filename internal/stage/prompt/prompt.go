@@ -1,11 +1,13 @@
 // Package prompt is the prompt stage (spec d): it asks for its fields with
 // an ak-stage-prompt challenge and validates the answer into prompt_data.
 //
-// Expressions: usher does not evaluate placeholder or initial value
-// expressions (the policy package exposes no evaluator for them); a field
-// with an expression flag shows the literal text. A field marked
-// placeholder_expression is never pre-filled from prompt_data, as the seed
-// page's troubleshooting section describes.
+// Expressions: placeholder_expression and initial_value_expression are
+// evaluated in the policy sandbox (expression.go); a failing one shows its
+// raw text and records property_mapping_exception. A value already in
+// prompt_data (an invitation's fixed_data, an earlier prompt) is used as-is
+// and never evaluated, except that a field marked placeholder_expression is
+// never pre-filled from prompt_data, as the seed page's troubleshooting
+// section describes.
 package prompt
 
 import (
@@ -26,10 +28,11 @@ func init() { flow.RegisterStage(store.StagePrompt, view{}) }
 
 // field is one prompt as this request shows it.
 type field struct {
-	p       store.Prompt
-	initial string // initial_value as sent
-	choices []choice
-	locked  bool // e-mail bound by the invitation: shown read-only, enforced
+	p           store.Prompt
+	placeholder string // placeholder as sent ("" for choice types)
+	initial     string // initial_value as sent
+	choices     []choice
+	locked      bool // e-mail bound by the invitation: shown read-only, enforced
 }
 
 type choice struct {
@@ -82,17 +85,26 @@ func build(ex *flow.Execution) ([]field, error) {
 	if err != nil {
 		return nil, err
 	}
+	ev := &evaluator{ex: ex, promptContext: ctx}
 	fields := make([]field, 0, len(prompts))
 	for _, p := range prompts {
 		f := field{p: p}
+		var placeholder any = p.Placeholder
+		if p.PlaceholderExpression {
+			placeholder = ev.value(p, "placeholder", p.Placeholder)
+		}
 		if isChoice(p.Type) {
-			f.choices = choicesFor(p, ctx)
+			f.choices = choicesFor(p, ctx, placeholder)
+		} else {
+			f.placeholder = str(placeholder)
 		}
 		// Data already in the plan (the invitation's fixed_data, an earlier
-		// prompt) pre-fills the field as-is, except for expression
-		// placeholders.
+		// prompt) pre-fills the field as-is, never evaluated, except for
+		// expression placeholders.
 		if v, ok := ctx[p.FieldKey]; ok && !p.PlaceholderExpression {
 			f.initial = str(v)
+		} else if p.InitialValueExpression {
+			f.initial = str(ev.value(p, "initial_value", p.InitialValue))
 		} else {
 			f.initial = p.InitialValue
 		}
@@ -110,13 +122,15 @@ func build(ex *flow.Execution) ([]field, error) {
 	return fields, nil
 }
 
-func choicesFor(p store.Prompt, ctx map[string]any) []choice {
+// choicesFor lists a choice field's choices: <field_key>__choices from
+// prompt_data, else the placeholder (evaluated when it is an expression).
+func choicesFor(p store.Prompt, ctx map[string]any, placeholder any) []choice {
 	raw, ok := ctx[p.FieldKey+"__choices"]
 	if !ok {
-		if p.Placeholder == "" {
+		if placeholder == nil || placeholder == "" {
 			return []choice{}
 		}
-		raw = p.Placeholder
+		raw = placeholder
 	}
 	list, ok := raw.([]any)
 	if !ok {
@@ -148,7 +162,7 @@ func challenge(fields []field, values map[string]string) flow.Response {
 	out := make([]map[string]any, 0, len(fields))
 	locked := map[string]bool{}
 	for _, f := range fields {
-		placeholder := f.p.Placeholder
+		placeholder := f.placeholder
 		var choices any // JSON null for types without choices
 		if isChoice(f.p.Type) {
 			cs := make([]map[string]any, 0, len(f.choices))

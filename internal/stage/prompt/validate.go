@@ -112,7 +112,7 @@ func fixedDefault(f field) string {
 		return f.initial
 	}
 	if f.p.Type == "hidden" || f.p.Type == "static" {
-		return f.p.Placeholder
+		return f.placeholder
 	}
 	return ""
 }

@@ -43,9 +43,10 @@ var Dialect = sqlstore.Dialect{
 	JSONField: func(col, key string) string {
 		return "json_extract(" + col + ", '$." + key + "')"
 	},
-	JSONText:    func(col string) string { return col },
-	TableExists: "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?)",
-	Classify:    classify,
+	JSONText:        func(col string) string { return col },
+	TableExists:     "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?)",
+	CacheStatements: true,
+	Classify:        classify,
 }
 
 func classify(err error) error {

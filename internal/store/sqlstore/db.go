@@ -22,6 +22,8 @@ type DB struct {
 	write      *sql.DB // the same as read unless the database has one writer
 	dialect    Dialect
 	migrations fs.FS
+	// Prepared statements by SQL text, when the dialect asks for them.
+	readStmts, writeStmts *stmtCache
 }
 
 var (
@@ -34,6 +36,12 @@ var (
 // migrations holds NNNN_name.sql files.
 func New(read, write *sql.DB, d Dialect, migrations fs.FS) *DB {
 	db := &DB{read: read, write: write, dialect: d, migrations: migrations}
+	if d.CacheStatements {
+		db.readStmts, db.writeStmts = newStmtCache(read), newStmtCache(write)
+		if read == write {
+			db.readStmts = db.writeStmts
+		}
+	}
 	db.conn = &conn{db: db}
 	return db
 }
@@ -74,6 +82,10 @@ func (db *DB) Stats() store.PoolStats {
 
 // Close closes the pools.
 func (db *DB) Close() error {
+	if db.writeStmts != nil {
+		db.writeStmts.close()
+		db.readStmts.close()
+	}
 	err := db.write.Close()
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())
@@ -120,46 +132,90 @@ func (c *conn) inTx(ctx context.Context, fn func(c *conn) error) (err error) {
 	return nil
 }
 
-func (c *conn) reader() interface {
+// querier is what both a pool and a transaction run statements with.
+type querier interface {
+	ExecContext(context.Context, string, ...any) (sql.Result, error)
 	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
 	QueryRowContext(context.Context, string, ...any) *sql.Row
-} {
+}
+
+func (c *conn) reader() querier {
 	if c.tx != nil {
 		return c.tx
 	}
 	return c.db.read
 }
 
-func (c *conn) writer() interface {
-	ExecContext(context.Context, string, ...any) (sql.Result, error)
-	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
-	QueryRowContext(context.Context, string, ...any) *sql.Row
-} {
+func (c *conn) writer() querier {
 	if c.tx != nil {
 		return c.tx
 	}
 	return c.db.write
 }
 
+// stmt returns a cached prepared statement for q on the pool a write (or a
+// read) goes to, bound to the transaction when in one; nil runs q
+// unprepared. A transaction only uses statements prepared already: on
+// SQLite preparing needs the one writer connection the transaction holds,
+// so a new statement is prepared once the transaction is over.
+func (c *conn) stmt(ctx context.Context, q string, write bool) *sql.Stmt {
+	cache := c.db.readStmts
+	if write || c.tx != nil {
+		cache = c.db.writeStmts
+	}
+	if cache == nil {
+		return nil
+	}
+	if c.tx == nil {
+		return cache.get(ctx, q)
+	}
+	st := cache.lookup(q)
+	if st == nil {
+		cache.prepareLater(q)
+		return nil
+	}
+	return c.tx.StmtContext(ctx, st)
+}
+
 // query and queryRow read; exec, execRow and execQuery write.
 func (c *conn) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	return c.reader().QueryContext(ctx, c.db.dialect.Rebind(q), args...)
+	q = c.db.dialect.Rebind(q)
+	if st := c.stmt(ctx, q, false); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return c.reader().QueryContext(ctx, q, args...)
 }
 
 func (c *conn) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
-	return c.reader().QueryRowContext(ctx, c.db.dialect.Rebind(q), args...)
+	q = c.db.dialect.Rebind(q)
+	if st := c.stmt(ctx, q, false); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return c.reader().QueryRowContext(ctx, q, args...)
 }
 
 func (c *conn) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	return c.writer().ExecContext(ctx, c.db.dialect.Rebind(q), args...)
+	q = c.db.dialect.Rebind(q)
+	if st := c.stmt(ctx, q, true); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	return c.writer().ExecContext(ctx, q, args...)
 }
 
 func (c *conn) execRow(ctx context.Context, q string, args ...any) *sql.Row {
-	return c.writer().QueryRowContext(ctx, c.db.dialect.Rebind(q), args...)
+	q = c.db.dialect.Rebind(q)
+	if st := c.stmt(ctx, q, true); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return c.writer().QueryRowContext(ctx, q, args...)
 }
 
 func (c *conn) execQuery(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	return c.writer().QueryContext(ctx, c.db.dialect.Rebind(q), args...)
+	q = c.db.dialect.Rebind(q)
+	if st := c.stmt(ctx, q, true); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return c.writer().QueryContext(ctx, q, args...)
 }
 
 // execOne runs a write that must touch one row; none gives ErrNotFound.

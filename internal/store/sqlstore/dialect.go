@@ -34,6 +34,9 @@ type Dialect struct {
 	// ResetUserSeq, when set, runs after a user is inserted with an explicit
 	// pk so that generated keys continue above it.
 	ResetUserSeq string
+	// CacheStatements keeps prepared statements by SQL text (SQLite, whose
+	// driver parses every unprepared query again; pgx caches on its own).
+	CacheStatements bool
 	// Classify maps a driver error to store.ErrConflict (unique violation)
 	// or store.ErrReferenced (foreign key violation); nil otherwise.
 	Classify func(error) error

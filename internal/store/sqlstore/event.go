@@ -57,6 +57,14 @@ func (c *conn) ListEvents(ctx context.Context, f store.EventFilter) ([]store.Eve
 	if f.Action != "" {
 		add("action = ?", f.Action)
 	}
+	if len(f.Actions) > 0 {
+		marks := strings.Repeat("?, ", len(f.Actions))
+		vals := make([]any, len(f.Actions))
+		for i, a := range f.Actions {
+			vals[i] = a
+		}
+		add("action IN ("+marks[:len(marks)-2]+")", vals...)
+	}
 	if f.Username != "" {
 		add(username+" = ?", f.Username)
 	}
@@ -86,6 +94,12 @@ func (c *conn) ListEvents(ctx context.Context, f store.EventFilter) ([]store.Eve
 	}
 	out, err := collect(rows, scanEvent)
 	return out, total, c.wrap("list events", err)
+}
+
+// GetEvent returns the event with the given UUID.
+func (c *conn) GetEvent(ctx context.Context, uuid string) (store.Event, error) {
+	e, err := scanEvent(c.queryRow(ctx, "SELECT "+eventCols+" FROM events WHERE event_uuid = ?", strings.ToLower(uuid)))
+	return e, c.wrap("get event", err)
 }
 
 func (c *conn) DeleteExpiredEvents(ctx context.Context, at time.Time) (int, error) {

@@ -110,34 +110,39 @@ func (c *conn) fillPromptLists(ctx context.Context, list []store.Stage) error {
 	filter, args := "", []any{}
 	if len(idx) == 1 {
 		for id := range idx {
-			filter, args = " WHERE stage_uuid = ?", []any{id}
+			filter, args = " WHERE stage_uuid = ?", []any{id, id}
 		}
 	}
-	for _, q := range []struct {
-		sql string
-		add func(*store.PromptStageSettings, string)
-	}{
-		{"SELECT stage_uuid, prompt_uuid FROM prompt_stage_fields" + filter + " ORDER BY stage_uuid, position",
-			func(p *store.PromptStageSettings, id string) { p.Fields = append(p.Fields, id) }},
-		{"SELECT stage_uuid, policy_uuid FROM prompt_stage_policies" + filter + " ORDER BY stage_uuid, position",
-			func(p *store.PromptStageSettings, id string) { p.ValidationPolicies = append(p.ValidationPolicies, id) }},
-	} {
-		rows, err := c.query(ctx, q.sql, args...)
-		if err != nil {
-			return c.wrap("read prompt stage lists", err)
-		}
-		pairs, err := collect(rows, func(s scanner) ([2]string, error) {
-			var p [2]string
-			err := s.Scan(&p[0], &p[1])
-			return p, err
-		})
-		if err != nil {
-			return c.wrap("read prompt stage lists", err)
-		}
-		for _, p := range pairs {
-			if st := idx[p[0]]; st != nil {
-				q.add(st.Prompt, p[1])
-			}
+	// Fields and policies in one query: a prompt stage is read on every
+	// flow request that shows or checks it.
+	rows, err := c.query(ctx, "SELECT 0, stage_uuid, prompt_uuid, position FROM prompt_stage_fields"+filter+
+		" UNION ALL SELECT 1, stage_uuid, policy_uuid, position FROM prompt_stage_policies"+filter+
+		" ORDER BY 1, 2, 4", args...)
+	if err != nil {
+		return c.wrap("read prompt stage lists", err)
+	}
+	type item struct {
+		policy     bool
+		stage, ref string
+	}
+	items, err := collect(rows, func(s scanner) (item, error) {
+		var it item
+		var kind, pos int
+		err := s.Scan(&kind, &it.stage, &it.ref, &pos)
+		it.policy = kind == 1
+		return it, err
+	})
+	if err != nil {
+		return c.wrap("read prompt stage lists", err)
+	}
+	for _, it := range items {
+		st := idx[it.stage]
+		switch {
+		case st == nil:
+		case it.policy:
+			st.Prompt.ValidationPolicies = append(st.Prompt.ValidationPolicies, it.ref)
+		default:
+			st.Prompt.Fields = append(st.Prompt.Fields, it.ref)
 		}
 	}
 	return nil

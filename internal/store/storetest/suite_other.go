@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -170,6 +171,11 @@ func testEvents(t *testing.T, s store.Store) {
 		want []string
 	}{
 		{"action", store.EventFilter{Action: "login"}, []string{"login:bob", "login:alice"}},
+		{"actions", store.EventFilter{Actions: []string{"invitation_used", "login"}, Until: ptr(ts(time.Hour))},
+			[]string{"login:bob", "invitation_used:bob", "login:alice"}},
+		{"actions and username", store.EventFilter{Actions: []string{"invitation_used", "model_created"}, Username: "bob"},
+			[]string{"invitation_used:bob"}},
+		{"actions none match", store.EventFilter{Actions: []string{"logout"}}, nil},
 		{"username", store.EventFilter{Username: "bob"}, []string{"login:bob", "invitation_used:bob"}},
 		{"since", store.EventFilter{Since: ptr(ts(time.Minute)), Until: ptr(ts(time.Hour))}, []string{"login:bob", "invitation_used:bob"}},
 		{"oldest first", store.EventFilter{Ordering: "created", Limit: 2}, []string{"login:alice", "invitation_used:bob"}},
@@ -182,6 +188,17 @@ func testEvents(t *testing.T, s store.Store) {
 			sameStrings(t, names(list, action), tc.want, "events")
 		})
 	}
+	one, err := s.GetEvent(ctx, first.UUID)
+	check(t, err, "get")
+	if one.UUID != first.UUID || one.Action != "login" || one.User["username"] != "alice" || one.Context["auth_method"] != "password" {
+		t.Errorf("get = %+v", one)
+	}
+	sameTime(t, one.Created, ts(0), "get created")
+	if one, err := s.GetEvent(ctx, strings.ToUpper(first.UUID)); err != nil || one.UUID != first.UUID {
+		t.Errorf("get by upper-case UUID: %+v %v", one, err)
+	}
+	_, err = s.GetEvent(ctx, "0b6f2e4a-3c0d-4d7e-9a51-123456789abc")
+	wantErr(t, err, store.ErrNotFound, "get unknown")
 	n, err := s.DeleteExpiredEvents(ctx, ts(time.Hour+30*time.Second))
 	check(t, err, "delete expired")
 	if n != 1 {

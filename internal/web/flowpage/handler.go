@@ -24,6 +24,7 @@ import (
 	"github.com/usher-id/usher/internal/flow"
 	"github.com/usher-id/usher/internal/httpx"
 	"github.com/usher-id/usher/internal/policy"
+	"github.com/usher-id/usher/internal/ratelimit"
 )
 
 //go:embed templates/flow.html
@@ -114,6 +115,8 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 	switch res.Kind {
 	case flow.ResultNotFound:
 		h.message(w, r, http.StatusNotFound, "Page not found", "There is no such page. Check the link you followed.")
+	case flow.ResultLimited:
+		ratelimit.WritePage(w, res.RetryAfter)
 	case flow.ResultNext:
 		http.Redirect(w, r, r.URL.RequestURI(), http.StatusSeeOther)
 	case flow.ResultRedirect:
@@ -151,6 +154,7 @@ func (h *Handler) render(r *http.Request, sess *auth.Session, res flow.Result, t
 			}
 		}
 	}
+	p.FieldsHTML = fieldsHTML(p.Fields)
 	var buf bytes.Buffer
 	if err := tmpl.Execute(&buf, p); err != nil {
 		return nil, err

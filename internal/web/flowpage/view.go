@@ -2,6 +2,7 @@ package flowpage
 
 import (
 	"fmt"
+	"html/template"
 	"strings"
 	"time"
 
@@ -19,6 +20,7 @@ type page struct {
 	Action, CSRFField, CSRF           string
 	Multipart                         bool
 	Fields                            []input
+	FieldsHTML                        template.HTML // Fields rendered (field_html.go)
 	Submit                            string
 	Links                             []link
 }

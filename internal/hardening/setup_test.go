@@ -1,0 +1,98 @@
+package hardening
+
+import (
+	"bytes"
+	"net/netip"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+
+	"github.com/usher-id/usher/internal/app"
+	"github.com/usher-id/usher/internal/flow"
+	"github.com/usher-id/usher/internal/flow/flowtest"
+	"github.com/usher-id/usher/internal/httpx"
+	"github.com/usher-id/usher/internal/policy"
+	"github.com/usher-id/usher/internal/server"
+	"github.com/usher-id/usher/internal/store"
+	"github.com/usher-id/usher/internal/web/flowpage"
+)
+
+// syncBuffer collects log output from concurrent handlers.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// instance is one usher "process": an app on a store behind the real
+// server middleware, serving the executor API and the flow pages.
+type instance struct {
+	app  *app.App
+	srv  *httptest.Server
+	logs *syncBuffer
+}
+
+// newInstance starts an instance on st; logs are captured at debug level.
+func newInstance(t testing.TB, st store.Store) *instance {
+	t.Helper()
+	a := flowtest.NewApp(t, st)
+	logs := &syncBuffer{}
+	a.Log = server.NewLogger(logs, "debug", "text")
+	a.Sessions.Secure = httpx.Secure
+	engine := policy.NewEngine(a)
+	s := server.New(a, server.Options{MaxBodyBytes: 64 << 10, TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}},
+		flow.NewHandler(a, engine), flowpage.NewHandler(a, engine))
+	hs := httptest.NewServer(s.Handler())
+	t.Cleanup(hs.Close)
+	return &instance{app: a, srv: hs, logs: logs}
+}
+
+// fixture creates the example blueprints' objects on st.
+func fixture(t testing.TB, st store.Store, a *app.App) *flowtest.Fixture {
+	t.Helper()
+	fx := flowtest.NewFixture(t, st, a.Passwords.Hash)
+	fx.InvitationEnrollment()
+	fx.LoginLogout()
+	return fx
+}
+
+const enrollSlug = "invitation-enrollment-flow-external"
+
+func enrollValues(username string) map[string]any {
+	return map[string]any{"username": username, "password": "s3cret-Passw0rd-" + username,
+		"password_repeat": "s3cret-Passw0rd-" + username, "name": "New Person", "email": username + "@example.org"}
+}
+
+var _ = http.MethodGet
+
+func newHTTPTest(t testing.TB, h http.Handler) string {
+	hs := httptest.NewServer(h)
+	t.Cleanup(hs.Close)
+	return hs.URL
+}
+
+// from makes c's requests come from addr (through the trusted proxy).
+func from(c *flowtest.Client, addr string) *flowtest.Client {
+	c.HTTP.Transport = forwardedFor{addr}
+	return c
+}
+
+type forwardedFor struct{ addr string }
+
+func (f forwardedFor) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("X-Forwarded-For", f.addr)
+	return http.DefaultTransport.RoundTrip(r)
+}
