@@ -311,10 +311,11 @@ func (a *actor) clickButton(text string) {
 	a.clickAndWait("button "+text, `//button[normalize-space(.)=`+xpathString(text)+`]`)
 }
 
-// clickLink clicks the link with that text in the page's main content.
+// clickLink clicks the link with that text in the page's main content
+// (not one hidden in a collapsed row).
 func (a *actor) clickLink(text string) {
 	a.t.Helper()
-	a.clickAndWait("link "+text, `//main//a[normalize-space(.)=`+xpathString(text)+`]`)
+	a.clickAndWait("link "+text, `//main//a[normalize-space(.)=`+xpathString(text)+`][not(ancestor::details[not(@open)])]`)
 }
 
 // nav clicks an entry of the admin console's sidebar.

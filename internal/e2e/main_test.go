@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -16,6 +17,10 @@ func TestMain(m *testing.M) {
 }
 
 func run(m *testing.M) int {
+	flag.Parse()
+	if testing.Short() {
+		return m.Run() // every test skips; no binary needed
+	}
 	dir, err := os.MkdirTemp("", "usher-e2e-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e:", err)

@@ -48,8 +48,8 @@ func TestDatabaseGoesAwayMidEnrollment(t *testing.T) {
 
 	for _, tc := range []struct {
 		name, method, url string
-		body             io.Reader
-		header           map[string]string
+		body              io.Reader
+		header            map[string]string
 	}{
 		{"API answer", "POST", u, strings.NewReader(`{"component":"ak-stage-prompt","name":"N","email":"faulty@example.org"}`),
 			map[string]string{"Content-Type": "application/json"}},

@@ -1,7 +1,6 @@
 package hardening
 
 import (
-	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -56,7 +55,6 @@ func TestRedirectTargetsStayOnSite(t *testing.T) {
 			}
 		})
 	}
-	_ = http.MethodGet
 }
 
 // offsiteLocation reports whether a browser would leave the site for loc.

@@ -2,9 +2,9 @@ package hardening
 
 import (
 	"bytes"
-	"net/netip"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"sync"
 	"testing"
 
@@ -74,8 +74,6 @@ func enrollValues(username string) map[string]any {
 	return map[string]any{"username": username, "password": "s3cret-Passw0rd-" + username,
 		"password_repeat": "s3cret-Passw0rd-" + username, "name": "New Person", "email": username + "@example.org"}
 }
-
-var _ = http.MethodGet
 
 func newHTTPTest(t testing.TB, h http.Handler) string {
 	hs := httptest.NewServer(h)
