@@ -138,19 +138,22 @@ func parseCSV(r io.Reader, o ImportOptions, flow store.Flow, a *app.App) ([]csvR
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
+			// FieldPos panics when no record was read: take the line from
+			// the parse error.
+			line := 0
 			var pe *csv.ParseError
-			if errors.As(err, &pe) && errors.Is(pe.Err, csv.ErrFieldCount) {
-				bad = append(bad, RowError{line, fmt.Sprintf("has %d columns, the header has %d", len(rec), len(header))})
-				continue
-			}
 			if errors.As(err, &pe) {
 				line = pe.StartLine
+			}
+			if pe != nil && errors.Is(pe.Err, csv.ErrFieldCount) {
+				bad = append(bad, RowError{line, fmt.Sprintf("has %d columns, the header has %d", len(rec), len(header))})
+				continue
 			}
 			bad = append(bad, RowError{line, fmt.Sprintf("cannot read the rest of the file: %v", err)})
 			break
 		}
+		line, _ := cr.FieldPos(0)
 		email := strings.TrimSpace(rec[emailCol])
 		p := Params{Email: email, Expires: o.Expires, MaxUses: o.MaxUses, Send: o.Send}
 		if hasName && strings.TrimSpace(rec[nameCol]) != "" {
