@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"github.com/usher-id/usher/internal/event"
 	"net/http"
 	"strings"
 	"testing"
@@ -278,7 +279,7 @@ func TestClientInvitations(t *testing.T) {
 		}
 		m, _ := del[0].Context["model"].(map[string]any)
 		if m["app"] != "authentik_stages_invitation" || m["model_name"] != "invitation" || m["name"] != "welcome-jane-2" ||
-			m["pk"] != strings.ReplaceAll(created.Pk, "-", "") {
+			m["pk"] != event.InvitationRef(created.Pk) {
 			t.Errorf("model_deleted context = %v", del[0].Context)
 		}
 	})

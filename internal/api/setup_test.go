@@ -24,6 +24,7 @@ import (
 type env struct {
 	t          *testing.T
 	store      store.Store
+	app        *app.App
 	srv        *httptest.Server
 	admin      store.User
 	adminKey   string
@@ -49,7 +50,7 @@ func newEnv(t *testing.T, st store.Store) *env {
 	}
 	a := &app.App{Store: st, Passwords: pw, Events: &event.Recorder{}, Secret: []byte("test-secret"),
 		MaxBodyBytes: 1 << 20, Sessions: &auth.Manager{Store: st, TTL: time.Hour}}
-	e := &env{t: t, store: st}
+	e := &env{t: t, store: st, app: a}
 	admins := store.Group{Name: "authentik Admins", IsSuperuser: true}
 	must(t, st.CreateGroup(ctx, &admins))
 	e.admin = store.User{Username: "akadmin", Name: "authentik Default Admin", IsActive: true, Type: "internal", Path: "users"}

@@ -46,11 +46,20 @@ func Cleanse(v any) any {
 	case map[string]any:
 		out := make(map[string]any, len(t))
 		for k, val := range t {
-			if sensitive.MatchString(k) && !keep[k] {
+			switch {
+			case sensitive.MatchString(k) && !keep[k]:
 				out[k] = Mask
-				continue
+			case k == "invitation_uuid":
+				out[k] = InvitationRef(val)
+			default:
+				out[k] = Cleanse(val)
 			}
-			out[k] = Cleanse(val)
+		}
+		// An invitation's pk is the token in its link: keep only a prefix.
+		if out["model_name"] == "invitation" {
+			if pk, ok := out["pk"]; ok {
+				out["pk"] = InvitationRef(pk)
+			}
 		}
 		return out
 	case map[string]string:
@@ -74,6 +83,23 @@ func Cleanse(v any) any {
 		return Cleanse(*t)
 	}
 	return v
+}
+
+// InvitationRef shortens an invitation UUID for events. The UUID is the
+// token of the invitation's link, and events are read by operators and
+// sent to webhooks, so they carry only its first 8 hex digits plus "…":
+// enough to tell invitations apart beside their name, useless as a token.
+// (authentik stores the whole UUID; usher deliberately does not.)
+func InvitationRef(v any) any {
+	s, ok := v.(string)
+	if !ok {
+		return v
+	}
+	h := Hex(s)
+	if len(h) <= 8 {
+		return h
+	}
+	return h[:8] + "…"
 }
 
 // Model renders a model reference the way authentik's events do; a UUID

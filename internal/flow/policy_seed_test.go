@@ -227,7 +227,7 @@ func (e *seedEnv) checkEnrollmentEvents(t *testing.T, username string) {
 				t.Errorf("user_write context %v", ev.Context)
 			}
 		case authentik.EVENTACTIONS_INVITATION_USED:
-			if ev.Context["invitation_uuid"] != event.Hex(e.fx.Invitations["seed-invite"].UUID) {
+			if ev.Context["invitation_uuid"] != event.InvitationRef(e.fx.Invitations["seed-invite"].UUID) {
 				t.Errorf("invitation_used context %v", ev.Context)
 			}
 		case authentik.EVENTACTIONS_MODEL_CREATED:

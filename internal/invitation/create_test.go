@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/usher-id/usher/internal/event"
 	"os"
 	"path/filepath"
 	"strings"
@@ -105,7 +106,7 @@ func TestCreate(t *testing.T) {
 				t.Fatalf("model_created events = %+v", ev)
 			}
 			model, _ := ev[0].Context["model"].(map[string]any)
-			if model["app"] != "authentik_stages_invitation" || model["pk"] != strings.ReplaceAll(inv.UUID, "-", "") ||
+			if model["app"] != "authentik_stages_invitation" || model["pk"] != event.InvitationRef(inv.UUID) ||
 				model["name"] != tt.p.Name {
 				t.Errorf("event model = %v", model)
 			}
