@@ -40,6 +40,7 @@ type Config struct {
 	BlueprintMaxBytes   int64
 	Email               Email
 	Events              Events
+	RateLimit           RateLimit
 
 	raw    map[string]string // option env name -> effective text
 	source map[string]string // option env name -> "default", "env", "file FILE"
@@ -55,6 +56,14 @@ type Email struct {
 	UseSSL   bool
 	Timeout  time.Duration
 	From     string
+}
+
+// RateLimit holds the failure limits (see internal/ratelimit).
+type RateLimit struct {
+	AddressLimit  int
+	AddressWindow time.Duration
+	TargetLimit   int
+	TargetWindow  time.Duration
 }
 
 // Events holds the optional event webhook settings.

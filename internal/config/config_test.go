@@ -42,6 +42,8 @@ func TestValidateListsEveryProblem(t *testing.T) {
 		"USHER_EMAIL__USE_TLS=true",
 		"USHER_EMAIL__USE_SSL=true",
 		"USHER_LISTNE=x",
+		"USHER_RATELIMIT_ADDRESS_LIMIT=-1",
+		"USHER_RATELIMIT_TARGET_WINDOW=0",
 		"USHER_TEST_POSTGRES_DSN=ignored",
 		"HOME=/root",
 	}
@@ -62,6 +64,8 @@ func TestValidateListsEveryProblem(t *testing.T) {
 		`USHER_EMAIL__PORT: "99999" is not a port number`,
 		`USHER_EMAIL__USE_TLS: cannot be combined with USHER_EMAIL__USE_SSL`,
 		`USHER_LISTNE: unknown setting (did you mean USHER_LISTEN?)`,
+		`USHER_RATELIMIT_ADDRESS_LIMIT: "-1" must be 0 or more`,
+		`USHER_RATELIMIT_TARGET_WINDOW: "0" must be at least 1s`,
 	}
 	msg := err.Error()
 	for _, w := range want {

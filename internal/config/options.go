@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/usher-id/usher/internal/auth"
 )
@@ -111,6 +112,18 @@ var Options = []*Option{
 	{Env: "USHER_BLUEPRINT_MAX_BYTES", Kind: Bytes, Default: "4MiB",
 		Help:  "Largest blueprint file accepted, on disk or uploaded.",
 		field: func(c *Config) any { return &c.BlueprintMaxBytes }},
+	{Env: "USHER_RATELIMIT_ADDRESS_LIMIT", Kind: Int, Default: "10", Check: checkNonNegative,
+		Help:  "Failed attempts (bad invitation tokens, wrong passwords, rejected answers, bad API tokens) allowed per client address per window; `0` turns the limit off.",
+		field: func(c *Config) any { return &c.RateLimit.AddressLimit }},
+	{Env: "USHER_RATELIMIT_ADDRESS_WINDOW", Kind: Duration, Default: "5m", Check: checkAtLeastSecond,
+		Help:  "Window of the per-address limit.",
+		field: func(c *Config) any { return &c.RateLimit.AddressWindow }},
+	{Env: "USHER_RATELIMIT_TARGET_LIMIT", Kind: Int, Default: "20", Check: checkNonNegative,
+		Help:  "Failed attempts allowed per target (a username) per window, from any address; `0` turns the limit off.",
+		field: func(c *Config) any { return &c.RateLimit.TargetLimit }},
+	{Env: "USHER_RATELIMIT_TARGET_WINDOW", Kind: Duration, Default: "15m", Check: checkAtLeastSecond,
+		Help:  "Window of the per-target limit.",
+		field: func(c *Config) any { return &c.RateLimit.TargetWindow }},
 	{Env: "USHER_EMAIL__HOST", Default: "localhost",
 		Help: "SMTP server host.", field: func(c *Config) any { return &c.Email.Host }},
 	{Env: "USHER_EMAIL__PORT", Kind: Int, Default: "25", Check: checkPort,
@@ -239,6 +252,20 @@ func checkAddr(v string) error {
 	}
 	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
 		return fmt.Errorf("%q is not host:port (the port must be a number, 0-65535)", v)
+	}
+	return nil
+}
+
+func checkNonNegative(v string) error {
+	if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && n < 0 {
+		return fmt.Errorf("%q must be 0 or more", v)
+	}
+	return nil
+}
+
+func checkAtLeastSecond(v string) error {
+	if d, err := ParseDuration(v); err == nil && d < time.Second {
+		return fmt.Errorf("%q must be at least 1s (for example 5m)", v)
 	}
 	return nil
 }
