@@ -52,8 +52,11 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 			search:  []string{"name", "slug", "meta_launch_url", "meta_description", "meta_publisher", "group"},
 			order:   "name"},
 		{path: "/api/v3/core/brands/", kind: kind("authentik_brands.brand"),
-			filters: filters("domain", "default", "branding_title", "brand_uuid"),
-			search:  []string{"domain", "branding_title"}, order: "domain"},
+			filters: filters("domain", "default", "branding_title", "brand_uuid", "branding_logo", "branding_favicon",
+				"branding_default_flow_background", "flow_authentication", "flow_invalidation", "flow_recovery",
+				"flow_unenrollment", "flow_user_settings", "flow_device_code", "flow_user_switch", "flow_lockdown",
+				"flow_request", "web_certificate", "client_certificates"),
+			search: []string{"domain", "branding_title"}, order: "domain"},
 		{path: "/api/v3/flows/instances/", kind: kind("authentik_flows.flow"), lookup: "slug",
 			filters: withAliases(filters("name", "slug", "designation", "denied_action"), "flow_uuid", "pk"),
 			search:  []string{"name", "slug", "designation", "title"}, order: "slug"},
@@ -70,8 +73,9 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 			filters: withAliases(filters("name", "execution_logging", "expression"), "policy_uuid", "pk"),
 			search:  []string{"name"}, order: "name", optional: true},
 		{path: "/api/v3/policies/bindings/", kind: kind("authentik_policies.policybinding"),
-			filters: withAliases(filters("policy", "target", "enabled", "order", "timeout"), "policy_binding_uuid", "pk"),
-			search:  []string{"policy_obj.name", "group_obj.name", "user_obj.username"}, order: "order", optional: true},
+			filters: withAliases(filters("policy", "target", "enabled", "order", "timeout"), "policy_binding_uuid", "pk",
+				"policy__isnull", "isnull:policy", "target_in", "target"),
+			search: []string{"policy_obj.name", "group_obj.name", "user_obj.username"}, order: "order", optional: true},
 		{path: "/api/v3/managed/blueprints/", kind: kind("authentik_blueprints.blueprintinstance"),
 			filters: filters("name", "path"), search: []string{"name", "path"}, order: "name"},
 	} {
@@ -80,18 +84,31 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 		}
 		h.crud(mux, e)
 	}
-	for _, s := range []struct{ path, model string }{
-		{"/api/v3/stages/invitation/stages/", "authentik_stages_invitation.invitationstage"},
-		{"/api/v3/stages/prompt/stages/", "authentik_stages_prompt.promptstage"},
-		{"/api/v3/stages/user_write/", "authentik_stages_user_write.userwritestage"},
-		{"/api/v3/stages/user_login/", "authentik_stages_user_login.userloginstage"},
-		{"/api/v3/stages/identification/", "authentik_stages_identification.identificationstage"},
-		{"/api/v3/stages/password/", "authentik_stages_password.passwordstage"},
-		{"/api/v3/stages/user_logout/", "authentik_stages_user_logout.userlogoutstage"},
-		{"/api/v3/stages/deny/", "authentik_stages_deny.denystage"},
+	// Stage endpoints filter on their own fields as authentik's filtersets do.
+	for _, s := range []struct {
+		path, model string
+		fields      []string
+		aliases     []string // parameter, field path pairs
+	}{
+		{"/api/v3/stages/invitation/stages/", "authentik_stages_invitation.invitationstage",
+			[]string{"continue_flow_without_invitation"}, []string{"no_flows", "isnull:flow_set"}},
+		{"/api/v3/stages/prompt/stages/", "authentik_stages_prompt.promptstage",
+			[]string{"fields", "validation_policies"}, nil},
+		{"/api/v3/stages/user_write/", "authentik_stages_user_write.userwritestage",
+			[]string{"create_users_as_inactive", "create_users_group", "user_creation_mode", "user_path_template", "user_type"}, nil},
+		{"/api/v3/stages/user_login/", "authentik_stages_user_login.userloginstage",
+			[]string{"geoip_binding", "network_binding", "remember_device", "remember_me_offset", "session_duration",
+				"terminate_other_sessions"}, nil},
+		{"/api/v3/stages/identification/", "authentik_stages_identification.identificationstage",
+			[]string{"captcha_stage", "case_insensitive_matching", "enrollment_flow", "password_stage", "passwordless_flow",
+				"recovery_flow", "show_matched_user", "show_source_labels", "webauthn_stage"}, nil},
+		{"/api/v3/stages/password/", "authentik_stages_password.passwordstage",
+			[]string{"allow_show_password", "configure_flow", "failed_attempts_before_cancel"}, nil},
+		{"/api/v3/stages/user_logout/", "authentik_stages_user_logout.userlogoutstage", nil, nil},
+		{"/api/v3/stages/deny/", "authentik_stages_deny.denystage", []string{"deny_message"}, nil},
 	} {
-		h.crud(mux, endpoint{path: s.path, kind: kind(s.model),
-			filters: withAliases(filters("name"), "stage_uuid", "pk"), search: []string{"name"}, order: "name"})
+		f := withAliases(filters(append([]string{"name"}, s.fields...)...), append([]string{"stage_uuid", "pk"}, s.aliases...)...)
+		h.crud(mux, endpoint{path: s.path, kind: kind(s.model), filters: f, search: []string{"name"}, order: "name"})
 	}
 
 	mux.HandleFunc("GET /api/v3/core/users/me/{$}", h.authenticated(h.userMe))

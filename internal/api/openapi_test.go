@@ -74,7 +74,14 @@ func dig(v any, keys ...string) any {
 // schema and returns one line per violation, prefixed with the JSON path.
 func schemaErrors(t *testing.T, v any, schema map[string]any) []string {
 	t.Helper()
-	c := &schemaCheck{doc: openAPI(t)}
+	return schemaErrorsNoting(t, v, schema, nil)
+}
+
+// schemaErrorsNoting is schemaErrors that also records notes (see
+// schemaCheck.notes) into notes when it is not nil.
+func schemaErrorsNoting(t *testing.T, v any, schema map[string]any, notes map[string]bool) []string {
+	t.Helper()
+	c := &schemaCheck{doc: openAPI(t), notes: notes}
 	c.check("$", v, schema)
 	sort.Strings(c.errs)
 	return c.errs
@@ -83,6 +90,11 @@ func schemaErrors(t *testing.T, v any, schema map[string]any) []string {
 type schemaCheck struct {
 	doc  map[string]any
 	errs []string
+	// notes, when set, collects "<Schema> lacks <property>" for optional
+	// properties a response leaves out and "<Schema> adds <property>" for
+	// properties the schema does not have.
+	notes map[string]bool
+	ref   string // the last schema name resolved, for notes
 }
 
 func (c *schemaCheck) fail(path, format string, args ...any) {
@@ -96,6 +108,7 @@ func (c *schemaCheck) resolve(s map[string]any) map[string]any {
 			return s
 		}
 		name := strings.TrimPrefix(ref, "#/components/schemas/")
+		c.ref = name
 		next, ok := dig(c.doc, "components", "schemas", name).(map[string]any)
 		if !ok {
 			return map[string]any{}
@@ -130,7 +143,7 @@ func (c *schemaCheck) check(path string, v any, s map[string]any) {
 		var first []string
 		matched := false
 		for i, sub := range alts {
-			sc := &schemaCheck{doc: c.doc}
+			sc := &schemaCheck{doc: c.doc, ref: c.ref} // alternatives are tried, not noted
 			sc.check(path, v, sub.(map[string]any))
 			if len(sc.errs) == 0 {
 				matched = true
@@ -209,6 +222,18 @@ func (c *schemaCheck) object(path string, m map[string]any, s map[string]any) {
 		}
 	}
 	props, _ := s["properties"].(map[string]any)
+	if c.notes != nil && props != nil {
+		for k := range props {
+			if _, ok := m[k]; !ok {
+				c.notes[c.ref+" lacks "+k] = true
+			}
+		}
+		for k := range m {
+			if _, ok := props[k]; !ok {
+				c.notes[c.ref+" adds "+k] = true
+			}
+		}
+	}
 	for k, val := range m {
 		if p, ok := props[k].(map[string]any); ok {
 			c.check(path+"."+k, val, p)

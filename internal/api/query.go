@@ -57,26 +57,88 @@ func text(v any) string {
 	return fmt.Sprint(v)
 }
 
-// filterExact keeps the objects whose fields equal every given filter
-// parameter. Booleans accept true/false/1/0; UUIDs match with or without
-// dashes.
+// filterExact keeps the objects whose fields match every given filter
+// parameter, as django-filter does. A repeated parameter matches any of its
+// values (target_in, type); a list field matches when it holds any of them
+// (fields, validation_policies). A field path "isnull:<path>" takes a
+// boolean and tests whether the field is null or an empty list
+// (policy__isnull, no_flows). Booleans accept true/false/1/0; UUIDs match
+// with or without dashes.
 func filterExact(objs []map[string]any, q url.Values, fields map[string]string) []map[string]any {
 	out := objs[:0:0]
 next:
 	for _, o := range objs {
 		for param, path := range fields {
-			want, given := q[param]
-			if !given || len(want) == 0 || want[0] == "" {
+			want := nonEmpty(q[param])
+			if len(want) == 0 {
+				continue
+			}
+			if p, ok := strings.CutPrefix(path, "isnull:"); ok {
+				got, _ := field(o, p)
+				if !isNullFilter(want[0], isEmpty(got)) {
+					continue next
+				}
 				continue
 			}
 			got, _ := field(o, path)
-			if !equalParam(got, want[0]) {
+			if !matchAny(got, want) {
 				continue next
 			}
 		}
 		out = append(out, o)
 	}
 	return out
+}
+
+func nonEmpty(vs []string) []string {
+	var out []string
+	for _, v := range vs {
+		if v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// matchAny reports whether got (a scalar or a list) equals any of want.
+func matchAny(got any, want []string) bool {
+	items := []any{got}
+	switch l := got.(type) {
+	case []any:
+		items = l
+	case []string:
+		items = make([]any, len(l))
+		for i, s := range l {
+			items[i] = s
+		}
+	case []int64:
+		items = make([]any, len(l))
+		for i, n := range l {
+			items[i] = n
+		}
+	}
+	for _, it := range items {
+		for _, w := range want {
+			if equalParam(it, w) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func isEmpty(v any) bool {
+	switch l := v.(type) {
+	case nil:
+		return true
+	case []any:
+		return len(l) == 0
+	case []string:
+		return len(l) == 0
+	case []int64:
+		return len(l) == 0
+	}
+	return false
 }
 
 func equalParam(got any, want string) bool {

@@ -224,10 +224,10 @@ func newSchemaFixture(t *testing.T, e *env) *schemaFixture {
 	pk := fx.user.Pk
 	uPK := int64(pk)
 	must(t, e.store.ConsumeInvitation(ctx, &store.InvitationUse{Invitation: fx.invitation.Pk, UserPK: &uPK, Username: fx.user.Username}))
-	// The client cannot create a flowless invitation and read it back
-	// (flow_obj is null, see TestSchemaFlowlessInvitation), so it is
-	// created raw.
-	status, m, raw := e.do("POST", "/api/v3/stages/invitation/invitations/", map[string]any{"name": "audit-universal"}, e.adminKey)
+	// The client cannot read a flowless invitation back (flow_obj is null,
+	// see TestSchemaFlowlessInvitation), so it is created raw; its name has
+	// no "-", so list searches for "-" leave it out.
+	status, m, raw := e.do("POST", "/api/v3/stages/invitation/invitations/", map[string]any{"name": "universal"}, e.adminKey)
 	if status != 201 {
 		t.Fatalf("flowless invitation: %d %s", status, raw)
 	}
@@ -432,6 +432,7 @@ func TestSchemaClient(t *testing.T) {
 func TestSchemaRaw(t *testing.T) {
 	eachBackend(t, func(t *testing.T, e *env) {
 		fx := newSchemaFixture(t, e)
+		notes := map[string]bool{}
 		for _, tc := range []struct{ tmpl, path string }{
 			{"/core/users/", "/core/users/"},
 			{"/core/users/{id}/", "/core/users/" + itoa32(fx.user.Pk) + "/"},
@@ -491,10 +492,83 @@ func TestSchemaRaw(t *testing.T) {
 				}
 				var v any
 				must(t, json.Unmarshal(raw, &v))
-				if errs := schemaErrors(t, v, responseSchema(t, tc.tmpl, "get", "200")); len(errs) > 0 {
+				if errs := schemaErrorsNoting(t, v, responseSchema(t, tc.tmpl, "get", "200"), notes); len(errs) > 0 {
 					t.Errorf("%d schema violations:\n%s", len(errs), strings.Join(errs, "\n"))
 				}
 			})
+		}
+		// Every property authentik's schema declares is rendered, and the
+		// only additions are usher's own, documented ones.
+		for note := range notes {
+			if !knownDifferences[note] {
+				t.Errorf("undocumented difference from the schema: %s", note)
+			}
+		}
+	})
+}
+
+// knownDifferences are the deliberate differences between usher's answers
+// and authentik's schema.
+var knownDifferences = map[string]bool{
+	// Only present while impersonating, which usher does not offer.
+	"SessionUser lacks original": true,
+	// usher's invitation additions (issue 6): max_uses, uses, status, link
+	// and the bound email address.
+	"Invitation adds max_uses": true, "Invitation adds uses": true, "Invitation adds status": true,
+	"Invitation adds link": true, "Invitation adds email": true,
+	// used_by names who used the invitation and when.
+	"UsedBy adds user": true, "UsedBy adds username": true, "UsedBy adds used_at": true, "UsedBy adds client_ip": true,
+}
+
+func init() {
+	// /stages/all/ renders each stage with its own type's fields too, so a
+	// console can show them without a second request.
+	for _, f := range []string{"continue_flow_without_invitation", "fields", "validation_policies",
+		"user_creation_mode", "create_users_as_inactive", "create_users_group", "user_type", "user_path_template",
+		"session_duration", "terminate_other_sessions", "remember_me_offset", "network_binding", "geoip_binding",
+		"remember_device", "user_fields", "password_stage", "captcha_stage", "case_insensitive_matching",
+		"show_matched_user", "enrollment_flow", "recovery_flow", "passwordless_flow", "sources", "show_source_labels",
+		"pretend_user_exists", "enable_remember_me", "webauthn_stage", "backends", "configure_flow",
+		"failed_attempts_before_cancel", "allow_show_password", "deny_message"} {
+		knownDifferences["Stage adds "+f] = true
+	}
+}
+
+// TestSchemaFlowlessInvitation: an invitation without a flow renders
+// flow_obj as null, as authentik does, although authentik's schema marks
+// flow_obj as required and not nullable. The Go client therefore cannot
+// decode such an invitation (its Flow decoder is handed null); this is
+// authentik's behaviour and is kept. The raw answer is checked instead.
+func TestSchemaFlowlessInvitation(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		status, created, raw := e.do("POST", "/api/v3/stages/invitation/invitations/", map[string]any{"name": "universal"}, e.adminKey)
+		if status != 201 {
+			t.Fatalf("create: %d %s", status, raw)
+		}
+		pk := created["pk"].(string)
+		for _, path := range []string{"/stages/invitation/invitations/" + pk + "/", "/stages/invitation/invitations/"} {
+			status, _, raw := e.do("GET", "/api/v3"+path, nil, e.adminKey)
+			if status != 200 {
+				t.Fatalf("%s: %d %s", path, status, raw)
+			}
+			var v any
+			must(t, json.Unmarshal(raw, &v))
+			tmpl := "/stages/invitation/invitations/"
+			if strings.Count(path, "/") > 4 {
+				tmpl += "{invite_uuid}/"
+			}
+			errs := schemaErrors(t, v, responseSchema(t, tmpl, "get", "200"))
+			if len(errs) != 1 || !strings.HasSuffix(errs[0], "flow_obj: null is not allowed") {
+				t.Errorf("%s: want only the null flow_obj, got %v", path, errs)
+			}
+		}
+		if created["flow"] != nil || created["flow_obj"] != nil || created["link"] != nil {
+			t.Errorf("flowless invitation = %v", created)
+		}
+		_, _, err := e.client.StagesAPI.StagesInvitationInvitationsRetrieve(ctx, pk).Execute()
+		if err == nil || !strings.Contains(err.Error(), "required property") {
+			t.Errorf("client decoding a null flow_obj: %v (if the client learned to accept it, drop the workaround in TestSchemaClient)", err)
 		}
 	})
 }

@@ -89,6 +89,18 @@ func ReadFile(a *app.App, rel string) ([]byte, error) {
 	return readFileIn(a.BlueprintsDir, rel, maxBytes(a))
 }
 
+// ReadLocalFile reads a blueprint file named on the command line (any
+// path, unlike ReadFile), refusing one over the app's size limit.
+func ReadLocalFile(a *app.App, path string) ([]byte, error) {
+	limit := maxBytes(a)
+	data, err := readLimited(path, limit)
+	var over *overLimitError
+	if errors.As(err, &over) {
+		return nil, &TooLargeError{Path: path, Size: over.size, Limit: limit}
+	}
+	return data, err
+}
+
 func readFileIn(dir, rel string, limit int64) ([]byte, error) {
 	full, err := ResolvePath(dir, rel)
 	if err != nil {

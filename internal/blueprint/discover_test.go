@@ -66,6 +66,40 @@ func TestReadFileTooLarge(t *testing.T) {
 	}
 }
 
+// ReadLocalFile reads any path (the CLI's arguments) under the same limit.
+func TestReadLocalFile(t *testing.T) {
+	a := newTestApp(t)
+	a.MaxBlueprintBytes = 100
+	dir := t.TempDir() // not the blueprints directory
+	writeFile(t, dir, "ok.yaml", "version: 1\n")
+	writeFile(t, dir, "big.yaml", "version: 1\n#"+strings.Repeat("x", 200)+"\n")
+	writeFile(t, dir, "exact.yaml", strings.Repeat("x", 100))
+	big := filepath.Join(dir, "big.yaml")
+	cases := []struct {
+		path     string
+		wantData string
+		wantErr  string
+	}{
+		{filepath.Join(dir, "ok.yaml"), "version: 1\n", ""},
+		{filepath.Join(dir, "exact.yaml"), strings.Repeat("x", 100), ""},
+		{big, "", "blueprint " + big + " is too large (101 bytes; the limit is 100 bytes, set by USHER_MAX_BLUEPRINT_BYTES)"},
+		{filepath.Join(dir, "missing.yaml"), "", "no such file or directory"},
+	}
+	for _, tc := range cases {
+		data, err := ReadLocalFile(a, tc.path)
+		switch {
+		case tc.wantErr == "" && (err != nil || string(data) != tc.wantData):
+			t.Errorf("ReadLocalFile(%s) = %q, %v; want %q", tc.path, data, err, tc.wantData)
+		case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+			t.Errorf("ReadLocalFile(%s) error = %v, want %q", tc.path, err, tc.wantErr)
+		}
+	}
+	var tl *TooLargeError
+	if _, err := ReadLocalFile(a, big); !errors.As(err, &tl) || tl.Size != 101 || tl.Limit != 100 {
+		t.Errorf("too large: %#v", err)
+	}
+}
+
 func TestListAvailable(t *testing.T) {
 	a := newTestApp(t)
 	d := a.BlueprintsDir

@@ -150,6 +150,13 @@ func (t *fileTag) resolve(r *resolver) (any, error) {
 	return strings.TrimSpace(string(data)), nil
 }
 
+// overLimitError is a file with more bytes than allowed; size is what was
+// read (limit+1), since reading stops there.
+type overLimitError struct{ size, limit int64 }
+
+func (e *overLimitError) Error() string { return fmt.Sprintf("file is larger than %d bytes", e.limit) }
+
+// readLimited reads path, reading no more than limit+1 bytes of it.
 func readLimited(path string, limit int64) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -161,7 +168,7 @@ func readLimited(path string, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("file is larger than %d bytes", limit)
+		return nil, &overLimitError{size: int64(len(data)), limit: limit}
 	}
 	return data, nil
 }

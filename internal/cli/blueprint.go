@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/usher-id/usher/internal/blueprint"
@@ -56,7 +55,7 @@ func runBlueprint(ctx context.Context, env *Env, args []string, dry bool) error 
 		return err
 	}
 	for _, path := range fs.Args() {
-		data, err := readBlueprintFile(path, a.MaxBlueprintBytes)
+		data, err := blueprint.ReadLocalFile(a, path)
 		if err != nil {
 			return err
 		}
@@ -84,26 +83,6 @@ func runBlueprint(ctx context.Context, env *Env, args []string, dry bool) error 
 			c[blueprint.ActionCreated], c[blueprint.ActionUpdated], c[blueprint.ActionUnchanged], c[blueprint.ActionDeleted], c[blueprint.ActionSkipped])
 	}
 	return nil
-}
-
-// readBlueprintFile reads a local file, refusing one over the size limit.
-func readBlueprintFile(path string, limit int64) ([]byte, error) {
-	if limit <= 0 {
-		limit = blueprint.DefaultMaxBytes
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > limit {
-		return nil, &blueprint.TooLargeError{Path: path, Size: int64(len(data)), Limit: limit}
-	}
-	return data, nil
 }
 
 func printChanges(w io.Writer, res blueprint.Result, dry bool) {

@@ -67,3 +67,12 @@ func writeTemp(t *testing.T, content string) string {
 	}
 	return p
 }
+
+// A file over USHER_BLUEPRINT_MAX_BYTES is refused before it is parsed.
+func TestBlueprintApplyTooLarge(t *testing.T) {
+	big := writeTemp(t, "version: 1\nentries: []\n#"+strings.Repeat("x", 2000)+"\n")
+	r := run(t, append(testEnv(t), "USHER_BLUEPRINT_MAX_BYTES=1024"), "", "blueprint", "apply", big)
+	if r.code != 1 || !strings.Contains(r.stderr, "bp.yaml is too large (1025 bytes; the limit is 1024 bytes") {
+		t.Errorf("code %d, stderr %q", r.code, r.stderr)
+	}
+}

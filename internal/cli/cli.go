@@ -135,6 +135,18 @@ func (f *FlagSet) Want(min, max int, what string) error {
 	return nil
 }
 
+// parseOne parses args for a command taking exactly one argument (what
+// names it in the usage error) and returns the app.
+func (e *Env) parseOne(ctx context.Context, fs *FlagSet, args []string, what string) (*app.App, error) {
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if err := fs.Want(1, 1, what); err != nil {
+		return nil, err
+	}
+	return e.App(ctx)
+}
+
 // Store opens the configured database and applies pending migrations, once
 // per command run; Main closes it.
 func (e *Env) Store(ctx context.Context) (store.Store, error) {

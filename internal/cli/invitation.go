@@ -128,6 +128,26 @@ func (f actorFlags) user(ctx context.Context, q store.Queries) (*store.User, err
 	return &u, err
 }
 
+// onInvitation runs fn in one transaction with the acting user (--as) and
+// the invitation ref names.
+func (f actorFlags) onInvitation(ctx context.Context, a *app.App, ref string,
+	fn func(q store.Queries, by *store.User, inv store.Invitation) error) error {
+	return a.Store.Tx(ctx, func(q store.Queries) error {
+		by, err := f.user(ctx, q)
+		if err != nil {
+			return err
+		}
+		inv, err := findInvitation(ctx, q, ref)
+		if err != nil {
+			return err
+		}
+		return fn(q, by, inv)
+	})
+}
+
+// invitationArg names the INVITATION argument in usage errors.
+const invitationArg = "INVITATION (a UUID or name)"
+
 func runInvitationCreate(ctx context.Context, env *Env, args []string) error {
 	fs := env.Flags()
 	var p invitation.Params
@@ -338,13 +358,7 @@ func findInvitation(ctx context.Context, q store.Queries, ref string) (store.Inv
 func runInvitationShow(ctx context.Context, env *Env, args []string) error {
 	fs := env.Flags()
 	actor := addActorFlags(fs)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if err := fs.Want(1, 1, "INVITATION (a UUID or name)"); err != nil {
-		return err
-	}
-	a, err := env.App(ctx)
+	a, err := env.parseOne(ctx, fs, args, invitationArg)
 	if err != nil {
 		return err
 	}
@@ -387,29 +401,17 @@ func runInvitationShow(ctx context.Context, env *Env, args []string) error {
 func runInvitationChange(ctx context.Context, env *Env, args []string, revoke bool) error {
 	fs := env.Flags()
 	actor := addActorFlags(fs)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if err := fs.Want(1, 1, "INVITATION (a UUID or name)"); err != nil {
-		return err
-	}
-	a, err := env.App(ctx)
+	a, err := env.parseOne(ctx, fs, args, invitationArg)
 	if err != nil {
 		return err
 	}
 	var inv store.Invitation
-	err = a.Store.Tx(ctx, func(q store.Queries) error {
-		by, err := actor.user(ctx, q)
-		if err != nil {
-			return err
-		}
-		if inv, err = findInvitation(ctx, q, fs.Arg(0)); err != nil {
-			return err
-		}
+	err = actor.onInvitation(ctx, a, fs.Arg(0), func(q store.Queries, by *store.User, found store.Invitation) error {
+		var err error
 		if revoke {
-			inv, err = invitation.Revoke(ctx, a, q, by, inv.UUID)
+			inv, err = invitation.Revoke(ctx, a, q, by, found.UUID)
 		} else {
-			inv, err = invitation.Delete(ctx, a, q, by, inv.UUID)
+			inv, err = invitation.Delete(ctx, a, q, by, found.UUID)
 		}
 		return err
 	})
@@ -432,32 +434,18 @@ func runInvitationSend(ctx context.Context, env *Env, args []string) error {
 		return nil
 	})
 	actor := addActorFlags(fs)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if err := fs.Want(1, 1, "INVITATION (a UUID or name)"); err != nil {
-		return err
-	}
-	a, err := env.App(ctx)
+	a, err := env.parseOne(ctx, fs, args, invitationArg)
 	if err != nil {
 		return err
 	}
-	err = a.Store.Tx(ctx, func(q store.Queries) error {
-		by, err := actor.user(ctx, q)
-		if err != nil {
-			return err
-		}
-		inv, err := findInvitation(ctx, q, fs.Arg(0))
-		if err != nil {
-			return err
-		}
+	err = actor.onInvitation(ctx, a, fs.Arg(0), func(q store.Queries, by *store.User, inv store.Invitation) error {
 		if len(to) == 0 && inv.Email != "" {
 			to = []string{inv.Email}
 		}
 		if len(to) == 0 {
 			return errors.New("--to: the invitation has no email address; say whom to send it to")
 		}
-		_, err = invitation.Send(ctx, a, q, inv, invitation.SendOptions{To: to, BaseURL: actor.base(env), Inviter: by})
+		_, err := invitation.Send(ctx, a, q, inv, invitation.SendOptions{To: to, BaseURL: actor.base(env), Inviter: by})
 		return err
 	})
 	if err != nil {

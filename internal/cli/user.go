@@ -201,13 +201,7 @@ func runUserList(ctx context.Context, env *Env, args []string) error {
 func runUserSetPassword(ctx context.Context, env *Env, args []string) error {
 	fs := env.Flags()
 	stdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if err := fs.Want(1, 1, "USERNAME"); err != nil {
-		return err
-	}
-	a, err := env.App(ctx)
+	a, err := env.parseOne(ctx, fs, args, "USERNAME")
 	if err != nil {
 		return err
 	}
@@ -222,20 +216,16 @@ func runUserSetPassword(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	var u store.User
-	err = a.Store.Tx(ctx, func(q store.Queries) error {
-		if u, err = getUser(ctx, q, fs.Arg(0)); err != nil {
-			return err
-		}
+	u, err := changeUser(ctx, a, fs.Arg(0), func(q store.Queries, u *store.User) error {
 		now := a.Clock()
 		u.Password, u.PasswordChangeDate = hash, &now
-		if err := q.UpdateUser(ctx, &u); err != nil {
+		if err := q.UpdateUser(ctx, u); err != nil {
 			return err
 		}
 		if err := q.DeleteUserSessions(ctx, u.PK, ""); err != nil {
 			return err
 		}
-		return a.Events.Record(ctx, q, nil, &u, event.PasswordSet, map[string]any{})
+		return a.Events.Record(ctx, q, nil, u, event.PasswordSet, map[string]any{})
 	})
 	if err != nil {
 		return err
@@ -249,23 +239,13 @@ func runUserSetPassword(ctx context.Context, env *Env, args []string) error {
 
 func setActive(ctx context.Context, env *Env, args []string, active bool) error {
 	fs := env.Flags()
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if err := fs.Want(1, 1, "USERNAME"); err != nil {
-		return err
-	}
-	a, err := env.App(ctx)
+	a, err := env.parseOne(ctx, fs, args, "USERNAME")
 	if err != nil {
 		return err
 	}
-	var u store.User
-	err = a.Store.Tx(ctx, func(q store.Queries) error {
-		if u, err = getUser(ctx, q, fs.Arg(0)); err != nil {
-			return err
-		}
+	u, err := changeUser(ctx, a, fs.Arg(0), func(q store.Queries, u *store.User) error {
 		u.IsActive = active
-		if err := q.UpdateUser(ctx, &u); err != nil {
+		if err := q.UpdateUser(ctx, u); err != nil {
 			return err
 		}
 		if !active {
@@ -273,7 +253,7 @@ func setActive(ctx context.Context, env *Env, args []string, active bool) error 
 				return err
 			}
 		}
-		return recordUser(ctx, a, q, event.ModelUpdated, &u)
+		return recordUser(ctx, a, q, event.ModelUpdated, u)
 	})
 	if err != nil {
 		return err
@@ -288,31 +268,35 @@ func setActive(ctx context.Context, env *Env, args []string, active bool) error 
 
 func runUserDelete(ctx context.Context, env *Env, args []string) error {
 	fs := env.Flags()
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if err := fs.Want(1, 1, "USERNAME"); err != nil {
-		return err
-	}
-	a, err := env.App(ctx)
+	a, err := env.parseOne(ctx, fs, args, "USERNAME")
 	if err != nil {
 		return err
 	}
-	var u store.User
-	err = a.Store.Tx(ctx, func(q store.Queries) error {
-		if u, err = getUser(ctx, q, fs.Arg(0)); err != nil {
-			return err
-		}
+	u, err := changeUser(ctx, a, fs.Arg(0), func(q store.Queries, u *store.User) error {
 		if err := q.DeleteUser(ctx, u.PK); err != nil {
 			return err
 		}
-		return recordUser(ctx, a, q, event.ModelDeleted, &u)
+		return recordUser(ctx, a, q, event.ModelDeleted, u)
 	})
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(env.Stdout, "deleted user %s\n", u.Username)
 	return nil
+}
+
+// changeUser runs change on the user named username in one transaction
+// and returns the user as changed.
+func changeUser(ctx context.Context, a *app.App, username string, change func(q store.Queries, u *store.User) error) (store.User, error) {
+	var u store.User
+	err := a.Store.Tx(ctx, func(q store.Queries) error {
+		var err error
+		if u, err = getUser(ctx, q, username); err != nil {
+			return err
+		}
+		return change(q, &u)
+	})
+	return u, err
 }
 
 func getUser(ctx context.Context, q store.Queries, username string) (store.User, error) {

@@ -3,28 +3,13 @@ package event_test
 import (
 	"context"
 	"net/http/httptest"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/usher-id/usher/internal/event"
 	"github.com/usher-id/usher/internal/store"
-	"github.com/usher-id/usher/internal/store/sqlite"
+	"github.com/usher-id/usher/internal/store/storetest"
 )
-
-func openStore(t *testing.T) store.Store {
-	t.Helper()
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "usher.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return st
-}
 
 func TestCleanseMasksSecrets(t *testing.T) {
 	in := map[string]any{
@@ -64,7 +49,7 @@ func TestCleanseMasksSecrets(t *testing.T) {
 
 // The stored rows are what the events API shows: check them there.
 func TestRecordStoresMaskedEvents(t *testing.T) {
-	st := openStore(t)
+	st := storetest.OpenSQLite(t)
 	ctx := context.Background()
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 	rec := &event.Recorder{Retention: 48 * time.Hour, Now: func() time.Time { return now }}
@@ -182,7 +167,7 @@ func TestRecordStoresMaskedEvents(t *testing.T) {
 func ptr[T any](v T) *T { return &v }
 
 func TestRetentionDeletesExpiredUnderLease(t *testing.T) {
-	st := openStore(t)
+	st := storetest.OpenSQLite(t)
 	ctx := context.Background()
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 	old := &event.Recorder{Retention: time.Hour, Now: func() time.Time { return now.Add(-2 * time.Hour) }}

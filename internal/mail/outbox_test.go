@@ -4,7 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"net"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -15,22 +14,8 @@ import (
 	"github.com/usher-id/usher/internal/mail/mailtest"
 	"github.com/usher-id/usher/internal/outbox"
 	"github.com/usher-id/usher/internal/store"
-	"github.com/usher-id/usher/internal/store/sqlite"
+	"github.com/usher-id/usher/internal/store/storetest"
 )
-
-func openStore(t *testing.T) store.Store {
-	t.Helper()
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "usher.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return st
-}
 
 // freeAddr returns a local address nothing listens on (yet).
 func freeAddr(t *testing.T) (string, int) {
@@ -63,7 +48,7 @@ func newWorker(t *testing.T, st store.Store, cfg mail.Config, now func() time.Ti
 // delivers it once the server is up.
 func TestSMTPDownThenUp(t *testing.T) {
 	ctx := context.Background()
-	st := openStore(t)
+	st := storetest.OpenSQLite(t)
 	addr, port := freeAddr(t)
 	cfg := mail.DefaultConfig()
 	cfg.Host, cfg.Port, cfg.Timeout = "127.0.0.1", port, 2*time.Second

@@ -9,6 +9,7 @@ import (
 	"github.com/usher-id/usher/internal/event"
 	"github.com/usher-id/usher/internal/outbox"
 	"github.com/usher-id/usher/internal/store"
+	"github.com/usher-id/usher/internal/store/storetest"
 )
 
 // TestAttemptsCountedOnce: the claim counts an attempt, the worker does not
@@ -27,7 +28,7 @@ func TestAttemptsCountedOnce(t *testing.T) {
 		{"third attempt fails and gives up", errors.New("451 still down"), false, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			st := openStore(t)
+			st := storetest.OpenSQLite(t)
 			id := enqueue(t, st, "test", 1)[0]
 			clk := &clock{t: start}
 			results := []error{errors.New("451 try again"), errors.New("451 try again"), tc.third}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/usher-id/usher/internal/outbox"
 	"github.com/usher-id/usher/internal/store"
+	"github.com/usher-id/usher/internal/store/storetest"
 )
 
 // TestWakeOnCommit: the wrapped store wakes after a committed enqueue (not
@@ -52,7 +53,7 @@ func TestWakeOnCommit(t *testing.T) {
 		}, nil, 0, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			base := openStore(t)
+			base := storetest.OpenSQLite(t)
 			var wakes atomic.Int32
 			st := outbox.WakeOnCommit(base, func() { wakes.Add(1) })
 			if err := tc.do(st, &wakes); !errors.Is(err, tc.wantErr) {
@@ -71,7 +72,7 @@ func TestWakeOnCommit(t *testing.T) {
 // TestWakeDeliversWithoutWaitingForThePoll: a worker polling once an hour
 // delivers a message enqueued through the wrapped store at once.
 func TestWakeDeliversWithoutWaitingForThePoll(t *testing.T) {
-	base := openStore(t)
+	base := storetest.OpenSQLite(t)
 	delivered := make(chan int64, 1)
 	w := &outbox.Worker{Store: base, Log: quiet, Interval: time.Hour,
 		Handlers: map[string]outbox.Handler{"test": func(_ context.Context, m store.OutboxMessage) error {

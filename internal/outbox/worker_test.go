@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -13,24 +12,10 @@ import (
 	"github.com/usher-id/usher/internal/event"
 	"github.com/usher-id/usher/internal/outbox"
 	"github.com/usher-id/usher/internal/store"
-	"github.com/usher-id/usher/internal/store/sqlite"
+	"github.com/usher-id/usher/internal/store/storetest"
 )
 
 var quiet = slog.New(slog.DiscardHandler)
-
-func openStore(t *testing.T) store.Store {
-	t.Helper()
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "usher.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return st
-}
 
 func enqueue(t *testing.T, st store.Store, kind string, n int) []int64 {
 	t.Helper()
@@ -81,7 +66,7 @@ func (c *clock) Add(d time.Duration) {
 }
 
 func TestTwoWorkersNeverDeliverTwice(t *testing.T) {
-	st := openStore(t)
+	st := storetest.OpenSQLite(t)
 	ids := enqueue(t, st, "test", 40)
 	var mu sync.Mutex
 	delivered := map[int64]int{}
@@ -142,7 +127,7 @@ func TestRetriesBackoffAndGivingUp(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			st := openStore(t)
+			st := storetest.OpenSQLite(t)
 			id := enqueue(t, st, "test", 1)[0]
 			clk := &clock{t: start}
 			runs := 0
@@ -191,7 +176,7 @@ func TestRetriesBackoffAndGivingUp(t *testing.T) {
 }
 
 func TestUnknownKindIsRetriedNotLost(t *testing.T) {
-	st := openStore(t)
+	st := storetest.OpenSQLite(t)
 	id := enqueue(t, st, "webhook", 1)[0]
 	w := &outbox.Worker{Store: st, Log: quiet, Handlers: map[string]outbox.Handler{}}
 	if _, err := w.RunOnce(context.Background()); err != nil {

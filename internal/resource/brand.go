@@ -9,9 +9,10 @@ import (
 var brandKind = &Kind{
 	Model: "authentik_brands.brand", VerboseName: "Brand", VerboseNamePlural: "Brands",
 	Fields: []string{"brand_uuid", "domain", "default", "branding_title", "branding_logo", "branding_favicon",
-		"branding_custom_css", "branding_default_flow_background", "flow_authentication", "flow_invalidation",
-		"flow_recovery", "flow_unenrollment", "flow_user_settings", "flow_device_code", "default_application",
-		"web_certificate", "client_certificates", "attributes"},
+		"branding_custom_css", "branding_default_flow_background", "branding_map_tiles", "flow_authentication",
+		"flow_user_switch", "flow_invalidation", "flow_recovery", "flow_unenrollment", "flow_user_settings",
+		"flow_device_code", "flow_lockdown", "flow_request", "default_application", "web_certificate",
+		"client_certificates", "attributes"},
 	PK:     func(o Object) any { return o.(store.Brand).UUID },
 	Name:   func(o Object) string { return o.(store.Brand).Domain },
 	List:   func(c *Ctx) ([]Object, error) { return list(c.Q.ListBrands(c.ctx())) },
@@ -42,14 +43,18 @@ func saveBrand(c *Ctx, existing Object, data map[string]any) (Object, error) {
 	var ignored string // usher renders its own pages: accepted, not stored
 	in.str("branding_custom_css", &ignored, strOpt{blank: true})
 	in.str("branding_default_flow_background", &ignored, strOpt{blank: true})
+	in.str("branding_map_tiles", &ignored, strOpt{blank: true})
 	flows := exists(c, getFlow)
 	in.ref("flow_authentication", &b.FlowAuthentication, false, true, flows)
 	in.ref("flow_invalidation", &b.FlowInvalidation, false, true, flows)
 	in.ref("flow_recovery", &b.FlowRecovery, false, true, flows)
 	in.ref("flow_unenrollment", &b.FlowUnenrollment, false, true, flows)
 	in.ref("flow_user_settings", &b.FlowUserSettings, false, true, flows)
+	// Flows for features usher does not have: only null is accepted.
 	var none *string
-	in.ref("flow_device_code", &none, false, true, func(string) bool { return false })
+	for _, f := range []string{"flow_device_code", "flow_user_switch", "flow_lockdown", "flow_request"} {
+		in.ref(f, &none, false, true, func(string) bool { return false })
+	}
 	in.ref("web_certificate", &none, false, true, func(string) bool { return false })
 	var noneList []string
 	in.refs("client_certificates", &noneList, false, true, func(string) bool { return false })
@@ -90,8 +95,9 @@ func serializeBrand(c *Ctx, o Object) (map[string]any, error) {
 	return map[string]any{
 		"brand_uuid": b.UUID, "domain": b.Domain, "default": b.Default, "branding_title": b.BrandingTitle,
 		"branding_logo": b.BrandingLogo, "branding_favicon": b.BrandingFavicon, "branding_custom_css": "",
-		"branding_default_flow_background": BackgroundURL,
-		"flow_authentication":              strPtr(b.FlowAuthentication), "flow_invalidation": strPtr(b.FlowInvalidation),
+		"branding_default_flow_background": BackgroundURL, "branding_map_tiles": "", "flow_user_switch": nil,
+		"flow_lockdown": nil, "flow_request": nil,
+		"flow_authentication": strPtr(b.FlowAuthentication), "flow_invalidation": strPtr(b.FlowInvalidation),
 		"flow_recovery": strPtr(b.FlowRecovery), "flow_unenrollment": strPtr(b.FlowUnenrollment),
 		"flow_user_settings": strPtr(b.FlowUserSettings), "flow_device_code": nil,
 		"default_application": strPtr(b.DefaultApplication), "web_certificate": nil,

@@ -41,6 +41,13 @@ type Queries interface {
 	SetSettingIfAbsent(ctx context.Context, key, value string) (stored string, created bool, err error)
 	SetSetting(ctx context.Context, key, value string) error
 
+	// ConfigVersion is a counter that database triggers raise on every
+	// write to the configuration the flows run on (flows, stages, stage
+	// bindings, prompts, policies, policy bindings, brands, applications),
+	// whoever writes it. A cache of that configuration is current while
+	// the counter is unchanged.
+	ConfigVersion(ctx context.Context) (int64, error)
+
 	// Users.
 	CreateUser(ctx context.Context, u *User) error
 	GetUser(ctx context.Context, pk int64) (User, error)

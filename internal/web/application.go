@@ -12,13 +12,6 @@ import (
 
 const applicationModel = "authentik_core.application"
 
-func asApplication(obj resource.Object) store.Application {
-	if p, ok := obj.(*store.Application); ok {
-		return *p
-	}
-	return obj.(store.Application)
-}
-
 func (h *Handler) mountApplications(mux *routes) {
 	mux.HandleFunc("GET /if/admin/applications/", h.admin(h.applicationList))
 	h.mountEntity(mux, h.applicationEntity())
@@ -48,7 +41,7 @@ func (h *Handler) applicationEntity() *entity {
 			if obj == nil {
 				return url.Values{"policy_engine_mode": {"any"}}
 			}
-			a := asApplication(obj)
+			a := as[store.Application](obj)
 			return url.Values{"name": {a.Name}, "slug": {a.Slug}, "group": {a.Group}, "meta_launch_url": {a.MetaLaunchURL},
 				"open_in_new_tab": {boolStr(a.OpenInNewTab)}, "meta_icon": {a.MetaIcon}, "meta_description": {a.MetaDescription},
 				"meta_publisher": {a.MetaPublisher}, "policy_engine_mode": {a.PolicyEngineMode}}
@@ -63,7 +56,7 @@ func (h *Handler) applicationEntity() *entity {
 			return d
 		},
 		ident: func(obj resource.Object) (string, any, string) {
-			a := asApplication(obj)
+			a := as[store.Application](obj)
 			return a.Slug, a.UUID, a.Name
 		},
 	}

@@ -23,7 +23,7 @@ var invalidResponseOptions = choices("retry", "Retry: show the stage again with 
 func (h *Handler) mountBindings(mux *routes, flows *entity) {
 	with := func(fn func(w http.ResponseWriter, r *http.Request, u *store.User, e *entity)) pageFunc {
 		return h.withObject(flows, func(w http.ResponseWriter, r *http.Request, u *store.User, _ *entity, obj resource.Object) {
-			fn(w, r, u, h.bindingEntity(asFlow(obj)))
+			fn(w, r, u, h.bindingEntity(as[store.Flow](obj)))
 		})
 	}
 	withBinding := func(fn objectFunc) pageFunc {
@@ -38,13 +38,6 @@ func (h *Handler) mountBindings(mux *routes, flows *entity) {
 	mux.HandleFunc("POST "+base+"{bid}/edit/", h.admin(withBinding(h.entitySave)))
 	mux.HandleFunc("GET "+base+"{bid}/delete/", h.admin(withBinding(h.entityConfirmDelete)))
 	mux.HandleFunc("POST "+base+"{bid}/delete/", h.admin(withBinding(h.entityDelete)))
-}
-
-func asBinding(obj resource.Object) store.FlowStageBinding {
-	if p, ok := obj.(*store.FlowStageBinding); ok {
-		return *p
-	}
-	return obj.(store.FlowStageBinding)
 }
 
 func (h *Handler) bindingEntity(flow store.Flow) *entity {
@@ -98,7 +91,7 @@ func (h *Handler) bindingEntity(flow store.Flow) *entity {
 				return url.Values{"order": {strconv.Itoa(next)}, "re_evaluate_policies": {"on"},
 					"invalid_response_action": {"retry"}, "policy_engine_mode": {"any"}}
 			}
-			b := asBinding(obj)
+			b := as[store.FlowStageBinding](obj)
 			return url.Values{"stage": {b.Stage}, "order": {strconv.Itoa(b.Order)}, "evaluate_on_plan": {boolStr(b.EvaluateOnPlan)},
 				"re_evaluate_policies": {boolStr(b.ReEvaluatePolicies)}, "invalid_response_action": {b.InvalidResponseAction},
 				"policy_engine_mode": {b.PolicyEngineMode}}
@@ -114,7 +107,7 @@ func (h *Handler) bindingEntity(flow store.Flow) *entity {
 			return d
 		},
 		ident: func(obj resource.Object) (string, any, string) {
-			b := asBinding(obj)
+			b := as[store.FlowStageBinding](obj)
 			name := stageNames[b.Stage]
 			if name == "" {
 				if s, err := h.App.Store.GetStage(context.Background(), b.Stage); err == nil {

@@ -11,13 +11,6 @@ import (
 
 const brandModel = "authentik_brands.brand"
 
-func asBrand(obj resource.Object) store.Brand {
-	if p, ok := obj.(*store.Brand); ok {
-		return *p
-	}
-	return obj.(store.Brand)
-}
-
 var brandFlowFields = []struct{ Name, Label, Help string }{
 	{"flow_authentication", "Authentication flow", "Flow used to sign users in. Default: default-authentication-flow."},
 	{"flow_invalidation", "Invalidation flow", "Flow used to sign users out. Default: default-invalidation-flow."},
@@ -70,7 +63,7 @@ func (h *Handler) brandEntity() *entity {
 			if obj == nil {
 				return url.Values{"branding_title": {"usher"}}
 			}
-			b := asBrand(obj)
+			b := as[store.Brand](obj)
 			return url.Values{"domain": {b.Domain}, "default": {boolStr(b.Default)}, "branding_title": {b.BrandingTitle},
 				"branding_logo": {b.BrandingLogo}, "branding_favicon": {b.BrandingFavicon},
 				"flow_authentication": {strPtr(b.FlowAuthentication)}, "flow_invalidation": {strPtr(b.FlowInvalidation)},
@@ -79,7 +72,7 @@ func (h *Handler) brandEntity() *entity {
 		},
 		data: func(f *formDef, v url.Values, _ resource.Object) map[string]any { return genericData(f, v) },
 		ident: func(obj resource.Object) (string, any, string) {
-			b := asBrand(obj)
+			b := as[store.Brand](obj)
 			return b.UUID, b.UUID, b.Domain
 		},
 	}

@@ -188,3 +188,11 @@ func (h *Handler) entityDelete(w http.ResponseWriter, r *http.Request, u *store.
 	_, _, name := e.ident(obj)
 	h.redirect(w, r, e.Base, flash{"ok", e.Singular + " " + name + " deleted."})
 }
+
+// as returns obj as a T: the registry hands back values or pointers.
+func as[T any](obj resource.Object) T {
+	if p, ok := obj.(*T); ok {
+		return *p
+	}
+	return obj.(T)
+}

@@ -40,13 +40,6 @@ func (h *Handler) mountFlows(mux *routes) {
 	h.mountPolicyBindings(mux, e)
 }
 
-func asFlow(obj resource.Object) store.Flow {
-	if p, ok := obj.(*store.Flow); ok {
-		return *p
-	}
-	return obj.(store.Flow)
-}
-
 func (h *Handler) flowEntity() *entity {
 	return &entity{
 		Singular: "Flow", Base: "/if/admin/flows/", Nav: "flows", Model: flowModel,
@@ -77,7 +70,7 @@ func (h *Handler) flowEntity() *entity {
 				return url.Values{"designation": {"enrollment"}, "authentication": {"none"}, "policy_engine_mode": {"any"},
 					"denied_action": {"message_continue"}, "layout": {"stacked"}}
 			}
-			f := asFlow(obj)
+			f := as[store.Flow](obj)
 			return url.Values{"name": {f.Name}, "title": {f.Title}, "slug": {f.Slug}, "designation": {f.Designation},
 				"authentication": {f.Authentication}, "policy_engine_mode": {f.PolicyEngineMode}, "denied_action": {f.DeniedAction},
 				"layout": {f.Layout}, "compatibility_mode": {boolStr(f.CompatibilityMode)}}
@@ -90,9 +83,11 @@ func (h *Handler) flowEntity() *entity {
 			return d
 		},
 		ident: func(obj resource.Object) (string, any, string) {
-			f := asFlow(obj)
+			f := as[store.Flow](obj)
 			return f.Slug, f.UUID, f.Name
 		},
-		next: func(obj resource.Object) string { return "/if/admin/flows/" + url.PathEscape(asFlow(obj).Slug) + "/" },
+		next: func(obj resource.Object) string {
+			return "/if/admin/flows/" + url.PathEscape(as[store.Flow](obj).Slug) + "/"
+		},
 	}
 }

@@ -27,7 +27,7 @@ type flowDetailPage struct {
 // flowDetail is a flow's page: its settings, and the Stage Bindings tab
 // with the stages in the order they run.
 func (h *Handler) flowDetail(w http.ResponseWriter, r *http.Request, u *store.User, e *entity, obj resource.Object) {
-	f := asFlow(obj)
+	f := as[store.Flow](obj)
 	ctx := r.Context()
 	bindings, err := h.App.Store.ListBindings(ctx, f.UUID)
 	if err != nil {

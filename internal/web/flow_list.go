@@ -3,7 +3,6 @@ package web
 import (
 	"net/http"
 	"sort"
-	"strings"
 
 	"github.com/usher-id/usher/internal/store"
 )
@@ -31,19 +30,16 @@ func (h *Handler) flowList(w http.ResponseWriter, r *http.Request, u *store.User
 	for _, b := range bindings {
 		count[b.Target]++
 	}
-	search := strings.ToLower(strings.TrimSpace(r.URL.Query().Get("search")))
+	search := listSearch(r)
 	var rows []flowRow
 	for _, f := range ff.flows {
-		if search != "" && !strings.Contains(strings.ToLower(f.Name+" "+f.Slug+" "+f.Designation), search) {
+		if !matches(search, f.Name, f.Slug, f.Designation) {
 			continue
 		}
 		rows = append(rows, flowRow{f, count[f.UUID], ff.invitable[f.UUID]})
 	}
 	sort.Slice(rows, func(i, j int) bool { return rows[i].Flow.Slug < rows[j].Flow.Slug })
 	v := h.view(r, u, "Flows", "flows")
-	v.P = struct {
-		Rows  []flowRow
-		Pager *pager
-	}{rows, &pager{Base: "/if/admin/flows/", Search: search}}
+	v.P = searchedList[flowRow]{rows, &pager{Base: "/if/admin/flows/", Search: search}}
 	h.render(w, r, http.StatusOK, "flow_list", v)
 }

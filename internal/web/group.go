@@ -15,13 +15,6 @@ import (
 
 const groupModel = "authentik_core.group"
 
-func asGroup(obj resource.Object) store.Group {
-	if p, ok := obj.(*store.Group); ok {
-		return *p
-	}
-	return obj.(store.Group)
-}
-
 func (h *Handler) mountGroups(mux *routes) {
 	e := h.groupEntity()
 	mux.HandleFunc("GET /if/admin/groups/", h.admin(h.groupList))
@@ -43,7 +36,7 @@ func (h *Handler) groupEntity() *entity {
 			}
 			opts := []option{{Value: "", Label: "No parent"}}
 			for _, g := range groups {
-				if obj != nil && g.UUID == asGroup(obj).UUID {
+				if obj != nil && g.UUID == as[store.Group](obj).UUID {
 					continue
 				}
 				opts = append(opts, option{Value: g.UUID, Label: g.Name})
@@ -59,7 +52,7 @@ func (h *Handler) groupEntity() *entity {
 			if obj == nil {
 				return url.Values{"attributes": {"{}"}}
 			}
-			g := asGroup(obj)
+			g := as[store.Group](obj)
 			return url.Values{"name": {g.Name}, "is_superuser": {boolStr(g.IsSuperuser)}, "parents": {strPtr(g.Parent)},
 				"attributes": {prettyJSON(orEmpty(g.Attributes))}}
 		},
@@ -76,10 +69,10 @@ func (h *Handler) groupEntity() *entity {
 			return d
 		},
 		ident: func(obj resource.Object) (string, any, string) {
-			g := asGroup(obj)
+			g := as[store.Group](obj)
 			return g.UUID, g.UUID, g.Name
 		},
-		next: func(obj resource.Object) string { return "/if/admin/groups/" + asGroup(obj).UUID + "/" },
+		next: func(obj resource.Object) string { return "/if/admin/groups/" + as[store.Group](obj).UUID + "/" },
 	}
 }
 
@@ -119,7 +112,7 @@ type groupDetailPage struct {
 }
 
 func (h *Handler) groupDetail(w http.ResponseWriter, r *http.Request, u *store.User, e *entity, obj resource.Object) {
-	h.renderGroupDetail(w, r, u, asGroup(obj), http.StatusOK, "", "")
+	h.renderGroupDetail(w, r, u, as[store.Group](obj), http.StatusOK, "", "")
 }
 
 func (h *Handler) renderGroupDetail(w http.ResponseWriter, r *http.Request, u *store.User, g store.Group, status int, addErr, addName string) {
@@ -144,7 +137,7 @@ func (h *Handler) renderGroupDetail(w http.ResponseWriter, r *http.Request, u *s
 }
 
 func (h *Handler) groupAddMember(w http.ResponseWriter, r *http.Request, u *store.User, e *entity, obj resource.Object) {
-	g := asGroup(obj)
+	g := as[store.Group](obj)
 	name := strings.TrimSpace(r.PostFormValue("username"))
 	member, err := h.App.Store.GetUserByUsername(r.Context(), name)
 	if errors.Is(err, store.ErrNotFound) || name == "" {
@@ -177,7 +170,7 @@ func (h *Handler) groupMember(r *http.Request) (store.User, error) {
 }
 
 func (h *Handler) groupConfirmRemove(w http.ResponseWriter, r *http.Request, u *store.User, e *entity, obj resource.Object) {
-	g := asGroup(obj)
+	g := as[store.Group](obj)
 	m, err := h.groupMember(r)
 	if err != nil {
 		h.notFound(w, r, u)
@@ -191,7 +184,7 @@ func (h *Handler) groupConfirmRemove(w http.ResponseWriter, r *http.Request, u *
 }
 
 func (h *Handler) groupRemoveMember(w http.ResponseWriter, r *http.Request, u *store.User, e *entity, obj resource.Object) {
-	g := asGroup(obj)
+	g := as[store.Group](obj)
 	m, err := h.groupMember(r)
 	if err != nil {
 		h.notFound(w, r, u)

@@ -41,7 +41,7 @@ func (h *Handler) invitationEntity() *entity {
 				exp := h.App.Clock().Add(7 * 24 * time.Hour).Truncate(time.Minute)
 				return url.Values{"expires": {localTime(&exp)}, "single_use": {"on"}, "fixed_data": {"{}"}}
 			}
-			inv := asInvitation(obj)
+			inv := as[store.Invitation](obj)
 			v := url.Values{"name": {inv.Name}, "expires": {localTime(inv.Expires)}, "flow": {strPtr(inv.Flow)},
 				"fixed_data": {prettyJSON(orEmpty(inv.FixedData))}, "single_use": {boolStr(inv.SingleUse())}, "email": {inv.Email}}
 			if inv.MaxUses != nil && !inv.SingleUse() {
@@ -51,20 +51,13 @@ func (h *Handler) invitationEntity() *entity {
 		},
 		data: invitationData,
 		ident: func(obj resource.Object) (string, any, string) {
-			inv := asInvitation(obj)
+			inv := as[store.Invitation](obj)
 			return inv.UUID, inv.UUID, inv.Name
 		},
 	}
 }
 
 // asInvitation accepts the value or a pointer, whichever the registry returns.
-func asInvitation(obj resource.Object) store.Invitation {
-	if p, ok := obj.(*store.Invitation); ok {
-		return *p
-	}
-	return obj.(store.Invitation)
-}
-
 func orEmpty(m map[string]any) map[string]any {
 	if m == nil {
 		return map[string]any{}

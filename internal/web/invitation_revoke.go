@@ -10,7 +10,7 @@ import (
 )
 
 func (h *Handler) invitationConfirmRevoke(w http.ResponseWriter, r *http.Request, u *store.User, e *entity, obj resource.Object) {
-	inv := asInvitation(obj)
+	inv := as[store.Invitation](obj)
 	v := h.view(r, u, "Revoke invitation", e.Nav)
 	v.P = confirmPage{
 		Question: "Revoke invitation " + inv.Name + "?",
@@ -23,7 +23,7 @@ func (h *Handler) invitationConfirmRevoke(w http.ResponseWriter, r *http.Request
 // invitationRevoke marks the invitation revoked (usher's addition; the
 // API has no field for it) and records invitation_revoked.
 func (h *Handler) invitationRevoke(w http.ResponseWriter, r *http.Request, u *store.User, e *entity, obj resource.Object) {
-	inv := asInvitation(obj)
+	inv := as[store.Invitation](obj)
 	err := h.App.Store.Tx(r.Context(), func(q store.Queries) error {
 		_, err := invitation.Revoke(r.Context(), h.App, q, u, inv.UUID)
 		return err

@@ -72,7 +72,7 @@ func addresses(text string) ([]string, error) {
 }
 
 func (h *Handler) invitationSendShow(w http.ResponseWriter, r *http.Request, u *store.User, e *entity, obj resource.Object) {
-	inv := asInvitation(obj)
+	inv := as[store.Invitation](obj)
 	f := h.invitationSendForm(inv)
 	f.fill(url.Values{"to": {inv.Email}})
 	h.renderForm(w, r, u, e, http.StatusOK, f)
@@ -82,7 +82,7 @@ func (h *Handler) invitationSendShow(w http.ResponseWriter, r *http.Request, u *
 // the mail worker), links the messages to the invitation so its row shows
 // their status, and records invitation_sent, all in one transaction.
 func (h *Handler) invitationSend(w http.ResponseWriter, r *http.Request, u *store.User, e *entity, obj resource.Object) {
-	inv := asInvitation(obj)
+	inv := as[store.Invitation](obj)
 	f := h.invitationSendForm(inv)
 	if err := r.ParseForm(); err != nil {
 		h.errorPage(w, r, u, http.StatusBadRequest, "Bad request", "The form could not be read. Go back and try again.")

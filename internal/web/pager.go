@@ -92,3 +92,21 @@ func (p *pager) SortMark(field string) string {
 	}
 	return ""
 }
+
+// searchedList is the page data of a list filtered in memory (not paged):
+// its rows and a pager that only carries the search box.
+type searchedList[T any] struct {
+	Rows  []T
+	Pager *pager
+}
+
+// listSearch is the ?search= of a list filtered in memory, in lower case.
+func listSearch(r *http.Request) string {
+	return strings.ToLower(strings.TrimSpace(r.URL.Query().Get("search")))
+}
+
+// matches reports whether a row with these fields passes search: a
+// case-insensitive substring of the fields joined by spaces ("" passes all).
+func matches(search string, fields ...string) bool {
+	return search == "" || strings.Contains(strings.ToLower(strings.Join(fields, " ")), search)
+}

@@ -12,13 +12,6 @@ import (
 
 const policyModel = "authentik_policies_expression.expressionpolicy"
 
-func asPolicy(obj resource.Object) store.Policy {
-	if p, ok := obj.(*store.Policy); ok {
-		return *p
-	}
-	return obj.(store.Policy)
-}
-
 func (h *Handler) mountPolicies(mux *routes) {
 	e := h.policyEntity()
 	mux.HandleFunc("GET /if/admin/policies/", h.admin(h.policyList))
@@ -50,12 +43,12 @@ func (h *Handler) policyEntity() *entity {
 			if obj == nil {
 				return url.Values{"expression": {"return True\n"}}
 			}
-			p := asPolicy(obj)
+			p := as[store.Policy](obj)
 			return url.Values{"name": {p.Name}, "execution_logging": {boolStr(p.ExecutionLogging)}, "expression": {p.Expression}}
 		},
 		data: func(f *formDef, v url.Values, _ resource.Object) map[string]any { return genericData(f, v) },
 		ident: func(obj resource.Object) (string, any, string) {
-			p := asPolicy(obj)
+			p := as[store.Policy](obj)
 			return p.UUID, p.UUID, p.Name
 		},
 	}

@@ -15,13 +15,6 @@ import (
 
 const policyBindingModel = "authentik_policies.policybinding"
 
-func asPolicyBinding(obj resource.Object) store.PolicyBinding {
-	if p, ok := obj.(*store.PolicyBinding); ok {
-		return *p
-	}
-	return obj.(store.PolicyBinding)
-}
-
 // pbTarget is what policy bindings attach to: a flow or a stage binding.
 type pbTarget struct {
 	UUID string
@@ -44,7 +37,7 @@ func (h *Handler) mountPolicyBindings(mux *routes, flows *entity) {
 	type targetFunc func(w http.ResponseWriter, r *http.Request, u *store.User, t pbTarget)
 	onFlow := func(fn targetFunc) pageFunc {
 		return h.withObject(flows, func(w http.ResponseWriter, r *http.Request, u *store.User, _ *entity, obj resource.Object) {
-			f := asFlow(obj)
+			f := as[store.Flow](obj)
 			fn(w, r, u, pbTarget{UUID: f.UUID, Name: "flow " + f.Name, Nav: "flows",
 				Base: "/if/admin/flows/" + url.PathEscape(f.Slug) + "/policies/"})
 		})
@@ -57,7 +50,7 @@ func (h *Handler) mountPolicyBindings(mux *routes, flows *entity) {
 				return
 			}
 			h.withObject(h.bindingEntity(f), func(w http.ResponseWriter, r *http.Request, u *store.User, _ *entity, obj resource.Object) {
-				b := asBinding(obj)
+				b := as[store.FlowStageBinding](obj)
 				name := b.Stage
 				if s, err := h.App.Store.GetStage(r.Context(), b.Stage); err == nil {
 					name = s.Name
@@ -154,7 +147,7 @@ func (h *Handler) policyBindingEntity(t pbTarget) *entity {
 				}
 				return url.Values{"enabled": {"on"}, "order": {strconv.Itoa(next)}, "timeout": {"30"}}
 			}
-			b := asPolicyBinding(obj)
+			b := as[store.PolicyBinding](obj)
 			v := url.Values{"policy": {strPtr(b.Policy)}, "group": {strPtr(b.Group)}, "enabled": {boolStr(b.Enabled)},
 				"negate": {boolStr(b.Negate)}, "order": {strconv.Itoa(b.Order)}, "timeout": {strconv.Itoa(b.Timeout)},
 				"failure_result": {boolStr(b.FailureResult)}}
@@ -185,7 +178,7 @@ func (h *Handler) policyBindingEntity(t pbTarget) *entity {
 			return d
 		},
 		ident: func(obj resource.Object) (string, any, string) {
-			b := asPolicyBinding(obj)
+			b := as[store.PolicyBinding](obj)
 			row := h.describePolicyBinding(context.Background(), b)
 			return b.UUID, b.UUID, "Binding of " + strings.ToLower(row.Kind) + " " + row.Name + " to " + t.Name
 		},

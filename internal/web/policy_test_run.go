@@ -51,7 +51,7 @@ func (h *Handler) renderPolicyTest(w http.ResponseWriter, r *http.Request, u *st
 
 // policyTestShow is a policy's Test page: choose a user and a context.
 func (h *Handler) policyTestShow(w http.ResponseWriter, r *http.Request, u *store.User, _ *entity, obj resource.Object) {
-	p := asPolicy(obj)
+	p := as[store.Policy](obj)
 	f := policyTestForm(p)
 	f.fill(url.Values{"user": {u.Username}, "context": {"{}"}})
 	h.renderPolicyTest(w, r, u, http.StatusOK, policyTestPage{Policy: p, Form: f})
@@ -60,7 +60,7 @@ func (h *Handler) policyTestShow(w http.ResponseWriter, r *http.Request, u *stor
 // policyTestRun evaluates the policy as the API's test action does and
 // shows passing, messages and what the expression logged.
 func (h *Handler) policyTestRun(w http.ResponseWriter, r *http.Request, u *store.User, _ *entity, obj resource.Object) {
-	p := asPolicy(obj)
+	p := as[store.Policy](obj)
 	f := policyTestForm(p)
 	if err := r.ParseForm(); err != nil {
 		h.errorPage(w, r, u, http.StatusBadRequest, "Bad request", "The form could not be read. Go back and try again.")

@@ -6,20 +6,12 @@ import (
 	"net/url"
 	"sort"
 	"strconv"
-	"strings"
 
 	"github.com/usher-id/usher/internal/resource"
 	"github.com/usher-id/usher/internal/store"
 )
 
 const promptModel = "authentik_stages_prompt.prompt"
-
-func asPrompt(obj resource.Object) store.Prompt {
-	if p, ok := obj.(*store.Prompt); ok {
-		return *p
-	}
-	return obj.(store.Prompt)
-}
 
 func (h *Handler) mountPrompts(mux *routes) {
 	mux.HandleFunc("GET /if/admin/prompts/", h.admin(h.promptList))
@@ -55,7 +47,7 @@ func (h *Handler) promptEntity() *entity {
 			if obj == nil {
 				return url.Values{"type": {"text"}, "required": {"on"}, "order": {"0"}}
 			}
-			p := asPrompt(obj)
+			p := as[store.Prompt](obj)
 			return url.Values{"name": {p.Name}, "field_key": {p.FieldKey}, "label": {p.Label}, "type": {p.Type},
 				"required": {boolStr(p.Required)}, "placeholder": {p.Placeholder}, "placeholder_expression": {boolStr(p.PlaceholderExpression)},
 				"initial_value": {p.InitialValue}, "initial_value_expression": {boolStr(p.InitialValueExpression)},
@@ -63,7 +55,7 @@ func (h *Handler) promptEntity() *entity {
 		},
 		data: func(f *formDef, v url.Values, _ resource.Object) map[string]any { return genericData(f, v) },
 		ident: func(obj resource.Object) (string, any, string) {
-			p := asPrompt(obj)
+			p := as[store.Prompt](obj)
 			return p.UUID, p.UUID, p.Name
 		},
 	}
@@ -95,19 +87,16 @@ func (h *Handler) promptList(w http.ResponseWriter, r *http.Request, u *store.Us
 			}
 		}
 	}
-	search := strings.ToLower(strings.TrimSpace(r.URL.Query().Get("search")))
+	search := listSearch(r)
 	var rows []promptRow
 	for _, p := range prompts {
-		if search != "" && !strings.Contains(strings.ToLower(p.Name+" "+p.FieldKey+" "+p.Label), search) {
+		if !matches(search, p.Name, p.FieldKey, p.Label) {
 			continue
 		}
 		rows = append(rows, promptRow{p, usedBy[p.UUID]})
 	}
 	sort.Slice(rows, func(i, j int) bool { return rows[i].Prompt.Name < rows[j].Prompt.Name })
 	v := h.view(r, u, "Prompts", "prompts")
-	v.P = struct {
-		Rows  []promptRow
-		Pager *pager
-	}{rows, &pager{Base: "/if/admin/prompts/", Search: search}}
+	v.P = searchedList[promptRow]{rows, &pager{Base: "/if/admin/prompts/", Search: search}}
 	h.render(w, r, http.StatusOK, "prompt_list", v)
 }

@@ -57,16 +57,7 @@ func (h *Handler) logoutURLFor(r *http.Request, b store.Brand) string {
 }
 
 // appLaunch sends a signed-in user to the application's launch URL.
-func (h *Handler) appLaunch(w http.ResponseWriter, r *http.Request) {
-	u, err := h.currentUser(r)
-	if err != nil {
-		h.serverError(w, r, err)
-		return
-	}
-	if u == nil {
-		h.toLogin(w, r)
-		return
-	}
+func (h *Handler) appLaunch(w http.ResponseWriter, r *http.Request, u *store.User) {
 	a, err := h.App.Store.GetApplicationBySlug(r.Context(), r.PathValue("slug"))
 	if err != nil {
 		h.notFound(w, r, u)

@@ -30,13 +30,6 @@ func stageKindLabel(k store.StageKind) string {
 	return string(k)
 }
 
-func asStage(obj resource.Object) store.Stage {
-	if p, ok := obj.(*store.Stage); ok {
-		return *p
-	}
-	return obj.(store.Stage)
-}
-
 func (h *Handler) mountStages(mux *routes) {
 	mux.HandleFunc("GET /if/admin/stages/", h.admin(h.stageList))
 	// Create is two steps on one URL: without ?type= the type list, with it
@@ -60,7 +53,7 @@ func (h *Handler) mountStages(mux *routes) {
 	// Edit and delete load the stage first, then use its kind's entity.
 	loaded := func(fn objectFunc) pageFunc {
 		return h.withObject(h.stageEntity(""), func(w http.ResponseWriter, r *http.Request, u *store.User, _ *entity, obj resource.Object) {
-			fn(w, r, u, h.stageEntity(asStage(obj).Kind), obj)
+			fn(w, r, u, h.stageEntity(as[store.Stage](obj).Kind), obj)
 		})
 	}
 	mux.HandleFunc("GET /if/admin/stages/{id}/edit/", h.admin(loaded(h.entityShow)))
@@ -90,7 +83,7 @@ func (h *Handler) stageEntity(kind store.StageKind) *entity {
 			if obj == nil {
 				s, _ = store.NewStage(kind, "")
 			} else {
-				s = asStage(obj)
+				s = as[store.Stage](obj)
 			}
 			raw, _ := s.SettingsJSON()
 			m := map[string]any{}
@@ -101,7 +94,7 @@ func (h *Handler) stageEntity(kind store.StageKind) *entity {
 		},
 		data: func(f *formDef, v url.Values, _ resource.Object) map[string]any { return genericData(f, v) },
 		ident: func(obj resource.Object) (string, any, string) {
-			s := asStage(obj)
+			s := as[store.Stage](obj)
 			return s.UUID, s.UUID, s.Name
 		},
 	}

@@ -3,7 +3,6 @@ package web
 import (
 	"net/http"
 	"sort"
-	"strings"
 
 	"github.com/usher-id/usher/internal/store"
 )
@@ -38,21 +37,18 @@ func (h *Handler) stageList(w http.ResponseWriter, r *http.Request, u *store.Use
 			flowsOf[b.Stage] = append(flowsOf[b.Stage], f)
 		}
 	}
-	search := strings.ToLower(strings.TrimSpace(r.URL.Query().Get("search")))
+	search := listSearch(r)
 	var rows []stageRow
 	for _, s := range stages {
 		label := stageKindLabel(s.Kind)
-		if search != "" && !strings.Contains(strings.ToLower(s.Name+" "+label), search) {
+		if !matches(search, s.Name, label) {
 			continue
 		}
 		rows = append(rows, stageRow{s, label, flowsOf[s.UUID]})
 	}
 	sort.Slice(rows, func(i, j int) bool { return rows[i].Stage.Name < rows[j].Stage.Name })
 	v := h.view(r, u, "Stages", "stages")
-	v.P = struct {
-		Rows  []stageRow
-		Pager *pager
-	}{rows, &pager{Base: "/if/admin/stages/", Search: search}}
+	v.P = searchedList[stageRow]{rows, &pager{Base: "/if/admin/stages/", Search: search}}
 	h.render(w, r, http.StatusOK, "stage_list", v)
 }
 

@@ -18,13 +18,6 @@ const userModel = "authentik_core.user"
 var userTypeOptions = choices("internal", "Internal", "external", "External", "service_account", "Service account",
 	"internal_service_account", "Internal service account")
 
-func asUser(obj resource.Object) store.User {
-	if p, ok := obj.(*store.User); ok {
-		return *p
-	}
-	return obj.(store.User)
-}
-
 func (h *Handler) mountUsers(mux *routes) {
 	e := h.userEntity()
 	mux.HandleFunc("GET /if/admin/users/", h.admin(h.userList))
@@ -70,7 +63,7 @@ func (h *Handler) userEntity() *entity {
 			if obj == nil {
 				return url.Values{"type": {"internal"}, "path": {"users"}, "is_active": {"on"}, "attributes": {"{}"}}
 			}
-			u := asUser(obj)
+			u := as[store.User](obj)
 			v := url.Values{"username": {u.Username}, "name": {u.Name}, "email": {u.Email}, "type": {u.Type}, "path": {u.Path},
 				"is_active": {boolStr(u.IsActive)}, "attributes": {prettyJSON(orEmpty(u.Attributes))}}
 			if gs, err := h.App.Store.UserGroups(context.Background(), u.PK); err == nil {
@@ -90,11 +83,11 @@ func (h *Handler) userEntity() *entity {
 			return d
 		},
 		ident: func(obj resource.Object) (string, any, string) {
-			u := asUser(obj)
+			u := as[store.User](obj)
 			return strconv.FormatInt(u.PK, 10), u.PK, u.Username
 		},
 		next: func(obj resource.Object) string {
-			return "/if/admin/users/" + strconv.FormatInt(asUser(obj).PK, 10) + "/"
+			return "/if/admin/users/" + strconv.FormatInt(as[store.User](obj).PK, 10) + "/"
 		},
 	}
 }

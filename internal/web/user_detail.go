@@ -25,7 +25,7 @@ func adminPasswordForm(base string) *formDef {
 }
 
 func (h *Handler) userDetail(w http.ResponseWriter, r *http.Request, u *store.User, e *entity, obj resource.Object) {
-	target := asUser(obj)
+	target := as[store.User](obj)
 	h.renderUserDetail(w, r, u, target, http.StatusOK, adminPasswordForm(userBase(target)))
 }
 
@@ -51,7 +51,7 @@ func (h *Handler) renderUserDetail(w http.ResponseWriter, r *http.Request, u *st
 
 // userSetPassword sets a user's password (admin action, no current password).
 func (h *Handler) userSetPassword(w http.ResponseWriter, r *http.Request, u *store.User, e *entity, obj resource.Object) {
-	target := asUser(obj)
+	target := as[store.User](obj)
 	f := adminPasswordForm(userBase(target))
 	p1, p2 := r.PostFormValue("password"), r.PostFormValue("password_repeat")
 	switch {
@@ -88,7 +88,7 @@ func (h *Handler) userSetPassword(w http.ResponseWriter, r *http.Request, u *sto
 }
 
 func (h *Handler) userConfirmActive(w http.ResponseWriter, r *http.Request, u *store.User, e *entity, obj resource.Object) {
-	target := asUser(obj)
+	target := as[store.User](obj)
 	p := confirmPage{Action: userBase(target) + "active/", Cancel: userBase(target)}
 	if target.IsActive {
 		p.Question, p.Button = "Deactivate "+target.Username+"?", "Deactivate"
@@ -104,7 +104,7 @@ func (h *Handler) userConfirmActive(w http.ResponseWriter, r *http.Request, u *s
 
 // userToggleActive deactivates (ending the user's sessions) or reactivates.
 func (h *Handler) userToggleActive(w http.ResponseWriter, r *http.Request, u *store.User, e *entity, obj resource.Object) {
-	target := asUser(obj)
+	target := as[store.User](obj)
 	if target.PK == u.PK && target.IsActive {
 		h.redirect(w, r, userBase(target), flash{"error", "You cannot deactivate your own account."})
 		return

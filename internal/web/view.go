@@ -27,6 +27,16 @@ type view struct {
 
 type link struct{ URL, Label string }
 
+// inlineForm is a form shown inside a page (the "inlineform" partial)
+// with the page's CSRF token.
+type inlineForm struct {
+	CSRFField, CSRF string
+	Form            *formDef
+}
+
+// Inline pairs f with the page's CSRF token for the "inlineform" partial.
+func (v *view) Inline(f *formDef) inlineForm { return inlineForm{v.CSRFField, v.CSRF, f} }
+
 type flash struct {
 	Kind string // "ok", "warn", "error"
 	Text string
@@ -65,6 +75,11 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, pag
 			return
 		}
 	}
+	writeHTML(w, status, body)
+}
+
+// writeHTML sends a rendered page; pages show session data, so never cached.
+func writeHTML(w http.ResponseWriter, status int, body []byte) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
@@ -97,10 +112,7 @@ func (h *Handler) errorPage(w http.ResponseWriter, r *http.Request, u *store.Use
 		http.Error(w, msg, status)
 		return
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_, _ = w.Write(body)
+	writeHTML(w, status, body)
 }
 
 func (h *Handler) notFound(w http.ResponseWriter, r *http.Request, u *store.User) {

@@ -54,7 +54,7 @@ func (h *Handler) Mount(m *http.ServeMux) {
 	mux := &routes{m}
 	mux.HandleFunc("GET /static/web/{hash}/{file}", h.serveAsset)
 	mux.HandleFunc("GET /", h.rootRedirect)
-	mux.HandleFunc("GET /application/launch/{slug}/", h.appLaunch)
+	mux.HandleFunc("GET /application/launch/{slug}/", h.userOnly(h.appLaunch))
 	mux.HandleFunc("GET /if/user/", h.userOnly(h.userInterface))
 	mux.HandleFunc("POST /if/user/password/", h.userOnly(h.userPasswordChange))
 

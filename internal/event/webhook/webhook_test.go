@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -16,7 +15,7 @@ import (
 	"github.com/usher-id/usher/internal/event/webhook"
 	"github.com/usher-id/usher/internal/outbox"
 	"github.com/usher-id/usher/internal/store"
-	"github.com/usher-id/usher/internal/store/sqlite"
+	"github.com/usher-id/usher/internal/store/storetest"
 )
 
 func TestMatches(t *testing.T) {
@@ -64,14 +63,7 @@ func (rv *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func TestWebhookDeliveryWithRetry(t *testing.T) {
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "usher.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := storetest.OpenSQLite(t)
 	rv := &receiver{failures: 1}
 	srv := httptest.NewServer(rv)
 	defer srv.Close()
@@ -84,7 +76,7 @@ func TestWebhookDeliveryWithRetry(t *testing.T) {
 	jane := &store.User{PK: 7, Username: "jane", Email: "jane@example.com"}
 	inv := store.Invitation{UUID: "6d1e2a2e-6a51-4f43-8a0d-3f3f0c9b7e11", Name: "jane-invite"}
 	// Events and their notifications commit together...
-	err = st.Tx(ctx, func(q store.Queries) error {
+	err := st.Tx(ctx, func(q store.Queries) error {
 		if err := rec.InvitationUsed(ctx, q, nil, jane, inv); err != nil {
 			return err
 		}

@@ -49,6 +49,7 @@ func Run(t *testing.T, open Opener) {
 		{"DeleteApplicationCleanup", testDeleteApplicationCleanup},
 		{"TimeRoundTrip", testTimeRoundTrip},
 		{"Tx", testTx},
+		{"ConfigVersion", testConfigVersion},
 		{"SchemaVersion", testSchemaVersion},
 	}
 	for _, tc := range tests {
