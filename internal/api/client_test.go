@@ -121,7 +121,7 @@ func TestClientFlowsStagesBindings(t *testing.T) {
 		_, res, err = e.client.FlowsAPI.FlowsInstancesCreate(ctx).FlowRequest(
 			*ak.NewFlowRequest("Again", "enroll", "t", ak.FLOWDESIGNATIONENUM_ENROLLMENT)).Execute()
 		status, body = apiErr(t, res, err)
-		if status != 400 || firstMsg(body, "slug") != "flow with this slug already exists." {
+		if status != 400 || firstMsg(body, "slug") != "Flow with this slug already exists." {
 			t.Errorf("duplicate slug: %d %v", status, body)
 		}
 		_, res, err = e.client.StagesAPI.StagesInvitationStagesCreate(ctx).InvitationStageRequest(

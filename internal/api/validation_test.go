@@ -53,7 +53,7 @@ func TestValidationMessages(t *testing.T) {
 		}{
 			// c.1 flows: slug rule, unique slug, choices, required fields.
 			{"flow slug rule", "POST", flows, flow("slug", "not a slug"), "slug", slugMsg},
-			{"flow slug unique", "POST", flows, flow("slug", "audit"), "slug", "flow with this slug already exists."},
+			{"flow slug unique", "POST", flows, flow("slug", "audit"), "slug", "Flow with this slug already exists."},
 			{"flow designation choice", "POST", flows, flow("designation", "nope"), "designation", `"nope" is not a valid choice.`},
 			{"flow authentication choice", "POST", flows, flow("authentication", "sometimes"), "authentication", `"sometimes" is not a valid choice.`},
 			{"flow title required", "POST", flows, flow("title", nil), "title", required},
@@ -92,7 +92,7 @@ func TestValidationMessages(t *testing.T) {
 			{"policy syntax", "POST", "/api/v3/policies/expression/", map[string]any{"name": "p", "expression": "if True\n    return 1"},
 				"expression", "Expression Syntax Error: line 2, column 1: got newline, want ':'"},
 			{"policy name unique", "POST", "/api/v3/policies/expression/", map[string]any{"name": "audit-policy", "expression": "return True"},
-				"name", "policy with this name already exists."},
+				"name", "Policy with this name already exists."},
 			// i users: path rules, internal service accounts, username rules.
 			{"user path leading slash", "POST", users, user("path", "/users"), "path", "No leading or trailing slashes allowed."},
 			{"user path trailing slash", "POST", users, user("path", "users/"), "path", "No leading or trailing slashes allowed."},
@@ -115,7 +115,7 @@ func TestValidationMessages(t *testing.T) {
 			{"prompt type choice", "POST", prompts, map[string]any{"name": "p", "field_key": "k", "label": "L", "type": "nope"},
 				"type", `"nope" is not a valid choice.`},
 			{"prompt name unique", "POST", prompts, map[string]any{"name": "audit-field-nickname", "field_key": "k", "label": "L", "type": "text"},
-				"name", "prompt with this name already exists."},
+				"name", "Prompt with this name already exists."},
 			{"prompt field_key required", "POST", prompts, map[string]any{"name": "p", "label": "L", "type": "text"}, "field_key", required},
 			// Stages: names unique across all stage types, per-type rules.
 			{"stage name unique across types", "POST", "/api/v3/stages/deny/", map[string]any{"name": "audit-invitation"},
@@ -130,12 +130,12 @@ func TestValidationMessages(t *testing.T) {
 				nonField, "When no user fields are selected, at least one source must be selected"},
 			{"password backends required", "POST", "/api/v3/stages/password/", map[string]any{"name": "pw"}, "backends", required},
 			// Groups, applications, brands, blueprint instances.
-			{"group name unique", "POST", "/api/v3/core/groups/", map[string]any{"name": "audit-staff"}, "name", "group with this name already exists."},
+			{"group name unique", "POST", "/api/v3/core/groups/", map[string]any{"name": "audit-staff"}, "name", "Group with this name already exists."},
 			{"group own ancestor", "PATCH", "/api/v3/core/groups/" + fx.group.Pk + "/", map[string]any{"parents": []any{fx.child.Pk}},
 				"parents", "A group cannot be its own ancestor."},
 			{"application slug rule", "POST", "/api/v3/core/applications/", map[string]any{"name": "A", "slug": "a b"}, "slug", slugMsg},
 			{"application slug unique", "POST", "/api/v3/core/applications/", map[string]any{"name": "A", "slug": "audit-wiki"},
-				"slug", "application with this slug already exists."},
+				"slug", "Application with this slug already exists."},
 			{"blueprint instance needs path or content", "POST", "/api/v3/managed/blueprints/", map[string]any{"name": "empty"},
 				nonField, "Either path or content must be set."},
 			{"blueprint instance content", "POST", "/api/v3/managed/blueprints/", map[string]any{"name": "v2", "content": "version: 2\nentries: []\n"},

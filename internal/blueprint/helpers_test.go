@@ -6,30 +6,20 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/usher-id/usher/internal/app"
+	"github.com/usher-id/usher/internal/flow/flowtest"
 	"github.com/usher-id/usher/internal/resource"
 	"github.com/usher-id/usher/internal/store"
-	"github.com/usher-id/usher/internal/store/sqlite"
 )
 
 // newTestApp returns an app on a fresh, migrated SQLite database.
 func newTestApp(t testing.TB) *app.App {
 	t.Helper()
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "usher.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return &app.App{Store: db, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), BlueprintsDir: t.TempDir(),
+	return &app.App{Store: flowtest.OpenSQLite(t), Log: slog.New(slog.NewTextHandler(io.Discard, nil)), BlueprintsDir: t.TempDir(),
 		Now: func() time.Time { return time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC) }}
 }
 

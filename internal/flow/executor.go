@@ -21,12 +21,16 @@ type Executor struct {
 	Policies *policy.Engine
 	// Limiter throttles repeated failures (ratelimit.go); nil: none.
 	Limiter *ratelimit.Limiter
+
+	// config keeps the flow configuration across requests (config_cache.go);
+	// nil keeps it for one request only.
+	config *configCache
 }
 
 // NewExecutor returns an executor over a and the policy engine p (nil: no
 // policies are evaluated, every binding passes).
 func NewExecutor(a *app.App, p *policy.Engine) *Executor {
-	return &Executor{App: a, Policies: p, Limiter: ratelimit.FromEnv(a.Store, a.Events, a.Log)}
+	return &Executor{App: a, Policies: p, Limiter: ratelimit.FromEnv(a.Store, a.Events, a.Log), config: &configCache{}}
 }
 
 // Request is one executor call.
@@ -72,6 +76,10 @@ type Result struct {
 	Flow      store.Flow
 	// RetryAfter is set for ResultLimited.
 	RetryAfter time.Duration
+	// Config is the store as this request saw it, with the flow
+	// configuration from the executor's cache: read the brand and other
+	// configuration for the response through it.
+	Config store.Queries
 }
 
 // Component names the executor itself produces.
@@ -106,8 +114,18 @@ func (e *Executor) Session(r *http.Request) (*auth.Session, error) {
 // afterwards and renders the result; an error is internal (the caller shows
 // a flow error and logs it).
 func (e *Executor) Execute(w http.ResponseWriter, r *http.Request, sess *auth.Session, req Request) (Result, error) {
+	cfg, err := e.config.view(r.Context(), e.App.Store)
+	if err != nil {
+		return Result{}, err
+	}
+	res, err := e.execute(w, r, sess, req, cfg)
+	res.Config = cfg
+	return res, err
+}
+
+func (e *Executor) execute(w http.ResponseWriter, r *http.Request, sess *auth.Session, req Request, cfg *configView) (Result, error) {
 	ctx := r.Context()
-	f, err := e.App.Store.GetFlowBySlug(ctx, req.Slug)
+	f, err := cfg.GetFlowBySlug(ctx, req.Slug)
 	if errors.Is(err, store.ErrNotFound) {
 		return Result{Kind: ResultNotFound}, nil
 	}
@@ -115,9 +133,9 @@ func (e *Executor) Execute(w http.ResponseWriter, r *http.Request, sess *auth.Se
 		return Result{}, err
 	}
 	query, _ := url.ParseQuery(req.Query) // a malformed pair is skipped, the rest kept
-	// The stages see the app with a request-scoped store (request_store.go).
+	// The stages see the app with the request's view of the store.
 	a := *e.App
-	a.Store = newRequestStore(e.App.Store)
+	a.Store = cfg
 	ex := &Execution{W: w, R: r, App: &a, Policies: e.Policies, Session: sess, Flow: f, Query: query}
 
 	ex.limiter = e.Limiter
@@ -175,7 +193,7 @@ func (e *Executor) run(ex *Execution, data map[string]any, loaded string, runThr
 				continue
 			}
 		}
-		st, err := e.App.Store.GetStage(ex.Ctx(), b.Stage)
+		st, err := ex.App.Store.GetStage(ex.Ctx(), b.Stage)
 		if errors.Is(err, store.ErrNotFound) { // deleted while the flow ran
 			ex.Plan.pop()
 			continue

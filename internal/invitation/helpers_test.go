@@ -3,14 +3,13 @@ package invitation_test
 import (
 	"context"
 	"log/slog"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/usher-id/usher/internal/app"
 	"github.com/usher-id/usher/internal/event"
+	"github.com/usher-id/usher/internal/flow/flowtest"
 	"github.com/usher-id/usher/internal/store"
-	"github.com/usher-id/usher/internal/store/sqlite"
 )
 
 // fixture is a migrated SQLite store with an admin and an enrollment flow
@@ -25,14 +24,7 @@ type fixture struct {
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "usher.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := flowtest.OpenSQLite(t)
 	f := &fixture{now: time.Now().UTC().Truncate(time.Second)}
 	clock := func() time.Time { return f.now }
 	f.app = &app.App{Store: st, Log: slog.New(slog.DiscardHandler), Events: &event.Recorder{Now: clock}, Now: clock}

@@ -3,15 +3,14 @@ package policy_test
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/usher-id/usher/internal/app"
 	"github.com/usher-id/usher/internal/event"
+	"github.com/usher-id/usher/internal/flow/flowtest"
 	"github.com/usher-id/usher/internal/policy"
 	"github.com/usher-id/usher/internal/store"
-	"github.com/usher-id/usher/internal/store/sqlite"
 )
 
 // FuzzExpression compiles and runs arbitrary expressions under a small
@@ -28,14 +27,7 @@ func FuzzExpression(f *testing.F) {
 		f.Add(s)
 	}
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(f.TempDir(), "usher.db"))
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Cleanup(func() { st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		f.Fatal(err)
-	}
+	st := flowtest.OpenSQLite(f)
 	eng := policy.NewEngine(&app.App{Store: st, Events: &event.Recorder{}})
 	eng.MaxSteps, eng.MaxRunTime, eng.MaxMemory = 20_000, 200*time.Millisecond, 64<<20
 	f.Fuzz(func(t *testing.T, expr string) {

@@ -83,7 +83,7 @@ func saveBrand(c *Ctx, existing Object, data map[string]any) (Object, error) {
 	c.forget()
 	if err != nil {
 		if errors.Is(err, store.ErrConflict) {
-			return nil, NewValidationError("domain", uniqueMsg("brand", "domain"))
+			return nil, NewValidationError("domain", uniqueMsg("Brand", "domain"))
 		}
 		return nil, err
 	}

@@ -99,7 +99,9 @@ func conflict(err error, field, msg string) error {
 	return err
 }
 
-// uniqueMsg is Django's unique message as DRF renders it.
+// uniqueMsg is Django's unique message as DRF renders it: model is the
+// model's verbose_name as authentik declares it ("Flow", "Prompt", ...;
+// the Stage base model has none, so "stage").
 func uniqueMsg(model, field string) string {
 	return fmt.Sprintf("%s with this %s already exists.", model, field)
 }

@@ -51,7 +51,7 @@ func saveFlow(c *Ctx, existing Object, data map[string]any) (Object, error) {
 	in.str("name", &f.Name, strOpt{required: true})
 	if in.slug("slug", &f.Slug, true) && (existing == nil || f.Slug != existing.(store.Flow).Slug) {
 		if other, err := c.Q.GetFlowBySlug(c.ctx(), f.Slug); err == nil && other.UUID != f.UUID {
-			in.fail("slug", uniqueMsg("flow", "slug"))
+			in.fail("slug", uniqueMsg("Flow", "slug"))
 		}
 	}
 	in.str("title", &f.Title, strOpt{required: true})
@@ -73,7 +73,7 @@ func saveFlow(c *Ctx, existing Object, data map[string]any) (Object, error) {
 	}
 	c.forget()
 	if err != nil {
-		return nil, conflict(err, "slug", uniqueMsg("flow", "slug"))
+		return nil, conflict(err, "slug", uniqueMsg("Flow", "slug"))
 	}
 	return f, nil
 }

@@ -36,7 +36,7 @@ func savePrompt(c *Ctx, existing Object, data map[string]any) (Object, error) {
 	in.readOnly("prompt_stages_obj")
 	if in.str("name", &p.Name, strOpt{required: true}) && (existing == nil || p.Name != existing.(store.Prompt).Name) {
 		if other, err := c.Q.GetPromptByName(c.ctx(), p.Name); err == nil && other.UUID != p.UUID {
-			in.fail("name", uniqueMsg("prompt", "name"))
+			in.fail("name", uniqueMsg("Prompt", "name"))
 		}
 	}
 	in.str("field_key", &p.FieldKey, strOpt{required: true})
@@ -60,7 +60,7 @@ func savePrompt(c *Ctx, existing Object, data map[string]any) (Object, error) {
 	}
 	c.forget()
 	if err != nil {
-		return nil, conflict(err, "name", uniqueMsg("prompt", "name"))
+		return nil, conflict(err, "name", uniqueMsg("Prompt", "name"))
 	}
 	return p, nil
 }

@@ -8,7 +8,6 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -16,10 +15,10 @@ import (
 	"github.com/usher-id/usher/internal/app"
 	"github.com/usher-id/usher/internal/auth"
 	"github.com/usher-id/usher/internal/event"
+	"github.com/usher-id/usher/internal/flow/flowtest"
 	"github.com/usher-id/usher/internal/httpx"
 	"github.com/usher-id/usher/internal/server"
 	"github.com/usher-id/usher/internal/store"
-	"github.com/usher-id/usher/internal/store/sqlite"
 )
 
 // fixture is a real usher (server middleware + this package) on a fresh
@@ -39,16 +38,7 @@ func newFixture(t testing.TB) *fixture {
 // the console's own body limits, as the serve command does.
 func newFixtureWith(t testing.TB, opts server.Options, withLimits bool) *fixture {
 	t.Helper()
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "usher.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return fixtureOn(t, st, opts, withLimits)
+	return fixtureOn(t, flowtest.OpenSQLite(t), opts, withLimits)
 }
 
 // fixtureOn serves the console on a migrated store.

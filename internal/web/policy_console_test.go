@@ -32,7 +32,7 @@ func TestPolicyConsole(t *testing.T) {
 		{"blank expression", url.Values{"name": {"company"}, "expression": {""}}, 422, []string{"This field"}},
 		{"blank name", url.Values{"name": {""}, "expression": {"return True"}}, 422, []string{"This field"}},
 		{"valid", url.Values{"name": {"company"}, "expression": {good}, "execution_logging": {"on"}}, 303, nil},
-		{"duplicate name", url.Values{"name": {"company"}, "expression": {"return True"}}, 422, []string{"policy with this name already exists."}},
+		{"duplicate name", url.Values{"name": {"company"}, "expression": {"return True"}}, 422, []string{"Policy with this name already exists."}},
 	}
 	for _, tc := range create {
 		t.Run("create/"+tc.name, func(t *testing.T) {
