@@ -13,7 +13,6 @@ import (
 	"regexp"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,6 +20,7 @@ import (
 	"github.com/usher-id/usher/internal/store"
 	"github.com/usher-id/usher/internal/store/sqlite"
 	"github.com/usher-id/usher/internal/store/storetest"
+	"github.com/usher-id/usher/internal/testkit"
 )
 
 type result struct {
@@ -250,22 +250,17 @@ func serveOnce(t *testing.T, env []string) string {
 // instance is a "usher serve" running in this process.
 type instance struct {
 	addr   string
-	logs   *syncBuffer
+	logs   *testkit.SyncBuffer
 	cancel context.CancelFunc
 	done   chan int
 }
 
 func startServe(t *testing.T, env []string) *instance {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := testkit.FreeAddr(t)
 	env = append(append([]string{}, env...), "USHER_LISTEN="+addr)
 	ctx, cancel := context.WithCancel(context.Background())
-	inst := &instance{addr: addr, logs: &syncBuffer{}, cancel: cancel, done: make(chan int, 1)}
+	inst := &instance{addr: addr, logs: &testkit.SyncBuffer{}, cancel: cancel, done: make(chan int, 1)}
 	go func() { inst.done <- Main(ctx, []string{"serve"}, strings.NewReader(""), io.Discard, inst.logs, env) }()
 	t.Cleanup(cancel)
 	return inst
@@ -328,23 +323,6 @@ func TestServeTwoInstancesOnPostgres(t *testing.T) {
 	if err != nil || total != 1 {
 		t.Errorf("users: %d, %v", total, err)
 	}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // A database migrated by a newer usher is refused with a clear line.

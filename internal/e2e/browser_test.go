@@ -12,38 +12,18 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/usher-id/usher/internal/browsertest"
 )
 
 // stepTimeout bounds each browser step, so a missing element fails fast.
 const stepTimeout = 15 * time.Second
 
-// browserPath finds Debian's Chromium; tests skip without one unless
-// CI=true (then they fail).
-func browserPath(t *testing.T) string {
-	t.Helper()
-	for _, p := range []string{"/usr/bin/chromium-headless-shell", "/usr/bin/chromium", "/usr/bin/google-chrome"} {
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("no browser binary found (install chromium-headless-shell)")
-	}
-	t.Skip("no browser binary found")
-	return ""
-}
-
-// artifactsDir is $USHER_TEST_ARTIFACTS, default test-artifacts/ at the
-// repository root. The first call of a test removes that test's artifacts
-// of earlier runs, so what is there belongs to the last run.
+// artifactsDir is browsertest.ArtifactsDir. The first call of a test
+// removes that test's artifacts of earlier runs, so what is there belongs
+// to the last run.
 func artifactsDir(t *testing.T) string {
-	dir := os.Getenv("USHER_TEST_ARTIFACTS")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "test-artifacts")
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	dir := browsertest.ArtifactsDir(t)
 	if _, done := cleaned.LoadOrStore(t.Name(), true); !done {
 		old, _ := filepath.Glob(filepath.Join(dir, artifactName(t, "*")))
 		for _, f := range old {
@@ -74,18 +54,7 @@ type browser struct {
 
 func newBrowser(t *testing.T, base string) *browser {
 	t.Helper()
-	exe := browserPath(t)
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.WindowSize(1280, 900))
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(cancelAlloc)
-	ctx, cancel := chromedp.NewContext(actx)
-	t.Cleanup(cancel)
-	// Start the browser on the long-lived context: a step's timeout
-	// context must not own it.
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start browser: %v", err)
-	}
-	return &browser{t: t, ctx: ctx, base: base}
+	return &browser{t: t, ctx: browsertest.Start(t), base: base}
 }
 
 // actor is a person using the browser: the admin or an invitee.

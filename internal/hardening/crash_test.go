@@ -7,16 +7,16 @@ import (
 	"fmt"
 	"io"
 	"mime/multipart"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
+
+	"github.com/usher-id/usher/internal/testkit"
 )
 
 // A server killed (SIGKILL) in the middle of a request and restarted on
@@ -40,7 +40,7 @@ func TestKilledServerRestarts(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	const token = "crash-test-token-0123456789abcdef"
-	addr := freeAddr(t)
+	addr := testkit.FreeAddr(t)
 	base := "http://" + addr
 	start := func() *exec.Cmd {
 		cmd := exec.Command(bin, "serve")
@@ -166,13 +166,4 @@ func TestKilledServerRestarts(t *testing.T) {
 	if n, _ := users["pagination"].(map[string]any)["count"].(float64); n != 1 {
 		t.Errorf("users named crashy after the restart = %v, want 1", n)
 	}
-}
-
-func freeAddr(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return strings.TrimPrefix(ln.Addr().String(), "tcp://")
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/usher-id/usher/internal/policy"
 	"github.com/usher-id/usher/internal/server"
 	"github.com/usher-id/usher/internal/store/storetest"
+	"github.com/usher-id/usher/internal/testkit"
 	"github.com/usher-id/usher/internal/web"
 	"github.com/usher-id/usher/internal/web/flowpage"
 )
@@ -35,7 +36,7 @@ var (
 func TestCSRFWalk(t *testing.T) {
 	st := storetest.OpenSQLite(t)
 	a := flowtest.NewApp(t, st)
-	logs := &syncBuffer{}
+	logs := &testkit.SyncBuffer{}
 	a.Log = server.NewLogger(logs, "info", "text")
 	a.Sessions.Secure = httpx.Secure
 	engine := policy.NewEngine(a)

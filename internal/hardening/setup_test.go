@@ -1,11 +1,9 @@
 package hardening
 
 import (
-	"bytes"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
-	"sync"
 	"testing"
 
 	"github.com/usher-id/usher/internal/app"
@@ -15,40 +13,23 @@ import (
 	"github.com/usher-id/usher/internal/policy"
 	"github.com/usher-id/usher/internal/server"
 	"github.com/usher-id/usher/internal/store"
+	"github.com/usher-id/usher/internal/testkit"
 	"github.com/usher-id/usher/internal/web/flowpage"
 )
-
-// syncBuffer collects log output from concurrent handlers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // instance is one usher "process": an app on a store behind the real
 // server middleware, serving the executor API and the flow pages.
 type instance struct {
 	app  *app.App
 	srv  *httptest.Server
-	logs *syncBuffer
+	logs *testkit.SyncBuffer
 }
 
 // newInstance starts an instance on st; logs are captured at debug level.
 func newInstance(t testing.TB, st store.Store) *instance {
 	t.Helper()
 	a := flowtest.NewApp(t, st)
-	logs := &syncBuffer{}
+	logs := &testkit.SyncBuffer{}
 	a.Log = server.NewLogger(logs, "debug", "text")
 	a.Sessions.Secure = httpx.Secure
 	engine := policy.NewEngine(a)

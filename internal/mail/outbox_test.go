@@ -15,17 +15,13 @@ import (
 	"github.com/usher-id/usher/internal/outbox"
 	"github.com/usher-id/usher/internal/store"
 	"github.com/usher-id/usher/internal/store/storetest"
+	"github.com/usher-id/usher/internal/testkit"
 )
 
-// freeAddr returns a local address nothing listens on (yet).
+// freeAddr returns a local address nothing listens on (yet), and its port.
 func freeAddr(t *testing.T) (string, int) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := testkit.FreeAddr(t)
 	_, port, _ := net.SplitHostPort(addr)
 	p, _ := strconv.Atoi(port)
 	return addr, p

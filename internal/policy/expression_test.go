@@ -207,17 +207,7 @@ func TestBindingsNegateModesAndStatic(t *testing.T) {
 	pass := e.policy("pass", "ak_message('from pass')\nreturn True", false)
 	fail := e.policy("fail", "ak_message('from fail')\nreturn False", false)
 	ann, bob := e.user("ann"), e.user("bob")
-	parent := store.Group{Name: "staff"}
-	if err := e.st.CreateGroup(e.ctx, &parent); err != nil {
-		t.Fatal(err)
-	}
-	child := store.Group{Name: "engineers", Parent: &parent.UUID}
-	if err := e.st.CreateGroup(e.ctx, &child); err != nil {
-		t.Fatal(err)
-	}
-	if err := e.st.AddGroupMember(e.ctx, child.UUID, ann.PK); err != nil {
-		t.Fatal(err)
-	}
+	parent, child := e.staffEngineers(ann)
 
 	type bnd = store.PolicyBinding
 	cases := []struct {
@@ -266,17 +256,7 @@ func TestBindingsNegateModesAndStatic(t *testing.T) {
 func TestHelpersAndObjects(t *testing.T) {
 	e := newEnv(t)
 	ann := e.user("ann")
-	parent := store.Group{Name: "staff"}
-	if err := e.st.CreateGroup(e.ctx, &parent); err != nil {
-		t.Fatal(err)
-	}
-	child := store.Group{Name: "engineers", Parent: &parent.UUID}
-	if err := e.st.CreateGroup(e.ctx, &child); err != nil {
-		t.Fatal(err)
-	}
-	if err := e.st.AddGroupMember(e.ctx, child.UUID, ann.PK); err != nil {
-		t.Fatal(err)
-	}
+	e.staffEngineers(ann)
 	e.policy("helper", "return context.get('flag') == 'on'", false)
 
 	cases := []struct {

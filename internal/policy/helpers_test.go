@@ -76,6 +76,24 @@ func (e *env) user(username string) *store.User {
 	return &u
 }
 
+// staffEngineers creates group "staff" with child group "engineers", and
+// puts member in engineers (so in staff through the child).
+func (e *env) staffEngineers(member *store.User) (parent, child store.Group) {
+	e.t.Helper()
+	parent = store.Group{Name: "staff"}
+	if err := e.st.CreateGroup(e.ctx, &parent); err != nil {
+		e.t.Fatal(err)
+	}
+	child = store.Group{Name: "engineers", Parent: &parent.UUID}
+	if err := e.st.CreateGroup(e.ctx, &child); err != nil {
+		e.t.Fatal(err)
+	}
+	if err := e.st.AddGroupMember(e.ctx, child.UUID, member.PK); err != nil {
+		e.t.Fatal(err)
+	}
+	return parent, child
+}
+
 func (e *env) events(action string) []store.Event {
 	e.t.Helper()
 	evs, _, err := e.st.ListEvents(e.ctx, store.EventFilter{Action: action})

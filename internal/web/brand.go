@@ -70,7 +70,6 @@ func (h *Handler) brandEntity() *entity {
 				"flow_recovery": {strPtr(b.FlowRecovery)}, "flow_unenrollment": {strPtr(b.FlowUnenrollment)},
 				"flow_user_settings": {strPtr(b.FlowUserSettings)}, "default_application": {strPtr(b.DefaultApplication)}}
 		},
-		data: func(f *formDef, v url.Values, _ resource.Object) map[string]any { return genericData(f, v) },
 		ident: func(obj resource.Object) (string, any, string) {
 			b := as[store.Brand](obj)
 			return b.UUID, b.UUID, b.Domain

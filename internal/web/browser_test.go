@@ -10,33 +10,9 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/usher-id/usher/internal/browsertest"
 	"github.com/usher-id/usher/internal/store"
 )
-
-// browserPath finds Debian's Chromium; tests skip without one unless CI=true.
-func browserPath(t *testing.T) string {
-	for _, p := range []string{"/usr/bin/chromium-headless-shell", "/usr/bin/chromium", "/usr/bin/google-chrome"} {
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("no browser binary found (install chromium-headless-shell)")
-	}
-	t.Skip("no browser binary found")
-	return ""
-}
-
-func artifactsDir(t *testing.T) string {
-	dir := os.Getenv("USHER_TEST_ARTIFACTS")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "test-artifacts")
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
 
 // step runs actions with their own timeout, so a missing element fails fast.
 func step(t *testing.T, ctx context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
@@ -65,27 +41,15 @@ func shot(t *testing.T, ctx context.Context, dir, name string) {
 // creates an invitation in the console, expands its row and copies the link,
 // taking a screenshot of every admin page on the way.
 func TestBrowserInvitationWalkthrough(t *testing.T) {
-	exe := browserPath(t)
+	browser := browsertest.Start(t)
 	f := newFixture(t)
 	admin := f.user(t, "admin", store.UserTypeInternal, true)
 	flow := invitableFlow(t, f, "invitation-enrollment", true)
 	invitableFlow(t, f, "no-invitation-flow", false)
 	_, cookie := f.session(t, admin.PK)
-	dir := artifactsDir(t)
-
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.WindowSize(1280, 900))
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	dir := browsertest.ArtifactsDir(t)
+	ctx, cancel := context.WithTimeout(browser, 2*time.Minute)
 	defer cancel()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	ctx, cancel = context.WithTimeout(ctx, 2*time.Minute)
-	defer cancel()
-
-	// Start the browser on the long-lived context: a step's timeout context
-	// must not own it.
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatal("start browser:", err)
-	}
 	base := f.srv.URL
 	// Set the session cookie from a page on the same origin.
 	step(t, ctx, "set cookie", chromedp.Navigate(base+"/if/admin/nothing-here/"),

@@ -28,7 +28,8 @@ type entity struct {
 	form func(ctx context.Context, obj resource.Object) (*formDef, error)
 	// values returns the form values of obj, or the defaults when nil.
 	values func(obj resource.Object) url.Values
-	// data converts submitted values to API data, adding parse errors to f.
+	// data converts submitted values to API data, adding parse errors to f
+	// (default: genericData).
 	data func(f *formDef, v url.Values, obj resource.Object) map[string]any
 	// ident returns the object's URL id, event pk and display name.
 	ident func(obj resource.Object) (id string, pk any, name string)
@@ -136,7 +137,12 @@ func (h *Handler) entitySave(w http.ResponseWriter, r *http.Request, u *store.Us
 		return
 	}
 	f.fill(r.PostForm)
-	data := e.data(f, r.PostForm, obj)
+	var data map[string]any
+	if e.data != nil {
+		data = e.data(f, r.PostForm, obj)
+	} else {
+		data = genericData(f, r.PostForm)
+	}
 	if f.hasErrors() {
 		h.renderForm(w, r, u, e, http.StatusUnprocessableEntity, f)
 		return

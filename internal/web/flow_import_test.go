@@ -3,7 +3,6 @@ package web
 import (
 	"bytes"
 	"context"
-	"io"
 	"mime/multipart"
 	"net/http"
 	"os"
@@ -25,13 +24,7 @@ func (b *browser) upload(t *testing.T, path, name string, data []byte) response 
 	mw.Close()
 	req, _ := http.NewRequest("POST", b.f.srv.URL+path, &buf)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
-	resp, err := b.c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	return response{resp.StatusCode, resp.Header.Get("Location"), string(raw)}
+	return b.send(t, req)
 }
 
 // TestFlowImport imports the seed page's blueprint from the Flows page.

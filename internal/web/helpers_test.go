@@ -163,6 +163,12 @@ func (b *browser) do(t testing.TB, method, path string, form url.Values) respons
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
+	return b.send(t, req)
+}
+
+// send sends req with the browser's cookies and reads the response.
+func (b *browser) send(t testing.TB, req *http.Request) response {
+	t.Helper()
 	resp, err := b.c.Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -46,7 +46,6 @@ func (h *Handler) policyEntity() *entity {
 			p := as[store.Policy](obj)
 			return url.Values{"name": {p.Name}, "execution_logging": {boolStr(p.ExecutionLogging)}, "expression": {p.Expression}}
 		},
-		data: func(f *formDef, v url.Values, _ resource.Object) map[string]any { return genericData(f, v) },
 		ident: func(obj resource.Object) (string, any, string) {
 			p := as[store.Policy](obj)
 			return p.UUID, p.UUID, p.Name

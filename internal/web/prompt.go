@@ -53,7 +53,6 @@ func (h *Handler) promptEntity() *entity {
 				"initial_value": {p.InitialValue}, "initial_value_expression": {boolStr(p.InitialValueExpression)},
 				"sub_text": {p.SubText}, "order": {strconv.Itoa(p.Order)}}
 		},
-		data: func(f *formDef, v url.Values, _ resource.Object) map[string]any { return genericData(f, v) },
 		ident: func(obj resource.Object) (string, any, string) {
 			p := as[store.Prompt](obj)
 			return p.UUID, p.UUID, p.Name

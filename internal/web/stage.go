@@ -92,7 +92,6 @@ func (h *Handler) stageEntity(kind store.StageKind) *entity {
 			v.Set("name", s.Name)
 			return v
 		},
-		data: func(f *formDef, v url.Values, _ resource.Object) map[string]any { return genericData(f, v) },
 		ident: func(obj resource.Object) (string, any, string) {
 			s := as[store.Stage](obj)
 			return s.UUID, s.UUID, s.Name

@@ -41,6 +41,7 @@ func RunConcurrency(t *testing.T, open Opener) {
 	t.Run("SetSettingIfAbsent", func(t *testing.T) { testRaceSetting(t, open(t)) })
 	t.Run("Lease", func(t *testing.T) { testRaceLease(t, open(t)) })
 	t.Run("ClaimOutbox", func(t *testing.T) { testRaceOutbox(t, open(t)) })
+	t.Run("ConfigWriters", func(t *testing.T) { testRaceConfigWriters(t, open(t)) })
 }
 
 // testRaceInvitation: racers enroll through one invitation, each consuming

@@ -36,7 +36,10 @@ func testConfigVersion(t *testing.T, s store.Store) {
 		bumps bool
 		do    func() error
 	}{
-		{"create flow", true, func() error { flow2 = store.Flow{Name: "F2", Slug: "f2", Designation: "enrollment"}; return s.CreateFlow(ctx, &flow2) }},
+		{"create flow", true, func() error {
+			flow2 = store.Flow{Name: "F2", Slug: "f2", Designation: "enrollment"}
+			return s.CreateFlow(ctx, &flow2)
+		}},
 		{"update flow title", true, func() error { flow2.Title = "New title"; return s.UpdateFlow(ctx, &flow2) }},
 		{"create prompt", true, func() error {
 			prompt = store.Prompt{Name: "p", FieldKey: "username", Type: "username", Required: true}
@@ -61,7 +64,10 @@ func testConfigVersion(t *testing.T, s store.Store) {
 			return s.CreateBinding(ctx, &binding)
 		}},
 		{"update binding", true, func() error { binding.Order = 20; return s.UpdateBinding(ctx, &binding) }},
-		{"create policy", true, func() error { policy = store.Policy{Name: "pol", Expression: "return True"}; return s.CreatePolicy(ctx, &policy) }},
+		{"create policy", true, func() error {
+			policy = store.Policy{Name: "pol", Expression: "return True"}
+			return s.CreatePolicy(ctx, &policy)
+		}},
 		{"update policy", true, func() error { policy.Expression = "return False"; return s.UpdatePolicy(ctx, &policy) }},
 		{"create policy binding", true, func() error {
 			pb = store.PolicyBinding{Target: binding.UUID, Policy: &policy.UUID, Enabled: true, Order: 1, Timeout: 30}
@@ -69,7 +75,10 @@ func testConfigVersion(t *testing.T, s store.Store) {
 		}},
 		{"update policy binding", true, func() error { pb.Negate = true; return s.UpdatePolicyBinding(ctx, &pb) }},
 		{"delete policy binding", true, func() error { return s.DeletePolicyBinding(ctx, pb.UUID) }},
-		{"create brand", true, func() error { brand = store.Brand{Domain: "example.com", BrandingTitle: "Ex"}; return s.CreateBrand(ctx, &brand) }},
+		{"create brand", true, func() error {
+			brand = store.Brand{Domain: "example.com", BrandingTitle: "Ex"}
+			return s.CreateBrand(ctx, &brand)
+		}},
 		{"update brand", true, func() error { brand.BrandingTitle = "Example"; return s.UpdateBrand(ctx, &brand) }},
 		{"create application", true, func() error { app = store.Application{Name: "App", Slug: "app"}; return s.CreateApplication(ctx, &app) }},
 		{"update application", true, func() error { app.MetaLaunchURL = "https://app.example.com"; return s.UpdateApplication(ctx, &app) }},

@@ -25,6 +25,7 @@ import (
 	"github.com/usher-id/usher/internal/httpx"
 	"github.com/usher-id/usher/internal/policy"
 	"github.com/usher-id/usher/internal/ratelimit"
+	"github.com/usher-id/usher/internal/store"
 )
 
 //go:embed templates/flow.html
@@ -72,7 +73,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	slug := r.PathValue("slug")
 	if !flow.SlugPattern.MatchString(slug) {
-		h.message(w, r, http.StatusNotFound, "Page not found", "There is no such page. Check the link you followed.")
+		h.message(w, r, a.Store, http.StatusNotFound, "Page not found", "There is no such page. Check the link you followed.")
 		return
 	}
 	sess, err := h.Exec.Session(r)
@@ -85,7 +86,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodPost {
 		data, err = readForm(w, r, a.MaxBodyBytes)
 		if err != nil {
-			h.message(w, r, http.StatusBadRequest, "Could not read the form", err.Error())
+			h.message(w, r, a.Store, http.StatusBadRequest, "Could not read the form", err.Error())
 			return
 		}
 		token, _ := data[auth.CSRFField].(string)
@@ -114,7 +115,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	switch res.Kind {
 	case flow.ResultNotFound:
-		h.message(w, r, http.StatusNotFound, "Page not found", "There is no such page. Check the link you followed.")
+		h.message(w, r, res.Config, http.StatusNotFound, "Page not found", "There is no such page. Check the link you followed.")
 	case flow.ResultLimited:
 		ratelimit.WritePage(w, res.RetryAfter)
 	case flow.ResultNext:
@@ -129,7 +130,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 
 // render builds the page for a challenge (a stage's or access denied).
 func (h *Handler) render(r *http.Request, sess *auth.Session, res flow.Result, top []string) ([]byte, error) {
-	p, err := h.base(r)
+	p, err := h.base(r, res.Config)
 	if err != nil {
 		return nil, err
 	}
@@ -169,9 +170,13 @@ func queryOf(r *http.Request) string {
 	return "?" + r.URL.RawQuery
 }
 
-// base is a page with the brand filled in.
-func (h *Handler) base(r *http.Request) (page, error) {
-	b, err := brand.ForRequest(r.Context(), h.Exec.App.Store, r)
+// base is a page with the brand filled in, read through q (the executor's
+// view of the store when there is one, so the brand comes from its cache).
+func (h *Handler) base(r *http.Request, q store.Queries) (page, error) {
+	if q == nil {
+		q = h.Exec.App.Store
+	}
+	b, err := brand.ForRequest(r.Context(), q, r)
 	if err != nil {
 		return page{}, err
 	}
@@ -180,8 +185,8 @@ func (h *Handler) base(r *http.Request) (page, error) {
 }
 
 // message renders a page with just a message.
-func (h *Handler) message(w http.ResponseWriter, r *http.Request, status int, title, msg string) {
-	p, err := h.base(r)
+func (h *Handler) message(w http.ResponseWriter, r *http.Request, q store.Queries, status int, title, msg string) {
+	p, err := h.base(r, q)
 	if err != nil {
 		p = page{BrandTitle: brand.Title(brand.Builtin), CSS: CSSPath + "?v=" + cssHash}
 	}
@@ -202,7 +207,7 @@ func (h *Handler) message(w http.ResponseWriter, r *http.Request, status int, ti
 
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	flow.LogFailure(h.Exec.App, r, err)
-	h.message(w, r, http.StatusInternalServerError, "Something went wrong",
+	h.message(w, r, h.Exec.App.Store, http.StatusInternalServerError, "Something went wrong",
 		"Something went wrong on our side. Please try again in a moment. If it keeps happening, tell your administrator the reference below.")
 }
 

@@ -15,11 +15,25 @@ INSERT INTO config_version (n) VALUES (1);
 -- Statement-level triggers: a statement touching many rows (a cascade, a
 -- blueprint) raises n once. PostgreSQL fires them for statements that touch
 -- no row too (deleting a user runs the cascade to policy_bindings whether
--- or not any binding names the user), so the function looks at the
+-- or not any binding names the user), so the AFTER function looks at the
 -- statement's rows, which each trigger passes as the transition table
--- "changed"; a table can have one per event, hence three triggers a table,
--- plus TRUNCATE, which has none. Concurrent writers take turns on the row,
--- so n never goes back and no raise is lost.
+-- "changed"; a table can have one per event, hence three AFTER triggers a
+-- table, plus TRUNCATE, which has none.
+--
+-- The row of config_version stays locked until the writing transaction
+-- ends, so concurrent writers take turns and n never goes back or loses a
+-- raise. The BEFORE trigger takes that lock before the statement locks any
+-- configuration row: otherwise a transaction could hold a new row (a
+-- unique name) while waiting for the counter held by another that goes on
+-- to write the same name, and one of them would fail with a deadlock
+-- instead of the unique violation a blueprint apply retries.
+CREATE FUNCTION lock_config_version() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM 1 FROM config_version FOR UPDATE;
+	RETURN NULL;
+END;
+$$;
+
 CREATE FUNCTION raise_config_version() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
 	IF TG_OP = 'TRUNCATE' THEN
@@ -31,6 +45,8 @@ BEGIN
 END;
 $$;
 
+CREATE TRIGGER flows_config_lock BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON flows
+	FOR EACH STATEMENT EXECUTE FUNCTION lock_config_version();
 CREATE TRIGGER flows_config_insert AFTER INSERT ON flows REFERENCING NEW TABLE AS changed
 	FOR EACH STATEMENT EXECUTE FUNCTION raise_config_version();
 CREATE TRIGGER flows_config_update AFTER UPDATE ON flows REFERENCING NEW TABLE AS changed
@@ -39,6 +55,8 @@ CREATE TRIGGER flows_config_delete AFTER DELETE ON flows REFERENCING OLD TABLE A
 	FOR EACH STATEMENT EXECUTE FUNCTION raise_config_version();
 CREATE TRIGGER flows_config_truncate AFTER TRUNCATE ON flows
 	FOR EACH STATEMENT EXECUTE FUNCTION raise_config_version();
+CREATE TRIGGER stages_config_lock BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON stages
+	FOR EACH STATEMENT EXECUTE FUNCTION lock_config_version();
 CREATE TRIGGER stages_config_insert AFTER INSERT ON stages REFERENCING NEW TABLE AS changed
 	FOR EACH STATEMENT EXECUTE FUNCTION raise_config_version();
 CREATE TRIGGER stages_config_update AFTER UPDATE ON stages REFERENCING NEW TABLE AS changed
@@ -47,6 +65,8 @@ CREATE TRIGGER stages_config_delete AFTER DELETE ON stages REFERENCING OLD TABLE
 	FOR EACH STATEMENT EXECUTE FUNCTION raise_config_version();
 CREATE TRIGGER stages_config_truncate AFTER TRUNCATE ON stages
 	FOR EACH STATEMENT EXECUTE FUNCTION raise_config_version();
+CREATE TRIGGER flow_stage_bindings_config_lock BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON flow_stage_bindings
+	FOR EACH STATEMENT EXECUTE FUNCTION lock_config_version();
 CREATE TRIGGER flow_stage_bindings_config_insert AFTER INSERT ON flow_stage_bindings REFERENCING NEW TABLE AS changed
 	FOR EACH STATEMENT EXECUTE FUNCTION raise_config_version();
 CREATE TRIGGER flow_stage_bindings_config_update AFTER UPDATE ON flow_stage_bindings REFERENCING NEW TABLE AS changed
@@ -55,6 +75,8 @@ CREATE TRIGGER flow_stage_bindings_config_delete AFTER DELETE ON flow_stage_bind
 	FOR EACH STATEMENT EXECUTE FUNCTION raise_config_version();
 CREATE TRIGGER flow_stage_bindings_config_truncate AFTER TRUNCATE ON flow_stage_bindings
 	FOR EACH STATEMENT EXECUTE FUNCTION raise_config_version();
+CREATE TRIGGER prompts_config_lock BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON prompts
+	FOR EACH STATEMENT EXECUTE FUNCTION lock_config_version();
 CREATE TRIGGER prompts_config_insert AFTER INSERT ON prompts REFERENCING NEW TABLE AS changed
 	FOR EACH STATEMENT EXECUTE FUNCTION raise_config_version();
 CREATE TRIGGER prompts_config_update AFTER UPDATE ON prompts REFERENCING NEW TABLE AS changed
@@ -63,6 +85,8 @@ CREATE TRIGGER prompts_config_delete AFTER DELETE ON prompts REFERENCING OLD TAB
 	FOR EACH STATEMENT EXECUTE FUNCTION raise_config_version();
 CREATE TRIGGER prompts_config_truncate AFTER TRUNCATE ON prompts
 	FOR EACH STATEMENT EXECUTE FUNCTION raise_config_version();
+CREATE TRIGGER prompt_stage_fields_config_lock BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON prompt_stage_fields
+	FOR EACH STATEMENT EXECUTE FUNCTION lock_config_version();
 CREATE TRIGGER prompt_stage_fields_config_insert AFTER INSERT ON prompt_stage_fields REFERENCING NEW TABLE AS changed
 	FOR EACH STATEMENT EXECUTE FUNCTION raise_config_version();
 CREATE TRIGGER prompt_stage_fields_config_update AFTER UPDATE ON prompt_stage_fields REFERENCING NEW TABLE AS changed
@@ -71,6 +95,8 @@ CREATE TRIGGER prompt_stage_fields_config_delete AFTER DELETE ON prompt_stage_fi
 	FOR EACH STATEMENT EXECUTE FUNCTION raise_config_version();
 CREATE TRIGGER prompt_stage_fields_config_truncate AFTER TRUNCATE ON prompt_stage_fields
 	FOR EACH STATEMENT EXECUTE FUNCTION raise_config_version();
+CREATE TRIGGER prompt_stage_policies_config_lock BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON prompt_stage_policies
+	FOR EACH STATEMENT EXECUTE FUNCTION lock_config_version();
 CREATE TRIGGER prompt_stage_policies_config_insert AFTER INSERT ON prompt_stage_policies REFERENCING NEW TABLE AS changed
 	FOR EACH STATEMENT EXECUTE FUNCTION raise_config_version();
 CREATE TRIGGER prompt_stage_policies_config_update AFTER UPDATE ON prompt_stage_policies REFERENCING NEW TABLE AS changed
@@ -79,6 +105,8 @@ CREATE TRIGGER prompt_stage_policies_config_delete AFTER DELETE ON prompt_stage_
 	FOR EACH STATEMENT EXECUTE FUNCTION raise_config_version();
 CREATE TRIGGER prompt_stage_policies_config_truncate AFTER TRUNCATE ON prompt_stage_policies
 	FOR EACH STATEMENT EXECUTE FUNCTION raise_config_version();
+CREATE TRIGGER policies_config_lock BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON policies
+	FOR EACH STATEMENT EXECUTE FUNCTION lock_config_version();
 CREATE TRIGGER policies_config_insert AFTER INSERT ON policies REFERENCING NEW TABLE AS changed
 	FOR EACH STATEMENT EXECUTE FUNCTION raise_config_version();
 CREATE TRIGGER policies_config_update AFTER UPDATE ON policies REFERENCING NEW TABLE AS changed
@@ -87,6 +115,8 @@ CREATE TRIGGER policies_config_delete AFTER DELETE ON policies REFERENCING OLD T
 	FOR EACH STATEMENT EXECUTE FUNCTION raise_config_version();
 CREATE TRIGGER policies_config_truncate AFTER TRUNCATE ON policies
 	FOR EACH STATEMENT EXECUTE FUNCTION raise_config_version();
+CREATE TRIGGER policy_bindings_config_lock BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON policy_bindings
+	FOR EACH STATEMENT EXECUTE FUNCTION lock_config_version();
 CREATE TRIGGER policy_bindings_config_insert AFTER INSERT ON policy_bindings REFERENCING NEW TABLE AS changed
 	FOR EACH STATEMENT EXECUTE FUNCTION raise_config_version();
 CREATE TRIGGER policy_bindings_config_update AFTER UPDATE ON policy_bindings REFERENCING NEW TABLE AS changed
@@ -95,6 +125,8 @@ CREATE TRIGGER policy_bindings_config_delete AFTER DELETE ON policy_bindings REF
 	FOR EACH STATEMENT EXECUTE FUNCTION raise_config_version();
 CREATE TRIGGER policy_bindings_config_truncate AFTER TRUNCATE ON policy_bindings
 	FOR EACH STATEMENT EXECUTE FUNCTION raise_config_version();
+CREATE TRIGGER brands_config_lock BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON brands
+	FOR EACH STATEMENT EXECUTE FUNCTION lock_config_version();
 CREATE TRIGGER brands_config_insert AFTER INSERT ON brands REFERENCING NEW TABLE AS changed
 	FOR EACH STATEMENT EXECUTE FUNCTION raise_config_version();
 CREATE TRIGGER brands_config_update AFTER UPDATE ON brands REFERENCING NEW TABLE AS changed
@@ -103,6 +135,8 @@ CREATE TRIGGER brands_config_delete AFTER DELETE ON brands REFERENCING OLD TABLE
 	FOR EACH STATEMENT EXECUTE FUNCTION raise_config_version();
 CREATE TRIGGER brands_config_truncate AFTER TRUNCATE ON brands
 	FOR EACH STATEMENT EXECUTE FUNCTION raise_config_version();
+CREATE TRIGGER applications_config_lock BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON applications
+	FOR EACH STATEMENT EXECUTE FUNCTION lock_config_version();
 CREATE TRIGGER applications_config_insert AFTER INSERT ON applications REFERENCING NEW TABLE AS changed
 	FOR EACH STATEMENT EXECUTE FUNCTION raise_config_version();
 CREATE TRIGGER applications_config_update AFTER UPDATE ON applications REFERENCING NEW TABLE AS changed
