@@ -28,7 +28,7 @@ type TooLargeError struct {
 }
 
 func (e *TooLargeError) Error() string {
-	return fmt.Sprintf("blueprint %s is too large (%d bytes; the limit is %d bytes, set by USHER_MAX_BLUEPRINT_BYTES)", e.Path, e.Size, e.Limit)
+	return fmt.Sprintf("blueprint %s is too large (%d bytes; the limit is %d bytes, set by USHER_BLUEPRINT_MAX_BYTES)", e.Path, e.Size, e.Limit)
 }
 
 // Available is a blueprint file found in the blueprints directory (the

@@ -82,7 +82,7 @@ func TestReadLocalFile(t *testing.T) {
 	}{
 		{filepath.Join(dir, "ok.yaml"), "version: 1\n", ""},
 		{filepath.Join(dir, "exact.yaml"), strings.Repeat("x", 100), ""},
-		{big, "", "blueprint " + big + " is too large (101 bytes; the limit is 100 bytes, set by USHER_MAX_BLUEPRINT_BYTES)"},
+		{big, "", "blueprint " + big + " is too large (101 bytes; the limit is 100 bytes, set by USHER_BLUEPRINT_MAX_BYTES)"},
 		{filepath.Join(dir, "missing.yaml"), "", "no such file or directory"},
 	}
 	for _, tc := range cases {

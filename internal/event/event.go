@@ -5,6 +5,7 @@ package event
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -165,7 +166,16 @@ func (rec *Recorder) RecordFor(ctx context.Context, q store.Queries, r *http.Req
 		e.ClientIP = httpx.ClientIP(r)
 		if _, ok := ctxData["http_request"]; !ok {
 			args := map[string]any{}
-			for k, vs := range r.URL.Query() {
+			query := r.URL.Query()
+			// The executor's own arguments wrap the flow's query string
+			// (?query=itoken%3D…); as in authentik, events show the parsed
+			// wrapped query, so its secrets are masked key by key.
+			if wrapped, ok := query["query"]; ok && strings.HasPrefix(r.URL.Path, "/api/v3/flows/executor/") {
+				if inner, err := url.ParseQuery(wrapped[0]); err == nil {
+					query = inner
+				}
+			}
+			for k, vs := range query {
 				if len(vs) > 0 {
 					args[k] = vs[0]
 				}

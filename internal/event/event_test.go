@@ -131,10 +131,14 @@ func TestRecordStoresMaskedEvents(t *testing.T) {
 	if uw["username"] != "jane" || uw["created"] != true || uw["component"] != nil {
 		t.Errorf("user_write context %v", uw)
 	}
-	if byAction[event.InvitationUsed].Context["invitation_uuid"] != "6d1e2a2e6a514f438a0d3f3f0c9b7e11" {
+	hr, _ := byAction[event.InvitationUsed].Context["http_request"].(map[string]any)
+	if args, _ := hr["args"].(map[string]any); args["itoken"] != event.Mask || args["query"] != nil {
+		t.Errorf("executor args should be the parsed wrapped query, masked: %v", hr)
+	}
+	if byAction[event.InvitationUsed].Context["invitation_uuid"] != "6d1e2a2e…" {
 		t.Errorf("invitation_used context %v", byAction[event.InvitationUsed].Context)
 	}
-	if m := byAction[event.ModelDeleted].Context["model"].(map[string]any); m["pk"] != "6d1e2a2e6a514f438a0d3f3f0c9b7e11" ||
+	if m := byAction[event.ModelDeleted].Context["model"].(map[string]any); m["pk"] != "6d1e2a2e…" ||
 		m["app"] != "authentik_stages_invitation" || m["model_name"] != "invitation" || m["name"] != "jane-invite" {
 		t.Errorf("model ref %v", m)
 	}

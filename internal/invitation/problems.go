@@ -10,10 +10,19 @@ import (
 	"github.com/usher-id/usher/internal/store"
 )
 
-// userKeys are fixed-data keys the user write stage applies without a
-// prompt field (spec e: user fields and attributes).
-var userKeys = map[string]bool{"username": true, "name": true, "email": true, "is_active": true,
-	"type": true, "path": true, "attributes": true, "groups": true}
+// userKeys are fixed-data keys the user write stage applies to the account
+// without a prompt field (spec e step 5). "groups" is not one: the stage
+// discards it (groups come from the flow's user write stage, as the seed
+// page says), so an invitation carrying it deserves a warning.
+var userKeys = map[string]bool{"username": true, "name": true, "email": true, "password": true,
+	"is_active": true, "type": true, "path": true, "attributes": true}
+
+// AppliesWithoutPrompt reports whether a fixed-data key reaches the account
+// even when no prompt field asks for it: a user field, or an attribute path
+// (attributes.x.y, attributes_x).
+func AppliesWithoutPrompt(key string) bool {
+	return userKeys[key] || strings.HasPrefix(key, "attributes.") || strings.HasPrefix(key, "attributes_")
+}
 
 // Problems lists why inv can never work, for the CLI and the console:
 // not active (expired, used up, revoked), its flow has no invitation stage,
@@ -65,7 +74,7 @@ func Problems(ctx context.Context, q store.Queries, inv store.Invitation, now ti
 	}
 	var unknown []string
 	for k := range inv.FixedData {
-		if !fields[k] && !userKeys[k] && !strings.HasPrefix(k, "attributes.") && !strings.HasPrefix(k, "attributes_") {
+		if !fields[k] && !AppliesWithoutPrompt(k) {
 			unknown = append(unknown, k)
 		}
 	}

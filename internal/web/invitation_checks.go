@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"github.com/usher-id/usher/internal/invitation"
 	"sort"
 	"strings"
 
@@ -80,11 +81,6 @@ func (ff *flowFacts) invitableFlows() []store.Flow {
 	return out
 }
 
-// userFieldKeys are fixed-data keys the user write stage applies even
-// without a prompt field (spec e step 5).
-var userFieldKeys = map[string]bool{"username": true, "name": true, "email": true, "password": true,
-	"is_active": true, "type": true, "path": true, "attributes": true}
-
 // invitationWarnings explains why an invitation can never work, if it can't.
 func (ff *flowFacts) invitationWarnings(inv store.Invitation, status string) []string {
 	var w []string
@@ -121,7 +117,7 @@ func (ff *flowFacts) invitationWarnings(inv store.Invitation, status string) []s
 	if keys != nil {
 		var unknown []string
 		for k := range inv.FixedData {
-			if keys[k] || userFieldKeys[k] || strings.HasPrefix(k, "attributes.") || strings.HasPrefix(k, "attributes_") {
+			if keys[k] || invitation.AppliesWithoutPrompt(k) {
 				continue
 			}
 			unknown = append(unknown, k)
