@@ -5,14 +5,14 @@
 #   scripts/pg.sh env               # print the export line again
 #   scripts/pg.sh stop              # stop it and delete its files
 #
-# The cluster lives in a temp directory recorded in $USHER_PG_STATE
+# The cluster lives in a temp directory recorded in $USHER_TEST_PG_STATE
 # (default /tmp/usher-pg); fsync is off, it listens on 127.0.0.1 at a free
 # port and trusts every local connection. As root, initdb and pg_ctl run as
 # the postgres user (PostgreSQL refuses to run as root). When the server
 # binaries are missing, the Debian postgresql package is installed.
 set -eu
 
-STATE=${USHER_PG_STATE:-/tmp/usher-pg}
+STATE=${USHER_TEST_PG_STATE:-/tmp/usher-pg}
 
 log() { echo "pg.sh: $*" >&2; }
 

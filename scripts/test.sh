@@ -31,7 +31,7 @@ if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-headless-shell
 fi
 
 # A private cluster, so a developer's own scripts/pg.sh cluster is left alone.
-export USHER_PG_STATE="/tmp/usher-pg-test-$$"
+export USHER_TEST_PG_STATE="/tmp/usher-pg-test-$$"
 trap 'scripts/pg.sh stop >/dev/null 2>&1 || true' EXIT
 step "starting a throwaway PostgreSQL"
 eval "$(scripts/pg.sh start)"
