@@ -28,9 +28,11 @@
 //     fail; re_evaluate_policies attaches a re-evaluate marker. A link that
 //     carries itoken into a flow without an invitation stage is refused
 //     here, so an invitee never enrolls silently without their invitation.
-//     There is no plan cache (authentik keeps one for 300 s): planning is a
-//     few indexed queries, and skipping the cache means binding edits apply
-//     to the next flow started at once.
+//     There is no plan cache (authentik keeps one for 300 s): the
+//     configuration the planner reads (flow, bindings, stages, policies) is
+//     kept in memory across requests but checked against the database's
+//     config version on every request (config_cache.go), so binding edits
+//     apply to the next flow started at once, on every instance.
 //  3. Take the first binding; a re-evaluate marker runs its policies again
 //     and drops the binding when they fail. The stage's view (registered per
 //     stage kind with RegisterStage) answers GET with a challenge and POST
