@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/usher-id/usher/internal/testkit"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -165,9 +166,9 @@ func TestBlueprintImport(t *testing.T) {
 		}
 
 		// authentik's example blueprint imports unmodified, twice (idempotent).
-		data, err := os.ReadFile("/work/shared/blueprints/example/flows-invitation-enrollment.yaml")
+		data, err := os.ReadFile(testkit.ExampleBlueprint(t, "flows-invitation-enrollment.yaml"))
 		if err != nil {
-			t.Skip("example blueprint not available:", err)
+			t.Fatal(err)
 		}
 		for i := 0; i < 2; i++ {
 			var buf bytes.Buffer

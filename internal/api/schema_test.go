@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"github.com/usher-id/usher/internal/testkit"
 	"net/http"
 	"os"
 	"strconv"
@@ -21,8 +22,6 @@ import (
 // list and retrieve method of authentik's Go client (whose decoders refuse
 // missing required properties, wrong types and unknown enum values) and
 // checked raw against authentik's OpenAPI schema.
-
-const exampleBlueprint = "/work/shared/blueprints/example/flows-invitation-enrollment.yaml"
 
 // schemaFixture holds the objects the audit reads back.
 type schemaFixture struct {
@@ -67,7 +66,7 @@ func ok(t *testing.T, what string, res *http.Response, err error, status int) {
 // applyExample applies authentik's example blueprint unmodified.
 func applyExample(t *testing.T, e *env) {
 	t.Helper()
-	data, err := os.ReadFile(exampleBlueprint)
+	data, err := os.ReadFile(testkit.ExampleBlueprint(t, "flows-invitation-enrollment.yaml"))
 	if err != nil {
 		t.Skip("example blueprint not available:", err)
 	}

@@ -2,10 +2,10 @@ package blueprint
 
 import (
 	"context"
+	"github.com/usher-id/usher/internal/testkit"
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strconv"
@@ -18,16 +18,9 @@ import (
 	"github.com/usher-id/usher/internal/store/storetest"
 )
 
-// exampleDir holds authentik's example blueprints (read in place, never
-// copied or edited).
-var exampleDir = filepath.Join("..", "..", "..", "shared", "blueprints", "example")
-
 func readExample(t *testing.T, name string) *Blueprint {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(exampleDir, name))
-	if os.IsNotExist(err) {
-		t.Skipf("example blueprints not found at %s", exampleDir)
-	}
+	data, err := os.ReadFile(testkit.ExampleBlueprint(t, name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -298,10 +291,7 @@ func checkTwoStageExample(t *testing.T, s snapshot) {
 
 // The real models' validation reaches the user with the entry, model and field.
 func TestExampleWithMistakes(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join(exampleDir, "flows-enrollment-2-stage.yaml"))
-	if os.IsNotExist(err) {
-		t.Skipf("example blueprints not found at %s", exampleDir)
-	}
+	data, err := os.ReadFile(testkit.ExampleBlueprint(t, "flows-enrollment-2-stage.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}

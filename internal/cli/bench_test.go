@@ -1,6 +1,9 @@
 package cli
 
 import (
+	"bytes"
+
+	"github.com/usher-id/usher/internal/testkit"
 	"net/url"
 	"os"
 	"regexp"
@@ -93,5 +96,17 @@ func TestBenchForm(t *testing.T) {
 	}
 	if _, _, ok := parseBenchForm("<p>Access denied</p>"); ok {
 		t.Error("a page without a form parsed as one")
+	}
+}
+
+// The bench embeds authentik's example blueprint so it runs anywhere; the
+// copy must stay byte for byte the file shared/ holds.
+func TestBenchBlueprintIsTheExample(t *testing.T) {
+	want, err := os.ReadFile(testkit.ExampleBlueprint(t, "flows-invitation-enrollment.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(benchBlueprint, want) {
+		t.Fatal("internal/cli/benchdata/flows-invitation-enrollment.yaml differs from authentik's example; copy it again, unmodified")
 	}
 }

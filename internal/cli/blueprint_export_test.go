@@ -1,17 +1,13 @@
 package cli
 
 import (
-	"os"
-	"path/filepath"
+	"github.com/usher-id/usher/internal/testkit"
 	"strings"
 	"testing"
 )
 
 func TestBlueprintExport(t *testing.T) {
-	example := filepath.Join("..", "..", "..", "shared", "blueprints", "example", "flows-enrollment-2-stage.yaml")
-	if _, err := os.Stat(example); err != nil {
-		t.Skipf("example blueprint not found: %v", err)
-	}
+	example := testkit.ExampleBlueprint(t, "flows-enrollment-2-stage.yaml")
 	env := testEnv(t)
 	if r := run(t, env, "", "blueprint", "apply", example); r.code != 0 {
 		t.Fatalf("apply: %d %s", r.code, r.stderr)

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"github.com/usher-id/usher/internal/testkit"
 	"os"
 	"path/filepath"
 	"strings"
@@ -8,10 +9,7 @@ import (
 )
 
 func TestBlueprintCommands(t *testing.T) {
-	example := filepath.Join("..", "..", "..", "shared", "blueprints", "example", "flows-enrollment-2-stage.yaml")
-	if _, err := os.Stat(example); err != nil {
-		t.Skipf("example blueprint not found: %v", err)
-	}
+	example := testkit.ExampleBlueprint(t, "flows-enrollment-2-stage.yaml")
 	broken := filepath.Join(t.TempDir(), "broken.yaml")
 	if err := os.WriteFile(broken, []byte(`version: 1
 entries:

@@ -2,7 +2,7 @@ package e2e
 
 import (
 	"fmt"
-	"os"
+	"github.com/usher-id/usher/internal/testkit"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -10,17 +10,11 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// exampleBlueprintsDir holds authentik's example blueprints, used as they
-// are (never edited).
-const exampleBlueprintsDir = "/work/shared/blueprints/example"
-
+// exampleBlueprint is the path of one of authentik's example blueprints,
+// used as they are (never edited).
 func exampleBlueprint(t *testing.T, name string) string {
 	t.Helper()
-	p := filepath.Join(exampleBlueprintsDir, name)
-	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("example blueprint missing: %v", err)
-	}
-	return p
+	return testkit.ExampleBlueprint(t, name)
 }
 
 // person is someone enrolling; empty fields are left to pre-filled values.

@@ -2,6 +2,7 @@ package hardening
 
 import (
 	"context"
+	"github.com/usher-id/usher/internal/testkit"
 	"io"
 	"log/slog"
 	"os"
@@ -15,13 +16,11 @@ import (
 	"github.com/usher-id/usher/internal/store/storetest"
 )
 
-var exampleDir = filepath.Join("..", "..", "..", "shared", "blueprints", "example")
-
 // Two instances apply the same blueprint at the same moment (as two
 // servers discovering the same file do): both succeed (one may wait for
 // the other) and every object exists once.
 func TestTwoInstancesApplySameBlueprint(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join(exampleDir, "flows-invitation-enrollment.yaml"))
+	data, err := os.ReadFile(testkit.ExampleBlueprint(t, "flows-invitation-enrollment.yaml"))
 	if os.IsNotExist(err) {
 		t.Skip("example blueprints not found")
 	}

@@ -71,7 +71,7 @@ func TestKilledServerRestarts(t *testing.T) {
 	srv := start()
 
 	// Import the example enrollment blueprint through the API.
-	bp, err := os.ReadFile(filepath.Join(exampleDir, "flows-invitation-enrollment.yaml"))
+	bp, err := os.ReadFile(testkit.ExampleBlueprint(t, "flows-invitation-enrollment.yaml"))
 	if err != nil {
 		t.Skip("example blueprints not found")
 	}

@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"context"
+	"github.com/usher-id/usher/internal/testkit"
 	"mime/multipart"
 	"net/http"
 	"os"
@@ -29,9 +30,9 @@ func (b *browser) upload(t *testing.T, path, name string, data []byte) response 
 
 // TestFlowImport imports the seed page's blueprint from the Flows page.
 func TestFlowImport(t *testing.T) {
-	data, err := os.ReadFile("/work/shared/blueprints/example/flows-invitation-enrollment.yaml")
+	data, err := os.ReadFile(testkit.ExampleBlueprint(t, "flows-invitation-enrollment.yaml"))
 	if err != nil {
-		t.Skip("example blueprint not available:", err)
+		t.Fatal(err)
 	}
 	f := newFixture(t)
 	admin := f.user(t, "admin", store.UserTypeInternal, true)
