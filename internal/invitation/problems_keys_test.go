@@ -9,7 +9,7 @@ func TestAppliesWithoutPrompt(t *testing.T) {
 		"username": true, "name": true, "email": true, "password": true, "is_active": true,
 		"type": true, "path": true, "attributes": true, "attributes.department": true,
 		"attributes_team": true,
-		"groups": false, "department": false, "password_repeat": false, "token": false,
+		"groups":          false, "department": false, "password_repeat": false, "token": false,
 	} {
 		if got := AppliesWithoutPrompt(key); got != want {
 			t.Errorf("AppliesWithoutPrompt(%q) = %v, want %v", key, got, want)
