@@ -1,12 +1,9 @@
-package api_test
+package api
 
 import (
 	"context"
 	"errors"
-	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -14,10 +11,7 @@ import (
 
 	authentik "goauthentik.io/api/v3"
 
-	"github.com/usher-id/usher/internal/api"
 	"github.com/usher-id/usher/internal/app"
-	"github.com/usher-id/usher/internal/auth"
-	"github.com/usher-id/usher/internal/event"
 	"github.com/usher-id/usher/internal/store"
 	"github.com/usher-id/usher/internal/store/storetest"
 )
@@ -47,7 +41,7 @@ func TestBlueprintInstanceValidation(t *testing.T) {
 			writeFile(t, filepath.Join(dir, "flows", "good.yaml"), validBlueprint)
 			writeFile(t, filepath.Join(dir, "flows", "v2.yaml"), "version: 2\nentries: []\n")
 			writeFile(t, filepath.Join(t.TempDir(), "outside.yaml"), validBlueprint)
-			e := newBlueprintEnv(t, st, dir)
+			e := newEnv(t, st, func(a *app.App) { a.BlueprintsDir = dir })
 
 			cases := []struct {
 				name string
@@ -82,7 +76,7 @@ func TestBlueprintInstanceValidation(t *testing.T) {
 			}
 			for _, c := range cases {
 				t.Run(c.name, func(t *testing.T) {
-					status, body := e.do("POST", "/api/v3/managed/blueprints/", c.body)
+					status, body := e.adminJSON("POST", "/api/v3/managed/blueprints/", c.body)
 					if c.want == nil {
 						if status != http.StatusCreated {
 							t.Fatalf("status %d %v, want 201", status, body)
@@ -139,35 +133,4 @@ func stringLists(body map[string]any) map[string][]string {
 		}
 	}
 	return out
-}
-
-// newBlueprintEnv is the API over st with BlueprintsDir set and an admin
-// token (polEnv's shape, on any backend).
-func newBlueprintEnv(t *testing.T, st store.Store, dir string) *polEnv {
-	t.Helper()
-	ctx := context.Background()
-	admin := store.User{Username: "akadmin", Name: "Admin", IsActive: true, Type: store.UserTypeInternal, Path: "users"}
-	g := store.Group{Name: "admins", IsSuperuser: true}
-	key := "test-key-0123456789"
-	for _, err := range []error{st.CreateUser(ctx, &admin), st.CreateGroup(ctx, &g)} {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := st.AddGroupMember(ctx, g.UUID, admin.PK); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.CreateToken(ctx, &store.Token{Identifier: "test", KeyHash: auth.HashToken(key), UserPK: admin.PK, Intent: "api"}); err != nil {
-		t.Fatal(err)
-	}
-	a := &app.App{Store: st, Events: &event.Recorder{}, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		MaxBodyBytes: 1 << 20, BlueprintsDir: dir}
-	mux := http.NewServeMux()
-	api.New(a).Mount(mux)
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	cfg := authentik.NewConfiguration()
-	cfg.Servers = authentik.ServerConfigurations{{URL: srv.URL + "/api/v3"}}
-	cfg.AddDefaultHeader("Authorization", "Bearer "+key)
-	return &polEnv{t: t, st: st, srv: srv, key: key, admin: admin, client: authentik.NewAPIClient(cfg)}
 }

@@ -1,4 +1,4 @@
-package api_test
+package api
 
 import (
 	"context"
@@ -15,21 +15,21 @@ import (
 // event (through authentik's client too) and ?actions= matches any of
 // several actions.
 func TestEventRetrieveAndActions(t *testing.T) {
-	e := newPolEnv(t)
+	e, _ := newPolicyEnv(t)
 	ctx := context.Background()
-	e.do("POST", "/api/v3/policies/expression/", map[string]any{"name": "a", "expression": "return True"})
+	e.adminJSON("POST", "/api/v3/policies/expression/", map[string]any{"name": "a", "expression": "return True"})
 	jane := store.User{Username: "jane", Email: "jane@example.com", IsActive: true, Type: store.UserTypeExternal, Path: "users"}
-	if err := e.st.CreateUser(ctx, &jane); err != nil {
+	if err := e.store.CreateUser(ctx, &jane); err != nil {
 		t.Fatal(err)
 	}
 	rec := &event.Recorder{}
-	if err := rec.LoggedIn(ctx, e.st, nil, &jane, map[string]any{"auth_method": "password"}); err != nil {
+	if err := rec.LoggedIn(ctx, e.store, nil, &jane, map[string]any{"auth_method": "password"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := rec.UserWritten(ctx, e.st, nil, &jane, map[string]any{"username": "jane", "password": "hunter2"}, true); err != nil {
+	if err := rec.UserWritten(ctx, e.store, nil, &jane, map[string]any{"username": "jane", "password": "hunter2"}, true); err != nil {
 		t.Fatal(err)
 	}
-	logins, _, err := e.st.ListEvents(ctx, store.EventFilter{Action: event.Login})
+	logins, _, err := e.store.ListEvents(ctx, store.EventFilter{Action: event.Login})
 	if err != nil || len(logins) != 1 {
 		t.Fatalf("login events: %v %v", logins, err)
 	}
@@ -45,12 +45,12 @@ func TestEventRetrieveAndActions(t *testing.T) {
 			t.Errorf("event = %+v", got)
 		}
 		for _, id := range []string{strings.ToUpper(login.UUID), strings.ReplaceAll(login.UUID, "-", "")} {
-			if status, body := e.do("GET", "/api/v3/events/events/"+id+"/", nil); status != 200 || body["pk"] != login.UUID {
+			if status, body := e.adminJSON("GET", "/api/v3/events/events/"+id+"/", nil); status != 200 || body["pk"] != login.UUID {
 				t.Errorf("%s: %d %v", id, status, body)
 			}
 		}
 		for _, id := range []string{"0b6f2e4a-3c0d-4d7e-9a51-123456789abc", "not-a-uuid"} {
-			if status, body := e.do("GET", "/api/v3/events/events/"+id+"/", nil); status != 404 || body["detail"] != "Not found." {
+			if status, body := e.adminJSON("GET", "/api/v3/events/events/"+id+"/", nil); status != 404 || body["detail"] != "Not found." {
 				t.Errorf("%s: %d %v, want 404 Not found.", id, status, body)
 			}
 		}
@@ -74,30 +74,46 @@ func TestEventRetrieveAndActions(t *testing.T) {
 				t.Errorf("user_write password not masked: %v", ev.Context["password"])
 			}
 		}
-		for _, c := range []struct {
-			query  string
-			status int
-			count  float64
-		}{
-			{"?actions=model_created", 200, 1},
-			{"?actions=model_created&actions=login&actions=user_write", 200, 3},
-			{"?actions=login&username=akadmin", 200, 0},
-			{"?actions=logout", 200, 0},
-			{"?actions=login&actions=DROP%20TABLE", 400, 0},
-		} {
-			status, body := e.do("GET", "/api/v3/events/events/"+c.query, nil)
-			if status != c.status {
-				t.Errorf("%s: status %d (%v)", c.query, status, body)
-				continue
-			}
-			if status == 200 {
-				if n := body["pagination"].(map[string]any)["count"]; n != c.count {
-					t.Errorf("%s: count %v, want %v", c.query, n, c.count)
-				}
-			} else if msgs, _ := body["actions"].([]any); len(msgs) != 1 ||
-				msgs[0] != "Select a valid choice. DROP TABLE is not one of the available choices." {
-				t.Errorf("%s: body %v should name the bad action", c.query, body)
-			}
-		}
+		e.checkEventQueries(t, []eventQuery{
+			{query: "?actions=model_created", status: 200, count: 1},
+			{query: "?actions=model_created&actions=login&actions=user_write", status: 200, count: 3},
+			{query: "?actions=login&username=akadmin", status: 200, count: 0},
+			{query: "?actions=logout", status: 200, count: 0},
+			{query: "?actions=login&actions=DROP%20TABLE", status: 400, field: "actions",
+				msg: "Select a valid choice. DROP TABLE is not one of the available choices."},
+		})
 	})
+}
+
+// eventQuery is a GET of the events list and its answer: 200 with count
+// events, or 400 whose body names field (with the one message msg, if set).
+type eventQuery struct {
+	query      string
+	status     int
+	count      float64
+	field, msg string
+}
+
+func (e *env) checkEventQueries(t *testing.T, cases []eventQuery) {
+	t.Helper()
+	for _, c := range cases {
+		status, body := e.adminJSON("GET", "/api/v3/events/events/"+c.query, nil)
+		if status != c.status {
+			t.Errorf("%s: status %d (%v)", c.query, status, body)
+			continue
+		}
+		if status == 200 {
+			if n := body["pagination"].(map[string]any)["count"]; n != c.count {
+				t.Errorf("%s: count %v, want %v", c.query, n, c.count)
+			}
+			continue
+		}
+		if c.msg == "" {
+			if body[c.field] == nil {
+				t.Errorf("%s: body %v should name the parameter %s", c.query, body, c.field)
+			}
+		} else if msgs, _ := body[c.field].([]any); len(msgs) != 1 || msgs[0] != c.msg {
+			t.Errorf("%s: body %v, want %s: [%q]", c.query, body, c.field, c.msg)
+		}
+	}
 }

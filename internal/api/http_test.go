@@ -130,6 +130,21 @@ func TestSessionAuth(t *testing.T) {
 // TestBlueprintImport applies a small blueprint through the import endpoint.
 func TestBlueprintImport(t *testing.T) {
 	eachBackend(t, func(t *testing.T, e *env) {
+		// importFile uploads a blueprint file as the admin.
+		importFile := func(t *testing.T, name string, content []byte) *http.Response {
+			t.Helper()
+			var buf bytes.Buffer
+			mw := multipart.NewWriter(&buf)
+			fw, _ := mw.CreateFormFile("file", name)
+			fw.Write(content)
+			mw.Close()
+			req, _ := http.NewRequest("POST", e.srv.URL+"/api/v3/managed/blueprints/import/", &buf)
+			req.Header.Set("Content-Type", mw.FormDataContentType())
+			req.Header.Set("Authorization", "Bearer "+e.adminKey)
+			res, err := e.srv.Client().Do(req)
+			must(t, err)
+			return res
+		}
 		for _, tc := range []struct {
 			name    string
 			content string
@@ -140,16 +155,7 @@ func TestBlueprintImport(t *testing.T) {
 			{"invalid entry", "version: 1\nentries:\n- model: authentik_flows.flow\n  identifiers: {slug: 'bad slug'}\n  attrs: {name: I, title: I, designation: enrollment}\n", false},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				var buf bytes.Buffer
-				mw := multipart.NewWriter(&buf)
-				fw, _ := mw.CreateFormFile("file", "bp.yaml")
-				fw.Write([]byte(tc.content))
-				mw.Close()
-				req, _ := http.NewRequest("POST", e.srv.URL+"/api/v3/managed/blueprints/import/", &buf)
-				req.Header.Set("Content-Type", mw.FormDataContentType())
-				req.Header.Set("Authorization", "Bearer "+e.adminKey)
-				res, err := e.srv.Client().Do(req)
-				must(t, err)
+				res := importFile(t, "bp.yaml", []byte(tc.content))
 				var out struct {
 					Success bool             `json:"success"`
 					Logs    []map[string]any `json:"logs"`
@@ -171,16 +177,7 @@ func TestBlueprintImport(t *testing.T) {
 			t.Fatal(err)
 		}
 		for i := 0; i < 2; i++ {
-			var buf bytes.Buffer
-			mw := multipart.NewWriter(&buf)
-			fw, _ := mw.CreateFormFile("file", "flows-invitation-enrollment.yaml")
-			fw.Write(data)
-			mw.Close()
-			req, _ := http.NewRequest("POST", e.srv.URL+"/api/v3/managed/blueprints/import/", &buf)
-			req.Header.Set("Content-Type", mw.FormDataContentType())
-			req.Header.Set("Authorization", "Bearer "+e.adminKey)
-			res, err := e.srv.Client().Do(req)
-			must(t, err)
+			res := importFile(t, "flows-invitation-enrollment.yaml", data)
 			raw, _ := io.ReadAll(res.Body)
 			res.Body.Close()
 			if res.StatusCode != 200 || !strings.Contains(string(raw), `"success":true`) {

@@ -30,10 +30,7 @@ func (h *Handler) blueprintAvailable(w http.ResponseWriter, r *http.Request, c *
 // not recorded as an instance. Once the blueprint is read, the answer is
 // 200 {"logs": [...], "success": bool}, even when it fails (spec g.6).
 func (h *Handler) blueprintImport(w http.ResponseWriter, r *http.Request, c *call) {
-	limit := h.App.MaxBlueprintBytes
-	if limit <= 0 {
-		limit = blueprint.DefaultMaxBytes
-	}
+	limit := blueprint.MaxBytes(h.App)
 	r.Body = http.MaxBytesReader(w, r.Body, limit+1<<20) // room for the multipart framing
 	if err := r.ParseMultipartForm(limit); err != nil && !errors.Is(err, http.ErrNotMultipart) {
 		h.writeError(w, r, err)

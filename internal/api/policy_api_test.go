@@ -1,117 +1,36 @@
-package api_test
+package api
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	authentik "goauthentik.io/api/v3"
 
-	"github.com/usher-id/usher/internal/api"
-	"github.com/usher-id/usher/internal/app"
-	"github.com/usher-id/usher/internal/auth"
 	"github.com/usher-id/usher/internal/event"
 	"github.com/usher-id/usher/internal/store"
-	"github.com/usher-id/usher/internal/store/sqlite"
+	"github.com/usher-id/usher/internal/store/storetest"
+	"github.com/usher-id/usher/internal/testkit"
 )
 
-// polEnv is the API on a real SQLite store with a superuser token and an
-// authentik client pointed at it.
-type polEnv struct {
-	t      *testing.T
-	st     store.Store
-	srv    *httptest.Server
-	key    string
-	admin  store.User
-	client *authentik.APIClient
-	flow   store.Flow
-}
-
-func newPolEnv(t *testing.T) *polEnv {
+// newPolicyEnv is the API on a fresh SQLite store with the enrollment
+// flow policies are bound to in these tests.
+func newPolicyEnv(t *testing.T) (*env, store.Flow) {
 	t.Helper()
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "usher.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	admin := store.User{Username: "akadmin", Name: "Admin", IsActive: true, Type: store.UserTypeInternal, Path: "users"}
-	if err := st.CreateUser(ctx, &admin); err != nil {
-		t.Fatal(err)
-	}
-	g := store.Group{Name: "admins", IsSuperuser: true}
-	if err := st.CreateGroup(ctx, &g); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.AddGroupMember(ctx, g.UUID, admin.PK); err != nil {
-		t.Fatal(err)
-	}
-	key := "test-key-0123456789"
-	if err := st.CreateToken(ctx, &store.Token{Identifier: "test", KeyHash: auth.HashToken(key), UserPK: admin.PK, Intent: "api"}); err != nil {
-		t.Fatal(err)
-	}
+	e := newEnv(t, storetest.OpenSQLite(t))
 	f := store.Flow{Name: "Enroll", Slug: "enroll", Title: "Enroll", Designation: store.DesignationEnrollment,
 		Authentication: "none", Layout: "stacked", PolicyEngineMode: "any", DeniedAction: "message_continue"}
-	if err := st.CreateFlow(ctx, &f); err != nil {
-		t.Fatal(err)
-	}
-	a := &app.App{Store: st, Events: &event.Recorder{}, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), MaxBodyBytes: 1 << 20}
-	mux := http.NewServeMux()
-	api.New(a).Mount(mux)
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	cfg := authentik.NewConfiguration()
-	u, _ := url.Parse(srv.URL)
-	cfg.Host, cfg.Scheme = u.Host, u.Scheme
-	cfg.Servers = authentik.ServerConfigurations{{URL: srv.URL + "/api/v3"}}
-	cfg.AddDefaultHeader("Authorization", "Bearer "+key)
-	return &polEnv{t: t, st: st, srv: srv, key: key, admin: admin, client: authentik.NewAPIClient(cfg), flow: f}
-}
-
-// do sends a JSON request and decodes the JSON answer.
-func (e *polEnv) do(method, path string, body any) (int, map[string]any) {
-	e.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	}
-	req, _ := http.NewRequest(method, e.srv.URL+path, rd)
-	req.Header.Set("Authorization", "Bearer "+e.key)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	var out map[string]any
-	if len(raw) > 0 {
-		if err := json.Unmarshal(raw, &out); err != nil {
-			e.t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, raw)
-		}
-	}
-	return resp.StatusCode, out
+	must(t, e.store.CreateFlow(context.Background(), &f))
+	return e, f
 }
 
 func TestPolicyAPIWithAuthentikClient(t *testing.T) {
-	e := newPolEnv(t)
+	e, flow := newPolicyEnv(t)
 	ctx := context.Background()
-	seed := "# Check if user was invited\nreturn context.get('invitation_in_effect', False)"
+	seed := testkit.SeedInvited
 
 	// Create through the client, as authentik's admin UI and scripts do.
 	p, _, err := e.client.PoliciesAPI.PoliciesExpressionCreate(ctx).
@@ -122,7 +41,7 @@ func TestPolicyAPIWithAuthentikClient(t *testing.T) {
 	if p.Expression != seed || p.Name != "invited" {
 		t.Errorf("created %+v", p)
 	}
-	binding := authentik.NewPolicyBindingRequest(e.flow.UUID, 0)
+	binding := authentik.NewPolicyBindingRequest(flow.UUID, 0)
 	binding.SetPolicy(p.Pk)
 	if _, _, err := e.client.PoliciesAPI.PoliciesBindingsCreate(ctx).PolicyBindingRequest(*binding).Execute(); err != nil {
 		t.Fatalf("create binding: %v", err)
@@ -179,14 +98,14 @@ func TestPolicyAPIWithAuthentikClient(t *testing.T) {
 	if _, err := e.client.PoliciesAPI.PoliciesAllDestroy(ctx, chatty.Pk).Execute(); err != nil {
 		t.Fatalf("destroy: %v", err)
 	}
-	if status, body := e.do("GET", "/api/v3/policies/all/"+chatty.Pk+"/", nil); status != 404 || body["detail"] != "Not found." {
+	if status, body := e.adminJSON("GET", "/api/v3/policies/all/"+chatty.Pk+"/", nil); status != 404 || body["detail"] != "Not found." {
 		t.Errorf("after delete: %d %v", status, body)
 	}
 }
 
 func TestPolicyAPIValidation(t *testing.T) {
-	e := newPolEnv(t)
-	status, body := e.do("POST", "/api/v3/policies/expression/", map[string]any{"name": "bad", "expression": "x = 1\nreturn x +"})
+	e, flow := newPolicyEnv(t)
+	status, body := e.adminJSON("POST", "/api/v3/policies/expression/", map[string]any{"name": "bad", "expression": "x = 1\nreturn x +"})
 	if status != 400 {
 		t.Fatalf("bad expression: %d %v", status, body)
 	}
@@ -194,14 +113,14 @@ func TestPolicyAPIValidation(t *testing.T) {
 	if len(msgs) != 1 || !strings.HasPrefix(msgs[0].(string), "Expression Syntax Error: line 2, column 11:") {
 		t.Errorf("bad expression body %v", body)
 	}
-	if ps, _ := e.st.ListPolicies(context.Background()); len(ps) != 0 {
+	if ps, _ := e.store.ListPolicies(context.Background()); len(ps) != 0 {
 		t.Errorf("refused policy was stored: %v", ps)
 	}
 
-	_, good := e.do("POST", "/api/v3/policies/expression/", map[string]any{"name": "good", "expression": "return True"})
+	_, good := e.adminJSON("POST", "/api/v3/policies/expression/", map[string]any{"name": "good", "expression": "return True"})
 	pk, _ := good["pk"].(string)
 	g := store.Group{Name: "staff"}
-	if err := e.st.CreateGroup(context.Background(), &g); err != nil {
+	if err := e.store.CreateGroup(context.Background(), &g); err != nil {
 		t.Fatal(err)
 	}
 	cases := []struct {
@@ -212,9 +131,9 @@ func TestPolicyAPIValidation(t *testing.T) {
 		field  string
 		msg    string
 	}{
-		{"two of policy/group/user", "/api/v3/policies/bindings/", map[string]any{"target": e.flow.UUID, "order": 0, "policy": pk, "group": g.UUID},
+		{"two of policy/group/user", "/api/v3/policies/bindings/", map[string]any{"target": flow.UUID, "order": 0, "policy": pk, "group": g.UUID},
 			400, "non_field_errors", "Only one of 'group', 'policy', 'user' can be set."},
-		{"none of policy/group/user", "/api/v3/policies/bindings/", map[string]any{"target": e.flow.UUID, "order": 0},
+		{"none of policy/group/user", "/api/v3/policies/bindings/", map[string]any{"target": flow.UUID, "order": 0},
 			400, "non_field_errors", "One of 'group', 'policy', 'user' must be set."},
 		{"test without user", "/api/v3/policies/all/" + pk + "/test/", map[string]any{"context": map[string]any{}},
 			400, "user", "This field is required."},
@@ -226,7 +145,7 @@ func TestPolicyAPIValidation(t *testing.T) {
 			404, "detail", "Not found."},
 	}
 	for _, c := range cases {
-		status, body := e.do("POST", c.path, c.body)
+		status, body := e.adminJSON("POST", c.path, c.body)
 		if status != c.status {
 			t.Errorf("%s: status %d, want %d (%v)", c.name, status, c.status, body)
 			continue
@@ -242,18 +161,18 @@ func TestPolicyAPIValidation(t *testing.T) {
 }
 
 func TestEventsAPI(t *testing.T) {
-	e := newPolEnv(t)
+	e, _ := newPolicyEnv(t)
 	ctx := context.Background()
 	// A few API writes give model_* events for akadmin; a recorded login
 	// for another user.
-	e.do("POST", "/api/v3/policies/expression/", map[string]any{"name": "a", "expression": "return True"})
-	e.do("POST", "/api/v3/policies/expression/", map[string]any{"name": "b", "expression": "return True"})
+	e.adminJSON("POST", "/api/v3/policies/expression/", map[string]any{"name": "a", "expression": "return True"})
+	e.adminJSON("POST", "/api/v3/policies/expression/", map[string]any{"name": "b", "expression": "return True"})
 	jane := store.User{Username: "jane", IsActive: true, Type: store.UserTypeExternal, Path: "users"}
-	if err := e.st.CreateUser(ctx, &jane); err != nil {
+	if err := e.store.CreateUser(ctx, &jane); err != nil {
 		t.Fatal(err)
 	}
 	rec := &event.Recorder{}
-	if err := rec.LoggedIn(ctx, e.st, nil, &jane, map[string]any{"auth_method": "password"}); err != nil {
+	if err := rec.LoggedIn(ctx, e.store, nil, &jane, map[string]any{"auth_method": "password"}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -279,30 +198,13 @@ func TestEventsAPI(t *testing.T) {
 
 	future := url.QueryEscape(time.Now().Add(time.Hour).UTC().Format(time.RFC3339))
 	past := url.QueryEscape(time.Now().Add(-time.Hour).UTC().Format(time.RFC3339))
-	for _, c := range []struct {
-		query  string
-		status int
-		count  float64
-	}{
-		{"?created__gte=" + future, 200, 0},
-		{"?created__gte=" + past + "&created__lt=" + future, 200, 3},
-		{"?username=jane", 200, 1},
-		{"?search=expressionpolicy", 200, 2},
-		{"?created__gte=yesterday", 400, 0},
-	} {
-		status, body := e.do("GET", "/api/v3/events/events/"+c.query, nil)
-		if status != c.status {
-			t.Errorf("%s: status %d (%v)", c.query, status, body)
-			continue
-		}
-		if status == 200 {
-			if n := body["pagination"].(map[string]any)["count"]; n != c.count {
-				t.Errorf("%s: count %v, want %v", c.query, n, c.count)
-			}
-		} else if body["created__gte"] == nil {
-			t.Errorf("%s: body %v should name the parameter", c.query, body)
-		}
-	}
+	e.checkEventQueries(t, []eventQuery{
+		{query: "?created__gte=" + future, status: 200, count: 0},
+		{query: "?created__gte=" + past + "&created__lt=" + future, status: 200, count: 3},
+		{query: "?username=jane", status: 200, count: 1},
+		{query: "?search=expressionpolicy", status: 200, count: 2},
+		{query: "?created__gte=yesterday", status: 400, field: "created__gte"},
+	})
 
 	req, _ := http.NewRequest("GET", e.srv.URL+"/api/v3/events/events/", nil)
 	resp, err := http.DefaultClient.Do(req)

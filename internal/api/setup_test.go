@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -41,7 +42,9 @@ func eachBackend(t *testing.T, fn func(t *testing.T, e *env)) {
 	}
 }
 
-func newEnv(t *testing.T, st store.Store) *env {
+// newEnv starts the API over st; configure (e.g. setting BlueprintsDir)
+// runs on the app before the server starts.
+func newEnv(t *testing.T, st store.Store, configure ...func(*app.App)) *env {
 	t.Helper()
 	ctx := context.Background()
 	pw, err := auth.ParsePasswordHash("bcrypt:cost=4")
@@ -49,7 +52,10 @@ func newEnv(t *testing.T, st store.Store) *env {
 		t.Fatal(err)
 	}
 	a := &app.App{Store: st, Passwords: pw, Events: &event.Recorder{}, Secret: []byte("test-secret"),
-		MaxBodyBytes: 1 << 20, Sessions: &auth.Manager{Store: st, TTL: time.Hour}}
+		Log: slog.New(slog.DiscardHandler), MaxBodyBytes: 1 << 20, Sessions: &auth.Manager{Store: st, TTL: time.Hour}}
+	for _, c := range configure {
+		c(a)
+	}
 	e := &env{t: t, store: st, app: a}
 	admins := store.Group{Name: "authentik Admins", IsSuperuser: true}
 	must(t, st.CreateGroup(ctx, &admins))
@@ -110,6 +116,20 @@ func (e *env) do(method, path string, body any, key string) (int, map[string]any
 	var m map[string]any
 	_ = json.Unmarshal(raw, &m)
 	return res.StatusCode, m, raw
+}
+
+// adminJSON sends a request as the admin and decodes the answer, failing
+// the test when a non-empty answer is not a JSON object.
+func (e *env) adminJSON(method, path string, body any) (int, map[string]any) {
+	e.t.Helper()
+	status, _, raw := e.do(method, path, body, e.adminKey)
+	var m map[string]any
+	if len(raw) > 0 {
+		if err := json.Unmarshal(raw, &m); err != nil {
+			e.t.Fatalf("%s %s: %d %s", method, path, status, raw)
+		}
+	}
+	return status, m
 }
 
 func must(t *testing.T, err error) {

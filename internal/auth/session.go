@@ -165,9 +165,9 @@ func (s *Session) persistentFlag() bool {
 	return p
 }
 
-// Save writes the session when it changed (or is logged in, to slide its
-// expiry) and sets the cookie. Anonymous sessions with no values are not
-// stored at all, so bots opening pages cost nothing.
+// Save writes the session when it changed and sets the cookie. Anonymous
+// sessions with no values are not stored at all, so bots opening pages
+// cost nothing.
 func (m *Manager) Save(w http.ResponseWriter, r *http.Request, s *Session) error {
 	ctx := r.Context()
 	if s.rotated != "" {
@@ -183,10 +183,10 @@ func (m *Manager) Save(w http.ResponseWriter, r *http.Request, s *Session) error
 		return nil
 	}
 	now := m.now()
-	if s.UserPK == nil || !s.Persistent {
-		if exp := now.Add(m.TTL); s.UserPK == nil && exp.After(s.Expires) {
-			s.Expires = exp
-		}
+	// An anonymous session's expiry slides with each save; a logged-in one
+	// keeps what its login set.
+	if exp := now.Add(m.TTL); s.UserPK == nil && exp.After(s.Expires) {
+		s.Expires = exp
 	}
 	if s.Persistent {
 		s.Set("_persistent", true)

@@ -132,3 +132,35 @@ func TestCSRFToken(t *testing.T) {
 		t.Error("empty token accepted")
 	}
 }
+
+// An anonymous session's expiry moves on with each save; a logged-in
+// session keeps the expiry its login set, however often it is saved.
+func TestSessionExpirySlidesOnlyWhenAnonymous(t *testing.T) {
+	st := openStore(t)
+	ctx := context.Background()
+	u := store.User{Username: "jane", IsActive: true, Type: store.UserTypeInternal, Path: "users"}
+	if err := st.CreateUser(ctx, &u); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	m := &Manager{Store: st, TTL: time.Hour, Now: func() time.Time { return now }}
+
+	_, c := roundTrip(t, m, nil, func(s *Session) { s.Set("k", 1) })
+	now = now.Add(30 * time.Minute)
+	s, c := roundTrip(t, m, c, func(s *Session) { s.Set("k", 2) })
+	if want := now.Add(time.Hour); !s.Expires.Equal(want) {
+		t.Errorf("anonymous expiry after a later save = %v, want %v", s.Expires, want)
+	}
+
+	login := now.Add(8 * time.Hour)
+	_, c = roundTrip(t, m, c, func(s *Session) { s.Login(u.PK, login, false) })
+	now = now.Add(7*time.Hour + 30*time.Minute) // TTL from here would pass the login expiry
+	s, _ = roundTrip(t, m, c, func(s *Session) { s.Set("k", 3) })
+	if !s.Expires.Equal(login) {
+		t.Errorf("logged-in expiry after a later save = %v, want %v (set at login)", s.Expires, login)
+	}
+	row, err := st.GetSession(ctx, HashID(s.ID))
+	if err != nil || !row.Expires.Equal(login) {
+		t.Errorf("stored expiry = %v (%v), want %v", row.Expires, err, login)
+	}
+}

@@ -48,7 +48,9 @@ func Hash(data []byte) string {
 	return hex.EncodeToString(sum[:])
 }
 
-func maxBytes(a *app.App) int64 {
+// MaxBytes is the blueprint file size limit: the app's setting, else
+// DefaultMaxBytes.
+func MaxBytes(a *app.App) int64 {
 	if a.MaxBlueprintBytes > 0 {
 		return a.MaxBlueprintBytes
 	}
@@ -86,13 +88,13 @@ func ResolvePath(dir, rel string) (string, error) {
 // ReadFile reads rel from the app's blueprints directory, refusing paths
 // outside it and files over the size limit.
 func ReadFile(a *app.App, rel string) ([]byte, error) {
-	return readFileIn(a.BlueprintsDir, rel, maxBytes(a))
+	return readFileIn(a.BlueprintsDir, rel, MaxBytes(a))
 }
 
 // ReadLocalFile reads a blueprint file named on the command line (any
 // path, unlike ReadFile), refusing one over the app's size limit.
 func ReadLocalFile(a *app.App, path string) ([]byte, error) {
-	limit := maxBytes(a)
+	limit := MaxBytes(a)
 	data, err := readLimited(path, limit)
 	var over *overLimitError
 	if errors.As(err, &over) {
@@ -125,7 +127,7 @@ func readFileIn(dir, rel string, limit int64) ([]byte, error) {
 
 // CheckSize refuses content over the app's limit (uploads).
 func CheckSize(a *app.App, name string, data []byte) error {
-	if limit := maxBytes(a); int64(len(data)) > limit {
+	if limit := MaxBytes(a); int64(len(data)) > limit {
 		return &TooLargeError{Path: name, Size: int64(len(data)), Limit: limit}
 	}
 	return nil
@@ -147,7 +149,7 @@ func ListAvailable(a *app.App) ([]Available, error) {
 		return nil, err
 	}
 	out := []Available{}
-	limit := maxBytes(a)
+	limit := MaxBytes(a)
 	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return nil // unreadable subtree: skip it

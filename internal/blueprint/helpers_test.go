@@ -11,15 +11,15 @@ import (
 	"time"
 
 	"github.com/usher-id/usher/internal/app"
-	"github.com/usher-id/usher/internal/flow/flowtest"
 	"github.com/usher-id/usher/internal/resource"
 	"github.com/usher-id/usher/internal/store"
+	"github.com/usher-id/usher/internal/store/storetest"
 )
 
 // newTestApp returns an app on a fresh, migrated SQLite database.
 func newTestApp(t testing.TB) *app.App {
 	t.Helper()
-	return &app.App{Store: flowtest.OpenSQLite(t), Log: slog.New(slog.NewTextHandler(io.Discard, nil)), BlueprintsDir: t.TempDir(),
+	return &app.App{Store: storetest.OpenSQLite(t), Log: slog.New(slog.NewTextHandler(io.Discard, nil)), BlueprintsDir: t.TempDir(),
 		Now: func() time.Time { return time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC) }}
 }
 

@@ -128,5 +128,5 @@ func instanceContent(a *app.App, dir string, inst store.BlueprintInstance) ([]by
 	if dir == "" {
 		dir = a.BlueprintsDir
 	}
-	return readFileIn(dir, inst.Path, maxBytes(a))
+	return readFileIn(dir, inst.Path, MaxBytes(a))
 }

@@ -14,7 +14,6 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -24,6 +23,7 @@ import (
 
 	"github.com/usher-id/usher/internal/app"
 	"github.com/usher-id/usher/internal/auth"
+	"github.com/usher-id/usher/internal/benchstat"
 	"github.com/usher-id/usher/internal/blueprint"
 	"github.com/usher-id/usher/internal/server"
 	"github.com/usher-id/usher/internal/store"
@@ -136,12 +136,12 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer b.close()
-	idle := procStatusMiB("VmRSS")
+	idle := benchstat.ProcStatusMiB("VmRSS")
 	// The runtime hands freed memory back to the OS within minutes (the
 	// bootstrap's password hash alone is 19 MiB with the default argon2id);
 	// FreeOSMemory does it now, to show what an idle server settles at.
 	debug.FreeOSMemory()
-	idleSettled := procStatusMiB("VmRSS")
+	idleSettled := benchstat.ProcStatusMiB("VmRSS")
 
 	h, err := measureHash(pw, 2*time.Second)
 	if err != nil {
@@ -174,7 +174,7 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 		r := runPhase(o.clients, o.duration, b.startOnce)
 		fmt.Fprintf(out, "\nflow start (GET of the first challenge, new session)\n")
 		fmt.Fprintf(out, "  requests/s        %8.1f   (%d in %s, %d failed)\n", r.rate(), r.ops, r.elapsed.Round(time.Millisecond), r.failed)
-		fmt.Fprintf(out, "  latency           p50 %s   p99 %s\n", msec(pct(r.opLat, 50)), msec(pct(r.opLat, 99)))
+		fmt.Fprintf(out, "  latency           p50 %s   p99 %s\n", msec(benchstat.Percentile(r.opLat, 50)), msec(benchstat.Percentile(r.opLat, 99)))
 		r.printCPU(out, "start")
 		r.printError(out)
 	}
@@ -182,13 +182,13 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 		r := runPhase(o.clients, o.duration, b.enrollOnce)
 		fmt.Fprintf(out, "\nenrollment (open link, 2 prompt pages, account created, logged in)\n")
 		fmt.Fprintf(out, "  enrollments/s     %8.1f   (%d in %s, %d failed)\n", r.rate(), r.ops, r.elapsed.Round(time.Millisecond), r.failed)
-		fmt.Fprintf(out, "  per enrollment    p50 %s   p99 %s\n", msec(pct(r.opLat, 50)), msec(pct(r.opLat, 99)))
+		fmt.Fprintf(out, "  per enrollment    p50 %s   p99 %s\n", msec(benchstat.Percentile(r.opLat, 50)), msec(benchstat.Percentile(r.opLat, 99)))
 		perEnroll := 0.0
 		if r.ops > 0 {
 			perEnroll = float64(len(r.reqLat)) / float64(r.ops+r.failed)
 		}
 		fmt.Fprintf(out, "  per request       p50 %s   p99 %s   (%.1f requests per enrollment)\n",
-			msec(pct(r.reqLat, 50)), msec(pct(r.reqLat, 99)), perEnroll)
+			msec(benchstat.Percentile(r.reqLat, 50)), msec(benchstat.Percentile(r.reqLat, 99)), perEnroll)
 		r.printCPU(out, "enroll")
 		if l := h.limit(); l > 0 {
 			fmt.Fprintf(out, "  of the hash limit %7.1f%%\n", 100*r.rate()/l)
@@ -204,7 +204,7 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 	printHashLimit(out, h)
 	fmt.Fprintf(out, "\nmemory (this process: server and clients)\n")
 	fmt.Fprintf(out, "  idle RSS          %6.1f MiB   (VmRSS after start, before load; %.1f MiB once freed memory is returned to the OS)\n", idle, idleSettled)
-	fmt.Fprintf(out, "  peak RSS          %6.1f MiB   (VmHWM)\n", procStatusMiB("VmHWM"))
+	fmt.Fprintf(out, "  peak RSS          %6.1f MiB   (VmHWM)\n", benchstat.ProcStatusMiB("VmHWM"))
 	return nil
 }
 
@@ -565,34 +565,6 @@ func processCPU() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-func pct(d []time.Duration, p int) time.Duration {
-	if len(d) == 0 {
-		return 0
-	}
-	s := append([]time.Duration(nil), d...)
-	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
-	return s[(len(s)-1)*p/100]
-}
-
 func msec(d time.Duration) string {
 	return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 2, 64) + " ms"
-}
-
-// procStatusMiB reads a kB figure (VmRSS, VmHWM) from /proc/self/status;
-// 0 where there is no /proc.
-func procStatusMiB(key string) float64 {
-	raw, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(raw), "\n") {
-		if rest, ok := strings.CutPrefix(line, key+":"); ok {
-			f := strings.Fields(rest)
-			if len(f) > 0 {
-				kb, _ := strconv.ParseFloat(f[0], 64)
-				return kb / 1024
-			}
-		}
-	}
-	return 0
 }

@@ -17,11 +17,11 @@ func TestAuthentikClient(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, e *env) {
 		jar, _ := cookiejar.New(nil)
 		cfg := api.NewConfiguration()
-		cfg.Servers = api.ServerConfigurations{{URL: e.srv + "/api/v3"}}
+		cfg.Servers = api.ServerConfigurations{{URL: e.URL + "/api/v3"}}
 		cfg.HTTPClient = &http.Client{Jar: jar}
 		c := api.NewAPIClient(cfg)
 		slug := "invitation-enrollment-flow-external"
-		query := e.itoken("example-external-basic-invitation")
+		query := e.IToken("example-external-basic-invitation")
 
 		ch, _, err := c.FlowsAPI.FlowsExecutorGet(bg, slug).Query(query).Execute()
 		if err != nil || ch.PromptChallenge == nil {

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/usher-id/usher/internal/auth"
 	"github.com/usher-id/usher/internal/flow"
 	"github.com/usher-id/usher/internal/flow/flowtest"
 	"github.com/usher-id/usher/internal/store"
@@ -16,77 +15,41 @@ import (
 
 var bg = context.Background()
 
-// env is one backend with the example blueprints, the login/logout flows
-// and a running server.
-type env struct {
-	t   *testing.T
-	st  store.Store
-	fx  *flowtest.Fixture
-	srv string
-}
-
-func newEnv(t *testing.T, b flowtest.Backend) *env {
-	st := b.Open(t)
-	a := flowtest.NewApp(t, st)
-	fx := flowtest.NewFixture(t, st, a.Passwords.Hash)
-	fx.InvitationEnrollment()
-	fx.TwoStageEnrollment()
-	fx.LoginLogout()
-	return &env{t: t, st: st, fx: fx, srv: flowtest.NewServer(t, a).URL}
-}
+// env is flowtest's shared setup with the lookups these tests assert on.
+type env struct{ *flowtest.Env }
 
 // forEachBackend runs fn as a subtest per backend with a fresh env.
 func forEachBackend(t *testing.T, fn func(t *testing.T, e *env)) {
-	for _, b := range flowtest.Backends(t) {
-		t.Run(b.Name, func(t *testing.T) { fn(t, newEnv(t, b)) })
-	}
+	flowtest.ForEachBackend(t, func(t *testing.T, e *flowtest.Env) { fn(t, &env{e}) })
 }
 
-func (e *env) client() *flowtest.Client { return flowtest.NewClient(e.t, e.srv) }
-
-func (e *env) itoken(name string) string { return "itoken=" + e.fx.Invitations[name].UUID }
-
 func (e *env) user(username string) (store.User, bool) {
-	u, err := e.st.GetUserByUsername(bg, username)
+	u, err := e.Store.GetUserByUsername(bg, username)
 	return u, err == nil
 }
 
 func (e *env) userCount() int {
-	_, n, err := e.st.ListUsers(bg, store.UserFilter{})
+	_, n, err := e.Store.ListUsers(bg, store.UserFilter{})
 	if err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
 	return n
 }
 
 func (e *env) events(action string) []store.Event {
-	evs, _, err := e.st.ListEvents(bg, store.EventFilter{Action: action})
+	evs, _, err := e.Store.ListEvents(bg, store.EventFilter{Action: action})
 	if err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
 	return evs
 }
 
 func (e *env) invitation(name string) store.Invitation {
-	inv, err := e.st.GetInvitation(bg, e.fx.Invitations[name].UUID)
+	inv, err := e.Store.GetInvitation(bg, e.Fixture.Invitations[name].UUID)
 	if err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
 	return inv
-}
-
-// loggedIn returns the user the client's session is logged in as (0: none).
-func (e *env) loggedIn(c *flowtest.Client) int64 {
-	u, _ := url.Parse(e.srv)
-	for _, ck := range c.HTTP.Jar.Cookies(u) {
-		if ck.Name == auth.CookieName {
-			s, err := e.st.GetSession(bg, auth.HashID(ck.Value))
-			if err == nil && s.UserPK != nil {
-				return *s.UserPK
-			}
-		}
-	}
-	return 0
 }
 
 func enrollValues(username string) map[string]any {
@@ -171,9 +134,9 @@ func TestEnrollmentJSON(t *testing.T) {
 			t.Run(c.name, func(t *testing.T) {
 				query := ""
 				if c.invitation != "" {
-					query = e.itoken(c.invitation)
+					query = e.IToken(c.invitation)
 				}
-				cl := e.client()
+				cl := e.Client()
 				steps := cl.FollowJSON(c.slug, query, c.values)
 				wantRedirect(t, steps, "/")
 				if c.wantName == "Jane Smith" {
@@ -194,16 +157,16 @@ func TestEnrollmentJSON(t *testing.T) {
 						t.Errorf("attribute %s = %v, want %v (all: %v)", k, u.Attributes[k], v, u.Attributes)
 					}
 				}
-				if ok, _ := flowtest.NewApp(t, e.st).Passwords.Verify(u.Password, "s3cret-Passw0rd"); !ok {
+				if ok, _ := flowtest.NewApp(t, e.Store).Passwords.Verify(u.Password, "s3cret-Passw0rd"); !ok {
 					t.Error("password not set")
 				}
 				if c.wantGroup != "" {
-					gs, err := e.st.UserGroups(bg, u.PK)
+					gs, err := e.Store.UserGroups(bg, u.PK)
 					if err != nil || len(gs) != 1 || gs[0].Name != c.wantGroup {
 						t.Errorf("groups = %v, %v; want %s", gs, err, c.wantGroup)
 					}
 				}
-				if got := e.loggedIn(cl); got != u.PK {
+				if got := e.LoggedIn(cl); got != u.PK {
 					t.Errorf("session logged in as %d, want %d", got, u.PK)
 				}
 				if u.LastLogin == nil {
@@ -211,7 +174,7 @@ func TestEnrollmentJSON(t *testing.T) {
 				}
 				if c.invitation != "" {
 					inv := e.invitation(c.invitation)
-					uses, _ := e.st.ListInvitationUses(bg, inv.UUID)
+					uses, _ := e.Store.ListInvitationUses(bg, inv.UUID)
 					if inv.Uses != c.wantUses || len(uses) != c.wantUses || uses[0].UserPK == nil || *uses[0].UserPK != u.PK {
 						t.Errorf("invitation uses = %d %v, want %d by %d", inv.Uses, uses, c.wantUses, u.PK)
 					}
@@ -235,7 +198,7 @@ func TestEnrollmentJSON(t *testing.T) {
 // troubleshooting section and usher's distinct failure messages.
 func TestInvitationTroubleshooting(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, e *env) {
-		fx := e.fx
+		fx := e.Fixture
 		ext := "invitation-enrollment-flow-external"
 		past := time.Now().Add(-time.Hour)
 		fx.Invitation("expired", ext, false, &past, nil)
@@ -243,7 +206,7 @@ func TestInvitationTroubleshooting(t *testing.T) {
 		revoked := fx.Invitation("revoked", ext, false, nil, nil)
 		now := time.Now()
 		revoked.RevokedAt = &now
-		if err := e.st.UpdateInvitation(bg, &revoked); err != nil {
+		if err := e.Store.UpdateInvitation(bg, &revoked); err != nil {
 			t.Fatal(err)
 		}
 		fx.Invitation("any-flow", "", true, nil, map[string]any{"name": "Anyone"})
@@ -264,8 +227,8 @@ func TestInvitationTroubleshooting(t *testing.T) {
 		fx.Bind("late-flow", "late-invitation", 10, false)
 		fx.Invitation("late-inv", "late-flow", false, nil, map[string]any{"name": "Late Name"})
 
-		single := e.itoken("example-internal-prefilled-invitation")
-		if steps := e.client().FollowJSON("invitation-enrollment-flow-internal", single, enrollValues("first")); flowtest.Last(steps).Component != flow.ComponentRedirect {
+		single := e.IToken("example-internal-prefilled-invitation")
+		if steps := e.Client().FollowJSON("invitation-enrollment-flow-internal", single, enrollValues("first")); flowtest.Last(steps).Component != flow.ComponentRedirect {
 			t.Fatalf("first use failed: %v", flowtest.Last(steps))
 		}
 
@@ -274,25 +237,25 @@ func TestInvitationTroubleshooting(t *testing.T) {
 			cause             string // denial cause; "" = no denial expected
 			field, wantInit   string // prompt field checked for pre-fill
 		}{
-			{name: "expired", slug: ext, query: e.itoken("expired"), cause: flow.CauseExpired},
+			{name: "expired", slug: ext, query: e.IToken("expired"), cause: flow.CauseExpired},
 			{name: "single use already used", slug: "invitation-enrollment-flow-internal", query: single, cause: flow.CauseUsedUp},
-			{name: "flow slug does not match", slug: ext, query: e.itoken("example-internal-department-invitation"), cause: flow.CauseWrongFlow},
-			{name: "invitation stage not bound", slug: "default-enrollment-flow", query: e.itoken("example-external-basic-invitation"), cause: flow.CauseNoStage},
-			{name: "revoked", slug: ext, query: e.itoken("revoked"), cause: flow.CauseRevoked},
+			{name: "flow slug does not match", slug: ext, query: e.IToken("example-internal-department-invitation"), cause: flow.CauseWrongFlow},
+			{name: "invitation stage not bound", slug: "default-enrollment-flow", query: e.IToken("example-external-basic-invitation"), cause: flow.CauseNoStage},
+			{name: "revoked", slug: ext, query: e.IToken("revoked"), cause: flow.CauseRevoked},
 			{name: "unknown token", slug: ext, query: "itoken=0b6f2e4a-3c0d-4d7e-9a51-123456789abc", cause: flow.CauseUnknown},
 			{name: "malformed token", slug: ext, query: "itoken=not-a-uuid", cause: flow.CauseMalformed},
 			{name: "no token", slug: ext, query: "", cause: flow.CauseMissing},
 			{name: "token parameter", slug: ext, query: "token=" + fx.Invitations["example-external-basic-invitation"].UUID, field: "username", wantInit: ""},
-			{name: "flow-less invitation works anywhere", slug: ext, query: e.itoken("any-flow"), field: "name", wantInit: "Anyone"},
-			{name: "field keys do not match", slug: ext, query: e.itoken("wrong-key"), field: "email", wantInit: ""},
-			{name: "placeholder_expression field", slug: "pe-flow", query: e.itoken("pe-inv"), field: "email", wantInit: ""},
-			{name: "invitation after prompts", slug: "late-flow", query: e.itoken("late-inv"), field: "name", wantInit: ""},
+			{name: "flow-less invitation works anywhere", slug: ext, query: e.IToken("any-flow"), field: "name", wantInit: "Anyone"},
+			{name: "field keys do not match", slug: ext, query: e.IToken("wrong-key"), field: "email", wantInit: ""},
+			{name: "placeholder_expression field", slug: "pe-flow", query: e.IToken("pe-inv"), field: "email", wantInit: ""},
+			{name: "invitation after prompts", slug: "late-flow", query: e.IToken("late-inv"), field: "name", wantInit: ""},
 		}
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {
 				before := len(e.events(flow.ActionInvitationFailed))
 				users := e.userCount()
-				cl := e.client()
+				cl := e.Client()
 				_, ch, err := cl.Do(http.MethodGet, cl.ExecutorURL(c.slug, c.query), nil)
 				if err != nil {
 					t.Fatal(err)
@@ -336,7 +299,7 @@ func TestInvitationTroubleshooting(t *testing.T) {
 // with a bad) invitation; without it, it does not.
 func TestContinueWithoutInvitation(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, e *env) {
-		fx := e.fx
+		fx := e.Fixture
 		fx.Flow("open-flow", "Open", "Open", store.DesignationEnrollment, "require_unauthenticated")
 		fx.Stage(store.StageInvitation, "open-invitation", func(s *store.Stage) { s.Invitation.ContinueFlowWithoutInvitation = true })
 		fx.Bind("open-flow", "open-invitation", 5, true)
@@ -358,7 +321,7 @@ func TestContinueWithoutInvitation(t *testing.T) {
 		for i, c := range cases {
 			t.Run(c.name, func(t *testing.T) {
 				name := "open" + string(rune('a'+i))
-				steps := e.client().FollowJSON(c.slug, c.query, enrollValues(name))
+				steps := e.Client().FollowJSON(c.slug, c.query, enrollValues(name))
 				u, ok := e.user(name)
 				if ok != c.wantUser {
 					t.Fatalf("user created = %v, want %v (%v)", ok, c.wantUser, flowtest.Last(steps))
@@ -386,9 +349,9 @@ func TestOpeningLinkConsumesNothing(t *testing.T) {
 		name := "example-external-prefilled-email-invitation"
 		slug := "invitation-enrollment-flow-external"
 		for i := 0; i < 2; i++ {
-			cl := e.client()
+			cl := e.Client()
 			for j := 0; j < 2; j++ {
-				_, ch, err := cl.Do(http.MethodGet, cl.ExecutorURL(slug, e.itoken(name)), nil)
+				_, ch, err := cl.Do(http.MethodGet, cl.ExecutorURL(slug, e.IToken(name)), nil)
 				if err != nil || ch["component"] != "ak-stage-prompt" {
 					t.Fatalf("open link: %v %v", ch, err)
 				}
@@ -397,11 +360,11 @@ func TestOpeningLinkConsumesNothing(t *testing.T) {
 		if inv := e.invitation(name); inv.Uses != 0 {
 			t.Fatalf("opening the link used the invitation: uses = %d", inv.Uses)
 		}
-		uses, _ := e.st.ListInvitationUses(bg, e.fx.Invitations[name].UUID)
+		uses, _ := e.Store.ListInvitationUses(bg, e.Fixture.Invitations[name].UUID)
 		if len(uses) != 0 {
 			t.Fatalf("uses recorded: %v", uses)
 		}
-		wantRedirect(t, e.client().FollowJSON(slug, e.itoken(name), without(enrollValues("once"), "email")), "/")
+		wantRedirect(t, e.Client().FollowJSON(slug, e.IToken(name), without(enrollValues("once"), "email")), "/")
 		if inv := e.invitation(name); inv.Uses != 1 || inv.Status(time.Now()) != store.InvitationUsedUp {
 			t.Fatalf("after enrollment uses = %d status %s", inv.Uses, inv.Status(time.Now()))
 		}
@@ -412,23 +375,23 @@ func TestOpeningLinkConsumesNothing(t *testing.T) {
 func TestExecutorProtocol(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, e *env) {
 		slug := "invitation-enrollment-flow-external"
-		query := e.itoken("example-external-basic-invitation")
+		query := e.IToken("example-external-basic-invitation")
 
 		t.Run("unknown slug", func(t *testing.T) {
-			cl := e.client()
+			cl := e.Client()
 			for _, s := range []string{"no-such-flow", "bad%20slug"} {
-				resp, body, err := cl.Do(http.MethodGet, e.srv+"/api/v3/flows/executor/"+s+"/", nil)
+				resp, body, err := cl.Do(http.MethodGet, e.URL+"/api/v3/flows/executor/"+s+"/", nil)
 				if err != nil || resp.StatusCode != 404 || body["detail"] != "Not found." {
 					t.Errorf("%s: %v %v %v", s, resp.StatusCode, body, err)
 				}
 			}
 		})
 		t.Run("302 back to the executor after a passed stage", func(t *testing.T) {
-			cl := e.client()
+			cl := e.Client()
 			cl.HTTP.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 			u := cl.ExecutorURL(slug, query)
 			resp, _, err := cl.Do(http.MethodGet, u, nil)
-			if err != nil || resp.StatusCode != http.StatusFound || e.srv+resp.Header.Get("Location") != u {
+			if err != nil || resp.StatusCode != http.StatusFound || e.URL+resp.Header.Get("Location") != u {
 				t.Fatalf("got %v %q, want 302 to %s", resp.StatusCode, resp.Header.Get("Location"), u)
 			}
 			resp, ch, _ := cl.Do(http.MethodGet, u, nil)
@@ -473,27 +436,27 @@ func TestExecutorProtocol(t *testing.T) {
 		})
 		t.Run("relative next", func(t *testing.T) {
 			vals := enrollValues("nexter")
-			wantRedirect(t, e.client().FollowJSON(slug, query+"&next=%2Fapp%2F%3Fa%3D1", vals), "/app/?a=1")
+			wantRedirect(t, e.Client().FollowJSON(slug, query+"&next=%2Fapp%2F%3Fa%3D1", vals), "/app/?a=1")
 		})
 		t.Run("absolute next", func(t *testing.T) {
-			wantDenied(t, e.client().FollowJSON(slug, query+"&next=https%3A%2F%2Fevil.example%2F", enrollValues("abs")), "Invalid next URL")
+			wantDenied(t, e.Client().FollowJSON(slug, query+"&next=https%3A%2F%2Fevil.example%2F", enrollValues("abs")), "Invalid next URL")
 			if _, ok := e.user("abs"); !ok {
 				t.Log("user written before the final redirect, as in authentik")
 			}
 		})
 		t.Run("require_unauthenticated while logged in", func(t *testing.T) {
-			cl := e.client()
+			cl := e.Client()
 			wantRedirect(t, cl.FollowJSON(slug, query, enrollValues("twice")), "/")
 			wantDenied(t, cl.FollowJSON(slug, query, enrollValues("twice2")), flow.MsgNotApplicable)
 		})
 		t.Run("cancel", func(t *testing.T) {
-			cl := e.client()
+			cl := e.Client()
 			_, ch, _ := cl.Do(http.MethodGet, cl.ExecutorURL(slug, query), nil)
 			if ch["component"] != "ak-stage-prompt" {
 				t.Fatal(ch)
 			}
 			cl.HTTP.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-			resp, _, _ := cl.Do(http.MethodGet, e.srv+"/flows/-/cancel/?next=%2Fdone", nil)
+			resp, _, _ := cl.Do(http.MethodGet, e.URL+"/flows/-/cancel/?next=%2Fdone", nil)
 			if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != "/done" {
 				t.Fatalf("cancel: %d %s", resp.StatusCode, resp.Header.Get("Location"))
 			}
@@ -504,7 +467,7 @@ func TestExecutorProtocol(t *testing.T) {
 			}
 		})
 		t.Run("form-encoded answers", func(t *testing.T) {
-			cl := e.client()
+			cl := e.Client()
 			u := cl.ExecutorURL(slug, query)
 			cl.Do(http.MethodGet, u, nil)
 			form := url.Values{"username": {"formuser"}, "password": {"x1"}, "password_repeat": {"x1"}}
@@ -519,7 +482,7 @@ func TestExecutorProtocol(t *testing.T) {
 			}
 		})
 		t.Run("bad json", func(t *testing.T) {
-			cl := e.client()
+			cl := e.Client()
 			resp, err := cl.HTTP.Post(cl.ExecutorURL(slug, query), "application/json", strings.NewReader("[1,"))
 			if err != nil || resp.StatusCode != 400 {
 				t.Fatalf("bad json: %v %v", resp.StatusCode, err)

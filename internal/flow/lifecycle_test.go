@@ -16,13 +16,13 @@ func TestConcurrentSingleUse(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, e *env) {
 		const n = 16
 		slug := "invitation-enrollment-flow-external"
-		inv := e.fx.Invitation("race", slug, true, nil, nil)
+		inv := e.Fixture.Invitation("race", slug, true, nil, nil)
 		query := "itoken=" + inv.UUID
 		users := e.userCount()
 		// Everyone gets as far as the last prompt answer, then all submit at once.
 		clients := make([]*flowtest.Client, n)
 		for i := range clients {
-			cl := e.client()
+			cl := e.Client()
 			u := cl.ExecutorURL(slug, query)
 			vals := enrollValues("racer" + string(rune('a'+i)))
 			_, ch, err := cl.Do(http.MethodGet, u, nil)
@@ -69,7 +69,7 @@ func TestConcurrentSingleUse(t *testing.T) {
 		if got := e.userCount(); got != users+1 {
 			t.Errorf("users = %d, want %d", got, users+1)
 		}
-		uses, _ := e.st.ListInvitationUses(bg, inv.UUID)
+		uses, _ := e.Store.ListInvitationUses(bg, inv.UUID)
 		if len(uses) != 1 || e.invitation("race").Uses != 1 {
 			t.Errorf("uses = %v", uses)
 		}
@@ -87,8 +87,8 @@ func TestConcurrentSingleUse(t *testing.T) {
 func TestRestartMidEnrollment(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, e *env) {
 		slug := "invitation-enrollment-flow-internal-engineering"
-		query := e.itoken("example-engineering-team-invitation")
-		cl := e.client()
+		query := e.IToken("example-engineering-team-invitation")
+		cl := e.Client()
 		u := cl.ExecutorURL(slug, query)
 		_, ch, _ := cl.Do(http.MethodGet, u, nil)
 		vals := enrollValues("phoenix")
@@ -96,7 +96,7 @@ func TestRestartMidEnrollment(t *testing.T) {
 			t.Fatalf("credentials: %v", ch)
 		}
 		// "Restart": a fresh app and server over the same store.
-		srv2 := flowtest.NewServer(t, flowtest.NewApp(t, e.st))
+		srv2 := flowtest.NewServer(t, flowtest.NewApp(t, e.Store))
 		cl2 := cl.Reuse(srv2.URL)
 		_, ch, _ = cl2.Do(http.MethodGet, cl2.ExecutorURL(slug, query), nil)
 		if f := promptField([]flowtest.Step{{Component: "ak-stage-prompt", Challenge: ch}}, "name"); f == nil {
@@ -118,14 +118,14 @@ func TestLoginLogout(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, e *env) {
 		login := "default-authentication-flow"
 		t.Run("wrong password", func(t *testing.T) {
-			cl := e.client()
+			cl := e.Client()
 			steps := cl.FollowJSON(login, "next=%2Fif%2Fadmin%2F", map[string]any{"uid_field": "akadmin", "password": "wrong"})
 			last := flowtest.Last(steps)
 			errs, _ := last.Challenge["response_errors"].(map[string]any)
 			if last.Component != "ak-stage-password" || errs["password"] == nil {
 				t.Fatalf("want password errors, got %v", last.Challenge)
 			}
-			if e.loggedIn(cl) != 0 {
+			if e.LoggedIn(cl) != 0 {
 				t.Error("logged in with a wrong password")
 			}
 			if len(e.events("login_failed")) == 0 {
@@ -133,14 +133,14 @@ func TestLoginLogout(t *testing.T) {
 			}
 		})
 		t.Run("unknown user", func(t *testing.T) {
-			cl := e.client()
+			cl := e.Client()
 			steps := cl.FollowJSON(login, "", map[string]any{"uid_field": "nobody", "password": "x"})
 			if last := flowtest.Last(steps); last.Component != "ak-stage-password" || last.Challenge["response_errors"] == nil {
 				t.Fatalf("unknown user should look like a wrong password: %v", last.Challenge)
 			}
 		})
 		t.Run("too many attempts", func(t *testing.T) {
-			cl := e.client()
+			cl := e.Client()
 			u := cl.ExecutorURL(login, "")
 			_, ch, _ := cl.Do(http.MethodGet, u, nil)
 			_, ch, _ = cl.Do(http.MethodPost, u, map[string]any{"uid_field": "akadmin"})
@@ -152,14 +152,14 @@ func TestLoginLogout(t *testing.T) {
 			}
 		})
 		t.Run("login and logout", func(t *testing.T) {
-			cl := e.client()
+			cl := e.Client()
 			steps := cl.FollowJSON(login, "next=%2Fif%2Fadmin%2F", map[string]any{"uid_field": "AKADMIN", "password": flowtest.AdminPassword})
 			wantRedirect(t, steps, "/if/admin/")
-			if got := e.loggedIn(cl); got != e.fx.Admin.PK {
-				t.Fatalf("logged in as %d, want akadmin %d", got, e.fx.Admin.PK)
+			if got := e.LoggedIn(cl); got != e.Fixture.Admin.PK {
+				t.Fatalf("logged in as %d, want akadmin %d", got, e.Fixture.Admin.PK)
 			}
 			wantRedirect(t, cl.FollowJSON("default-invalidation-flow", "", nil), "/")
-			if got := e.loggedIn(cl); got != 0 {
+			if got := e.LoggedIn(cl); got != 0 {
 				t.Errorf("still logged in as %d after logout", got)
 			}
 			if len(e.events("logout")) != 1 || len(e.events("login")) == 0 {
@@ -174,15 +174,15 @@ func TestLoginLogout(t *testing.T) {
 func TestEmailBoundInvitation(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, e *env) {
 		slug := "invitation-enrollment-flow-external"
-		inv := e.fx.Invitation("bound", slug, true, nil, nil)
+		inv := e.Fixture.Invitation("bound", slug, true, nil, nil)
 		inv.Email = "Bound.Person@Example.com"
-		if err := e.st.UpdateInvitation(bg, &inv); err != nil {
+		if err := e.Store.UpdateInvitation(bg, &inv); err != nil {
 			t.Fatal(err)
 		}
 		query := "itoken=" + inv.UUID
 		vals := enrollValues("bound")
 		vals["email"] = "someone.else@example.com"
-		steps := e.client().FollowJSON(slug, query, vals)
+		steps := e.Client().FollowJSON(slug, query, vals)
 		last := flowtest.Last(steps)
 		if f := promptField(steps, "email"); f == nil || f["initial_value"] != inv.Email {
 			t.Errorf("email not pre-filled from the invitation: %v", f)
@@ -191,7 +191,7 @@ func TestEmailBoundInvitation(t *testing.T) {
 			t.Fatalf("a different email was accepted: %v", last.Challenge)
 		}
 		vals["email"] = "bound.person@example.COM"
-		wantRedirect(t, e.client().FollowJSON(slug, query, vals), "/")
+		wantRedirect(t, e.Client().FollowJSON(slug, query, vals), "/")
 		if u, ok := e.user("bound"); !ok || u.Email != inv.Email {
 			t.Errorf("user email = %q", u.Email)
 		}
@@ -202,7 +202,7 @@ func TestEmailBoundInvitation(t *testing.T) {
 // with no prompt (type, path, attributes.x.y) reach the user.
 func TestUserWriteSettings(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, e *env) {
-		fx := e.fx
+		fx := e.Fixture
 		fx.Flow("inactive-flow", "I", "I", store.DesignationEnrollment, "require_unauthenticated")
 		fx.Stage(store.StageInvitation, "inactive-invitation", nil)
 		fx.Stage(store.StageUserWrite, "inactive-write", func(s *store.Stage) {
@@ -214,7 +214,7 @@ func TestUserWriteSettings(t *testing.T) {
 		fx.Bind("inactive-flow", "invitation-enrollment-user-login", 100, false)
 		inv := fx.Invitation("inactive-inv", "inactive-flow", false, nil, map[string]any{
 			"type": "internal", "path": "users/vip", "attributes.a.b": "deep", "attributes_flat": 1.0, "name": "Fixed Name"})
-		steps := e.client().FollowJSON("inactive-flow", "itoken="+inv.UUID, enrollValues("sleepy"))
+		steps := e.Client().FollowJSON("inactive-flow", "itoken="+inv.UUID, enrollValues("sleepy"))
 		wantDenied(t, steps, "Your account is not active yet. An administrator has to activate it before you can log in.")
 		u, ok := e.user("sleepy")
 		if !ok || u.IsActive || u.Type != "internal" || u.Path != "users/vip" || u.Name != "Fixed Name" {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"html"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -15,25 +14,11 @@ import (
 	"github.com/usher-id/usher/internal/api"
 	"github.com/usher-id/usher/internal/auth"
 	"github.com/usher-id/usher/internal/event"
-	"github.com/usher-id/usher/internal/flow"
 	"github.com/usher-id/usher/internal/flow/flowtest"
 	"github.com/usher-id/usher/internal/policy"
 	"github.com/usher-id/usher/internal/store"
-	"github.com/usher-id/usher/internal/web/flowpage"
+	"github.com/usher-id/usher/internal/testkit"
 )
-
-// seedSnippetAsPrinted is the seed page's "Expression policies with
-// invitations" snippet exactly as the page prints it (indentation lost).
-// Its first statement decides: invited users pass, everyone else fails.
-const seedSnippetAsPrinted = `# Check if user was invited
-return context.get('invitation_in_effect', False)
-# Access invitation data
-invitation = context.get('invitation')
-if invitation:
-return invitation.fixed_data.get('department') == 'Engineering'
-# Access pre-filled prompt data
-prompt_data = context.get('prompt_data', {})
-return prompt_data.get('email', '').endswith('@example.com')`
 
 const seedDenyMessage = "Enrollment is by invitation only."
 
@@ -65,10 +50,12 @@ func newSeedEnv(t *testing.T, b flowtest.Backend) *seedEnv {
 	fx.Bind(seedSlug, "invitation-enrollment-prompt-details", 15, false)
 	fx.Bind(seedSlug, "invitation-enrollment-user-write-external", 20, false)
 	fx.Bind(seedSlug, "invitation-enrollment-user-login", 100, false)
-	if err := policy.Compile(seedSnippetAsPrinted); err != nil {
+	// The seed snippet as the page prints it: its first statement decides,
+	// invited users pass and everyone else fails.
+	if err := policy.Compile(testkit.SeedAsPrinted); err != nil {
 		t.Fatalf("the seed snippet as printed does not compile: %v", err)
 	}
-	p := store.Policy{Name: "seed-invited", Kind: "expression", Expression: seedSnippetAsPrinted}
+	p := store.Policy{Name: "seed-invited", Kind: "expression", Expression: testkit.SeedAsPrinted}
 	if err := st.CreatePolicy(bg, &p); err != nil {
 		t.Fatal(err)
 	}
@@ -84,24 +71,11 @@ func newSeedEnv(t *testing.T, b flowtest.Backend) *seedEnv {
 	if err := st.CreateToken(bg, &store.Token{Identifier: "seed", KeyHash: auth.HashToken(key), UserPK: fx.Admin.PK, Intent: "api"}); err != nil {
 		t.Fatal(err)
 	}
-	engine := policy.NewEngine(a)
-	mux := http.NewServeMux()
-	api.New(a).Mount(mux)
-	flow.NewHandler(a, engine).Mount(mux)
-	flowpage.NewHandler(a, engine).Mount(mux)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s, err := a.Sessions.Load(r)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusInternalServerError)
-			return
-		}
-		mux.ServeHTTP(w, r.WithContext(auth.WithSession(r.Context(), s)))
-	}))
-	t.Cleanup(srv.Close)
+	srv := flowtest.NewServer(t, a, api.New(a))
 	cfg := authentik.NewConfiguration()
 	cfg.Servers = authentik.ServerConfigurations{{URL: srv.URL + "/api/v3"}}
 	cfg.AddDefaultHeader("Authorization", "Bearer "+key)
-	return &seedEnv{env: &env{t: t, st: st, fx: fx, srv: srv.URL}, apiKey: key, ak: authentik.NewAPIClient(cfg)}
+	return &seedEnv{env: &env{&flowtest.Env{T: t, Store: st, Fixture: fx, URL: srv.URL}}, apiKey: key, ak: authentik.NewAPIClient(cfg)}
 }
 
 // TestSeedPolicyInvitedOnly is issue 8's done-when: a flow with the seed
@@ -117,11 +91,11 @@ func TestSeedPolicyInvitedOnly(t *testing.T) {
 				query   string
 				invited bool
 			}{
-				{"invited", e.itoken("seed-invite"), true},
+				{"invited", e.IToken("seed-invite"), true},
 				{"no invitation", "", false},
 				{"unknown token", "itoken=0b6f2e4a-3c0d-4d7e-9a51-123456789abc", false},
-				{"expired invitation", e.itoken("seed-expired"), false},
-				{"invitation for another flow", e.itoken("example-external-basic-invitation"), false},
+				{"expired invitation", e.IToken("seed-expired"), false},
+				{"invitation for another flow", e.IToken("example-external-basic-invitation"), false},
 			}
 			for i, c := range cases {
 				for _, via := range []string{"json", "html"} {
@@ -130,14 +104,14 @@ func TestSeedPolicyInvitedOnly(t *testing.T) {
 						vals := enrollValues(username)
 						users := e.userCount()
 						if via == "json" {
-							steps := e.client().FollowJSON(seedSlug, c.query, vals)
+							steps := e.Client().FollowJSON(seedSlug, c.query, vals)
 							if c.invited {
 								wantRedirect(t, steps, "/")
 							} else {
 								wantDenied(t, steps, seedDenyMessage)
 							}
 						} else {
-							pages := e.client().FollowHTML(seedSlug, c.query, vals)
+							pages := e.Client().FollowHTML(seedSlug, c.query, vals)
 							last := pages[len(pages)-1]
 							if c.invited && last.Location != "/" {
 								t.Fatalf("invited: the flow did not finish with a redirect to /: %d %q", last.Status, last.Location)
@@ -209,7 +183,7 @@ func (e *seedEnv) checkEnrollmentEvents(t *testing.T, username string) {
 		if strings.Contains(string(raw), "s3cret-Passw0rd") {
 			t.Errorf("%s event leaks the password: %s", ev.Action, raw)
 		}
-		if strings.Contains(string(raw), e.fx.Invitations["seed-invite"].UUID) {
+		if strings.Contains(string(raw), e.Fixture.Invitations["seed-invite"].UUID) {
 			t.Errorf("%s event shows the invitation token in clear: %s", ev.Action, raw)
 		}
 		hr, _ := ev.Context["http_request"].(map[string]any)
@@ -227,7 +201,7 @@ func (e *seedEnv) checkEnrollmentEvents(t *testing.T, username string) {
 				t.Errorf("user_write context %v", ev.Context)
 			}
 		case authentik.EVENTACTIONS_INVITATION_USED:
-			if ev.Context["invitation_uuid"] != event.InvitationRef(e.fx.Invitations["seed-invite"].UUID) {
+			if ev.Context["invitation_uuid"] != event.InvitationRef(e.Fixture.Invitations["seed-invite"].UUID) {
 				t.Errorf("invitation_used context %v", ev.Context)
 			}
 		case authentik.EVENTACTIONS_MODEL_CREATED:

@@ -18,7 +18,7 @@ import (
 // shows its raw text and records property_mapping_exception.
 func TestPromptExpressions(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, e *env) {
-		fx := e.fx
+		fx := e.Fixture
 		slug := "expr-flow"
 		fx.Flow(slug, "Expr", "Expr", store.DesignationEnrollment, "require_unauthenticated")
 		fx.Stage(store.StageInvitation, "expr-invitation", func(s *store.Stage) { s.Invitation.ContinueFlowWithoutInvitation = true })
@@ -52,7 +52,7 @@ func TestPromptExpressions(t *testing.T) {
 		fx.Bind(slug, "invitation-enrollment-user-write-external", 20, false)
 		inv := fx.Invitation("expr-inv", slug, false, nil, map[string]any{"email": "jane.doe@example.com", "department": "Engineering"})
 
-		cl := e.client()
+		cl := e.Client()
 		u := cl.ExecutorURL(slug, "itoken="+inv.UUID)
 		_, ch, err := cl.Do(http.MethodGet, u, nil)
 		if err != nil || ch["component"] != "ak-stage-prompt" {
@@ -102,7 +102,7 @@ func TestPromptExpressions(t *testing.T) {
 		}
 
 		// The browser page shows the same values.
-		page := e.client().Get(e.client().PageURL(slug, "itoken="+inv.UUID))
+		page := e.Client().Get(e.Client().PageURL(slug, "itoken="+inv.UUID))
 		body := html.UnescapeString(page.Body)
 		for _, s := range []string{`placeholder="e.g. Engineering"`, `value="jane.doe"`, `value="code-engineering"`, "Backend"} {
 			if !strings.Contains(body, s) {

@@ -8,8 +8,8 @@ import (
 
 	"github.com/usher-id/usher/internal/app"
 	"github.com/usher-id/usher/internal/event"
-	"github.com/usher-id/usher/internal/flow/flowtest"
 	"github.com/usher-id/usher/internal/store"
+	"github.com/usher-id/usher/internal/store/storetest"
 )
 
 // fixture is a migrated SQLite store with an admin and an enrollment flow
@@ -24,7 +24,7 @@ type fixture struct {
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	st := flowtest.OpenSQLite(t)
+	st := storetest.OpenSQLite(t)
 	f := &fixture{now: time.Now().UTC().Truncate(time.Second)}
 	clock := func() time.Time { return f.now }
 	f.app = &app.App{Store: st, Log: slog.New(slog.DiscardHandler), Events: &event.Recorder{Now: clock}, Now: clock}

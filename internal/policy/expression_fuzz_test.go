@@ -8,9 +8,10 @@ import (
 
 	"github.com/usher-id/usher/internal/app"
 	"github.com/usher-id/usher/internal/event"
-	"github.com/usher-id/usher/internal/flow/flowtest"
 	"github.com/usher-id/usher/internal/policy"
 	"github.com/usher-id/usher/internal/store"
+	"github.com/usher-id/usher/internal/store/storetest"
+	"github.com/usher-id/usher/internal/testkit"
 )
 
 // FuzzExpression compiles and runs arbitrary expressions under a small
@@ -18,7 +19,7 @@ import (
 // else a failed result with a message; never a panic or a hang. Seeds live
 // in testdata/fuzz/FuzzExpression.
 func FuzzExpression(f *testing.F) {
-	for _, s := range []string{seedInvited, seedDepartment, seedEmail, seedAsPrinted,
+	for _, s := range []string{testkit.SeedInvited, testkit.SeedDepartment, testkit.SeedEmail, testkit.SeedAsPrinted,
 		"return ak_is_group_member(request.user, name='x')", "ak_message('hi')\nreturn False",
 		"while True:\n    pass", "return regex_replace('a'*100, 'a*', 'b')", "return ak_user_by(username='akadmin') is None",
 		"return list_flatten([[1], [2]])", "return ip_address(ak_client_ip) in ip_network('10.0.0.0/8')",
@@ -27,7 +28,7 @@ func FuzzExpression(f *testing.F) {
 		f.Add(s)
 	}
 	ctx := context.Background()
-	st := flowtest.OpenSQLite(f)
+	st := storetest.OpenSQLite(f)
 	eng := policy.NewEngine(&app.App{Store: st, Events: &event.Recorder{}})
 	eng.MaxSteps, eng.MaxRunTime, eng.MaxMemory = 20_000, 200*time.Millisecond, 64<<20
 	f.Fuzz(func(t *testing.T, expr string) {

@@ -9,43 +9,24 @@ import (
 	"github.com/usher-id/usher/internal/event"
 	"github.com/usher-id/usher/internal/policy"
 	"github.com/usher-id/usher/internal/store"
+	"github.com/usher-id/usher/internal/testkit"
 )
 
-// The seed page's three snippets, as they appear there (properly indented)
-// and as the page's text renders them with the indentation lost.
-const (
-	seedInvited = `# Check if user was invited
-return context.get('invitation_in_effect', False)`
-	seedDepartment = `# Access invitation data
-invitation = context.get('invitation')
-if invitation:
-    return invitation.fixed_data.get('department') == 'Engineering'`
-	seedEmail = `# Access pre-filled prompt data
-prompt_data = context.get('prompt_data', {})
-return prompt_data.get('email', '').endswith('@example.com')`
-	seedAsPrinted = `# Check if user was invited
-return context.get('invitation_in_effect', False)
-# Access invitation data
-invitation = context.get('invitation')
-if invitation:
-return invitation.fixed_data.get('department') == 'Engineering'
-# Access pre-filled prompt data
-prompt_data = context.get('prompt_data', {})
-return prompt_data.get('email', '').endswith('@example.com')`
-	seedDepartmentAsPrinted = `invitation = context.get('invitation')
+// The department snippet alone as the seed page prints it (see
+// testkit.SeedAsPrinted).
+const seedDepartmentAsPrinted = `invitation = context.get('invitation')
 if invitation:
 return invitation.fixed_data.get('department') == 'Engineering'`
-)
 
 func TestSeedSnippetsAdmitInvitedDenyUninvited(t *testing.T) {
 	e := newEnv(t)
 	cases := []struct{ name, expr string }{
-		{"invited", seedInvited},
-		{"department", seedDepartment},
-		{"email", seedEmail},
-		{"as one, as printed", seedAsPrinted},
+		{"invited", testkit.SeedInvited},
+		{"department", testkit.SeedDepartment},
+		{"email", testkit.SeedEmail},
+		{"as one, as printed", testkit.SeedAsPrinted},
 		{"department, as printed", seedDepartmentAsPrinted},
-		{"as one, indented", seedInvited + "\n\n" + seedDepartment + "\n\n" + seedEmail},
+		{"as one, indented", testkit.SeedInvited + "\n\n" + testkit.SeedDepartment + "\n\n" + testkit.SeedEmail},
 	}
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -71,7 +52,7 @@ func TestSeedSnippetsAdmitInvitedDenyUninvited(t *testing.T) {
 	// describes admits only an invited engineer with an example.com email.
 	f := e.flow("seed-all")
 	f.PolicyEngineMode = "all"
-	for i, expr := range []string{seedInvited, seedDepartment, seedEmail} {
+	for i, expr := range []string{testkit.SeedInvited, testkit.SeedDepartment, testkit.SeedEmail} {
 		p := e.policy("all "+string(rune('a'+i)), expr, false)
 		e.bind(f.UUID, store.PolicyBinding{Policy: &p.UUID, Enabled: true, Order: i})
 	}
@@ -355,7 +336,7 @@ return before.username == 'ann' and plan['pending_user'].username == 'bob'`}
 
 func TestConcurrentEvaluation(t *testing.T) {
 	e := newEnv(t)
-	p := store.Policy{Name: "seed", Expression: seedEmail}
+	p := store.Policy{Name: "seed", Expression: testkit.SeedEmail}
 	done := make(chan bool)
 	for i := 0; i < 8; i++ {
 		go func(i int) {
@@ -383,8 +364,8 @@ func TestConcurrentEvaluation(t *testing.T) {
 // (compiled once and cached, as when bound to a flow). Target: < 20 µs.
 func BenchmarkSeedSnippet(b *testing.B) {
 	e := newEnv(b)
-	for _, c := range []struct{ name, expr string }{{"invited", seedInvited}, {"department", seedDepartment},
-		{"email", seedEmail}, {"as-one", seedAsPrinted}} {
+	for _, c := range []struct{ name, expr string }{{"invited", testkit.SeedInvited}, {"department", testkit.SeedDepartment},
+		{"email", testkit.SeedEmail}, {"as-one", testkit.SeedAsPrinted}} {
 		p := store.Policy{Name: c.name, Expression: c.expr}
 		ctx := invitedContext()
 		b.Run(c.name, func(b *testing.B) {

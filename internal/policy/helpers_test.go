@@ -9,9 +9,9 @@ import (
 
 	"github.com/usher-id/usher/internal/app"
 	"github.com/usher-id/usher/internal/event"
-	"github.com/usher-id/usher/internal/flow/flowtest"
 	"github.com/usher-id/usher/internal/policy"
 	"github.com/usher-id/usher/internal/store"
+	"github.com/usher-id/usher/internal/store/storetest"
 )
 
 // env is a migrated SQLite store with an engine and a flow to bind to.
@@ -26,7 +26,7 @@ type env struct {
 func newEnv(t testing.TB) *env {
 	t.Helper()
 	ctx := context.Background()
-	st := flowtest.OpenSQLite(t)
+	st := storetest.OpenSQLite(t)
 	a := &app.App{Store: st, Events: &event.Recorder{}, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	tt, _ := t.(*testing.T)
 	return &env{t: tt, ctx: ctx, st: st, app: a, eng: policy.NewEngine(a)}

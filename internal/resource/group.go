@@ -129,9 +129,8 @@ func (in *input) userRefs(key string, dst *[]int64) bool {
 	if !ok {
 		return false
 	}
-	list, good := raw.([]any)
+	list, good := in.list(key, raw)
 	if !good {
-		in.fail(key, fmt.Sprintf("Expected a list of items but got type %q.", pyType(raw)))
 		return false
 	}
 	out := []int64{}

@@ -67,6 +67,15 @@ func (in *input) present(key string, required bool) (any, bool) {
 
 func (in *input) fail(key, msg string) { in.v.Add(key, msg) }
 
+// list is raw as a JSON list, recording DRF's message when it is not one.
+func (in *input) list(key string, raw any) ([]any, bool) {
+	list, ok := raw.([]any)
+	if !ok {
+		in.fail(key, fmt.Sprintf("Expected a list of items but got type %q.", pyType(raw)))
+	}
+	return list, ok
+}
+
 func (in *input) failed(key string) bool { return len(in.v.Fields[key]) > 0 }
 
 // ok reports whether no error has been recorded so far.
@@ -184,9 +193,8 @@ func (in *input) choices(key string, dst *[]string, required bool, choices ...st
 	if !ok {
 		return false
 	}
-	list, good := raw.([]any)
+	list, good := in.list(key, raw)
 	if !good {
-		in.fail(key, fmt.Sprintf("Expected a list of items but got type %q.", pyType(raw)))
 		return false
 	}
 	out := []string{}
@@ -321,15 +329,15 @@ func (in *input) refs(key string, dst *[]string, required, allowEmpty bool, exis
 	if !ok {
 		return false
 	}
-	list, good := raw.([]any)
-	if s, isStr := raw.([]string); isStr {
-		for _, x := range s {
-			list = append(list, x)
+	if s, isStr := raw.([]string); isStr { // as the admin console passes lists
+		l := make([]any, len(s))
+		for i, x := range s {
+			l[i] = x
 		}
-		good = true
+		raw = l
 	}
+	list, good := in.list(key, raw)
 	if !good {
-		in.fail(key, fmt.Sprintf("Expected a list of items but got type %q.", pyType(raw)))
 		return false
 	}
 	if len(list) == 0 && !allowEmpty {

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -12,14 +11,14 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/usher-id/usher/internal/app"
 	"github.com/usher-id/usher/internal/auth"
 	"github.com/usher-id/usher/internal/httpx"
-	"github.com/usher-id/usher/internal/store/sqlite"
+	"github.com/usher-id/usher/internal/store/storetest"
+	"github.com/usher-id/usher/internal/testkit"
 )
 
 // testArea exercises the middleware from inside a handler.
@@ -59,42 +58,17 @@ func (t testArea) Mount(mux *http.ServeMux) {
 	})
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 type fixture struct {
 	app  *app.App
 	srv  *Server
 	http *httptest.Server
-	logs *syncBuffer
+	logs *testkit.SyncBuffer
 }
 
 func newFixture(t *testing.T, opts Options) *fixture {
 	t.Helper()
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, t.TempDir()+"/usher.db")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	logs := &syncBuffer{}
+	st := storetest.OpenSQLite(t)
+	logs := &testkit.SyncBuffer{}
 	a := &app.App{Store: st, Log: NewLogger(logs, "debug", "text"), Secret: []byte("0123456789abcdef0123456789abcdef"),
 		Sessions: &auth.Manager{Store: st, TTL: time.Hour, Secure: httpx.Secure}, Version: "test"}
 	s := New(a, opts, testArea{a})

@@ -35,26 +35,18 @@ func (h *Handler) renderImport(w http.ResponseWriter, r *http.Request, u *store.
 // importPath is where blueprint files are uploaded.
 const importPath = "/if/admin/flows/import/"
 
-// blueprintLimit is the largest blueprint file the import page accepts.
-func (h *Handler) blueprintLimit() int64 {
-	if h.App.MaxBlueprintBytes > 0 {
-		return h.App.MaxBlueprintBytes
-	}
-	return 10 << 20
-}
-
 // BodyLimits are the request body limits the console needs above the
 // server's default (pass them in server.Options.BodyLimits): the import
 // page takes a whole blueprint plus the multipart envelope.
 func (h *Handler) BodyLimits() map[string]int64 {
-	return map[string]int64{importPath: h.blueprintLimit() + 64<<10}
+	return map[string]int64{importPath: blueprint.MaxBytes(h.App) + 64<<10}
 }
 
 // flowImport applies an uploaded blueprint in one transaction (all or
 // nothing) and shows the per-entry log. Like authentik's import, no
 // blueprint instance is recorded.
 func (h *Handler) flowImport(w http.ResponseWriter, r *http.Request, u *store.User) {
-	limit := h.blueprintLimit()
+	limit := blueprint.MaxBytes(h.App)
 	file, hdr, err := r.FormFile("file")
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/url"
 	"sort"
 	"strconv"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/usher-id/usher/internal/resource"
+	"github.com/usher-id/usher/internal/store"
 )
 
 // formDef is a form the generic "form" page (or a partial) renders. Field
@@ -264,4 +266,24 @@ func valuesOf(m map[string]any) url.Values {
 		}
 	}
 	return v
+}
+
+// groupOptions lists the groups (by name, at most 500) as select options:
+// first an empty choice labelled none (unless none is ""), and never the
+// group skip (a group cannot be its own parent).
+func groupOptions(ctx context.Context, q store.Queries, none, skip string) ([]option, error) {
+	groups, _, err := q.ListGroups(ctx, store.GroupFilter{Ordering: "name", Limit: 500})
+	if err != nil {
+		return nil, err
+	}
+	var opts []option
+	if none != "" {
+		opts = append(opts, option{Value: "", Label: none})
+	}
+	for _, g := range groups {
+		if g.UUID != skip {
+			opts = append(opts, option{Value: g.UUID, Label: g.Name})
+		}
+	}
+	return opts, nil
 }

@@ -30,16 +30,13 @@ func (h *Handler) groupEntity() *entity {
 		Singular: "Group", Base: "/if/admin/groups/", Nav: "groups", Model: groupModel,
 		load: func(ctx context.Context, id string) (resource.Object, error) { return h.App.Store.GetGroup(ctx, id) },
 		form: func(ctx context.Context, obj resource.Object) (*formDef, error) {
-			groups, _, err := h.App.Store.ListGroups(ctx, store.GroupFilter{Ordering: "name", Limit: 500})
+			self := ""
+			if obj != nil {
+				self = as[store.Group](obj).UUID
+			}
+			opts, err := groupOptions(ctx, h.App.Store, "No parent", self)
 			if err != nil {
 				return nil, err
-			}
-			opts := []option{{Value: "", Label: "No parent"}}
-			for _, g := range groups {
-				if obj != nil && g.UUID == as[store.Group](obj).UUID {
-					continue
-				}
-				opts = append(opts, option{Value: g.UUID, Label: g.Name})
 			}
 			return &formDef{Fields: []*field{
 				{Name: "name", Label: "Name", Kind: "text", Required: true},

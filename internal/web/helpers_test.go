@@ -15,10 +15,10 @@ import (
 	"github.com/usher-id/usher/internal/app"
 	"github.com/usher-id/usher/internal/auth"
 	"github.com/usher-id/usher/internal/event"
-	"github.com/usher-id/usher/internal/flow/flowtest"
 	"github.com/usher-id/usher/internal/httpx"
 	"github.com/usher-id/usher/internal/server"
 	"github.com/usher-id/usher/internal/store"
+	"github.com/usher-id/usher/internal/store/storetest"
 )
 
 // fixture is a real usher (server middleware + this package) on a fresh
@@ -38,7 +38,7 @@ func newFixture(t testing.TB) *fixture {
 // the console's own body limits, as the serve command does.
 func newFixtureWith(t testing.TB, opts server.Options, withLimits bool) *fixture {
 	t.Helper()
-	return fixtureOn(t, flowtest.OpenSQLite(t), opts, withLimits)
+	return fixtureOn(t, storetest.OpenSQLite(t), opts, withLimits)
 }
 
 // fixtureOn serves the console on a migrated store.

@@ -110,13 +110,9 @@ func (h *Handler) policyBindingEntity(t pbTarget) *entity {
 			for _, p := range policies {
 				popts = append(popts, option{Value: p.UUID, Label: p.Name})
 			}
-			groups, _, err := h.App.Store.ListGroups(ctx, store.GroupFilter{Ordering: "name", Limit: 500})
+			gopts, err := groupOptions(ctx, h.App.Store, "No group", "")
 			if err != nil {
 				return nil, err
-			}
-			gopts := []option{{Value: "", Label: "No group"}}
-			for _, g := range groups {
-				gopts = append(gopts, option{Value: g.UUID, Label: g.Name})
 			}
 			f := &formDef{Intro: "", Fields: []*field{
 				{Kind: "heading", Label: "Bind one of", Help: "A policy, a group (its members pass) or a user (only they pass). Set exactly one."},

@@ -131,13 +131,9 @@ func (h *Handler) stageFields(ctx context.Context, kind store.StageKind) ([]*fie
 				Help: "Policies that must all pass for the answers to be accepted."},
 		}, nil
 	case store.StageUserWrite:
-		groups, _, err := q.ListGroups(ctx, store.GroupFilter{Ordering: "name", Limit: 500})
+		gopts, err := groupOptions(ctx, q, "No group", "")
 		if err != nil {
 			return nil, err
-		}
-		gopts := []option{{Value: "", Label: "No group"}}
-		for _, g := range groups {
-			gopts = append(gopts, option{Value: g.UUID, Label: g.Name})
 		}
 		return []*field{
 			{Name: "user_creation_mode", Label: "User creation mode", Kind: "select", Options: choices(

@@ -39,13 +39,9 @@ func (h *Handler) userEntity() *entity {
 			return h.App.Store.GetUser(ctx, pk)
 		},
 		form: func(ctx context.Context, obj resource.Object) (*formDef, error) {
-			groups, _, err := h.App.Store.ListGroups(ctx, store.GroupFilter{Ordering: "name", Limit: 500})
+			gopts, err := groupOptions(ctx, h.App.Store, "", "")
 			if err != nil {
 				return nil, err
-			}
-			var gopts []option
-			for _, g := range groups {
-				gopts = append(gopts, option{Value: g.UUID, Label: g.Name})
 			}
 			return &formDef{Fields: []*field{
 				{Name: "username", Label: "Username", Kind: "text", Required: true, Autocomplete: "off", Help: "At most 150 characters."},

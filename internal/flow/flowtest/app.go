@@ -6,12 +6,10 @@
 package flowtest
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -20,8 +18,8 @@ import (
 	"github.com/usher-id/usher/internal/event"
 	"github.com/usher-id/usher/internal/flow"
 	"github.com/usher-id/usher/internal/policy"
+	"github.com/usher-id/usher/internal/server"
 	"github.com/usher-id/usher/internal/store"
-	"github.com/usher-id/usher/internal/store/sqlite"
 	"github.com/usher-id/usher/internal/store/storetest"
 	"github.com/usher-id/usher/internal/web/flowpage"
 
@@ -38,22 +36,6 @@ type Backend = storetest.Backend
 // Backends lists the stores to run scenarios on: SQLite, and PostgreSQL
 // when USHER_TEST_POSTGRES_DSN is set (scripts/pg.sh start).
 func Backends(t *testing.T) []Backend { return storetest.Backends(t) }
-
-// OpenSQLite opens a migrated SQLite database in a temp dir (for
-// benchmarks, which storetest's openers do not take).
-func OpenSQLite(t testing.TB) store.Store {
-	t.Helper()
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "usher.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return db
-}
 
 // NewApp builds an app on st with minimum-cost argon2id.
 func NewApp(t testing.TB, st store.Store) *app.App {
@@ -77,13 +59,17 @@ func NewApp(t testing.TB, st store.Store) *app.App {
 	}
 }
 
-// Handler is the executor API and the flow pages on one mux, behind a
-// session-loading middleware like the server's.
-func Handler(a *app.App) http.Handler {
+// Handler is the executor API, the flow pages and any extra areas (the
+// REST API, say) on one mux, behind a session-loading middleware like the
+// server's.
+func Handler(a *app.App, extra ...server.Area) http.Handler {
 	mux := http.NewServeMux()
 	engine := policy.NewEngine(a)
 	flow.NewHandler(a, engine).Mount(mux)
 	flowpage.NewHandler(a, engine).Mount(mux)
+	for _, area := range extra {
+		area.Mount(mux)
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s, err := a.Sessions.Load(r)
 		if err != nil {
@@ -94,9 +80,9 @@ func Handler(a *app.App) http.Handler {
 	})
 }
 
-// NewServer starts a test server for a.
-func NewServer(t testing.TB, a *app.App) *httptest.Server {
-	srv := httptest.NewServer(Handler(a))
+// NewServer starts a test server with Handler(a, extra...).
+func NewServer(t testing.TB, a *app.App, extra ...server.Area) *httptest.Server {
+	srv := httptest.NewServer(Handler(a, extra...))
 	t.Cleanup(srv.Close)
 	return srv
 }

@@ -7,7 +7,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -20,15 +19,7 @@ import (
 var migrationFiles embed.FS
 
 // Migrations holds the dialect's NNNN_name.sql files at its root.
-var Migrations = mustSub(migrationFiles, "migrations")
-
-func mustSub(f fs.FS, dir string) fs.FS {
-	sub, err := fs.Sub(f, dir)
-	if err != nil {
-		panic(err)
-	}
-	return sub
-}
+var Migrations = sqlstore.MigrationsIn(migrationFiles, "migrations")
 
 // migrationLockKey is an arbitrary constant naming usher's advisory lock.
 const migrationLockKey = 7_536_104_101_114

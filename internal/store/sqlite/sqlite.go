@@ -9,7 +9,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"runtime"
 	"strings"
 	"time"
@@ -25,15 +24,7 @@ import (
 var migrationFiles embed.FS
 
 // Migrations holds the dialect's NNNN_name.sql files at its root.
-var Migrations = mustSub(migrationFiles, "migrations")
-
-func mustSub(f fs.FS, dir string) fs.FS {
-	sub, err := fs.Sub(f, dir)
-	if err != nil {
-		panic(err)
-	}
-	return sub
-}
+var Migrations = sqlstore.MigrationsIn(migrationFiles, "migrations")
 
 // Dialect is SQLite's flavour of the shared SQL.
 var Dialect = sqlstore.Dialect{

@@ -18,7 +18,7 @@ func TestConformance(t *testing.T) { storetest.Run(t, storetest.OpenSQLite) }
 func TestConcurrency(t *testing.T) { storetest.RunConcurrency(t, storetest.OpenSQLite) }
 
 func TestInMemory(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) store.Store {
+	storetest.Run(t, func(t testing.TB) store.Store {
 		db, err := sqlite.Open(context.Background(), ":memory:")
 		if err != nil {
 			t.Fatal(err)

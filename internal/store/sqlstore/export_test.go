@@ -17,3 +17,13 @@ func (c *stmtCache) size() int {
 	defer c.mu.RUnlock()
 	return len(c.stmts)
 }
+
+// SettleStatements waits for the statements being prepared in the
+// background (after transactions) to be cached.
+func SettleStatements(db *DB) {
+	if db.writeStmts == nil {
+		return
+	}
+	db.writeStmts.later.Wait()
+	db.readStmts.later.Wait()
+}

@@ -149,20 +149,24 @@ func (c *conn) ConsumeInvitation(ctx context.Context, use *store.InvitationUse) 
 }
 
 func (c *conn) ListInvitationUses(ctx context.Context, invitationUUID string) ([]store.InvitationUse, error) {
-	rows, err := c.query(ctx, `SELECT id, invitation, user_pk, username, used_at, client_ip FROM invitation_uses
+	rows, err := c.query(ctx, `SELECT `+invitationUseCols+` FROM invitation_uses
 		WHERE invitation = ? ORDER BY used_at, id`, strings.ToLower(invitationUUID))
 	if err != nil {
 		return nil, c.wrap("list invitation uses", err)
 	}
-	out, err := collect(rows, func(s scanner) (store.InvitationUse, error) {
-		var u store.InvitationUse
-		var user sql.NullInt64
-		var at timeCol
-		err := s.Scan(&u.ID, &u.Invitation, &user, &u.Username, &at, &u.ClientIP)
-		u.UserPK, u.UsedAt = nullInt64(user), at.T
-		return u, err
-	})
+	out, err := collect(rows, scanInvitationUse)
 	return out, c.wrap("list invitation uses", err)
+}
+
+const invitationUseCols = "id, invitation, user_pk, username, used_at, client_ip"
+
+func scanInvitationUse(s scanner) (store.InvitationUse, error) {
+	var u store.InvitationUse
+	var user sql.NullInt64
+	var at timeCol
+	err := s.Scan(&u.ID, &u.Invitation, &user, &u.Username, &at, &u.ClientIP)
+	u.UserPK, u.UsedAt = nullInt64(user), at.T
+	return u, err
 }
 
 // DeleteExpiredInvitations removes expiring invitations whose expiry is

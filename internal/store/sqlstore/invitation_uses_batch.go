@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"strings"
 
 	"github.com/usher-id/usher/internal/store"
@@ -25,18 +24,11 @@ func (c *conn) ListInvitationUsesFor(ctx context.Context, invitationUUIDs []stri
 		return nil, nil
 	}
 	in, args := inList(invitationUUIDs)
-	rows, err := c.query(ctx, `SELECT id, invitation, user_pk, username, used_at, client_ip FROM invitation_uses
+	rows, err := c.query(ctx, `SELECT `+invitationUseCols+` FROM invitation_uses
 		WHERE invitation IN (`+in+`) ORDER BY invitation, used_at, id`, args...)
 	if err != nil {
 		return nil, c.wrap("list invitation uses", err)
 	}
-	out, err := collect(rows, func(s scanner) (store.InvitationUse, error) {
-		var u store.InvitationUse
-		var user sql.NullInt64
-		var at timeCol
-		err := s.Scan(&u.ID, &u.Invitation, &user, &u.Username, &at, &u.ClientIP)
-		u.UserPK, u.UsedAt = nullInt64(user), at.T
-		return u, err
-	})
+	out, err := collect(rows, scanInvitationUse)
 	return out, c.wrap("list invitation uses", err)
 }

@@ -19,6 +19,16 @@ type Migration struct {
 	SQL     string
 }
 
+// MigrationsIn is the migrations directory dir of a dialect's embedded
+// files, for ParseMigrations.
+func MigrationsIn(f fs.FS, dir string) fs.FS {
+	sub, err := fs.Sub(f, dir)
+	if err != nil {
+		panic(err) // dir is a constant: a bad one is a programming error
+	}
+	return sub
+}
+
 // ParseMigrations reads NNNN_name.sql files from fsys (its root) and checks
 // that versions run 1, 2, 3, ... without gaps or duplicates.
 func ParseMigrations(fsys fs.FS) ([]Migration, error) {

@@ -24,6 +24,7 @@ type stmtCache struct {
 	stmts     map[string]*sql.Stmt
 	preparing map[string]bool
 	closed    bool
+	later     sync.WaitGroup // background prepares (prepareLater), for tests
 }
 
 func newStmtCache(pool *sql.DB) *stmtCache {
@@ -74,7 +75,11 @@ func (c *stmtCache) prepareLater(q string) {
 	busy := c.preparing[q] || c.stmts[q] != nil
 	c.mu.RUnlock()
 	if !busy {
-		go c.prepare(context.Background(), q)
+		c.later.Add(1)
+		go func() {
+			defer c.later.Done()
+			c.prepare(context.Background(), q)
+		}()
 	}
 }
 

@@ -34,6 +34,7 @@ func openSQLite(t *testing.T) *sqlstore.DB {
 func TestStatementCache(t *testing.T) {
 	ctx := context.Background()
 	db := openSQLite(t)
+	sqlstore.SettleStatements(db) // the migrations' transactions leave some
 	base := sqlstore.CachedStatements(db)
 	if _, err := db.GetSetting(ctx, "missing"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("GetSetting: %v", err)

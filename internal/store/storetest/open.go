@@ -38,7 +38,7 @@ const DSNEnv = "USHER_TEST_POSTGRES_DSN"
 
 // Opener returns a fresh, migrated, empty store that is closed when the
 // test ends.
-type Opener func(t *testing.T) store.Store
+type Opener func(t testing.TB) store.Store
 
 // Backend is a named Opener.
 type Backend struct {
@@ -48,13 +48,13 @@ type Backend struct {
 
 // Backends returns SQLite and PostgreSQL; PostgreSQL's Open skips (or
 // fails under CI=true) when no server is configured.
-func Backends(t *testing.T) []Backend {
+func Backends(t testing.TB) []Backend {
 	t.Helper()
 	return []Backend{{"sqlite", OpenSQLite}, {"postgres", OpenPostgres}}
 }
 
 // OpenSQLite returns a migrated store in a fresh file under t.TempDir().
-func OpenSQLite(t *testing.T) store.Store {
+func OpenSQLite(t testing.TB) store.Store {
 	t.Helper()
 	db := OpenSQLiteUnmigrated(t, filepath.Join(t.TempDir(), "usher.db"))
 	migrate(t, db)
@@ -63,7 +63,7 @@ func OpenSQLite(t *testing.T) store.Store {
 
 // OpenSQLiteUnmigrated opens the SQLite file at path without migrating;
 // it is closed when the test ends.
-func OpenSQLiteUnmigrated(t *testing.T, path string) *sqlstore.DB {
+func OpenSQLiteUnmigrated(t testing.TB, path string) *sqlstore.DB {
 	t.Helper()
 	db, err := sqlite.Open(context.Background(), path)
 	if err != nil {
@@ -76,7 +76,7 @@ func OpenSQLiteUnmigrated(t *testing.T, path string) *sqlstore.DB {
 // OpenPostgres returns a migrated store on a new database of the test
 // server, dropped when the test ends. The database is copied from a
 // migrated template, so each test skips running the migrations.
-func OpenPostgres(t *testing.T) store.Store {
+func OpenPostgres(t testing.TB) store.Store {
 	t.Helper()
 	dsn := PostgresDSN(t)
 	tmpl := postgresTemplate(t, dsn)
@@ -85,7 +85,7 @@ func OpenPostgres(t *testing.T) store.Store {
 
 // OpenPostgresUnmigrated opens dsn without migrating; it is closed when the
 // test ends.
-func OpenPostgresUnmigrated(t *testing.T, dsn string) *sqlstore.DB {
+func OpenPostgresUnmigrated(t testing.TB, dsn string) *sqlstore.DB {
 	t.Helper()
 	db, err := postgres.Open(context.Background(), dsn)
 	if err != nil {
@@ -97,7 +97,7 @@ func OpenPostgresUnmigrated(t *testing.T, dsn string) *sqlstore.DB {
 
 // PostgresDSN returns the test server's DSN, skipping the test when it is
 // not set (failing under CI=true).
-func PostgresDSN(t *testing.T) string {
+func PostgresDSN(t testing.TB) string {
 	t.Helper()
 	dsn := os.Getenv(DSNEnv)
 	if dsn == "" {
@@ -112,12 +112,12 @@ func PostgresDSN(t *testing.T) string {
 // NewPostgresDatabase creates an empty database usher_test_<random> on the
 // test server and returns its DSN; it is dropped when the test ends (after
 // the test's own cleanups closed their connections).
-func NewPostgresDatabase(t *testing.T) string {
+func NewPostgresDatabase(t testing.TB) string {
 	t.Helper()
 	return newPostgresDatabase(t, PostgresDSN(t), "")
 }
 
-func newPostgresDatabase(t *testing.T, dsn, template string) string {
+func newPostgresDatabase(t testing.TB, dsn, template string) string {
 	t.Helper()
 	admin, err := postgres.Open(context.Background(), dsn)
 	if err != nil {
@@ -159,7 +159,7 @@ var templates struct {
 // test processes; it is built under a temporary name and renamed when
 // complete, so no process copies a half-migrated template. It stays on the
 // server (scripts/pg.sh stop removes the whole cluster).
-func postgresTemplate(t *testing.T, dsn string) string {
+func postgresTemplate(t testing.TB, dsn string) string {
 	t.Helper()
 	templates.Lock()
 	defer templates.Unlock()
@@ -219,7 +219,7 @@ func postgresTemplate(t *testing.T, dsn string) string {
 	return name
 }
 
-func templateExists(t *testing.T, admin *sqlstore.DB, name string) bool {
+func templateExists(t testing.TB, admin *sqlstore.DB, name string) bool {
 	var exists bool
 	if err := admin.Writer().QueryRow("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name).Scan(&exists); err != nil {
 		t.Fatalf("look for template database: %v", err)
@@ -228,7 +228,7 @@ func templateExists(t *testing.T, admin *sqlstore.DB, name string) bool {
 }
 
 // withDatabase points dsn (URL or key=value form) at database name.
-func withDatabase(t *testing.T, dsn, name string) string {
+func withDatabase(t testing.TB, dsn, name string) string {
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
 		u, err := url.Parse(dsn)
 		if err != nil {
@@ -240,7 +240,7 @@ func withDatabase(t *testing.T, dsn, name string) string {
 	return dsn + " dbname=" + name
 }
 
-func migrate(t *testing.T, m store.Migrator) {
+func migrate(t testing.TB, m store.Migrator) {
 	t.Helper()
 	if err := m.Migrate(context.Background()); err != nil {
 		t.Fatalf("migrate: %v", err)

@@ -2,8 +2,6 @@ package flowpage_test
 
 import (
 	"net/http"
-	"os"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -12,7 +10,9 @@ import (
 	"time"
 
 	"github.com/usher-id/usher/internal/auth"
+	"github.com/usher-id/usher/internal/benchstat"
 	"github.com/usher-id/usher/internal/flow/flowtest"
+	"github.com/usher-id/usher/internal/store/storetest"
 )
 
 // BenchmarkEnrollment runs complete enrollments over HTTP as a browser
@@ -24,7 +24,7 @@ import (
 func BenchmarkEnrollment(b *testing.B) {
 	for _, h := range []struct{ name, spec string }{{"hash=min", "argon2id:m=8,t=1,p=1"}, {"hash=default", auth.DefaultPasswordHash}} {
 		b.Run(h.name, func(b *testing.B) {
-			st := flowtest.OpenSQLite(b)
+			st := storetest.OpenSQLite(b)
 			a := flowtest.NewApp(b, st)
 			pw, err := auth.ParsePasswordHash(h.spec)
 			if err != nil {
@@ -76,11 +76,11 @@ func BenchmarkEnrollment(b *testing.B) {
 			elapsed := time.Since(start)
 			b.StopTimer()
 			b.ReportMetric(float64(len(enrollLat))/elapsed.Seconds(), "enrollments/s")
-			b.ReportMetric(ms(pct(enrollLat, 50)), "p50-enroll-ms")
-			b.ReportMetric(ms(pct(enrollLat, 99)), "p99-enroll-ms")
-			b.ReportMetric(ms(pct(reqLat, 50)), "p50-req-ms")
-			b.ReportMetric(ms(pct(reqLat, 99)), "p99-req-ms")
-			b.ReportMetric(peakRSSMiB(), "peak-RSS-MiB")
+			b.ReportMetric(ms(benchstat.Percentile(enrollLat, 50)), "p50-enroll-ms")
+			b.ReportMetric(ms(benchstat.Percentile(enrollLat, 99)), "p99-enroll-ms")
+			b.ReportMetric(ms(benchstat.Percentile(reqLat, 50)), "p50-req-ms")
+			b.ReportMetric(ms(benchstat.Percentile(reqLat, 99)), "p99-req-ms")
+			b.ReportMetric(benchstat.ProcStatusMiB("VmHWM"), "peak-RSS-MiB")
 		})
 	}
 }
@@ -89,7 +89,7 @@ func BenchmarkEnrollment(b *testing.B) {
 // GETs the page (the invitation stage passes, a 303 follows, the first
 // prompt renders).
 func BenchmarkFlowStart(b *testing.B) {
-	st := flowtest.OpenSQLite(b)
+	st := storetest.OpenSQLite(b)
 	a := flowtest.NewApp(b, st)
 	fx := flowtest.NewFixture(b, st, a.Passwords.Hash)
 	fx.InvitationEnrollment()
@@ -112,29 +112,4 @@ func BenchmarkFlowStart(b *testing.B) {
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "starts/s")
 }
 
-func pct(d []time.Duration, p int) time.Duration {
-	if len(d) == 0 {
-		return 0
-	}
-	s := append([]time.Duration(nil), d...)
-	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
-	return s[(len(s)-1)*p/100]
-}
-
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-
-// peakRSSMiB reads VmHWM (Linux); 0 elsewhere.
-func peakRSSMiB() float64 {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, "VmHWM:") {
-			f := strings.Fields(line)
-			kb, _ := strconv.ParseFloat(f[1], 64)
-			return kb / 1024
-		}
-	}
-	return 0
-}

@@ -12,47 +12,9 @@ import (
 	"github.com/usher-id/usher/internal/auth"
 	"github.com/usher-id/usher/internal/flow"
 	"github.com/usher-id/usher/internal/flow/flowtest"
-	"github.com/usher-id/usher/internal/store"
 )
 
 var bg = context.Background()
-
-type env struct {
-	t   *testing.T
-	st  store.Store
-	fx  *flowtest.Fixture
-	srv string
-}
-
-func forEachBackend(t *testing.T, fn func(t *testing.T, e *env)) {
-	for _, b := range flowtest.Backends(t) {
-		t.Run(b.Name, func(t *testing.T) {
-			st := b.Open(t)
-			a := flowtest.NewApp(t, st)
-			fx := flowtest.NewFixture(t, st, a.Passwords.Hash)
-			fx.InvitationEnrollment()
-			fx.TwoStageEnrollment()
-			fx.LoginLogout()
-			fn(t, &env{t: t, st: st, fx: fx, srv: flowtest.NewServer(t, a).URL})
-		})
-	}
-}
-
-func (e *env) client() *flowtest.Client { return flowtest.NewClient(e.t, e.srv) }
-
-func (e *env) itoken(name string) string { return "itoken=" + e.fx.Invitations[name].UUID }
-
-func (e *env) loggedIn(c *flowtest.Client) int64 {
-	u, _ := url.Parse(e.srv)
-	for _, ck := range c.HTTP.Jar.Cookies(u) {
-		if ck.Name == auth.CookieName {
-			if s, err := e.st.GetSession(bg, auth.HashID(ck.Value)); err == nil && s.UserPK != nil {
-				return *s.UserPK
-			}
-		}
-	}
-	return 0
-}
 
 func values(username string) map[string]any {
 	return map[string]any{"username": username, "password": "s3cret-Passw0rd", "password_repeat": "s3cret-Passw0rd",
@@ -86,18 +48,18 @@ func TestEnrollmentPages(t *testing.T) {
 			"internal", "users/internal/engineering", "Page Person", "engineering-team", "Engineering"},
 		{"two stage", "default-enrollment-flow", "", "ptwo", nil, "external", "users", "Page Person", "", ""},
 	}
-	forEachBackend(t, func(t *testing.T, e *env) {
+	flowtest.ForEachBackend(t, func(t *testing.T, e *flowtest.Env) {
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {
 				q := ""
 				if c.invitation != "" {
-					q = e.itoken(c.invitation)
+					q = e.IToken(c.invitation)
 				}
 				vals := values(c.username)
 				for _, k := range c.skip {
 					delete(vals, k)
 				}
-				cl := e.client()
+				cl := e.Client()
 				pages := cl.FollowHTML(c.slug, q, vals)
 				first, last := pages[0], pages[len(pages)-1]
 				if last.Status != http.StatusSeeOther || last.Location != "/" {
@@ -112,7 +74,7 @@ func TestEnrollmentPages(t *testing.T) {
 				if c.wantName == "Jane Smith" {
 					mustContain(t, pages[1].Body, `value="Jane Smith"`, `value="jane.smith@company.com"`)
 				}
-				u, err := e.st.GetUserByUsername(bg, c.username)
+				u, err := e.Store.GetUserByUsername(bg, c.username)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -123,12 +85,12 @@ func TestEnrollmentPages(t *testing.T) {
 					t.Errorf("attributes %v", u.Attributes)
 				}
 				if c.wantGroup != "" {
-					gs, _ := e.st.UserGroups(bg, u.PK)
+					gs, _ := e.Store.UserGroups(bg, u.PK)
 					if len(gs) != 1 || gs[0].Name != c.wantGroup {
 						t.Errorf("groups %v", gs)
 					}
 				}
-				if e.loggedIn(cl) != u.PK {
+				if e.LoggedIn(cl) != u.PK {
 					t.Error("not logged in after enrollment")
 				}
 			})
@@ -139,9 +101,9 @@ func TestEnrollmentPages(t *testing.T) {
 // TestPageErrors: errors show beside their field, non-field errors on top,
 // focus on the first field with an error, and typed values are kept.
 func TestPageErrors(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, e *env) {
-		cl := e.client()
-		p := cl.Get(cl.PageURL("invitation-enrollment-flow-external", e.itoken("example-external-basic-invitation")))
+	flowtest.ForEachBackend(t, func(t *testing.T, e *flowtest.Env) {
+		cl := e.Client()
+		p := cl.Get(cl.PageURL("invitation-enrollment-flow-external", e.IToken("example-external-basic-invitation")))
 		p = cl.Submit(p, map[string]any{"username": "akadmin", "password": "a", "password_repeat": "b"})
 		if p.Status != 200 {
 			t.Fatalf("status %d", p.Status)
@@ -164,20 +126,20 @@ func TestPageErrors(t *testing.T) {
 // TestPageDenials: each invitation failure renders a page with the
 // message and a way back, and no form.
 func TestPageDenials(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, e *env) {
+	flowtest.ForEachBackend(t, func(t *testing.T, e *flowtest.Env) {
 		past := time.Now().Add(-time.Minute)
-		e.fx.Invitation("old", "invitation-enrollment-flow-external", false, &past, nil)
+		e.Fixture.Invitation("old", "invitation-enrollment-flow-external", false, &past, nil)
 		cases := []struct {
 			name, slug, query, cause string
 		}{
-			{"expired", "invitation-enrollment-flow-external", e.itoken("old"), flow.CauseExpired},
-			{"wrong flow", "invitation-enrollment-flow-external", e.itoken("example-engineering-team-invitation"), flow.CauseWrongFlow},
-			{"no invitation stage", "default-enrollment-flow", e.itoken("example-external-basic-invitation"), flow.CauseNoStage},
+			{"expired", "invitation-enrollment-flow-external", e.IToken("old"), flow.CauseExpired},
+			{"wrong flow", "invitation-enrollment-flow-external", e.IToken("example-engineering-team-invitation"), flow.CauseWrongFlow},
+			{"no invitation stage", "default-enrollment-flow", e.IToken("example-external-basic-invitation"), flow.CauseNoStage},
 			{"no token", "invitation-enrollment-flow-internal", "", flow.CauseMissing},
 		}
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {
-				p := e.client().Get(e.srv + "/if/flow/" + c.slug + "/?" + c.query)
+				p := e.Client().Get(e.URL + "/if/flow/" + c.slug + "/?" + c.query)
 				msg := (&flow.InvitationError{Cause: c.cause}).Message()
 				msg = strings.ReplaceAll(msg, "'", "&#39;")
 				mustContain(t, p.Body, msg, `Start again</a>`, `href="/"`)
@@ -186,7 +148,7 @@ func TestPageDenials(t *testing.T) {
 				}
 			})
 		}
-		p := e.client().Get(e.srv + "/if/flow/no-such-flow/")
+		p := e.Client().Get(e.URL + "/if/flow/no-such-flow/")
 		if p.Status != 404 || !strings.Contains(p.Body, "Page not found") {
 			t.Errorf("unknown flow: %d", p.Status)
 		}
@@ -196,9 +158,9 @@ func TestPageDenials(t *testing.T) {
 // TestPageCSRF: a form posted with a wrong token changes nothing and asks
 // again.
 func TestPageCSRF(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, e *env) {
-		cl := e.client()
-		u := cl.PageURL("invitation-enrollment-flow-external", e.itoken("example-external-basic-invitation"))
+	flowtest.ForEachBackend(t, func(t *testing.T, e *flowtest.Env) {
+		cl := e.Client()
+		u := cl.PageURL("invitation-enrollment-flow-external", e.IToken("example-external-basic-invitation"))
 		cl.Get(u)
 		resp, err := cl.HTTP.PostForm(u, url.Values{auth.CSRFField: {"forged"}, "username": {"csrf"},
 			"password": {"a"}, "password_repeat": {"a"}})
@@ -218,32 +180,32 @@ func TestPageCSRF(t *testing.T) {
 
 // TestPageLogin: akadmin logs in and out in the browser pages.
 func TestPageLogin(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, e *env) {
-		cl := e.client()
+	flowtest.ForEachBackend(t, func(t *testing.T, e *flowtest.Env) {
+		cl := e.Client()
 		pages := cl.FollowHTML("default-authentication-flow", "next=%2Fif%2Fadmin%2F",
 			map[string]any{"uid_field": "akadmin", "password": flowtest.AdminPassword})
 		mustContain(t, pages[0].Body, `<label for="field-uid_field">Email or Username</label>`, `Log in</button>`)
 		mustContain(t, pages[1].Body, `autocomplete="current-password"`, `Signing in as <strong>akadmin</strong>`)
 		last := pages[len(pages)-1]
-		if last.Location != "/if/admin/" || e.loggedIn(cl) != e.fx.Admin.PK {
+		if last.Location != "/if/admin/" || e.LoggedIn(cl) != e.Fixture.Admin.PK {
 			t.Fatalf("login ended %d %q", last.Status, last.Location)
 		}
 		p := cl.Get(cl.PageURL("default-invalidation-flow", ""))
-		if p.Location != "/" || e.loggedIn(cl) != 0 {
-			t.Fatalf("logout: %q, still logged in as %d", p.Location, e.loggedIn(cl))
+		if p.Location != "/" || e.LoggedIn(cl) != 0 {
+			t.Fatalf("logout: %q, still logged in as %d", p.Location, e.LoggedIn(cl))
 		}
 	})
 }
 
 // TestPageRestart: a new instance continues a browser enrollment.
 func TestPageRestart(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, e *env) {
-		cl := e.client()
-		slug, q := "invitation-enrollment-flow-external", e.itoken("example-external-basic-invitation")
+	flowtest.ForEachBackend(t, func(t *testing.T, e *flowtest.Env) {
+		cl := e.Client()
+		slug, q := "invitation-enrollment-flow-external", e.IToken("example-external-basic-invitation")
 		p := cl.Get(cl.PageURL(slug, q))
 		p = cl.Submit(p, values("prestart"))
 		mustContain(t, p.Body, `name="email"`)
-		srv2 := flowtest.NewServer(t, flowtest.NewApp(t, e.st))
+		srv2 := flowtest.NewServer(t, flowtest.NewApp(t, e.Store))
 		cl2 := cl.Reuse(srv2.URL)
 		p = cl2.Get(cl2.PageURL(slug, q))
 		mustContain(t, p.Body, `name="email"`)
@@ -255,8 +217,8 @@ func TestPageRestart(t *testing.T) {
 }
 
 func TestStylesheet(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, e *env) {
-		resp, err := http.Get(e.srv + "/if/flow/-/static/flow.css")
+	flowtest.ForEachBackend(t, func(t *testing.T, e *flowtest.Env) {
+		resp, err := http.Get(e.URL + "/if/flow/-/static/flow.css")
 		if err != nil || resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/css") {
 			t.Fatalf("css: %v %v", resp, err)
 		}
