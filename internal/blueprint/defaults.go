@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"sort"
-	"time"
 
 	"github.com/usher-id/usher/internal/app"
 )
@@ -49,19 +48,9 @@ func ApplyDefaults(ctx context.Context, a *app.App) error {
 		return err
 	}
 	for _, bp := range bps {
-		// Two processes starting together may both try to create; the
-		// loser's retry finds the winner's rows. The loss shows either as a
-		// unique violation or as the serializer's "already exists" check
-		// that ran after the winner committed, so any failure is retried:
-		// applying the defaults again is harmless, and a real defect still
-		// fails after the last attempt.
-		for attempt := 0; ; attempt++ {
-			_, err = Apply(ctx, a, bp, Options{})
-			if err == nil || attempt == 3 || ctx.Err() != nil {
-				break
-			}
-			time.Sleep(time.Duration(50*(attempt+1)) * time.Millisecond)
-		}
+		// Two processes starting together may both try to create; Apply
+		// starts over after losing such a race (store.ErrConflict).
+		_, err = Apply(ctx, a, bp, Options{})
 		if err != nil {
 			return fmt.Errorf("default blueprint %s: %w", bp.Name, err)
 		}

@@ -35,7 +35,7 @@ func saveApplication(c *Ctx, existing Object, data map[string]any) (Object, erro
 	in.str("name", &a.Name, strOpt{required: true})
 	if in.slug("slug", &a.Slug, true) && (existing == nil || a.Slug != existing.(store.Application).Slug) {
 		if other, err := c.Q.GetApplicationBySlug(c.ctx(), a.Slug); err == nil && other.UUID != a.UUID {
-			in.fail("slug", uniqueMsg("Application", "slug"))
+			in.taken("slug", uniqueMsg("Application", "slug"))
 		}
 	}
 	// usher has no providers: only null / empty values are accepted.

@@ -47,7 +47,7 @@ func saveBlueprint(c *Ctx, existing Object, data map[string]any) (Object, error)
 	in.readOnly("last_applied", "last_applied_hash", "status", "managed_models", "metadata")
 	if in.str("name", &b.Name, strOpt{required: true}) && (existing == nil || b.Name != existing.(store.BlueprintInstance).Name) {
 		if other, err := c.Q.GetBlueprintInstanceByName(c.ctx(), b.Name); err == nil && other.UUID != b.UUID {
-			in.fail("name", uniqueMsg("Blueprint Instance", "name"))
+			in.taken("name", uniqueMsg("Blueprint Instance", "name"))
 		}
 	}
 	in.str("path", &b.Path, strOpt{blank: true})

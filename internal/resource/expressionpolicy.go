@@ -38,7 +38,7 @@ func savePolicy(c *Ctx, existing Object, data map[string]any) (Object, error) {
 	in.readOnly("component", "verbose_name", "verbose_name_plural", "meta_model_name", "bound_to")
 	if in.str("name", &p.Name, strOpt{required: true}) && (existing == nil || p.Name != existing.(store.Policy).Name) {
 		if other, err := c.Q.GetPolicyByName(c.ctx(), p.Name); err == nil && other.UUID != p.UUID {
-			in.fail("name", uniqueMsg("Policy", "name"))
+			in.taken("name", uniqueMsg("Policy", "name"))
 		}
 	}
 	if in.str("expression", &p.Expression, strOpt{required: true}) {

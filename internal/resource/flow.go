@@ -51,7 +51,7 @@ func saveFlow(c *Ctx, existing Object, data map[string]any) (Object, error) {
 	in.str("name", &f.Name, strOpt{required: true})
 	if in.slug("slug", &f.Slug, true) && (existing == nil || f.Slug != existing.(store.Flow).Slug) {
 		if other, err := c.Q.GetFlowBySlug(c.ctx(), f.Slug); err == nil && other.UUID != f.UUID {
-			in.fail("slug", uniqueMsg("Flow", "slug"))
+			in.taken("slug", uniqueMsg("Flow", "slug"))
 		}
 	}
 	in.str("title", &f.Title, strOpt{required: true})

@@ -57,7 +57,7 @@ func saveGroup(c *Ctx, existing Object, data map[string]any) (Object, error) {
 	in.readOnly("num_pk", "parents_obj", "users_obj", "roles_obj", "inherited_roles_obj", "children", "children_obj")
 	if in.str("name", &g.Name, strOpt{required: true}) && (existing == nil || g.Name != existing.(store.Group).Name) {
 		if other, err := c.Q.GetGroupByName(c.ctx(), g.Name); err == nil && other.UUID != g.UUID {
-			in.fail("name", uniqueMsg("Group", "name"))
+			in.taken("name", uniqueMsg("Group", "name"))
 		}
 	}
 	in.boolean("is_superuser", &g.IsSuperuser)

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/usher-id/usher/internal/store"
 )
 
 // DRF's messages, quoted exactly: clients and blueprints show them as is.
@@ -66,6 +68,17 @@ func (in *input) present(key string, required bool) (any, bool) {
 }
 
 func (in *input) fail(key, msg string) { in.v.Add(key, msg) }
+
+// taken records a unique-field message found by looking before writing.
+// It carries store.ErrConflict like a violation the database reports, so
+// a caller that lost a race (a blueprint applied by two instances at once)
+// can tell it from bad input and start over.
+func (in *input) taken(key, msg string) {
+	in.fail(key, msg)
+	if in.v.cause == nil {
+		in.v.cause = store.ErrConflict
+	}
+}
 
 // list is raw as a JSON list, recording DRF's message when it is not one.
 func (in *input) list(key string, raw any) ([]any, bool) {

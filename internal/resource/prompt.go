@@ -36,7 +36,7 @@ func savePrompt(c *Ctx, existing Object, data map[string]any) (Object, error) {
 	in.readOnly("prompt_stages_obj")
 	if in.str("name", &p.Name, strOpt{required: true}) && (existing == nil || p.Name != existing.(store.Prompt).Name) {
 		if other, err := c.Q.GetPromptByName(c.ctx(), p.Name); err == nil && other.UUID != p.UUID {
-			in.fail("name", uniqueMsg("Prompt", "name"))
+			in.taken("name", uniqueMsg("Prompt", "name"))
 		}
 	}
 	in.str("field_key", &p.FieldKey, strOpt{required: true})

@@ -253,3 +253,32 @@ func TestFind(t *testing.T) {
 		t.Fatal("binding pk empty")
 	}
 }
+
+// A unique value found taken before writing is reported like one the
+// database refuses: a field message that also is store.ErrConflict, so a
+// blueprint applied by two instances at once can start over. Bad input
+// is not a conflict.
+func TestTakenIsConflict(t *testing.T) {
+	f := setup(t)
+	for _, tt := range []struct {
+		model string
+		data  map[string]any
+		field string
+	}{
+		{"authentik_flows.flow", map[string]any{"name": "B", "slug": "enroll", "title": "B", "designation": "enrollment"}, "slug"},
+		{"authentik_stages_invitation.invitationstage", map[string]any{"name": "invite"}, "name"},
+		{"authentik_core.group", map[string]any{"name": "admins"}, "name"},
+		{"authentik_core.user", map[string]any{"username": "akadmin", "name": "U"}, "username"},
+	} {
+		k, _ := Lookup(tt.model)
+		_, err := k.Save(f.ctx(true, true), nil, tt.data)
+		var ve *ValidationError
+		if !errors.As(err, &ve) || len(ve.Fields[tt.field]) == 0 || !errors.Is(err, store.ErrConflict) {
+			t.Errorf("%s: %v (conflict: %v)", tt.model, err, errors.Is(err, store.ErrConflict))
+		}
+	}
+	k, _ := Lookup("authentik_flows.flow")
+	if _, err := k.Save(f.ctx(true, true), nil, map[string]any{"name": "C", "slug": "bad slug", "title": "C", "designation": "enrollment"}); errors.Is(err, store.ErrConflict) {
+		t.Errorf("a bad slug is not a conflict: %v", err)
+	}
+}

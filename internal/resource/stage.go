@@ -84,7 +84,7 @@ func stageKind(spec stageSpec) *Kind {
 		in.readOnly("component", "verbose_name", "verbose_name_plural", "meta_model_name", "flow_set")
 		if in.str("name", &s.Name, strOpt{required: true}) && (existing == nil || s.Name != existing.(store.Stage).Name) {
 			if other, err := c.Q.GetStageByName(c.ctx(), s.Name); err == nil && other.UUID != s.UUID {
-				in.fail("name", uniqueMsg("stage", "name"))
+				in.taken("name", uniqueMsg("stage", "name"))
 			}
 		}
 		spec.read(in, &s)

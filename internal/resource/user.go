@@ -89,7 +89,7 @@ func saveUser(c *Ctx, existing Object, data map[string]any) (Object, error) {
 			in.fail("username", msgUsername)
 		} else if existing == nil || u.Username != existing.(store.User).Username {
 			if other, err := c.Q.GetUserByUsername(c.ctx(), u.Username); err == nil && other.PK != u.PK {
-				in.fail("username", msgUsernameUnique)
+				in.taken("username", msgUsernameUnique)
 			}
 		}
 	}
