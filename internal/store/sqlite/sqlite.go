@@ -36,6 +36,7 @@ var Dialect = sqlstore.Dialect{
 	},
 	JSONText:        func(col string) string { return col },
 	TableExists:     "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?)",
+	TrigramFTS:      true,
 	CacheStatements: true,
 	Classify:        classify,
 }

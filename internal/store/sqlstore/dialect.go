@@ -34,6 +34,9 @@ type Dialect struct {
 	// ResetUserSeq, when set, runs after a user is inserted with an explicit
 	// pk so that generated keys continue above it.
 	ResetUserSeq string
+	// TrigramFTS: the users_fts and invitations_fts trigram indexes exist
+	// (SQLite migration 0005), so contains-searches can look rows up there.
+	TrigramFTS bool
 	// CacheStatements keeps prepared statements by SQL text (SQLite, whose
 	// driver parses every unprepared query again; pgx caches on its own).
 	CacheStatements bool

@@ -62,6 +62,21 @@ func (c *conn) ListInvitations(ctx context.Context, f store.InvitationFilter) ([
 	add := func(cond string, a ...any) { where = append(where, cond); args = append(args, a...) }
 	if f.Search != "" {
 		p, op := likeContains(f.Search), c.db.dialect.ILike
+		if fts := c.db.dialect.ftsTerm(f.Search); fts != "" {
+			// Candidates by name, by creator and by flow (a small table),
+			// each through an index on invitations.
+			cand := "(i.rowid IN (SELECT rowid FROM invitations_fts WHERE invitations_fts MATCH ?)" +
+				" OR i.created_by IN (SELECT rowid FROM users_fts WHERE users_fts MATCH ?)" +
+				" OR i.flow IN (SELECT uuid FROM flows WHERE slug " + op + " ? ESCAPE '\\'))"
+			candArgs := []any{fts, "username : " + fts, p}
+			narrow, err := c.ftsNarrows(ctx, "FROM invitations i WHERE "+cand, candArgs...)
+			if err != nil {
+				return nil, 0, err
+			}
+			if narrow {
+				add(cand, candArgs...)
+			}
+		}
 		add("(i.name "+op+" ? ESCAPE '\\' OR u.username "+op+" ? ESCAPE '\\' OR f.slug "+op+" ? ESCAPE '\\')", p, p, p)
 	}
 	if f.Name != "" {

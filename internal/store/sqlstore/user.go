@@ -125,6 +125,15 @@ func (c *conn) ListUsers(ctx context.Context, f store.UserFilter) ([]store.User,
 	if f.Search != "" {
 		p := likeContains(f.Search)
 		op := c.db.dialect.ILike
+		if fts := c.db.dialect.ftsTerm(f.Search); fts != "" {
+			narrow, err := c.ftsNarrows(ctx, "FROM users_fts WHERE users_fts MATCH ?", fts)
+			if err != nil {
+				return nil, 0, err
+			}
+			if narrow {
+				add("pk IN (SELECT rowid FROM users_fts WHERE users_fts MATCH ?)", fts)
+			}
+		}
 		add("(username "+op+" ? ESCAPE '\\' OR name "+op+" ? ESCAPE '\\' OR email "+op+" ? ESCAPE '\\')", p, p, p)
 	}
 	if f.Username != "" {

@@ -32,6 +32,7 @@ func Run(t *testing.T, open Opener) {
 		{"Prompts", testPrompts},
 		{"Invitations", testInvitations},
 		{"InvitationListing", testInvitationListing},
+		{"Search", testSearch},
 		{"ConsumeInvitation", testConsumeInvitation},
 		{"Policies", testPolicies},
 		{"PolicyBindings", testPolicyBindings},
