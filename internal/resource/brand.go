@@ -65,9 +65,11 @@ func saveBrand(c *Ctx, existing Object, data map[string]any) (Object, error) {
 		if err != nil {
 			return nil, err
 		}
+		// Another default brand is a conflict like a taken unique value:
+		// two instances applying the default brand at once retry on it.
 		for _, o := range all {
 			if o.Default && o.UUID != b.UUID {
-				in.fail("default", "Only a single brand can be set as default.")
+				in.taken("default", "Only a single brand can be set as default.")
 			}
 		}
 	}

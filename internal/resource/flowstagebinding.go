@@ -72,7 +72,7 @@ func saveBinding(c *Ctx, existing Object, data map[string]any) (Object, error) {
 		}
 		for _, o := range others {
 			if o.UUID != b.UUID && o.Stage == b.Stage && o.Order == b.Order {
-				in.fail("non_field_errors", msgUniqueBinding)
+				in.taken("non_field_errors", msgUniqueBinding)
 			}
 		}
 	}

@@ -110,7 +110,7 @@ func savePolicyBinding(c *Ctx, existing Object, data map[string]any) (Object, er
 		}
 		for _, o := range others {
 			if o.UUID != b.UUID && o.Policy != nil && *o.Policy == *b.Policy && o.Order == b.Order {
-				in.fail("non_field_errors", msgUniquePolicyBinding)
+				in.taken("non_field_errors", msgUniquePolicyBinding)
 			}
 		}
 	}

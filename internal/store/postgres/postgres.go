@@ -29,6 +29,7 @@ var Dialect = sqlstore.Dialect{
 	Name:          "postgres",
 	Dollar:        true,
 	ILike:         "ILIKE",
+	TrigramIndex:  true,
 	Time:          func(t time.Time) any { return t },
 	JSONField:     func(col, key string) string { return "(" + col + " ->> '" + key + "')" },
 	JSONText:      func(col string) string { return col + "::text" },

@@ -37,6 +37,10 @@ type Dialect struct {
 	// TrigramFTS: the users_fts and invitations_fts trigram indexes exist
 	// (SQLite migration 0005), so contains-searches can look rows up there.
 	TrigramFTS bool
+	// TrigramIndex: PostgreSQL migration 0005 may have created pg_trgm
+	// indexes on invitations.name and users.username (it is skipped when
+	// pg_trgm is unavailable, so each search checks they exist).
+	TrigramIndex bool
 	// CacheStatements keeps prepared statements by SQL text (SQLite, whose
 	// driver parses every unprepared query again; pgx caches on its own).
 	CacheStatements bool

@@ -76,6 +76,10 @@ func (c *conn) ListInvitations(ctx context.Context, f store.InvitationFilter) ([
 			if narrow {
 				add(cand, candArgs...)
 			}
+		} else if ids, ok, err := c.trgmInvitations(ctx, f.Search); err != nil {
+			return nil, 0, err
+		} else if ok {
+			add("i.invite_uuid = ANY(?)", ids)
 		}
 		add("(i.name "+op+" ? ESCAPE '\\' OR u.username "+op+" ? ESCAPE '\\' OR f.slug "+op+" ? ESCAPE '\\')", p, p, p)
 	}
