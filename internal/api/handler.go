@@ -26,7 +26,7 @@ type Handler struct {
 
 // New returns the API area for a, with rate limits from USHER_RATELIMIT_*.
 func New(a *app.App) *Handler {
-	return &Handler{App: a, Limiter: ratelimit.FromEnv(a.Store, a.Events, a.Log)}
+	return &Handler{App: a, Limiter: ratelimit.For(a.Limiter, a.Store, a.Events, a.Log)}
 }
 
 // extensions are route groups other files of the package register.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/usher-id/usher/internal/auth"
 	"github.com/usher-id/usher/internal/event"
+	"github.com/usher-id/usher/internal/ratelimit"
 	"github.com/usher-id/usher/internal/store"
 )
 
@@ -19,6 +20,10 @@ type App struct {
 	Sessions  *auth.Manager
 	Passwords *auth.Passwords
 	Events    *event.Recorder
+	// Limiter throttles failures (the counts live in the database); nil
+	// means each area builds one from the environment (apps built by hand
+	// in tests).
+	Limiter *ratelimit.Limiter
 	// Secret is the signing key every instance shares (USHER_SECRET_KEY or
 	// generated once and stored in the database).
 	Secret []byte

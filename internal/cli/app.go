@@ -14,6 +14,7 @@ import (
 	"github.com/usher-id/usher/internal/config"
 	"github.com/usher-id/usher/internal/event"
 	"github.com/usher-id/usher/internal/httpx"
+	"github.com/usher-id/usher/internal/ratelimit"
 	"github.com/usher-id/usher/internal/store"
 )
 
@@ -52,12 +53,20 @@ func buildApp(ctx context.Context, cfg *config.Config, st store.Store, log *slog
 	if err != nil {
 		return nil, err
 	}
+	events := &event.Recorder{Retention: cfg.EventRetention}
+	// Built from the validated configuration, so limits set in the YAML
+	// file apply as well as those from the environment.
+	limiter := ratelimit.New(st, ratelimit.Config{
+		Address: ratelimit.Rule{Limit: cfg.RateLimit.AddressLimit, Window: cfg.RateLimit.AddressWindow},
+		Target:  ratelimit.Rule{Limit: cfg.RateLimit.TargetLimit, Window: cfg.RateLimit.TargetWindow},
+	}, events, log)
 	return &app.App{
+		Limiter:           limiter,
 		Store:             st,
 		Log:               log,
 		Sessions:          &auth.Manager{Store: st, TTL: cfg.SessionTTL, Secure: httpx.Secure},
 		Passwords:         pw,
-		Events:            &event.Recorder{Retention: cfg.EventRetention},
+		Events:            events,
 		Secret:            secret,
 		BlueprintsDir:     cfg.BlueprintsDir,
 		TemplatesDir:      cfg.TemplatesDir,

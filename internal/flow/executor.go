@@ -30,7 +30,7 @@ type Executor struct {
 // NewExecutor returns an executor over a and the policy engine p (nil: no
 // policies are evaluated, every binding passes).
 func NewExecutor(a *app.App, p *policy.Engine) *Executor {
-	return &Executor{App: a, Policies: p, Limiter: ratelimit.FromEnv(a.Store, a.Events, a.Log), config: &configCache{}}
+	return &Executor{App: a, Policies: p, Limiter: ratelimit.For(a.Limiter, a.Store, a.Events, a.Log), config: &configCache{}}
 }
 
 // Request is one executor call.

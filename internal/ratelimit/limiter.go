@@ -81,6 +81,15 @@ func FromEnv(st store.Queries, events *event.Recorder, log *slog.Logger) *Limite
 	return New(st, cfg, events, log)
 }
 
+// For returns l, or a limiter configured from the environment when l is
+// nil.
+func For(l *Limiter, st store.Queries, events *event.Recorder, log *slog.Logger) *Limiter {
+	if l != nil {
+		return l
+	}
+	return FromEnv(st, events, log)
+}
+
 func (l *Limiter) now() time.Time {
 	if l.Now != nil {
 		return l.Now()
