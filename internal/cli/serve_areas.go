@@ -23,17 +23,20 @@ import (
 
 // areas lists the HTTP areas usher serves, in mount order. The server
 // itself always mounts /-/health/live/, /-/health/ready/ and /metrics.
-// One policy engine is shared by the executor API and the flow pages.
+// One policy engine and one executor serve the executor API and the flow pages.
 func areas(a *app.App) ([]server.Area, error) {
 	engine := policy.NewEngine(a)
 	admin, err := web.New(a)
 	if err != nil {
 		return nil, fmt.Errorf("admin console templates: %w", err)
 	}
+	// One executor serves the JSON API and the pages, so they share one
+	// flow configuration cache.
+	exec := flow.NewExecutor(a, engine)
 	return []server.Area{
 		api.New(a),
-		flow.NewHandler(a, engine),
-		flowpage.NewHandler(a, engine),
+		&flow.Handler{Exec: exec},
+		&flowpage.Handler{Exec: exec},
 		admin,
 		brand.Assets{},
 	}, nil
