@@ -25,7 +25,7 @@ import (
 	"github.com/usher-id/usher/internal/auth"
 	"github.com/usher-id/usher/internal/benchstat"
 	"github.com/usher-id/usher/internal/blueprint"
-	"github.com/usher-id/usher/internal/server"
+	"github.com/usher-id/usher/internal/http/server"
 	"github.com/usher-id/usher/internal/store"
 )
 

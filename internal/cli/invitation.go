@@ -12,7 +12,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/usher-id/usher/internal/app"
-	"github.com/usher-id/usher/internal/invitation"
+	"github.com/usher-id/usher/internal/domain/invitation"
 	"github.com/usher-id/usher/internal/resource"
 	"github.com/usher-id/usher/internal/store"
 )

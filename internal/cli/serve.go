@@ -14,7 +14,7 @@ import (
 	"github.com/usher-id/usher/internal/app"
 	"github.com/usher-id/usher/internal/auth"
 	"github.com/usher-id/usher/internal/config"
-	"github.com/usher-id/usher/internal/server"
+	"github.com/usher-id/usher/internal/http/server"
 	"github.com/usher-id/usher/internal/store"
 )
 

@@ -4,21 +4,21 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/usher-id/usher/internal/api"
 	"github.com/usher-id/usher/internal/app"
 	"github.com/usher-id/usher/internal/blueprint"
 	"github.com/usher-id/usher/internal/brand"
 	"github.com/usher-id/usher/internal/config"
-	"github.com/usher-id/usher/internal/event/webhook"
+	"github.com/usher-id/usher/internal/domain/invitation"
 	"github.com/usher-id/usher/internal/flow"
-	"github.com/usher-id/usher/internal/invitation"
-	"github.com/usher-id/usher/internal/mail"
-	"github.com/usher-id/usher/internal/outbox"
+	_ "github.com/usher-id/usher/internal/flow/stage/all" // registers every stage kind
+	"github.com/usher-id/usher/internal/http/api"
+	"github.com/usher-id/usher/internal/http/console"
+	"github.com/usher-id/usher/internal/http/flowpage"
+	"github.com/usher-id/usher/internal/http/server"
 	"github.com/usher-id/usher/internal/policy"
-	"github.com/usher-id/usher/internal/server"
-	_ "github.com/usher-id/usher/internal/stage/all" // registers every stage kind
-	"github.com/usher-id/usher/internal/web"
-	"github.com/usher-id/usher/internal/web/flowpage"
+	"github.com/usher-id/usher/internal/worker/mail"
+	"github.com/usher-id/usher/internal/worker/outbox"
+	"github.com/usher-id/usher/internal/worker/webhook"
 )
 
 // areas lists the HTTP areas usher serves, in mount order. The server
@@ -26,7 +26,7 @@ import (
 // One policy engine and one executor serve the executor API and the flow pages.
 func areas(a *app.App) ([]server.Area, error) {
 	engine := policy.NewEngine(a)
-	admin, err := web.New(a)
+	admin, err := console.New(a)
 	if err != nil {
 		return nil, fmt.Errorf("admin console templates: %w", err)
 	}

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/usher-id/usher/internal/mail/mailtest"
+	"github.com/usher-id/usher/internal/worker/mail/mailtest"
 )
 
 var itokenLink = regexp.MustCompile(`https?://[^\s"'<>]+/if/flow/[-a-zA-Z0-9_]+/\?itoken=[0-9a-f-]{36}`)

@@ -17,8 +17,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/usher-id/usher/internal/mail/mailtest"
 	"github.com/usher-id/usher/internal/store/storetest"
+	"github.com/usher-id/usher/internal/worker/mail/mailtest"
 )
 
 // The administrator every test server bootstraps.

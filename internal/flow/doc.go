@@ -1,7 +1,7 @@
 // Package flow runs authentik-style flows: a planner turns a flow's stage
 // bindings into a plan, and an executor walks the plan one stage at a time.
 // The JSON executor API (/api/v3/flows/executor/<slug>/) and the HTML flow
-// pages (internal/web/flowpage) are two front-ends over the same Executor.
+// pages (internal/http/flowpage) are two front-ends over the same Executor.
 //
 // # State
 //

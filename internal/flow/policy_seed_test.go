@@ -11,10 +11,10 @@ import (
 
 	authentik "goauthentik.io/api/v3"
 
-	"github.com/usher-id/usher/internal/api"
 	"github.com/usher-id/usher/internal/auth"
 	"github.com/usher-id/usher/internal/event"
 	"github.com/usher-id/usher/internal/flow/flowtest"
+	"github.com/usher-id/usher/internal/http/api"
 	"github.com/usher-id/usher/internal/policy"
 	"github.com/usher-id/usher/internal/store"
 	"github.com/usher-id/usher/internal/testkit"

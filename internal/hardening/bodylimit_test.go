@@ -7,16 +7,16 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/usher-id/usher/internal/api"
 	"github.com/usher-id/usher/internal/auth"
 	"github.com/usher-id/usher/internal/flow"
 	"github.com/usher-id/usher/internal/flow/flowtest"
+	"github.com/usher-id/usher/internal/http/api"
+	"github.com/usher-id/usher/internal/http/console"
+	"github.com/usher-id/usher/internal/http/flowpage"
+	"github.com/usher-id/usher/internal/http/server"
 	"github.com/usher-id/usher/internal/policy"
-	"github.com/usher-id/usher/internal/server"
 	"github.com/usher-id/usher/internal/store"
 	"github.com/usher-id/usher/internal/store/storetest"
-	"github.com/usher-id/usher/internal/web"
-	"github.com/usher-id/usher/internal/web/flowpage"
 )
 
 // Every kind of request body is refused with 413 and a clear message once
@@ -27,7 +27,7 @@ func TestBodyLimits(t *testing.T) {
 	a := flowtest.NewApp(t, st)
 	a.MaxBodyBytes, a.MaxBlueprintBytes = 8<<10, 16<<10
 	engine := policy.NewEngine(a)
-	admin, err := web.New(a)
+	admin, err := console.New(a)
 	if err != nil {
 		t.Fatal(err)
 	}

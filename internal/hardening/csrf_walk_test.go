@@ -9,16 +9,16 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/usher-id/usher/internal/api"
 	"github.com/usher-id/usher/internal/flow"
 	"github.com/usher-id/usher/internal/flow/flowtest"
+	"github.com/usher-id/usher/internal/http/api"
+	"github.com/usher-id/usher/internal/http/console"
+	"github.com/usher-id/usher/internal/http/flowpage"
+	"github.com/usher-id/usher/internal/http/server"
 	"github.com/usher-id/usher/internal/httpx"
 	"github.com/usher-id/usher/internal/policy"
-	"github.com/usher-id/usher/internal/server"
 	"github.com/usher-id/usher/internal/store/storetest"
 	"github.com/usher-id/usher/internal/testkit"
-	"github.com/usher-id/usher/internal/web"
-	"github.com/usher-id/usher/internal/web/flowpage"
 )
 
 var (
@@ -40,7 +40,7 @@ func TestCSRFWalk(t *testing.T) {
 	a.Log = server.NewLogger(logs, "info", "text")
 	a.Sessions.Secure = httpx.Secure
 	engine := policy.NewEngine(a)
-	admin, err := web.New(a)
+	admin, err := console.New(a)
 	if err != nil {
 		t.Fatal(err)
 	}

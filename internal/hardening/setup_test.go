@@ -9,12 +9,12 @@ import (
 	"github.com/usher-id/usher/internal/app"
 	"github.com/usher-id/usher/internal/flow"
 	"github.com/usher-id/usher/internal/flow/flowtest"
+	"github.com/usher-id/usher/internal/http/flowpage"
+	"github.com/usher-id/usher/internal/http/server"
 	"github.com/usher-id/usher/internal/httpx"
 	"github.com/usher-id/usher/internal/policy"
-	"github.com/usher-id/usher/internal/server"
 	"github.com/usher-id/usher/internal/store"
 	"github.com/usher-id/usher/internal/testkit"
-	"github.com/usher-id/usher/internal/web/flowpage"
 )
 
 // instance is one usher "process": an app on a store behind the real

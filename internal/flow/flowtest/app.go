@@ -17,13 +17,13 @@ import (
 	"github.com/usher-id/usher/internal/auth"
 	"github.com/usher-id/usher/internal/event"
 	"github.com/usher-id/usher/internal/flow"
+	"github.com/usher-id/usher/internal/http/flowpage"
+	"github.com/usher-id/usher/internal/http/server"
 	"github.com/usher-id/usher/internal/policy"
-	"github.com/usher-id/usher/internal/server"
 	"github.com/usher-id/usher/internal/store"
 	"github.com/usher-id/usher/internal/store/storetest"
-	"github.com/usher-id/usher/internal/web/flowpage"
 
-	_ "github.com/usher-id/usher/internal/stage/all" // every stage kind
+	_ "github.com/usher-id/usher/internal/flow/stage/all" // every stage kind
 )
 
 // Secret is the signing key every test app shares, so a "restarted"

@@ -1,0 +1,154 @@
+// Package invitation manages invitations outside the HTTP API: create with
+// validation, links, revoke and delete, sending by email through the
+// outbox, CSV import and retention. The CLI uses it, and other areas may.
+package invitation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/usher-id/usher/internal/app"
+	"github.com/usher-id/usher/internal/resource"
+	"github.com/usher-id/usher/internal/store"
+	"github.com/usher-id/usher/internal/worker/mail"
+)
+
+// Model is the resource kind invitations are validated and saved through.
+const Model = "authentik_stages_invitation.invitation"
+
+// Create validates p and writes the invitation through q (a Store or a
+// transaction), created by creator, with a model_created event; with
+// p.Send it also enqueues the invitation email (an invitation_sent event).
+// Validation problems come back as *resource.ValidationError naming the
+// field.
+func Create(ctx context.Context, a *app.App, q store.Queries, creator *store.User, p Params) (store.Invitation, error) {
+	var flow *store.Flow
+	missingFlow := false
+	if p.FlowSlug != "" {
+		f, err := q.GetFlowBySlug(ctx, p.FlowSlug)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			missingFlow = true
+		case err != nil:
+			return store.Invitation{}, err
+		default:
+			flow = &f
+		}
+	}
+	inv, verr := build(p, flow, a.Clock())
+	if missingFlow {
+		delete(verr.Fields, "flow") // "required to send" would only repeat it
+		verr.Add("flow", fmt.Sprintf("no flow with slug %q (see the admin console's Flows page)", p.FlowSlug))
+	}
+	if err := verr.Err(); err != nil {
+		return store.Invitation{}, err
+	}
+	if err := insert(ctx, a, q, creator, &inv, p.BaseURL); err != nil {
+		return store.Invitation{}, err
+	}
+	if p.Send {
+		if _, err := Send(ctx, a, q, inv, SendOptions{To: []string{inv.Email}, BaseURL: p.BaseURL, Inviter: creator}); err != nil {
+			return store.Invitation{}, err
+		}
+	}
+	return inv, nil
+}
+
+// build checks p (every problem at once) and returns the unsaved row.
+func build(p Params, flow *store.Flow, now time.Time) (store.Invitation, *resource.ValidationError) {
+	v := &resource.ValidationError{}
+	inv := store.Invitation{Name: p.Name, Expiring: true, FixedData: map[string]any{}}
+	switch {
+	case p.Name == "":
+		v.Add("name", msgRequired)
+	case !slugRE.MatchString(p.Name):
+		v.Add("name", msgSlug)
+	}
+	if flow != nil {
+		inv.Flow = &flow.UUID
+	}
+	exp, err := ParseExpires(p.Expires, now)
+	if err != nil {
+		v.Add("expires", err.Error())
+	}
+	inv.Expires = exp
+	switch {
+	case p.MaxUses < 0:
+		v.Add("max_uses", "must be at least 1 (leave it out for unlimited uses)")
+	case p.SingleUse && p.MaxUses > 1:
+		v.Add("single_use", fmt.Sprintf("conflicts with max_uses %d: single use means max_uses 1", p.MaxUses))
+	case p.SingleUse:
+		one := 1
+		inv.MaxUses = &one
+	case p.MaxUses > 0:
+		n := p.MaxUses
+		inv.MaxUses = &n
+	}
+	if p.FixedData != "" {
+		fd, err := ParseFixedData(p.FixedData)
+		if err != nil {
+			v.Add("fixed_data", err.Error())
+		}
+		if fd != nil {
+			inv.FixedData = fd
+		}
+	}
+	if p.Email != "" {
+		e, err := mail.Address(p.Email)
+		if err != nil {
+			v.Add("email", err.Error())
+		}
+		inv.Email = e
+	}
+	if p.Send && p.Email == "" {
+		v.Add("email", "is required to send the invitation (give the address to send it to)")
+	}
+	if p.Send && flow == nil {
+		v.Add("flow", "is required to send the invitation: the link names the flow")
+	}
+	return inv, v
+}
+
+// insert writes inv as creator and records model_created. It goes
+// through the resource kind when registered, so the API serializer's rules
+// apply to invitations made here too.
+func insert(ctx context.Context, a *app.App, q store.Queries, creator *store.User, inv *store.Invitation, baseURL string) error {
+	if k, ok := resource.Lookup(Model); ok && k.Save != nil {
+		obj, err := k.Save(&resource.Ctx{Context: ctx, Q: q, User: creator, BaseURL: baseURL, Now: a.Clock()}, nil, saveData(*inv))
+		if err != nil {
+			return err
+		}
+		switch v := obj.(type) {
+		case store.Invitation:
+			*inv = v
+		case *store.Invitation:
+			*inv = *v
+		default:
+			return fmt.Errorf("invitation: resource kind returned %T", obj)
+		}
+	} else {
+		inv.CreatedBy = creator.PK
+		if err := q.CreateInvitation(ctx, inv); err != nil {
+			return fmt.Errorf("invitation: create: %w", err)
+		}
+	}
+	return record(ctx, a, q, creator, modelCreated, *inv, nil)
+}
+
+// saveData is the invitation as the API would receive it.
+func saveData(inv store.Invitation) map[string]any {
+	d := map[string]any{"name": inv.Name, "fixed_data": inv.FixedData, "single_use": inv.SingleUse(),
+		"expires": nil, "flow": nil, "max_uses": nil, "email": inv.Email}
+	if inv.Expires != nil {
+		d["expires"] = resource.FormatTime(*inv.Expires)
+	}
+	if inv.Flow != nil {
+		d["flow"] = *inv.Flow
+	}
+	if inv.MaxUses != nil {
+		d["max_uses"] = *inv.MaxUses
+	}
+	return d
+}

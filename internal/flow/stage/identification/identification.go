@@ -1,0 +1,131 @@
+// Package identification is the identification stage
+// (ak-stage-identification): it finds the user by username or e-mail and,
+// when a password stage is set on it, checks the password inline.
+package identification
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/usher-id/usher/internal/flow"
+	"github.com/usher-id/usher/internal/flow/stage/password"
+	"github.com/usher-id/usher/internal/store"
+)
+
+// Component is the challenge component.
+const Component = "ak-stage-identification"
+
+type view struct{}
+
+func init() { flow.RegisterStage(store.StageIdentification, view{}) }
+
+func settings(ex *flow.Execution) *store.IdentificationStageSettings {
+	if ex.Stage.Identification != nil {
+		return ex.Stage.Identification
+	}
+	d, _ := store.NewStage(store.StageIdentification, "")
+	return d.Identification
+}
+
+// Get asks for the identifier.
+func (view) Get(ex *flow.Execution) flow.Response {
+	c, err := challenge(ex)
+	if err != nil {
+		return flow.Fail(err)
+	}
+	return flow.Challenge(c)
+}
+
+func challenge(ex *flow.Execution) (map[string]any, error) {
+	s := settings(ex)
+	fields := s.UserFields
+	if fields == nil {
+		fields = []string{}
+	}
+	action := "Continue"
+	if ex.Flow.Designation == store.DesignationAuthentication {
+		action = "Log in"
+	}
+	allowShow := false
+	if s.PasswordStage != nil {
+		if ps, err := ex.Store().GetStage(ex.Ctx(), *s.PasswordStage); err == nil && ps.Password != nil {
+			allowShow = ps.Password.AllowShowPassword
+		} else if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return nil, err
+		}
+	}
+	c := map[string]any{"component": Component, "user_fields": fields, "password_fields": s.PasswordStage != nil,
+		"allow_show_password": allowShow, "flow_designation": ex.Flow.Designation, "primary_action": action,
+		"sources": []any{}, "show_source_labels": s.ShowSourceLabels, "enable_remember_me": s.EnableRememberMe,
+		"pending_user_identifier": nil}
+	for key, id := range map[string]*string{"enroll_url": s.EnrollmentFlow, "recovery_url": s.RecoveryFlow,
+		"passwordless_url": s.PasswordlessFlow} {
+		if id == nil {
+			continue
+		}
+		f, err := ex.Store().GetFlow(ex.Ctx(), *id)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		c[key] = "/if/flow/" + f.Slug + "/"
+	}
+	return c, nil
+}
+
+// Post finds the user (and checks the password inline).
+func (view) Post(ex *flow.Execution, data map[string]any) flow.Response {
+	s := settings(ex)
+	c, err := challenge(ex)
+	if err != nil {
+		return flow.Fail(err)
+	}
+	uid, _ := data["uid_field"].(string)
+	uid = strings.TrimSpace(uid)
+	if uid == "" {
+		errs := flow.Errors{}
+		errs.Add("uid_field", "This field is required.", "required")
+		return flow.ChallengeErrors(c, errs)
+	}
+	var user *store.User
+	u, err := ex.Store().FindUserForLogin(ex.Ctx(), s.UserFields, uid, s.CaseInsensitiveMatching)
+	switch {
+	case err == nil:
+		user = &u
+	case !errors.Is(err, store.ErrNotFound):
+		return flow.Fail(err)
+	}
+	failed := func() flow.Response {
+		errs := flow.Errors{}
+		errs.Add(flow.NonField, password.MsgFailed, "invalid")
+		return flow.ChallengeErrors(c, errs)
+	}
+	if s.PasswordStage != nil {
+		pw, _ := data["password"].(string)
+		ok, err := password.Check(ex, user, uid, pw)
+		if err != nil {
+			return flow.Fail(err)
+		}
+		if !ok {
+			return failed()
+		}
+		ex.Context()[password.CtxIdentifier] = uid
+		return flow.Passed()
+	}
+	if user == nil {
+		if !s.PretendUserExists {
+			return failed()
+		}
+		// Go on as if the user existed: the password stage then fails the
+		// same way it would for a wrong password, so usernames cannot be
+		// probed.
+		ex.SetPendingUser(nil)
+		ex.Context()[password.CtxIdentifier] = uid
+		return flow.Passed()
+	}
+	ex.SetPendingUser(user)
+	ex.Context()[password.CtxIdentifier] = uid
+	return flow.Passed()
+}

@@ -1,0 +1,65 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+
+	"github.com/usher-id/usher/internal/domain/invitation"
+	"github.com/usher-id/usher/internal/httpx"
+	"github.com/usher-id/usher/internal/resource"
+	"github.com/usher-id/usher/internal/store"
+	"github.com/usher-id/usher/internal/worker/mail"
+)
+
+// sendEmailRequest is the body of send_email/ (authentik reads it raw).
+type sendEmailRequest struct {
+	EmailAddresses []string `json:"email_addresses"`
+	CcAddresses    []string `json:"cc_addresses"`
+	BccAddresses   []string `json:"bcc_addresses"`
+	Template       string   `json:"template"`
+}
+
+// invitationSendEmail answers POST .../invitations/{pk}/send_email/: one
+// email per address goes to the outbox in one transaction (delivered by
+// the mail worker), then 204. Errors use authentik's {"error": msg}.
+func (h *Handler) invitationSendEmail(w http.ResponseWriter, r *http.Request, c *call) {
+	id, ok := resource.NormUUID(r.PathValue("pk"))
+	if !ok {
+		h.writeError(w, r, store.ErrNotFound)
+		return
+	}
+	var req sendEmailRequest
+	body := io.LimitReader(r.Body, 1<<20)
+	if err := json.NewDecoder(body).Decode(&req); err != nil && !errors.Is(err, io.EOF) {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "Invalid JSON body: " + err.Error()})
+		return
+	}
+	for _, list := range [][]string{req.EmailAddresses, req.CcAddresses, req.BccAddresses} {
+		for _, a := range list {
+			if _, err := mail.Address(a); err != nil {
+				writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+				return
+			}
+		}
+	}
+	err := h.App.Store.Tx(r.Context(), func(q store.Queries) error {
+		inv, err := q.GetInvitation(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		u := c.User
+		_, err = invitation.Send(r.Context(), h.App, q, inv, invitation.SendOptions{To: req.EmailAddresses,
+			Cc: req.CcAddresses, Bcc: req.BccAddresses, BaseURL: httpx.BaseURL(r), Inviter: &u, Template: req.Template})
+		return err
+	})
+	switch {
+	case errors.Is(err, invitation.ErrNoAddresses), errors.Is(err, invitation.ErrNoFlow):
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+	case err != nil:
+		h.writeError(w, r, err)
+	default:
+		w.WriteHeader(http.StatusNoContent)
+	}
+}

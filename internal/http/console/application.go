@@ -1,0 +1,75 @@
+package console
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"sort"
+
+	"github.com/usher-id/usher/internal/resource"
+	"github.com/usher-id/usher/internal/store"
+)
+
+const applicationModel = "authentik_core.application"
+
+func (h *Handler) mountApplications(mux *routes) {
+	mux.HandleFunc("GET /if/admin/applications/", h.admin(h.applicationList))
+	h.mountEntity(mux, h.applicationEntity())
+}
+
+func (h *Handler) applicationEntity() *entity {
+	return &entity{
+		Singular: "Application", Base: "/if/admin/applications/", Nav: "applications", Model: applicationModel,
+		load: func(ctx context.Context, slug string) (resource.Object, error) {
+			return h.App.Store.GetApplicationBySlug(ctx, slug)
+		},
+		form: func(ctx context.Context, obj resource.Object) (*formDef, error) {
+			return &formDef{Fields: []*field{
+				{Name: "name", Label: "Name", Kind: "text", Required: true, Help: "Shown to users."},
+				{Name: "slug", Label: "Slug", Kind: "text", Required: true, Help: "Internal application name used in URLs."},
+				{Name: "group", Label: "Group", Kind: "text", Help: "Optional, to group applications on the user's page."},
+				{Name: "meta_launch_url", Label: "Launch URL", Kind: "url", Placeholder: "https://app.example.com/",
+					Help: "Where users go when they open the application (and where external users land when this is the brand's default application)."},
+				{Name: "open_in_new_tab", Label: "Open in new tab", Kind: "checkbox"},
+				{Name: "meta_icon", Label: "Icon", Kind: "url", Help: "URL of an icon image."},
+				{Name: "meta_description", Label: "Description", Kind: "textarea"},
+				{Name: "meta_publisher", Label: "Publisher", Kind: "text"},
+				{Name: "policy_engine_mode", Label: "Policy engine mode", Kind: "select", Options: engineModeOptions},
+			}}, nil
+		},
+		values: func(obj resource.Object) url.Values {
+			if obj == nil {
+				return url.Values{"policy_engine_mode": {"any"}}
+			}
+			a := as[store.Application](obj)
+			return url.Values{"name": {a.Name}, "slug": {a.Slug}, "group": {a.Group}, "meta_launch_url": {a.MetaLaunchURL},
+				"open_in_new_tab": {boolStr(a.OpenInNewTab)}, "meta_icon": {a.MetaIcon}, "meta_description": {a.MetaDescription},
+				"meta_publisher": {a.MetaPublisher}, "policy_engine_mode": {a.PolicyEngineMode}}
+		},
+		data: func(f *formDef, v url.Values, _ resource.Object) map[string]any {
+			d := genericData(f, v)
+			for _, k := range []string{"meta_launch_url", "meta_icon"} {
+				if s := d[k].(string); s != "" && !safeLaunchURL(s) {
+					f.addError(k, "Enter a URL starting with https://, http:// or /.")
+				}
+			}
+			return d
+		},
+		ident: func(obj resource.Object) (string, any, string) {
+			a := as[store.Application](obj)
+			return a.Slug, a.UUID, a.Name
+		},
+	}
+}
+
+func (h *Handler) applicationList(w http.ResponseWriter, r *http.Request, u *store.User) {
+	apps, err := h.App.Store.ListApplications(r.Context())
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	sort.Slice(apps, func(i, j int) bool { return apps[i].Name < apps[j].Name })
+	v := h.view(r, u, "Applications", "applications")
+	v.P = apps
+	h.render(w, r, http.StatusOK, "application_list", v)
+}

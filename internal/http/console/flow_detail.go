@@ -1,0 +1,77 @@
+package console
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/usher-id/usher/internal/resource"
+	"github.com/usher-id/usher/internal/store"
+)
+
+type bindingRow struct {
+	Binding  store.FlowStageBinding
+	Stage    store.Stage
+	Kind     string
+	Policies int // policy bindings on this stage binding
+}
+
+type flowDetailPage struct {
+	Flow       store.Flow
+	Tab        string // "overview", "bindings" or "policies"
+	Bindings   []bindingRow
+	Invitation bool
+	Base       string
+	Policies   pbListPage // the Policy Bindings tab
+}
+
+// flowDetail is a flow's page: its settings, and the Stage Bindings tab
+// with the stages in the order they run.
+func (h *Handler) flowDetail(w http.ResponseWriter, r *http.Request, u *store.User, e *entity, obj resource.Object) {
+	f := as[store.Flow](obj)
+	ctx := r.Context()
+	bindings, err := h.App.Store.ListBindings(ctx, f.UUID)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	p := flowDetailPage{Flow: f, Tab: "overview", Base: "/if/admin/flows/" + f.Slug + "/"}
+	switch {
+	case strings.HasSuffix(r.URL.Path, "/bindings/"):
+		p.Tab = "bindings"
+	case strings.HasSuffix(r.URL.Path, "/policies/"):
+		p.Tab = "policies"
+		t := pbTarget{UUID: f.UUID, Name: "flow " + f.Name, Base: p.Base + "policies/", Nav: "flows"}
+		rows, err := h.policyBindingRows(ctx, f.UUID)
+		if err != nil {
+			h.serverError(w, r, err)
+			return
+		}
+		p.Policies = pbListPage{Target: t, Rows: rows, Mode: f.PolicyEngineMode}
+	}
+	perTarget := map[string]int{}
+	if p.Tab == "bindings" {
+		pbs, err := h.App.Store.ListPolicyBindings(ctx, "")
+		if err != nil {
+			h.serverError(w, r, err)
+			return
+		}
+		for _, pb := range pbs {
+			perTarget[pb.Target]++
+		}
+	}
+	for _, b := range bindings {
+		s, err := h.App.Store.GetStage(ctx, b.Stage)
+		if err != nil {
+			h.serverError(w, r, err)
+			return
+		}
+		if s.Kind == store.StageInvitation {
+			p.Invitation = true
+		}
+		p.Bindings = append(p.Bindings, bindingRow{b, s, stageKindLabel(s.Kind), perTarget[b.UUID]})
+	}
+	v := h.view(r, u, f.Name, "flows")
+	v.Back = &link{URL: "/if/admin/flows/", Label: "Flows"}
+	v.P = p
+	h.render(w, r, http.StatusOK, "flow_detail", v)
+}

@@ -1,0 +1,119 @@
+package console
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/usher-id/usher/internal/blueprint"
+	"github.com/usher-id/usher/internal/event"
+	"github.com/usher-id/usher/internal/httpx"
+	"github.com/usher-id/usher/internal/store"
+)
+
+type importPage struct {
+	Error    string
+	FileName string
+	Result   *blueprint.Result
+	Counts   map[string]int
+}
+
+// flowImportForm is Flows > Import: choose a blueprint file.
+func (h *Handler) flowImportForm(w http.ResponseWriter, r *http.Request, u *store.User) {
+	h.renderImport(w, r, u, http.StatusOK, importPage{})
+}
+
+func (h *Handler) renderImport(w http.ResponseWriter, r *http.Request, u *store.User, status int, p importPage) {
+	v := h.view(r, u, "Import", "flows")
+	v.Back = &link{URL: "/if/admin/flows/", Label: "Flows"}
+	v.P = p
+	h.render(w, r, status, "flow_import", v)
+}
+
+// importPath is where blueprint files are uploaded.
+const importPath = "/if/admin/flows/import/"
+
+// BodyLimits are the request body limits the console needs above the
+// server's default (pass them in server.Options.BodyLimits): the import
+// page takes a whole blueprint plus the multipart envelope.
+func (h *Handler) BodyLimits() map[string]int64 {
+	return map[string]int64{importPath: blueprint.MaxBytes(h.App) + 64<<10}
+}
+
+// flowImport applies an uploaded blueprint in one transaction (all or
+// nothing) and shows the per-entry log. Like authentik's import, no
+// blueprint instance is recorded.
+func (h *Handler) flowImport(w http.ResponseWriter, r *http.Request, u *store.User) {
+	limit := blueprint.MaxBytes(h.App)
+	file, hdr, err := r.FormFile("file")
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		h.renderImport(w, r, u, http.StatusRequestEntityTooLarge, importPage{
+			Error: fmt.Sprintf("The upload is larger than the %d bytes this server accepts. A blueprint may have at most %d bytes.", tooLarge.Limit, limit)})
+		return
+	}
+	if err != nil {
+		h.renderImport(w, r, u, http.StatusUnprocessableEntity, importPage{Error: "Choose a blueprint file (YAML or JSON) to import."})
+		return
+	}
+	defer file.Close()
+	data, err := io.ReadAll(io.LimitReader(file, limit+1))
+	if err != nil {
+		h.renderImport(w, r, u, http.StatusUnprocessableEntity, importPage{Error: "The file could not be read. Try again."})
+		return
+	}
+	if int64(len(data)) > limit {
+		h.renderImport(w, r, u, http.StatusRequestEntityTooLarge, importPage{FileName: hdr.Filename,
+			Error: fmt.Sprintf("The file is larger than the %d bytes a blueprint may have.", limit)})
+		return
+	}
+	bp, err := blueprint.Parse(data, hdr.Filename)
+	if err != nil {
+		h.renderImport(w, r, u, http.StatusUnprocessableEntity, importPage{FileName: hdr.Filename, Error: err.Error()})
+		return
+	}
+	res, err := blueprint.Apply(r.Context(), h.App, bp, blueprint.Options{User: u, BaseURL: httpx.BaseURL(r)})
+	p := importPage{FileName: hdr.Filename, Result: &res, Counts: res.Counts()}
+	if err != nil {
+		var ee *blueprint.EntryError
+		if !errors.As(err, &ee) && !res.Success && len(res.Logs) == 0 {
+			h.serverError(w, r, err)
+			return
+		}
+		p.Error = err.Error()
+		h.renderImport(w, r, u, http.StatusUnprocessableEntity, p)
+		return
+	}
+	if err := h.recordImport(r, u, res); err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	h.renderImport(w, r, u, http.StatusOK, p)
+}
+
+// recordImport writes the audit events of an applied blueprint, one per
+// created, updated or deleted object.
+func (h *Handler) recordImport(r *http.Request, u *store.User, res blueprint.Result) error {
+	actions := map[string]string{blueprint.ActionCreated: event.ModelCreated, blueprint.ActionUpdated: event.ModelUpdated,
+		blueprint.ActionDeleted: event.ModelDeleted}
+	return h.App.Store.Tx(r.Context(), func(q store.Queries) error {
+		for _, c := range res.Changes {
+			action, ok := actions[c.Action]
+			if !ok {
+				continue
+			}
+			app, model, _ := strings.Cut(c.Model, ".")
+			pk := c.PK
+			if s, ok := pk.(string); ok {
+				pk = strings.ReplaceAll(s, "-", "")
+			}
+			name := c.ID
+			if err := h.record(r.Context(), q, r, u, action, map[string]any{"model": event.Model(app, model, pk, name)}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

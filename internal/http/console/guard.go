@@ -1,0 +1,84 @@
+package console
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+
+	"github.com/usher-id/usher/internal/auth"
+	"github.com/usher-id/usher/internal/store"
+)
+
+// pageFunc is a handler that needs the signed-in user.
+type pageFunc func(w http.ResponseWriter, r *http.Request, u *store.User)
+
+// currentUser returns the session's active user, or nil when anonymous (or
+// the user was deactivated or deleted since signing in).
+func (h *Handler) currentUser(r *http.Request) (*store.User, error) {
+	s := auth.FromContext(r.Context())
+	if s == nil || s.UserPK == nil {
+		return nil, nil
+	}
+	u, err := h.App.Store.GetUser(r.Context(), *s.UserPK)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !u.IsActive {
+		return nil, nil
+	}
+	return &u, nil
+}
+
+// loginURL is the brand's authentication flow, coming back to next.
+func (h *Handler) loginURL(r *http.Request, next string) string {
+	b := h.brandFor(r)
+	slug := h.flowSlug(r, b.FlowAuthentication, defaultAuthFlow)
+	return "/if/flow/" + url.PathEscape(slug) + "/?" + url.Values{"next": {next}}.Encode()
+}
+
+// userOnly sends anonymous visitors to sign in and passes the user on.
+func (h *Handler) userOnly(fn pageFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		u, err := h.currentUser(r)
+		if err != nil {
+			h.serverError(w, r, err)
+			return
+		}
+		if u == nil {
+			h.toLogin(w, r)
+			return
+		}
+		fn(w, r, u)
+	}
+}
+
+// admin lets only superusers through: anonymous visitors are sent to sign in,
+// other users get a 403 page.
+func (h *Handler) admin(fn pageFunc) http.HandlerFunc {
+	return h.userOnly(func(w http.ResponseWriter, r *http.Request, u *store.User) {
+		ok, err := h.App.Store.IsSuperuser(r.Context(), u.PK)
+		if err != nil {
+			h.serverError(w, r, err)
+			return
+		}
+		if !ok {
+			h.errorPage(w, r, u, http.StatusForbidden, "Permission denied",
+				"The admin interface is only available to superusers. Ask an administrator to add you to a group with superuser rights.")
+			return
+		}
+		fn(w, r, u)
+	})
+}
+
+func (h *Handler) toLogin(w http.ResponseWriter, r *http.Request) {
+	next := r.URL.Path
+	if r.Method != http.MethodGet {
+		next = "/"
+	} else if r.URL.RawQuery != "" {
+		next += "?" + r.URL.RawQuery
+	}
+	http.Redirect(w, r, h.loginURL(r, next), http.StatusFound)
+}

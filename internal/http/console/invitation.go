@@ -1,0 +1,125 @@
+package console
+
+import (
+	"context"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/usher-id/usher/internal/resource"
+	"github.com/usher-id/usher/internal/store"
+)
+
+func (h *Handler) mountInvitations(mux *routes) {
+	e := h.invitationEntity()
+	mux.HandleFunc("GET /if/admin/invitations/", h.admin(h.invitationList))
+	h.mountEntity(mux, e)
+	mux.HandleFunc("GET /if/admin/invitations/{id}/revoke/", h.admin(h.withObject(e, h.invitationConfirmRevoke)))
+	mux.HandleFunc("POST /if/admin/invitations/{id}/revoke/", h.admin(h.withObject(e, h.invitationRevoke)))
+	mux.HandleFunc("GET /if/admin/invitations/{id}/send/", h.admin(h.withObject(e, h.invitationSendShow)))
+	mux.HandleFunc("POST /if/admin/invitations/{id}/send/", h.admin(h.withObject(e, h.invitationSend)))
+}
+
+const invitationModel = "authentik_stages_invitation.invitation"
+
+func (h *Handler) invitationEntity() *entity {
+	return &entity{
+		Singular: "Invitation", Base: "/if/admin/invitations/", Nav: "invitations", Model: invitationModel,
+		load: func(ctx context.Context, id string) (resource.Object, error) {
+			return h.App.Store.GetInvitation(ctx, id)
+		},
+		form: func(ctx context.Context, obj resource.Object) (*formDef, error) {
+			ff, err := loadFlowFacts(ctx, h.App.Store)
+			if err != nil {
+				return nil, err
+			}
+			return invitationForm(ff, obj == nil), nil
+		},
+		values: func(obj resource.Object) url.Values {
+			if obj == nil {
+				exp := h.App.Clock().Add(7 * 24 * time.Hour).Truncate(time.Minute)
+				return url.Values{"expires": {localTime(&exp)}, "single_use": {"on"}, "fixed_data": {"{}"}}
+			}
+			inv := as[store.Invitation](obj)
+			v := url.Values{"name": {inv.Name}, "expires": {localTime(inv.Expires)}, "flow": {strPtr(inv.Flow)},
+				"fixed_data": {prettyJSON(orEmpty(inv.FixedData))}, "single_use": {boolStr(inv.SingleUse())}, "email": {inv.Email}}
+			if inv.MaxUses != nil && !inv.SingleUse() {
+				v.Set("max_uses", strconv.Itoa(*inv.MaxUses))
+			}
+			return v
+		},
+		data: invitationData,
+		ident: func(obj resource.Object) (string, any, string) {
+			inv := as[store.Invitation](obj)
+			return inv.UUID, inv.UUID, inv.Name
+		},
+	}
+}
+
+// asInvitation accepts the value or a pointer, whichever the registry returns.
+func orEmpty(m map[string]any) map[string]any {
+	if m == nil {
+		return map[string]any{}
+	}
+	return m
+}
+
+func invitationForm(ff *flowFacts, creating bool) *formDef {
+	opts := []option{{Value: "", Label: "Any flow with an invitation stage"}}
+	for _, f := range ff.flows {
+		if f.Designation != store.DesignationEnrollment && !ff.invitable[f.UUID] {
+			continue
+		}
+		o := option{Value: f.UUID, Label: f.Name + " (" + f.Slug + ")"}
+		if !ff.invitable[f.UUID] {
+			o.Warn = true
+			o.Label += " — no invitation stage, invitations will not work"
+		}
+		opts = append(opts, o)
+	}
+	f := &formDef{Fields: []*field{
+		{Name: "name", Label: "Name", Kind: "text", Required: true, Autocomplete: "off",
+			Help: "Letters, numbers, underscores or hyphens."},
+		{Name: "expires", Label: "Expires", Kind: "datetime",
+			Help: "Date and time in UTC. Leave empty for an invitation that never expires."},
+		{Name: "flow", Label: "Flow", Kind: "select", Options: opts,
+			Help: "When set, only this flow can use the invitation."},
+		{Name: "fixed_data", Label: "Custom attributes", Kind: "code",
+			Help: "Optional JSON or YAML to pre-fill user information; the keys must match the field keys of the flow's prompt stages (or be user fields such as attributes, type, path)."},
+		{Name: "single_use", Label: "Single use", Kind: "checkbox",
+			Help: "When enabled, the invitation can be used once. Disable for links shared with several people."},
+		{Name: "max_uses", Label: "Max uses", Kind: "number",
+			Help: "How many people may enroll with a multi-use invitation. Leave empty for unlimited."},
+		{Name: "email", Label: "Email", Kind: "email", Autocomplete: "off",
+			Help: "Optional. When set, only this address can enroll; the email field is pre-filled and locked."},
+	}}
+	if len(ff.invitableFlows()) == 0 {
+		f.Intro = "No flow has an invitation stage yet, so no invitation can work. Create an Invitation Stage and bind it to an enrollment flow first (Flows and Stages)."
+	}
+	return f
+}
+
+func invitationData(f *formDef, v url.Values, _ resource.Object) map[string]any {
+	d := map[string]any{"name": strings.TrimSpace(v.Get("name")), "flow": nullable(v.Get("flow")),
+		"email": strings.TrimSpace(v.Get("email"))}
+	f.timeValue(v, "expires", d)
+	if fd, err := parseAttributes(v.Get("fixed_data")); err != nil {
+		f.addError("fixed_data", err.Error())
+	} else {
+		d["fixed_data"] = fd
+	}
+	single := checked(v, "single_use")
+	d["single_use"] = single
+	if single {
+		if s := strings.TrimSpace(v.Get("max_uses")); s != "" && s != "1" {
+			f.addError("max_uses", "A single-use invitation allows exactly one use: leave Max uses empty or turn off Single use.")
+		}
+	} else {
+		f.intValue(v, "max_uses", d, true)
+		if n, ok := d["max_uses"].(int); ok && n < 1 {
+			f.addError("max_uses", "Ensure this value is greater than or equal to 1.")
+		}
+	}
+	return d
+}

@@ -1,0 +1,101 @@
+package console
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+
+	"github.com/usher-id/usher/internal/resource"
+	"github.com/usher-id/usher/internal/store"
+)
+
+const promptModel = "authentik_stages_prompt.prompt"
+
+func (h *Handler) mountPrompts(mux *routes) {
+	mux.HandleFunc("GET /if/admin/prompts/", h.admin(h.promptList))
+	h.mountEntity(mux, h.promptEntity())
+}
+
+func (h *Handler) promptEntity() *entity {
+	var types []option
+	for _, t := range store.PromptTypes {
+		types = append(types, option{Value: t, Label: t})
+	}
+	return &entity{
+		Singular: "Prompt", Base: "/if/admin/prompts/", Nav: "prompts", Model: promptModel,
+		load: func(ctx context.Context, id string) (resource.Object, error) { return h.App.Store.GetPrompt(ctx, id) },
+		form: func(ctx context.Context, obj resource.Object) (*formDef, error) {
+			return &formDef{Fields: []*field{
+				{Name: "name", Label: "Name", Kind: "text", Required: true, Help: "Unique name of this field, used for selecting fields in prompt stages."},
+				{Name: "field_key", Label: "Field Key", Kind: "text", Required: true,
+					Help: "Name of the form field, also the key the value is stored under (invitation custom attributes pre-fill fields by this key). Use attributes.<key> to store in user attributes."},
+				{Name: "label", Label: "Label", Kind: "text", Required: true, Help: "Label shown next to the field."},
+				{Name: "type", Label: "Type", Kind: "select", Required: true, Options: types},
+				{Name: "required", Label: "Required", Kind: "checkbox"},
+				{Name: "placeholder", Label: "Placeholder", Kind: "textarea",
+					Help: "Optional placeholder; for radio buttons and dropdowns, the list of choices."},
+				{Name: "placeholder_expression", Label: "Interpret placeholder as expression", Kind: "checkbox"},
+				{Name: "initial_value", Label: "Initial value", Kind: "textarea", Help: "Optional pre-filled value."},
+				{Name: "initial_value_expression", Label: "Interpret initial value as expression", Kind: "checkbox"},
+				{Name: "sub_text", Label: "Help text", Kind: "textarea", Help: "Shown under the field."},
+				{Name: "order", Label: "Order", Kind: "number", Required: true},
+			}}, nil
+		},
+		values: func(obj resource.Object) url.Values {
+			if obj == nil {
+				return url.Values{"type": {"text"}, "required": {"on"}, "order": {"0"}}
+			}
+			p := as[store.Prompt](obj)
+			return url.Values{"name": {p.Name}, "field_key": {p.FieldKey}, "label": {p.Label}, "type": {p.Type},
+				"required": {boolStr(p.Required)}, "placeholder": {p.Placeholder}, "placeholder_expression": {boolStr(p.PlaceholderExpression)},
+				"initial_value": {p.InitialValue}, "initial_value_expression": {boolStr(p.InitialValueExpression)},
+				"sub_text": {p.SubText}, "order": {strconv.Itoa(p.Order)}}
+		},
+		ident: func(obj resource.Object) (string, any, string) {
+			p := as[store.Prompt](obj)
+			return p.UUID, p.UUID, p.Name
+		},
+	}
+}
+
+type promptRow struct {
+	Prompt store.Prompt
+	Stages []store.Stage
+}
+
+// promptList is Flows and Stages > Prompts, with the prompt stages using each.
+func (h *Handler) promptList(w http.ResponseWriter, r *http.Request, u *store.User) {
+	ctx := r.Context()
+	prompts, err := h.App.Store.ListPrompts(ctx)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	stages, err := h.App.Store.ListStages(ctx)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	usedBy := map[string][]store.Stage{}
+	for _, s := range stages {
+		if s.Kind == store.StagePrompt && s.Prompt != nil {
+			for _, id := range s.Prompt.Fields {
+				usedBy[id] = append(usedBy[id], s)
+			}
+		}
+	}
+	search := listSearch(r)
+	var rows []promptRow
+	for _, p := range prompts {
+		if !matches(search, p.Name, p.FieldKey, p.Label) {
+			continue
+		}
+		rows = append(rows, promptRow{p, usedBy[p.UUID]})
+	}
+	sort.Slice(rows, func(i, j int) bool { return rows[i].Prompt.Name < rows[j].Prompt.Name })
+	v := h.view(r, u, "Prompts", "prompts")
+	v.P = searchedList[promptRow]{rows, &pager{Base: "/if/admin/prompts/", Search: search}}
+	h.render(w, r, http.StatusOK, "prompt_list", v)
+}

@@ -1,0 +1,88 @@
+package console
+
+import (
+	"net/http"
+	"net/url"
+
+	"github.com/usher-id/usher/internal/store"
+)
+
+// Message shown to non-internal users with nowhere to go (spec i; the seed
+// page's troubleshooting quotes it).
+const internalOnlyMessage = "Interface can only be accessed by internal users."
+
+// rootRedirect sends anonymous visitors to sign in and signed-in users to
+// their interface.
+func (h *Handler) rootRedirect(w http.ResponseWriter, r *http.Request) {
+	u, err := h.currentUser(r)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	if u == nil {
+		http.Redirect(w, r, h.loginURL(r, "/"), http.StatusFound)
+		return
+	}
+	if !h.internalOnly(w, r, u) {
+		return
+	}
+	http.Redirect(w, r, "/if/user/", http.StatusFound)
+}
+
+// internalOnly reports whether u may use the interfaces. Other user types
+// go to the brand's default application or, without one, get the
+// access-denied page (HTTP 200, as authentik does).
+func (h *Handler) internalOnly(w http.ResponseWriter, r *http.Request, u *store.User) bool {
+	if u.Type == store.UserTypeInternal || u.Type == "" {
+		return true
+	}
+	b := h.brandFor(r)
+	if b.DefaultApplication != nil {
+		if a, err := h.App.Store.GetApplication(r.Context(), *b.DefaultApplication); err == nil {
+			http.Redirect(w, r, "/application/launch/"+url.PathEscape(a.Slug)+"/", http.StatusFound)
+			return false
+		}
+	}
+	v := h.view(r, u, "Access denied", "")
+	v.P = internalOnlyMessage
+	h.render(w, r, http.StatusOK, "access_denied", v)
+	return false
+}
+
+func (h *Handler) logoutURL(r *http.Request) string { return h.logoutURLFor(r, h.brandFor(r)) }
+
+// logoutURLFor is the brand's invalidation flow.
+func (h *Handler) logoutURLFor(r *http.Request, b store.Brand) string {
+	return "/if/flow/" + url.PathEscape(h.flowSlug(r, b.FlowInvalidation, defaultInvalidationFlow)) + "/"
+}
+
+// appLaunch sends a signed-in user to the application's launch URL.
+func (h *Handler) appLaunch(w http.ResponseWriter, r *http.Request, u *store.User) {
+	a, err := h.App.Store.GetApplicationBySlug(r.Context(), r.PathValue("slug"))
+	if err != nil {
+		h.notFound(w, r, u)
+		return
+	}
+	if !safeLaunchURL(a.MetaLaunchURL) {
+		h.errorPage(w, r, u, http.StatusNotFound, "No launch URL",
+			"The application "+a.Name+" has no usable launch URL (it must start with http://, https:// or /). An administrator can set one under Applications.")
+		return
+	}
+	http.Redirect(w, r, a.MetaLaunchURL, http.StatusFound)
+}
+
+// safeLaunchURL accepts http(s) URLs and site-relative paths, never
+// javascript: or other schemes.
+func safeLaunchURL(s string) bool {
+	if s == "" {
+		return false
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return false
+	}
+	if u.Scheme == "" {
+		return u.Host == "" && len(s) > 0 && s[0] == '/' && (len(s) == 1 || s[1] != '/')
+	}
+	return (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}

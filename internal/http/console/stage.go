@@ -1,0 +1,226 @@
+package console
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"sort"
+
+	"github.com/usher-id/usher/internal/resource"
+	"github.com/usher-id/usher/internal/store"
+)
+
+// stageTypes names each stage kind as the admin console and the API do.
+var stageTypes = map[store.StageKind]struct{ Label, Model, Description string }{
+	store.StageInvitation:     {"Invitation Stage", "authentik_stages_invitation.invitationstage", "Checks that an invitation was given and pre-fills its data. Use it in enrollment flows."},
+	store.StagePrompt:         {"Prompt Stage", "authentik_stages_prompt.promptstage", "Asks the user for the values of prompt fields."},
+	store.StageUserWrite:      {"User Write Stage", "authentik_stages_user_write.userwritestage", "Creates or updates the user from the collected data."},
+	store.StageUserLogin:      {"User Login Stage", "authentik_stages_user_login.userloginstage", "Signs the pending user in."},
+	store.StageIdentification: {"Identification Stage", "authentik_stages_identification.identificationstage", "Asks who the user is (username or email)."},
+	store.StagePassword:       {"Password Stage", "authentik_stages_password.passwordstage", "Checks the user's password."},
+	store.StageUserLogout:     {"User Logout Stage", "authentik_stages_user_logout.userlogoutstage", "Signs the user out."},
+	store.StageDeny:           {"Deny Stage", "authentik_stages_deny.denystage", "Stops the flow with a message."},
+}
+
+func stageKindLabel(k store.StageKind) string {
+	if t, ok := stageTypes[k]; ok {
+		return t.Label
+	}
+	return string(k)
+}
+
+func (h *Handler) mountStages(mux *routes) {
+	mux.HandleFunc("GET /if/admin/stages/", h.admin(h.stageList))
+	// Create is two steps on one URL: without ?type= the type list, with it
+	// that type's form.
+	byKind := func(fn objectFunc) pageFunc {
+		return func(w http.ResponseWriter, r *http.Request, u *store.User) {
+			kind := store.StageKind(r.URL.Query().Get("type"))
+			if _, ok := stageTypes[kind]; !ok {
+				if r.Method == http.MethodGet {
+					h.stageTypeList(w, r, u)
+					return
+				}
+				h.notFound(w, r, u)
+				return
+			}
+			fn(w, r, u, h.stageEntity(kind), nil)
+		}
+	}
+	mux.HandleFunc("GET /if/admin/stages/new/", h.admin(byKind(h.entityShow)))
+	mux.HandleFunc("POST /if/admin/stages/new/", h.admin(byKind(h.entitySave)))
+	// Edit and delete load the stage first, then use its kind's entity.
+	loaded := func(fn objectFunc) pageFunc {
+		return h.withObject(h.stageEntity(""), func(w http.ResponseWriter, r *http.Request, u *store.User, _ *entity, obj resource.Object) {
+			fn(w, r, u, h.stageEntity(as[store.Stage](obj).Kind), obj)
+		})
+	}
+	mux.HandleFunc("GET /if/admin/stages/{id}/edit/", h.admin(loaded(h.entityShow)))
+	mux.HandleFunc("POST /if/admin/stages/{id}/edit/", h.admin(loaded(h.entitySave)))
+	mux.HandleFunc("GET /if/admin/stages/{id}/delete/", h.admin(loaded(h.entityConfirmDelete)))
+	mux.HandleFunc("POST /if/admin/stages/{id}/delete/", h.admin(loaded(h.entityDelete)))
+}
+
+func (h *Handler) stageEntity(kind store.StageKind) *entity {
+	t := stageTypes[kind]
+	return &entity{
+		Singular: t.Label, Base: "/if/admin/stages/", Nav: "stages", Model: t.Model,
+		NewPath: "/if/admin/stages/new/?type=" + string(kind),
+		load: func(ctx context.Context, id string) (resource.Object, error) {
+			return h.App.Store.GetStage(ctx, id)
+		},
+		form: func(ctx context.Context, obj resource.Object) (*formDef, error) {
+			fields, err := h.stageFields(ctx, kind)
+			if err != nil {
+				return nil, err
+			}
+			f := &formDef{Intro: "", Fields: append([]*field{{Name: "name", Label: "Name", Kind: "text", Required: true}}, fields...)}
+			return f, nil
+		},
+		values: func(obj resource.Object) url.Values {
+			var s store.Stage
+			if obj == nil {
+				s, _ = store.NewStage(kind, "")
+			} else {
+				s = as[store.Stage](obj)
+			}
+			raw, _ := s.SettingsJSON()
+			m := map[string]any{}
+			_ = json.Unmarshal(raw, &m)
+			v := valuesOf(m)
+			v.Set("name", s.Name)
+			return v
+		},
+		ident: func(obj resource.Object) (string, any, string) {
+			s := as[store.Stage](obj)
+			return s.UUID, s.UUID, s.Name
+		},
+	}
+}
+
+// stageFields are each kind's settings, named like the API fields.
+func (h *Handler) stageFields(ctx context.Context, kind store.StageKind) ([]*field, error) {
+	q := h.App.Store
+	switch kind {
+	case store.StageInvitation:
+		return []*field{{Name: "continue_flow_without_invitation", Label: "Continue flow without invitation", Kind: "checkbox",
+			Help: "If enabled, this stage jumps to the next stage when no invitation is given. By default the flow is cancelled without a valid invitation."}}, nil
+	case store.StagePrompt:
+		prompts, err := q.ListPrompts(ctx)
+		if err != nil {
+			return nil, err
+		}
+		sort.Slice(prompts, func(i, j int) bool { return prompts[i].Name < prompts[j].Name })
+		var popts []option
+		for _, p := range prompts {
+			popts = append(popts, option{Value: p.UUID, Label: p.Name + " (" + p.FieldKey + ", " + p.Type + ")"})
+		}
+		policies, err := q.ListPolicies(ctx)
+		if err != nil {
+			return nil, err
+		}
+		var polopts []option
+		for _, p := range policies {
+			polopts = append(polopts, option{Value: p.UUID, Label: p.Name})
+		}
+		return []*field{
+			{Name: "fields", Label: "Fields", Kind: "multiselect", Options: popts,
+				Help: "The prompt fields this stage asks for (hold Ctrl or ⌘ to select several). Create fields under Flows and Stages › Prompts."},
+			{Name: "validation_policies", Label: "Validation policies", Kind: "multiselect", Options: polopts,
+				Help: "Policies that must all pass for the answers to be accepted."},
+		}, nil
+	case store.StageUserWrite:
+		gopts, err := groupOptions(ctx, q, "No group", "")
+		if err != nil {
+			return nil, err
+		}
+		return []*field{
+			{Name: "user_creation_mode", Label: "User creation mode", Kind: "select", Options: choices(
+				"never_create", "Never create users", "create_when_required", "Create users when required", "always_create", "Always create new users")},
+			{Name: "create_users_as_inactive", Label: "Create users as inactive", Kind: "checkbox", Help: "Mark newly created users as inactive."},
+			{Name: "user_type", Label: "User type", Kind: "select", Options: choices("internal", "Internal", "external", "External",
+				"service_account", "Service account", "internal_service_account", "Internal service account"),
+				Help: "External users cannot use the user interface; set a Default application on the brand for them."},
+			{Name: "user_path_template", Label: "User path template", Kind: "text", Placeholder: "users",
+				Help: "Path new users are created under, e.g. users/external. Empty means users."},
+			{Name: "create_users_group", Label: "Create users group", Kind: "select", Options: gopts, Nullable: true,
+				Help: "Newly created users are added to this group."},
+		}, nil
+	case store.StageUserLogin:
+		return []*field{
+			{Name: "session_duration", Label: "Session duration", Kind: "text",
+				Help: "How long sessions last, e.g. hours=8 or days=1;hours=2. seconds=0 ends the session when the browser closes."},
+			{Name: "remember_me_offset", Label: "Stay signed in offset", Kind: "text",
+				Help: "If above seconds=0, the user may choose to stay signed in this much longer."},
+			{Name: "terminate_other_sessions", Label: "Terminate other sessions", Kind: "checkbox",
+				Help: "When enabled, the user's other sessions end when they sign in."},
+			{Name: "network_binding", Label: "Network binding", Kind: "select", Options: choices("no_binding", "No binding",
+				"bind_asn", "Bind ASN", "bind_asn_network", "Bind ASN and network", "bind_asn_network_ip", "Bind ASN, network and IP")},
+			{Name: "geoip_binding", Label: "GeoIP binding", Kind: "select", Options: choices("no_binding", "No binding",
+				"bind_continent", "Bind continent", "bind_continent_country", "Bind continent and country",
+				"bind_continent_country_city", "Bind continent, country and city")},
+			{Name: "remember_device", Label: "Remember device", Kind: "text", Help: "e.g. days=30."},
+		}, nil
+	case store.StageIdentification:
+		stages, err := q.ListStages(ctx)
+		if err != nil {
+			return nil, err
+		}
+		pw := []option{{Value: "", Label: "No password stage"}}
+		for _, s := range stages {
+			if s.Kind == store.StagePassword {
+				pw = append(pw, option{Value: s.UUID, Label: s.Name})
+			}
+		}
+		flowOpts, err := h.flowOptions(ctx, "No flow")
+		if err != nil {
+			return nil, err
+		}
+		return []*field{
+			{Name: "user_fields", Label: "User fields", Kind: "multiselect", Options: choices("username", "Username", "email", "Email", "upn", "UPN"),
+				Help: "Fields a user can identify with."},
+			{Name: "password_stage", Label: "Password stage", Kind: "select", Options: pw, Nullable: true,
+				Help: "When set, the password field is shown on the same page."},
+			{Name: "case_insensitive_matching", Label: "Case insensitive matching", Kind: "checkbox"},
+			{Name: "show_matched_user", Label: "Show matched user", Kind: "checkbox"},
+			{Name: "pretend_user_exists", Label: "Pretend user exists", Kind: "checkbox"},
+			{Name: "enable_remember_me", Label: "Enable remember me", Kind: "checkbox"},
+			{Name: "show_source_labels", Label: "Show source labels", Kind: "checkbox"},
+			{Name: "enrollment_flow", Label: "Enrollment flow", Kind: "select", Options: flowOpts, Nullable: true,
+				Help: "Linked as “Sign up” on the sign-in page."},
+			{Name: "recovery_flow", Label: "Recovery flow", Kind: "select", Options: flowOpts, Nullable: true},
+			{Name: "passwordless_flow", Label: "Passwordless flow", Kind: "select", Options: flowOpts, Nullable: true},
+		}, nil
+	case store.StagePassword:
+		flowOpts, err := h.flowOptions(ctx, "No flow")
+		if err != nil {
+			return nil, err
+		}
+		return []*field{
+			{Name: "backends", Label: "Backends", Kind: "multiselect", Options: choices(
+				"authentik.core.auth.InbuiltBackend", "User database + standard password",
+				"authentik.core.auth.TokenBackend", "User database + app passwords")},
+			{Name: "configure_flow", Label: "Configuration flow", Kind: "select", Options: flowOpts, Nullable: true},
+			{Name: "failed_attempts_before_cancel", Label: "Failed attempts before cancel", Kind: "number", Required: true},
+			{Name: "allow_show_password", Label: "Allow show password", Kind: "checkbox"},
+		}, nil
+	case store.StageDeny:
+		return []*field{{Name: "deny_message", Label: "Deny message", Kind: "text", Help: "Shown to the user; empty shows a generic message."}}, nil
+	}
+	return nil, nil
+}
+
+// flowOptions is a select list of every flow with an empty choice first.
+func (h *Handler) flowOptions(ctx context.Context, none string) ([]option, error) {
+	flows, err := h.App.Store.ListFlows(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(flows, func(i, j int) bool { return flows[i].Slug < flows[j].Slug })
+	opts := []option{{Value: "", Label: none}}
+	for _, f := range flows {
+		opts = append(opts, option{Value: f.UUID, Label: f.Name + " (" + f.Slug + ")"})
+	}
+	return opts, nil
+}

@@ -1,0 +1,182 @@
+package console
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/usher-id/usher/internal/resource"
+	"github.com/usher-id/usher/internal/store"
+)
+
+const userModel = "authentik_core.user"
+
+var userTypeOptions = choices("internal", "Internal", "external", "External", "service_account", "Service account",
+	"internal_service_account", "Internal service account")
+
+func (h *Handler) mountUsers(mux *routes) {
+	e := h.userEntity()
+	mux.HandleFunc("GET /if/admin/users/", h.admin(h.userList))
+	h.mountEntity(mux, e)
+	mux.HandleFunc("GET /if/admin/users/{id}/", h.admin(h.withObject(e, h.userDetail)))
+	mux.HandleFunc("POST /if/admin/users/{id}/password/", h.admin(h.withObject(e, h.userSetPassword)))
+	mux.HandleFunc("GET /if/admin/users/{id}/active/", h.admin(h.withObject(e, h.userConfirmActive)))
+	mux.HandleFunc("POST /if/admin/users/{id}/active/", h.admin(h.withObject(e, h.userToggleActive)))
+}
+
+func (h *Handler) userEntity() *entity {
+	return &entity{
+		Singular: "User", Base: "/if/admin/users/", Nav: "users", Model: userModel,
+		load: func(ctx context.Context, id string) (resource.Object, error) {
+			pk, err := strconv.ParseInt(id, 10, 64)
+			if err != nil {
+				return nil, store.ErrNotFound
+			}
+			return h.App.Store.GetUser(ctx, pk)
+		},
+		form: func(ctx context.Context, obj resource.Object) (*formDef, error) {
+			gopts, err := groupOptions(ctx, h.App.Store, "", "")
+			if err != nil {
+				return nil, err
+			}
+			return &formDef{Fields: []*field{
+				{Name: "username", Label: "Username", Kind: "text", Required: true, Autocomplete: "off", Help: "At most 150 characters."},
+				{Name: "name", Label: "Name", Kind: "text", Help: "The user's display name."},
+				{Name: "email", Label: "Email", Kind: "email", Autocomplete: "off"},
+				{Name: "type", Label: "User type", Kind: "select", Options: userTypeOptions,
+					Help: "Internal users can use the user interface; external users are sent to the brand's default application."},
+				{Name: "path", Label: "Path", Kind: "text", Required: true, Help: "Folder-like path used to organise users, e.g. users/internal/engineering."},
+				{Name: "is_active", Label: "Is active", Kind: "checkbox", Help: "Inactive users cannot sign in."},
+				{Name: "groups", Label: "Groups", Kind: "multiselect", Options: gopts},
+				{Name: "attributes", Label: "Attributes", Kind: "code", Help: "JSON or YAML mapping."},
+			}}, nil
+		},
+		values: func(obj resource.Object) url.Values {
+			if obj == nil {
+				return url.Values{"type": {"internal"}, "path": {"users"}, "is_active": {"on"}, "attributes": {"{}"}}
+			}
+			u := as[store.User](obj)
+			v := url.Values{"username": {u.Username}, "name": {u.Name}, "email": {u.Email}, "type": {u.Type}, "path": {u.Path},
+				"is_active": {boolStr(u.IsActive)}, "attributes": {prettyJSON(orEmpty(u.Attributes))}}
+			if gs, err := h.App.Store.UserGroups(context.Background(), u.PK); err == nil {
+				for _, g := range gs {
+					v.Add("groups", g.UUID)
+				}
+			}
+			return v
+		},
+		data: func(f *formDef, v url.Values, _ resource.Object) map[string]any {
+			d := genericData(f, v)
+			if a, err := parseAttributes(v.Get("attributes")); err != nil {
+				f.addError("attributes", err.Error())
+			} else {
+				d["attributes"] = a
+			}
+			return d
+		},
+		ident: func(obj resource.Object) (string, any, string) {
+			u := as[store.User](obj)
+			return strconv.FormatInt(u.PK, 10), u.PK, u.Username
+		},
+		next: func(obj resource.Object) string {
+			return "/if/admin/users/" + strconv.FormatInt(as[store.User](obj).PK, 10) + "/"
+		},
+	}
+}
+
+// setUserGroups makes the user's direct groups exactly want.
+func setUserGroups(ctx context.Context, q store.Queries, pk int64, want []string) error {
+	have, err := q.UserGroups(ctx, pk)
+	if err != nil {
+		return err
+	}
+	keep := map[string]bool{}
+	for _, g := range want {
+		keep[g] = true
+	}
+	for _, g := range have {
+		if !keep[g.UUID] {
+			if err := q.RemoveGroupMember(ctx, g.UUID, pk); err != nil {
+				return err
+			}
+		}
+		delete(keep, g.UUID)
+	}
+	for g := range keep {
+		if err := q.AddGroupMember(ctx, g, pk); err != nil {
+			if errors.Is(err, store.ErrReferenced) {
+				return resource.NewValidationError("groups", "A selected group no longer exists.")
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+type pathNode struct {
+	Name, Path string
+	Active     bool
+	Children   []*pathNode
+}
+
+// pathTree turns "users/internal/engineering" style paths into a tree.
+func pathTree(paths []string, active string) []*pathNode {
+	var roots []*pathNode
+	find := func(list *[]*pathNode, name, full string) *pathNode {
+		for _, n := range *list {
+			if n.Name == name {
+				return n
+			}
+		}
+		n := &pathNode{Name: name, Path: full, Active: full == active}
+		*list = append(*list, n)
+		return n
+	}
+	sort.Strings(paths)
+	for _, p := range paths {
+		list := &roots
+		parts := strings.Split(p, "/")
+		for i, part := range parts {
+			n := find(list, part, strings.Join(parts[:i+1], "/"))
+			list = &n.Children
+		}
+	}
+	return roots
+}
+
+type userListPage struct {
+	Users []store.User
+	Tree  []*pathNode
+	Path  string
+	Pager *pager
+}
+
+// userList is Directory > Users: a page of users, filtered by search and by
+// the path chosen in the tree.
+func (h *Handler) userList(w http.ResponseWriter, r *http.Request, u *store.User) {
+	ctx := r.Context()
+	p := newPager(r, "/if/admin/users/", []string{"username", "name", "last_login", "date_joined"}, "username")
+	path := strings.Trim(r.URL.Query().Get("path"), "/")
+	if path != "" {
+		p.Query.Set("path", path)
+	}
+	users, n, err := h.App.Store.ListUsers(ctx, store.UserFilter{Search: p.Search, PathPrefix: path, Ordering: p.Sort,
+		Limit: p.Size, Offset: p.Offset()})
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	p.Count = n
+	paths, err := h.App.Store.UserPaths(ctx)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	v := h.view(r, u, "Users", "users")
+	v.P = userListPage{Users: users, Tree: pathTree(paths, path), Path: path, Pager: p}
+	h.render(w, r, http.StatusOK, "user_list", v)
+}

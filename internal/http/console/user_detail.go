@@ -1,0 +1,133 @@
+package console
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/usher-id/usher/internal/event"
+	"github.com/usher-id/usher/internal/resource"
+	"github.com/usher-id/usher/internal/store"
+)
+
+type userDetailPage struct {
+	User      store.User
+	Groups    []store.Group
+	Superuser bool
+	Password  *formDef
+	Base      string
+}
+
+func adminPasswordForm(base string) *formDef {
+	return &formDef{Action: base + "password/", Submit: "Set password", Fields: []*field{
+		{Name: "password", Label: "New password", Kind: "password", Required: true, Autocomplete: "new-password"},
+		{Name: "password_repeat", Label: "New password (repeat)", Kind: "password", Required: true, Autocomplete: "new-password"},
+	}}
+}
+
+func (h *Handler) userDetail(w http.ResponseWriter, r *http.Request, u *store.User, e *entity, obj resource.Object) {
+	target := as[store.User](obj)
+	h.renderUserDetail(w, r, u, target, http.StatusOK, adminPasswordForm(userBase(target)))
+}
+
+func userBase(u store.User) string { return "/if/admin/users/" + strconv.FormatInt(u.PK, 10) + "/" }
+
+func (h *Handler) renderUserDetail(w http.ResponseWriter, r *http.Request, u *store.User, target store.User, status int, pw *formDef) {
+	ctx := r.Context()
+	groups, err := h.App.Store.UserGroups(ctx, target.PK)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	super, err := h.App.Store.IsSuperuser(ctx, target.PK)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	v := h.view(r, u, target.Username, "users")
+	v.Back = &link{URL: "/if/admin/users/", Label: "Users"}
+	v.P = userDetailPage{User: target, Groups: groups, Superuser: super, Password: pw, Base: userBase(target)}
+	h.render(w, r, status, "user_detail", v)
+}
+
+// userSetPassword sets a user's password (admin action, no current password).
+func (h *Handler) userSetPassword(w http.ResponseWriter, r *http.Request, u *store.User, e *entity, obj resource.Object) {
+	target := as[store.User](obj)
+	f := adminPasswordForm(userBase(target))
+	p1, p2 := r.PostFormValue("password"), r.PostFormValue("password_repeat")
+	switch {
+	case p1 == "":
+		f.field("password").Errors = []string{"This field is required."}
+	case p1 != p2:
+		f.field("password_repeat").Errors = []string{"Passwords don't match."}
+	}
+	if f.hasErrors() {
+		h.renderUserDetail(w, r, u, target, http.StatusUnprocessableEntity, f)
+		return
+	}
+	hash, err := h.App.Passwords.Hash(p1)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	now := h.App.Clock()
+	target.Password, target.PasswordChangeDate = hash, &now
+	err = h.App.Store.Tx(r.Context(), func(q store.Queries) error {
+		if err := q.UpdateUser(r.Context(), &target); err != nil {
+			return err
+		}
+		if err := h.record(r.Context(), q, r, &target, event.PasswordSet, nil); err != nil {
+			return err
+		}
+		return h.recordModel(r, q, u, event.ModelUpdated, userModel, target, e)
+	})
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	h.redirect(w, r, userBase(target), flash{"ok", "Password of " + target.Username + " set."})
+}
+
+func (h *Handler) userConfirmActive(w http.ResponseWriter, r *http.Request, u *store.User, e *entity, obj resource.Object) {
+	target := as[store.User](obj)
+	p := confirmPage{Action: userBase(target) + "active/", Cancel: userBase(target)}
+	if target.IsActive {
+		p.Question, p.Button = "Deactivate "+target.Username+"?", "Deactivate"
+		p.Detail = "The user can no longer sign in and their sessions end. Invitations they created keep working."
+	} else {
+		p.Question, p.Button = "Activate "+target.Username+"?", "Activate"
+		p.Detail = "The user can sign in again."
+	}
+	v := h.view(r, u, p.Question, "users")
+	v.P = p
+	h.render(w, r, http.StatusOK, "confirm", v)
+}
+
+// userToggleActive deactivates (ending the user's sessions) or reactivates.
+func (h *Handler) userToggleActive(w http.ResponseWriter, r *http.Request, u *store.User, e *entity, obj resource.Object) {
+	target := as[store.User](obj)
+	if target.PK == u.PK && target.IsActive {
+		h.redirect(w, r, userBase(target), flash{"error", "You cannot deactivate your own account."})
+		return
+	}
+	target.IsActive = !target.IsActive
+	err := h.App.Store.Tx(r.Context(), func(q store.Queries) error {
+		if err := q.UpdateUser(r.Context(), &target); err != nil {
+			return err
+		}
+		if !target.IsActive {
+			if err := q.DeleteUserSessions(r.Context(), target.PK, ""); err != nil {
+				return err
+			}
+		}
+		return h.recordModel(r, q, u, event.ModelUpdated, userModel, target, e)
+	})
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	msg := target.Username + " deactivated."
+	if target.IsActive {
+		msg = target.Username + " activated."
+	}
+	h.redirect(w, r, userBase(target), flash{"ok", msg})
+}

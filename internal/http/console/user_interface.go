@@ -1,0 +1,52 @@
+package console
+
+import (
+	"net/http"
+
+	"github.com/usher-id/usher/internal/store"
+)
+
+type userPage struct {
+	Apps      []store.Application
+	Groups    []store.Group
+	Superuser bool
+	LogoutURL string
+	Password  *formDef
+}
+
+// userInterface is the signed-in user's page: applications, details, change
+// password, sign out.
+func (h *Handler) userInterface(w http.ResponseWriter, r *http.Request, u *store.User) {
+	h.renderUserPage(w, r, u, http.StatusOK, passwordForm(nil))
+}
+
+func (h *Handler) renderUserPage(w http.ResponseWriter, r *http.Request, u *store.User, status int, pw *formDef) {
+	if !h.internalOnly(w, r, u) {
+		return
+	}
+	ctx := r.Context()
+	apps, err := h.App.Store.ListApplications(ctx)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	var launchable []store.Application
+	for _, a := range apps {
+		if safeLaunchURL(a.MetaLaunchURL) {
+			launchable = append(launchable, a)
+		}
+	}
+	groups, err := h.App.Store.UserGroups(ctx, u.PK)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	super, err := h.App.Store.IsSuperuser(ctx, u.PK)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	v := h.view(r, u, "My account", "")
+	v.P = userPage{Apps: launchable, Groups: groups, Superuser: super, LogoutURL: h.logoutURL(r), Password: pw}
+	h.render(w, r, status, "user_interface", v)
+}

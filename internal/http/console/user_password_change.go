@@ -1,0 +1,80 @@
+package console
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/usher-id/usher/internal/auth"
+	"github.com/usher-id/usher/internal/event"
+	"github.com/usher-id/usher/internal/store"
+)
+
+func passwordForm(vals map[string]string) *formDef {
+	return &formDef{
+		Action: "/if/user/password/", Submit: "Change password",
+		Fields: []*field{
+			{Name: "current_password", Label: "Current password", Kind: "password", Required: true, Autocomplete: "current-password"},
+			{Name: "new_password", Label: "New password", Kind: "password", Required: true, Autocomplete: "new-password"},
+			{Name: "new_password_repeat", Label: "New password (repeat)", Kind: "password", Required: true, Autocomplete: "new-password"},
+		},
+	}
+}
+
+// userPasswordChange checks the current password, stores the new hash,
+// records password_set and signs out the user's other sessions.
+func (h *Handler) userPasswordChange(w http.ResponseWriter, r *http.Request, u *store.User) {
+	if u.Type != store.UserTypeInternal && u.Type != "" {
+		h.internalOnly(w, r, u)
+		return
+	}
+	cur, n1, n2 := r.PostFormValue("current_password"), r.PostFormValue("new_password"), r.PostFormValue("new_password_repeat")
+	f := passwordForm(nil)
+	switch ok, _ := h.App.Passwords.Verify(u.Password, cur); {
+	case cur == "":
+		f.field("current_password").Errors = []string{"This field is required."}
+	case !ok:
+		f.field("current_password").Errors = []string{"The current password is not correct."}
+	}
+	switch {
+	case n1 == "":
+		f.field("new_password").Errors = []string{"This field is required."}
+	case n1 != n2:
+		f.field("new_password_repeat").Errors = []string{"Passwords don't match."}
+	}
+	if f.hasErrors() {
+		h.renderUserPage(w, r, u, http.StatusUnprocessableEntity, f)
+		return
+	}
+	hash, err := h.App.Passwords.Hash(n1)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	now := h.App.Clock()
+	u.Password, u.PasswordChangeDate = hash, &now
+	sess := auth.FromContext(r.Context())
+	err = h.App.Store.Tx(r.Context(), func(q store.Queries) error {
+		if err := q.UpdateUser(r.Context(), u); err != nil {
+			return err
+		}
+		if sess != nil {
+			if err := q.DeleteUserSessions(r.Context(), u.PK, auth.HashID(sess.ID)); err != nil {
+				return err
+			}
+		}
+		return h.record(r.Context(), q, r, u, event.PasswordSet, nil)
+	})
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	h.redirect(w, r, "/if/user/", flash{"ok", "Your password was changed. Other sessions were signed out."})
+}
+
+// record writes an audit event when the app has a recorder.
+func (h *Handler) record(ctx context.Context, q store.Queries, r *http.Request, u *store.User, action string, data map[string]any) error {
+	if h.App.Events == nil {
+		return nil
+	}
+	return h.App.Events.Record(ctx, q, r, u, action, data)
+}
