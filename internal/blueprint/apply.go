@@ -221,7 +221,7 @@ func (imp *importer) resourceCtx(q store.Queries) *resource.Ctx {
 		Now: imp.a.Clock(), Strict: true, Passwords: imp.a.Passwords, BlueprintsDir: imp.opts.Dir}
 }
 
-// entry applies one entry (spec g.3).
+// entry applies one entry (authentik's blueprints/v1/importer.py).
 func (imp *importer) entry(ctx context.Context, q store.Queries, e *Entry) error {
 	r := imp.r
 	r.rc = imp.resourceCtx(q)

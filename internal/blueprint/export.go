@@ -48,7 +48,7 @@ var refModels = map[string]string{
 
 // ExportFlow renders the flow with slug as an authentik-format blueprint:
 // the flow, its prompts, policies, stages, stage bindings and policy
-// bindings (spec g.6). Every entry is identified by its pk plus its natural
+// bindings (authentik's blueprints/api.py import_). Every entry is identified by its pk plus its natural
 // key, and references are !KeyOf to earlier entries (or !Find for objects
 // outside the flow, such as a user write stage's group), so the file
 // re-imports to the same rows here and recreates them with the same UUIDs

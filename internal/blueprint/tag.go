@@ -8,7 +8,7 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// tag is a custom YAML tag (spec g.2), resolved when its entry is applied.
+// tag is a custom YAML tag (authentik's blueprints/v1/common.py YAML tags), resolved when its entry is applied.
 type tag interface {
 	pos() position
 	resolve(r *resolver) (any, error)

@@ -313,7 +313,7 @@ func recordUser(ctx context.Context, a *app.App, q store.Queries, action string,
 		"model": event.Model("authentik_core", "user", u.PK, u.Username), "source": "cli"})
 }
 
-// checkUserFields applies the API's rules (spec i) to CLI input.
+// checkUserFields applies the API's rules (authentik's core/api/users.py) to CLI input.
 func checkUserFields(username, email, typ, path string) error {
 	switch {
 	case strings.TrimSpace(username) == "":

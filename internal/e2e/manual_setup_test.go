@@ -9,7 +9,7 @@ import (
 )
 
 // TestManualSetup is the "Done when" of issue 7: starting from an empty
-// usher, the admin follows the seed page's "Manual setup (without
+// usher, the admin follows authentik's invitations guide's "Manual setup (without
 // blueprints)" in the console, step by step, with "Automatic group
 // assignment" and "User paths"; then creates an invitation, expands it and
 // copies the link, and an invitee enrolls with it. Every admin page visited

@@ -11,7 +11,7 @@ import (
 // Custom is the prefix of events created by expressions (ak_create_event).
 const Custom = "custom_"
 
-// Typed helpers, one per action of spec j, so every caller records the same
+// Typed helpers, one per action of authentik's events/models.py EventAction, so every caller records the same
 // context keys. Each takes the Queries to write through (the caller's
 // transaction, so the event commits or rolls back with the change it
 // describes) and the HTTP request (nil outside a request).

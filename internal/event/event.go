@@ -1,4 +1,4 @@
-// Package event records the audit log (spec j): who did what, from where,
+// Package event records the audit log (authentik's events/models.py Event): who did what, from where,
 // with secrets masked before anything reaches the database.
 package event
 

@@ -296,7 +296,7 @@ func (e *Executor) invalid(ex *Execution, msg string) (Result, error) {
 	return e.denied(ex, msg), nil
 }
 
-// notApplicable handles a flow the planner refused (spec c.4 step 4).
+// notApplicable handles a flow the planner refused (authentik's flows/views/executor.py, FlowNonApplicableException).
 func (e *Executor) notApplicable(ex *Execution, na *notApplicable, ownNext string) (Result, error) {
 	if ex.Flow.Designation == store.DesignationAuthentication && ex.Session.UserPK != nil {
 		return e.finish(ex)
@@ -318,7 +318,7 @@ func (e *Executor) notApplicable(ex *Execution, na *notApplicable, ownNext strin
 	return e.denied(ex, msg), nil
 }
 
-// finish ends the flow (spec c.4 _flow_done).
+// finish ends the flow (authentik's FlowExecutorView._flow_done).
 func (e *Executor) finish(ex *Execution) (Result, error) {
 	to := "/"
 	if s, ok := ex.Plan.Context[CtxRedirect].(string); ok && s != "" {
@@ -364,7 +364,7 @@ func (e *Executor) denied(ex *Execution, msg string) Result {
 	return Result{Kind: ResultChallenge, Challenge: c, Flow: ex.Flow}
 }
 
-// flowInfo is the challenge's flow_info (spec c.5).
+// flowInfo is the challenge's flow_info (authentik's flows/challenge.py).
 func (e *Executor) flowInfo(ex *Execution) map[string]any {
 	user := ""
 	if ex.Plan != nil {

@@ -194,7 +194,7 @@ func TestEnrollmentJSON(t *testing.T) {
 	})
 }
 
-// TestInvitationTroubleshooting covers each case of the seed page's
+// TestInvitationTroubleshooting covers each case of authentik's invitations guide's
 // troubleshooting section and usher's distinct failure messages.
 func TestInvitationTroubleshooting(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, e *env) {
@@ -371,7 +371,7 @@ func TestOpeningLinkConsumesNothing(t *testing.T) {
 	})
 }
 
-// TestExecutorProtocol checks the wire details of spec c.4/c.5.
+// TestExecutorProtocol checks the wire details of authentik's flows/views/executor.py and flows/challenge.py.
 func TestExecutorProtocol(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, e *env) {
 		slug := "invitation-enrollment-flow-external"

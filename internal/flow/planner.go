@@ -18,7 +18,7 @@ func (e *notApplicable) Error() string {
 	return "flow not applicable: " + strings.Join(e.messages, " ")
 }
 
-// plan builds a new plan for ex.Flow (spec c.3). It returns *notApplicable
+// plan builds a new plan for ex.Flow (authentik's flows/planner.py). It returns *notApplicable
 // when the authentication requirement or flow policies refuse, and
 // *InvitationError when the link carries an invitation the flow cannot take.
 func (e *Executor) plan(ex *Execution, seed map[string]any) (*Plan, error) {

@@ -11,9 +11,9 @@ import (
 )
 
 // TestPromptExpressions: placeholder_expression and initial_value_expression
-// are evaluated (spec d.3) with prompt_context and user; a value already in
+// are evaluated (authentik's Prompt.get_initial_value and get_choices) with prompt_context and user; a value already in
 // prompt_data is used as-is and never evaluated; a placeholder_expression
-// field is not pre-filled from the invitation (the seed page's
+// field is not pre-filled from the invitation (authentik's invitations guide's
 // troubleshooting); choices come from an expression; a failing expression
 // shows its raw text and records property_mapping_exception.
 func TestPromptExpressions(t *testing.T) {

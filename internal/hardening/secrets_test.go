@@ -17,8 +17,8 @@ import (
 // A whole enrollment (JSON and HTML), a failed attempt and a login leave
 // no password, invitation token, session ID or CSRF token in any event row
 // or log line. authentik's invitation_used event names the invitation by
-// its UUID (spec j), which is also the link's token: that one documented
-// field is allowed; nothing else may carry it.
+// its UUID, which is also the link's token: usher keeps only its first 8 hex
+// digits there, and nothing else may carry it.
 func TestNoSecretsInEventsOrLogs(t *testing.T) {
 	ctx := context.Background()
 	st := storetest.OpenSQLite(t)

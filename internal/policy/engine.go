@@ -1,4 +1,4 @@
-// Package policy evaluates policy bindings (spec c.3, h): expression
+// Package policy evaluates policy bindings (authentik's flows/planner.py and policies/engine.py): expression
 // policies written in Python syntax and run with Starlark, and static user
 // and group bindings, combined per target in "any" or "all" mode.
 package policy

@@ -264,7 +264,7 @@ func skipString(b []byte, i int) int {
 	return i
 }
 
-// reindent repairs code whose indentation was lost (the seed page's snippets
+// reindent repairs code whose indentation was lost (authentik's invitations guide's snippets
 // as some renderers copy them): the lines after a block header (`if x:`,
 // `for ...:`, `else:`, ...) that are not indented deeper are indented up to
 // the next blank line, comment line, `elif`/`else`/`except` line or the end.

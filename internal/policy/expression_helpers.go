@@ -12,7 +12,7 @@ import (
 	"github.com/usher-id/usher/internal/store"
 )
 
-// builtins are the helpers of spec h that make sense in usher. They are
+// builtins are the helpers of authentik's policies/expression/evaluator.py that make sense in usher. They are
 // predeclared once; per-evaluation state comes from the thread (runOf).
 // Deliberately absent: requests, resolve_dns, reverse_dns, ak_send_email,
 // ak_create_jwt (no network from expressions).

@@ -12,7 +12,7 @@ import (
 	"github.com/usher-id/usher/internal/testkit"
 )
 
-// The department snippet alone as the seed page prints it (see
+// The department snippet alone as authentik's invitations guide prints it (see
 // testkit.SeedAsPrinted).
 const seedDepartmentAsPrinted = `invitation = context.get('invitation')
 if invitation:
@@ -48,7 +48,7 @@ func TestSeedSnippetsAdmitInvitedDenyUninvited(t *testing.T) {
 			}
 		})
 	}
-	// All three bound to one flow in "all" mode: the flow the seed page
+	// All three bound to one flow in "all" mode: the flow authentik's invitations guide
 	// describes admits only an invited engineer with an example.com email.
 	f := e.flow("seed-all")
 	f.PolicyEngineMode = "all"
@@ -360,7 +360,7 @@ func TestConcurrentEvaluation(t *testing.T) {
 	}
 }
 
-// BenchmarkSeedSnippet measures one evaluation of the seed page's snippets
+// BenchmarkSeedSnippet measures one evaluation of authentik's invitations guide's snippets
 // (compiled once and cached, as when bound to a flow). Target: < 20 µs.
 func BenchmarkSeedSnippet(b *testing.B) {
 	e := newEnv(b)

@@ -11,7 +11,7 @@ import (
 )
 
 // TestEvalValue: prompt expressions compute values with the variables of
-// spec d.3, return plain data, and fail safely.
+// the prompt stage's expressions, return plain data, and fail safely.
 func TestEvalValue(t *testing.T) {
 	e := newEnv(t)
 	e.eng.MaxSteps = 10_000

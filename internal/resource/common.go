@@ -156,7 +156,7 @@ func UserUID(u store.User) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// BackgroundURL is the default flow background (spec c.1).
+// BackgroundURL is the default flow background (authentik's flows/models.py Flow).
 const BackgroundURL = "/static/dist/assets/images/flow_background.jpg"
 
 func nonNil[T any](s []T) []T {

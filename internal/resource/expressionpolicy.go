@@ -42,7 +42,7 @@ func savePolicy(c *Ctx, existing Object, data map[string]any) (Object, error) {
 		}
 	}
 	if in.str("expression", &p.Expression, strOpt{required: true}) {
-		// The syntax is checked on save, as authentik does (spec h).
+		// The syntax is checked on save, as authentik's ExpressionPolicySerializer does.
 		if err := policy.Compile(p.Expression); err != nil {
 			in.fail("expression", err.Error())
 		}

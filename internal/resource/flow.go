@@ -4,7 +4,7 @@ import (
 	"github.com/usher-id/usher/internal/store"
 )
 
-// Choices of the flow model (spec c.1).
+// Choices of the flow model (authentik's flows/models.py Flow).
 var (
 	Designations = []string{store.DesignationAuthentication, store.DesignationAuthorization, store.DesignationInvalidation,
 		store.DesignationEnrollment, store.DesignationUnenrollment, store.DesignationRecovery, store.DesignationStageConfiguration}

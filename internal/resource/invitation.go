@@ -212,7 +212,7 @@ func serializeInvitation(c *Ctx, o Object) (map[string]any, error) {
 	}, nil
 }
 
-// InvitationLink is the enrollment URL for an invitation (spec a.3).
+// InvitationLink is the enrollment URL for an invitation (authentik's stages/invitation/api.py).
 func InvitationLink(baseURL, flowSlug, invitationUUID string) string {
 	return baseURL + "/if/flow/" + url.PathEscape(flowSlug) + "/?itoken=" + url.QueryEscape(invitationUUID)
 }

@@ -62,7 +62,7 @@ func init() {
 	})
 }
 
-// ValidUserPath checks a user path with the API's rules (spec i); it
+// ValidUserPath checks a user path with the API's rules (authentik's core/api/users.py); it
 // returns the message or "".
 func ValidUserPath(p string) string {
 	switch {

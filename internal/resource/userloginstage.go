@@ -9,7 +9,7 @@ import (
 	"github.com/usher-id/usher/internal/store"
 )
 
-// Choices of the user login stage (spec f).
+// Choices of the user login stage (authentik's stages/user_login/stage.py).
 var (
 	NetworkBindings = []string{"no_binding", "bind_asn", "bind_asn_network", "bind_asn_network_ip"}
 	GeoIPBindings   = []string{"no_binding", "bind_continent", "bind_continent_country", "bind_continent_country_city"}

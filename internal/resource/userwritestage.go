@@ -2,7 +2,7 @@ package resource
 
 import "github.com/usher-id/usher/internal/store"
 
-// Choices of the user write stage (spec e).
+// Choices of the user write stage (authentik's stages/user_write/stage.py).
 var (
 	UserCreationModes = []string{"never_create", "create_when_required", "always_create"}
 	UserTypes         = []string{store.UserTypeInternal, store.UserTypeExternal, store.UserTypeServiceAccount,
@@ -21,7 +21,7 @@ func init() {
 			in.boolean("create_users_as_inactive", &w.CreateUsersAsInactive)
 			in.ref("create_users_group", &w.CreateUsersGroup, false, true, exists(in.c, getGroup))
 			in.choice("user_type", &w.UserType, false, UserTypes...)
-			// Used literally and not checked against the API's path rules (spec e).
+			// Used literally and not checked against the API's path rules (authentik's stages/user_write/stage.py).
 			in.str("user_path_template", &w.UserPathTemplate, strOpt{blank: true})
 		},
 		render: func(c *Ctx, s store.Stage, m map[string]any) {

@@ -2,7 +2,7 @@ package store
 
 import "time"
 
-// Event is one entry of the audit log (spec j). User, Brand and Context are
+// Event is one entry of the audit log (authentik's events/models.py Event). User, Brand and Context are
 // free-form JSON objects already masked by the event package.
 type Event struct {
 	UUID     string

@@ -11,7 +11,7 @@ const (
 	DesignationStageConfiguration = "stage_configuration"
 )
 
-// Flow is a sequence of stages (spec c.1). Its UUID is also the target of
+// Flow is a sequence of stages (authentik's flows/models.py Flow). Its UUID is also the target of
 // policy bindings (usher uses the flow pk as policybindingmodel_ptr_id).
 type Flow struct {
 	UUID              string
@@ -27,7 +27,7 @@ type Flow struct {
 	Background        string
 }
 
-// FlowStageBinding places a stage in a flow at an order (spec c.2). Its UUID
+// FlowStageBinding places a stage in a flow at an order (authentik's flows/models.py FlowStageBinding). Its UUID
 // is also a policy binding target.
 type FlowStageBinding struct {
 	UUID                  string

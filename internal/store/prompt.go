@@ -1,6 +1,6 @@
 package store
 
-// Prompt field types (spec d.1).
+// Prompt field types (authentik's stages/prompt/models.py FieldTypes).
 var PromptTypes = []string{"text", "text_area", "text_read_only", "text_area_read_only", "username",
 	"email", "password", "number", "checkbox", "radio-button-group", "dropdown", "date", "date-time",
 	"file", "separator", "hidden", "static", "ak-locale"}

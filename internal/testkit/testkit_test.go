@@ -41,3 +41,33 @@ func TestFreeAddrCanBeListenedOn(t *testing.T) {
 	}
 	ln.Close()
 }
+
+// recordTB notes how a helper ended the test instead of ending it.
+type recordTB struct {
+	testing.TB
+	skipped, failed string
+}
+
+func (r *recordTB) Helper() {}
+func (r *recordTB) Skipf(format string, args ...any) {
+	r.skipped = fmt.Sprintf(format, args...)
+}
+func (r *recordTB) Fatalf(format string, args ...any) {
+	r.failed = fmt.Sprintf(format, args...)
+}
+
+// A missing shared folder skips with one line outside CI and fails under
+// CI=true, so a clone alone passes while CI cannot lose the tests silently.
+func TestSharedDirMissing(t *testing.T) {
+	for _, ci := range []string{"", "true"} {
+		t.Setenv("CI", ci)
+		r := &recordTB{TB: t}
+		SharedDir(r, "no-such-folder-for-this-test")
+		if ci == "true" && (r.failed == "" || r.skipped != "") {
+			t.Errorf("CI=true: failed=%q skipped=%q, want a failure", r.failed, r.skipped)
+		}
+		if ci == "" && (r.skipped == "" || r.failed != "" || !strings.Contains(r.skipped, "no-such-folder-for-this-test")) {
+			t.Errorf("CI unset: failed=%q skipped=%q, want a skip naming the folder", r.failed, r.skipped)
+		}
+	}
+}

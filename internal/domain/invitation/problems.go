@@ -11,8 +11,8 @@ import (
 )
 
 // userKeys are fixed-data keys the user write stage applies to the account
-// without a prompt field (spec e step 5). "groups" is not one: the stage
-// discards it (groups come from the flow's user write stage, as the seed
+// without a prompt field (authentik's UserWriteStageView.update_user). "groups" is not one: the stage
+// discards it (groups come from the flow's user write stage, as authentik's invitations
 // page says), so an invitation carrying it deserves a warning.
 var userKeys = map[string]bool{"username": true, "name": true, "email": true, "password": true,
 	"is_active": true, "type": true, "path": true, "attributes": true}

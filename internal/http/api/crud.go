@@ -136,7 +136,7 @@ func (h *Handler) save(w http.ResponseWriter, r *http.Request, c *call, e endpoi
 	writeJSON(w, status, out)
 }
 
-// record writes a model_created/updated/deleted event (spec j).
+// record writes a model_created/updated/deleted event (authentik's events/models.py EventAction).
 func (h *Handler) record(r *http.Request, q store.Queries, c *call, action string, k *resource.Kind, obj resource.Object) error {
 	if h.App.Events == nil {
 		return nil

@@ -18,7 +18,7 @@ func listed[T any](items []T, name func(T) string) string {
 	return strings.Join(out, ",")
 }
 
-// TestFilters drives the filters of the spec (a.3, a.4, c.1, c.2, d, h, i)
+// TestFilters drives the filters authentik's API documents for invitations, stages, flows, bindings, prompts, policies and users
 // through the authentik client, so parameter names and encodings are the
 // client's own, on the example blueprint plus the audit fixture.
 func TestFilters(t *testing.T) {

@@ -28,7 +28,7 @@ func (h *Handler) blueprintAvailable(w http.ResponseWriter, r *http.Request, c *
 // blueprintImport answers POST /api/v3/managed/blueprints/import/: a
 // multipart `file` or a discovered `path`, applied once (atomically) and
 // not recorded as an instance. Once the blueprint is read, the answer is
-// 200 {"logs": [...], "success": bool}, even when it fails (spec g.6).
+// 200 {"logs": [...], "success": bool}, even when it fails (authentik's blueprints/api.py import_).
 func (h *Handler) blueprintImport(w http.ResponseWriter, r *http.Request, c *call) {
 	limit := blueprint.MaxBytes(h.App)
 	r.Body = http.MaxBytesReader(w, r.Body, limit+1<<20) // room for the multipart framing

@@ -8,7 +8,7 @@ import (
 )
 
 // TestValidationMessages posts bad data to every writable model and checks
-// the 400 body carries the spec's exact message on the right field, and
+// the 400 body carries authentik's exact message on the right field, and
 // that nothing was written.
 func TestValidationMessages(t *testing.T) {
 	eachBackend(t, func(t *testing.T, e *env) {

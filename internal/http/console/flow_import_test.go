@@ -28,7 +28,7 @@ func (b *browser) upload(t *testing.T, path, name string, data []byte) response 
 	return b.send(t, req)
 }
 
-// TestFlowImport imports the seed page's blueprint from the Flows page.
+// TestFlowImport imports authentik's invitations guide's blueprint from the Flows page.
 func TestFlowImport(t *testing.T) {
 	data, err := os.ReadFile(testkit.ExampleBlueprint(t, "flows-invitation-enrollment.yaml"))
 	if err != nil {

@@ -71,7 +71,7 @@ type invitationListPage struct {
 	Pager *pager
 }
 
-// invitationLink is the URL an invitee opens (spec a.3).
+// invitationLink is the URL an invitee opens (authentik's stages/invitation/api.py).
 func invitationURL(base, slug, token string) string {
 	return base + "/if/flow/" + url.PathEscape(slug) + "/?itoken=" + url.QueryEscape(token)
 }

@@ -10,7 +10,7 @@ import (
 	"github.com/usher-id/usher/internal/store"
 )
 
-// TestManualSetup follows the seed page's "Manual setup (without
+// TestManualSetup follows authentik's invitations guide's "Manual setup (without
 // blueprints)", "Automatic group assignment" and "User paths" through the
 // console's forms, then checks the rows.
 func TestManualSetup(t *testing.T) {

@@ -10,7 +10,7 @@ type navGroup struct {
 	Items []navItem
 }
 
-// navigation follows the seed page's menu names exactly.
+// navigation follows authentik's invitations guide's menu names exactly.
 var navigation = []navGroup{
 	{"", []navItem{{Key: "overview", Label: "Overview", URL: "/if/admin/"}}},
 	{"Flows and Stages", []navItem{{Key: "flows", Label: "Flows", URL: "/if/admin/flows/"},

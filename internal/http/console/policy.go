@@ -20,7 +20,7 @@ func (h *Handler) mountPolicies(mux *routes) {
 	mux.HandleFunc("POST /if/admin/policies/{id}/test/", h.admin(h.withObject(e, h.policyTestRun)))
 }
 
-// expressionHelp lists what an expression can use (spec h).
+// expressionHelp lists what an expression can use (authentik's policies/expression/evaluator.py).
 const expressionHelp = "Python syntax; the body of a function that returns True or False. Available: request (request.user, request.context), " +
 	"context, ak_message(), ak_is_group_member(), ak_user_by(), ak_call_policy(), ak_create_event(), ak_logger, regex_match(), " +
 	"regex_replace(), list_flatten(), ip_address(), ip_network(), ak_client_ip, http_request. The syntax is checked when you save."

@@ -7,7 +7,7 @@ import (
 	"github.com/usher-id/usher/internal/store"
 )
 
-// Message shown to non-internal users with nowhere to go (spec i; the seed
+// Message shown to non-internal users with nowhere to go (authentik's core/views/interface.py; the invitations
 // page's troubleshooting quotes it).
 const internalOnlyMessage = "Interface can only be accessed by internal users."
 

@@ -1,4 +1,4 @@
-// Package invitation is the invitation stage (spec b, with usher's single
+// Package invitation is the invitation stage (authentik's stages/invitation/stage.py, with usher's single
 // use done right): it finds the invitation from itoken, token or
 // prompt_data.token, checks it, and puts invitation_in_effect, invitation
 // and the merged prompt_data in the plan. It consumes nothing: the user

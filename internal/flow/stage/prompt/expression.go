@@ -11,7 +11,7 @@ import (
 const ActionPropertyMappingException = "property_mapping_exception"
 
 // evaluator computes placeholder and initial value expressions for one
-// request (spec d.3).
+// request (authentik's Prompt.get_initial_value and get_choices).
 type evaluator struct {
 	ex            *flow.Execution
 	promptContext map[string]any

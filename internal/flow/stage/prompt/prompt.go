@@ -1,4 +1,4 @@
-// Package prompt is the prompt stage (spec d): it asks for its fields with
+// Package prompt is the prompt stage (authentik's stages/prompt/stage.py): it asks for its fields with
 // an ak-stage-prompt challenge and validates the answer into prompt_data.
 //
 // Expressions: placeholder_expression and initial_value_expression are
@@ -6,7 +6,7 @@
 // raw text and records property_mapping_exception. A value already in
 // prompt_data (an invitation's fixed_data, an earlier prompt) is used as-is
 // and never evaluated, except that a field marked placeholder_expression is
-// never pre-filled from prompt_data, as the seed page's troubleshooting
+// never pre-filled from prompt_data, as authentik's invitations guide's troubleshooting
 // section describes.
 package prompt
 
@@ -71,7 +71,7 @@ func loadPrompts(ex *flow.Execution) ([]store.Prompt, error) {
 	return out, nil
 }
 
-// build computes each field's choices and initial value (spec d.3).
+// build computes each field's choices and initial value (authentik's Prompt.get_initial_value and get_choices).
 func build(ex *flow.Execution) ([]field, error) {
 	prompts, err := loadPrompts(ex)
 	if err != nil {

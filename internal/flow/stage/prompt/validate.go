@@ -26,7 +26,7 @@ const (
 	msgPolicy        = "Your answer was not accepted."
 )
 
-// Post validates the answer (spec d.4) and merges it into prompt_data.
+// Post validates the answer (authentik's PromptChallengeResponse.validate) and merges it into prompt_data.
 func (view) Post(ex *flow.Execution, data map[string]any) flow.Response {
 	fields, err := build(ex)
 	if err != nil {
@@ -255,7 +255,7 @@ func usernameTaken(ex *flow.Execution, fields []field, out map[string]any) (stri
 }
 
 // runPolicies runs the stage's validation policies; they see only this
-// submission as prompt_data (spec d.4).
+// submission as prompt_data (authentik's PromptChallengeResponse.validate).
 func runPolicies(ex *flow.Execution, out map[string]any) ([]string, bool, error) {
 	user, err := ex.PendingUser()
 	if err != nil {

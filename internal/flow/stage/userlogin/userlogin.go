@@ -1,4 +1,4 @@
-// Package userlogin is the user login stage (spec f): it logs the pending
+// Package userlogin is the user login stage (authentik's stages/user_login/stage.py): it logs the pending
 // user in, rotating the session ID.
 package userlogin
 

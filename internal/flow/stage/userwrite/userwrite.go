@@ -1,4 +1,4 @@
-// Package userwrite is the user write stage (spec e). It turns prompt_data
+// Package userwrite is the user write stage (authentik's stages/user_write/stage.py). It turns prompt_data
 // into a user and, in the same transaction, consumes the invitation in
 // effect: of racing enrollments on a single-use invitation exactly one
 // commits, the others are denied and write nothing.
@@ -14,7 +14,7 @@ import (
 	"github.com/usher-id/usher/internal/store"
 )
 
-// Messages (spec e), plus usher's clearer one for a taken username.
+// Messages (authentik's stages/user_write/stage.py), plus usher's clearer one for a taken username.
 const (
 	msgNoData        = "No Pending data."
 	msgCannotCreate  = "No user found and can't create new user."
@@ -121,7 +121,7 @@ func run(ex *flow.Execution) flow.Response {
 	return flow.Passed()
 }
 
-// apply maps prompt_data onto u (spec e step 5); it reports whether a
+// apply maps prompt_data onto u (authentik's UserWriteStageView.update_user); it reports whether a
 // password was set.
 func apply(ex *flow.Execution, u *store.User, pd map[string]any) (bool, error) {
 	keys := make([]string, 0, len(pd))
