@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/usher-id/usher/internal/boot"
 	"github.com/usher-id/usher/internal/config"
 	"github.com/usher-id/usher/internal/store/storetest"
 )
@@ -24,7 +25,7 @@ func TestRateLimitsFromConfigFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := buildApp(context.Background(), cfg, storetest.OpenSQLite(t), slog.New(slog.DiscardHandler))
+	a, err := boot.NewApp(context.Background(), cfg, storetest.OpenSQLite(t), slog.New(slog.DiscardHandler), "test")
 	if err != nil {
 		t.Fatal(err)
 	}

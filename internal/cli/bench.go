@@ -25,6 +25,7 @@ import (
 	"github.com/usher-id/usher/internal/auth"
 	"github.com/usher-id/usher/internal/benchstat"
 	"github.com/usher-id/usher/internal/blueprint"
+	"github.com/usher-id/usher/internal/boot"
 	"github.com/usher-id/usher/internal/http/server"
 	"github.com/usher-id/usher/internal/store"
 )
@@ -255,7 +256,7 @@ func startBenchServer(ctx context.Context, env *Env, o benchOptions) (*benchServ
 	if err != nil {
 		return nil, err
 	}
-	st, err := openStore(ctx, &cfg)
+	st, err := boot.OpenStore(ctx, &cfg)
 	if err != nil {
 		ln.Close()
 		return nil, err
@@ -265,11 +266,11 @@ func startBenchServer(ctx context.Context, env *Env, o benchOptions) (*benchServ
 	if cfg.Postgres() {
 		b.dbDesc = "postgresql"
 	}
-	if err := migrate(ctx, st); err != nil {
+	if err := boot.Migrate(ctx, st); err != nil {
 		ln.Close()
 		return nil, err
 	}
-	a, err := buildApp(ctx, &cfg, st, log)
+	a, err := boot.NewApp(ctx, &cfg, st, log, version())
 	if err != nil {
 		ln.Close()
 		return nil, err
@@ -300,21 +301,19 @@ func startBenchServer(ctx context.Context, env *Env, o benchOptions) (*benchServ
 		return nil, err
 	}
 
-	wk, err := setupWorkers(a, &cfg)
+	wk, err := boot.NewWorkers(a, &cfg)
 	if err != nil {
 		ln.Close()
 		return nil, err
 	}
-	mounted, err := areas(a)
+	srv, err := boot.Server(a, server.Options{TrustedProxies: cfg.TrustedProxies, MaxBodyBytes: cfg.MaxBodyBytes})
 	if err != nil {
 		ln.Close()
 		return nil, err
 	}
-	srv := server.New(a, server.Options{TrustedProxies: cfg.TrustedProxies, MaxBodyBytes: cfg.MaxBodyBytes}, mounted...)
 	sctx, cancel := context.WithCancel(ctx)
 	b.cancel, b.done = cancel, make(chan error, 1)
-	startBackground(sctx, a)
-	wk.start(sctx)
+	wk.Start(sctx)
 	go func() { b.done <- srv.Serve(sctx, ln) }()
 	b.base = "http://" + ln.Addr().String()
 	b.tr = &http.Transport{MaxIdleConns: 4 * o.clients, MaxIdleConnsPerHost: 4 * o.clients, DisableCompression: true}

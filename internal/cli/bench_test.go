@@ -3,13 +3,14 @@ package cli
 import (
 	"bytes"
 
-	"github.com/usher-id/usher/internal/testkit"
 	"net/url"
 	"os"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/usher-id/usher/internal/testkit"
 )
 
 // TestBench runs the benchmark briefly on SQLite: both phases must

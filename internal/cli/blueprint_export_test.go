@@ -1,9 +1,10 @@
 package cli
 
 import (
-	"github.com/usher-id/usher/internal/testkit"
 	"strings"
 	"testing"
+
+	"github.com/usher-id/usher/internal/testkit"
 )
 
 func TestBlueprintExport(t *testing.T) {

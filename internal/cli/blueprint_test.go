@@ -1,11 +1,12 @@
 package cli
 
 import (
-	"github.com/usher-id/usher/internal/testkit"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/usher-id/usher/internal/testkit"
 )
 
 func TestBlueprintCommands(t *testing.T) {

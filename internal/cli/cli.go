@@ -38,6 +38,7 @@ import (
 	"strings"
 
 	"github.com/usher-id/usher/internal/app"
+	"github.com/usher-id/usher/internal/boot"
 	"github.com/usher-id/usher/internal/config"
 	"github.com/usher-id/usher/internal/http/server"
 	"github.com/usher-id/usher/internal/store"
@@ -153,11 +154,11 @@ func (e *Env) Store(ctx context.Context) (store.Store, error) {
 	if e.store != nil {
 		return e.store, nil
 	}
-	st, err := openStore(ctx, e.Config)
+	st, err := boot.OpenStore(ctx, e.Config)
 	if err != nil {
 		return nil, err
 	}
-	if err := migrate(ctx, st); err != nil {
+	if err := boot.Migrate(ctx, st); err != nil {
 		st.Close()
 		return nil, err
 	}
@@ -174,7 +175,7 @@ func (e *Env) App(ctx context.Context) (*app.App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a, err := buildApp(ctx, e.Config, st, e.Log)
+	a, err := boot.NewApp(ctx, e.Config, st, e.Log, version())
 	if err != nil {
 		return nil, err
 	}

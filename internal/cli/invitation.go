@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/usher-id/usher/internal/app"
+	"github.com/usher-id/usher/internal/boot"
 	"github.com/usher-id/usher/internal/domain/invitation"
 	"github.com/usher-id/usher/internal/resource"
 	"github.com/usher-id/usher/internal/store"
@@ -475,7 +476,7 @@ func runInvitationImport(ctx context.Context, env *Env, args []string) error {
 	if name := fs.Arg(0); name != "-" {
 		f, err := os.Open(name)
 		if err != nil {
-			return fmt.Errorf("open %s: %v", name, cause(err))
+			return fmt.Errorf("open %s: %v", name, boot.Cause(err))
 		}
 		defer f.Close()
 		r = f

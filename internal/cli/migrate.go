@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/usher-id/usher/internal/boot"
 	"github.com/usher-id/usher/internal/store"
 )
 
@@ -48,7 +49,7 @@ func runMigrate(ctx context.Context, env *Env, args []string) error {
 	if err := fs.Want(0, 0, ""); err != nil {
 		return err
 	}
-	st, err := openStore(ctx, env.Config)
+	st, err := boot.OpenStore(ctx, env.Config)
 	if err != nil {
 		return err
 	}
@@ -65,7 +66,7 @@ func runMigrate(ctx context.Context, env *Env, args []string) error {
 		fmt.Fprintf(env.Stdout, "%s schema version %d (this usher: %d)\n", st.Dialect(), before, latest)
 		return nil
 	}
-	if err := migrate(ctx, st); err != nil {
+	if err := boot.Migrate(ctx, st); err != nil {
 		return err
 	}
 	after, _, err := m.SchemaVersion(ctx)

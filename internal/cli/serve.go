@@ -2,20 +2,15 @@ package cli
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"fmt"
-	"github.com/usher-id/usher/internal/blueprint"
 	"net"
-	"os"
 	"strings"
-	"time"
 
-	"github.com/usher-id/usher/internal/app"
+	"github.com/usher-id/usher/internal/blueprint"
+	"github.com/usher-id/usher/internal/boot"
+
 	"github.com/usher-id/usher/internal/auth"
 	"github.com/usher-id/usher/internal/config"
 	"github.com/usher-id/usher/internal/http/server"
-	"github.com/usher-id/usher/internal/store"
 )
 
 func init() {
@@ -54,15 +49,15 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	}
 	defer ln.Close()
 
-	st, err := openStore(ctx, cfg)
+	st, err := boot.OpenStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	env.store = st // Main closes it
 	if *doMigrate {
-		err = migrate(ctx, st)
+		err = boot.Migrate(ctx, st)
 	} else {
-		err = checkSchema(ctx, st)
+		err = boot.CheckSchema(ctx, st)
 	}
 	if err != nil {
 		return err
@@ -97,25 +92,18 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if err := blueprint.ApplyDefaults(ctx, a); err != nil {
 		return err
 	}
-	wk, err := setupWorkers(a, cfg)
+	wk, err := boot.NewWorkers(a, cfg)
 	if err != nil {
 		return err
 	}
-	mounted, err := areas(a)
+	srv, err := boot.Server(a, server.Options{TrustedProxies: cfg.TrustedProxies, MaxBodyBytes: cfg.MaxBodyBytes})
 	if err != nil {
 		return err
 	}
-	srv := server.New(a, server.Options{
-		TrustedProxies: cfg.TrustedProxies,
-		MaxBodyBytes:   cfg.MaxBodyBytes,
-		BodyLimits: map[string]int64{"/api/v3/managed/blueprints/": cfg.BlueprintMaxBytes + 64<<10,
-			"/if/admin/flows/import/": cfg.BlueprintMaxBytes + 64<<10},
-	}, mounted...)
 
 	loopCtx, stopLoops := context.WithCancel(ctx)
 	defer stopLoops()
-	startBackground(loopCtx, a)
-	wk.start(loopCtx)
+	wk.Start(loopCtx)
 
 	a.Log.Info("usher listening", "addr", ln.Addr().String(), "url", base+"/")
 	return srv.Serve(ctx, ln)
@@ -135,72 +123,4 @@ func baseURL(cfg *config.Config, addr net.Addr) string {
 		host = "127.0.0.1"
 	}
 	return "http://" + net.JoinHostPort(host, port)
-}
-
-// background is one periodic job; a lease makes sure only one instance
-// runs it at a time.
-type background struct {
-	name     string
-	interval time.Duration
-	run      func(ctx context.Context, q store.Queries, now time.Time) (int, error)
-}
-
-var backgroundJobs = []background{
-	{"session-cleanup", 10 * time.Minute, func(ctx context.Context, q store.Queries, now time.Time) (int, error) {
-		return q.DeleteExpiredSessions(ctx, now)
-	}},
-	{"ratelimit-cleanup", 10 * time.Minute, func(ctx context.Context, q store.Queries, now time.Time) (int, error) {
-		return q.DeleteExpiredHits(ctx, now)
-	}},
-	{"event-retention", time.Hour, func(ctx context.Context, q store.Queries, now time.Time) (int, error) {
-		return q.DeleteExpiredEvents(ctx, now)
-	}},
-}
-
-// startBackground runs each job now and then every interval until ctx ends.
-func startBackground(ctx context.Context, a *app.App) {
-	holder := instanceID()
-	for _, job := range backgroundJobs {
-		go func() {
-			t := time.NewTicker(job.interval)
-			defer t.Stop()
-			for {
-				runJob(ctx, a, holder, job)
-				select {
-				case <-ctx.Done():
-					return
-				case <-t.C:
-				}
-			}
-		}()
-	}
-}
-
-func runJob(ctx context.Context, a *app.App, holder string, job background) {
-	now := a.Clock()
-	ok, err := a.Store.TryLease(ctx, job.name, holder, now, job.interval)
-	if err != nil {
-		if ctx.Err() == nil {
-			a.Log.Warn("background job lease failed", "job", job.name, "err", err)
-		}
-		return
-	}
-	if !ok {
-		return // another instance holds it
-	}
-	n, err := job.run(ctx, a.Store, now)
-	switch {
-	case err != nil && ctx.Err() == nil:
-		a.Log.Warn("background job failed", "job", job.name, "err", err)
-	case n > 0:
-		a.Log.Info("background job done", "job", job.name, "removed", n)
-	}
-}
-
-// instanceID names this process for leases.
-func instanceID() string {
-	host, _ := os.Hostname()
-	b := make([]byte, 4)
-	_, _ = rand.Read(b)
-	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b))
 }

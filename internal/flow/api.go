@@ -13,7 +13,6 @@ import (
 	"github.com/usher-id/usher/internal/brand"
 	"github.com/usher-id/usher/internal/event"
 	"github.com/usher-id/usher/internal/httpx"
-	"github.com/usher-id/usher/internal/policy"
 	"github.com/usher-id/usher/internal/ratelimit"
 	"github.com/usher-id/usher/internal/store"
 )
@@ -25,9 +24,6 @@ var SlugPattern = regexp.MustCompile(`^[-a-zA-Z0-9_]+$`)
 type Handler struct {
 	Exec *Executor
 }
-
-// NewHandler builds the API handler.
-func NewHandler(a *app.App, p *policy.Engine) *Handler { return &Handler{Exec: NewExecutor(a, p)} }
 
 // Mount registers the routes.
 func (h *Handler) Mount(mux *http.ServeMux) {

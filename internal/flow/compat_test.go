@@ -7,7 +7,7 @@ import (
 
 	api "goauthentik.io/api/v3"
 
-	"github.com/usher-id/usher/internal/flow/flowtest"
+	"github.com/usher-id/usher/internal/testapp"
 )
 
 // TestAuthentikClient drives an enrollment and a login with authentik's
@@ -65,7 +65,7 @@ func TestAuthentikClient(t *testing.T) {
 		if err != nil || ch.PasswordChallenge == nil || ch.PasswordChallenge.PendingUser != "akadmin" {
 			t.Fatalf("password challenge: %v %+v", err, ch)
 		}
-		pw := api.NewPasswordChallengeResponseRequest(flowtest.AdminPassword)
+		pw := api.NewPasswordChallengeResponseRequest(testapp.AdminPassword)
 		ch, _, err = c.FlowsAPI.FlowsExecutorSolve(bg, login).Query("").
 			FlowChallengeResponseRequest(api.PasswordChallengeResponseRequestAsFlowChallengeResponseRequest(pw)).Execute()
 		if err != nil || ch.RedirectChallenge == nil {

@@ -9,8 +9,8 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/usher-id/usher/internal/flow/flowtest"
 	"github.com/usher-id/usher/internal/store"
+	"github.com/usher-id/usher/internal/testapp"
 )
 
 // flowReads counts the flow lookups that reach the database, to tell a
@@ -38,7 +38,7 @@ type instance struct {
 // cache (no flow lookup reached the database).
 func (in *instance) firstChallenge(t *testing.T, query string) (map[string]any, bool) {
 	t.Helper()
-	c := flowtest.NewClient(t, in.srv)
+	c := testapp.NewClient(t, in.srv)
 	resp, ch, err := c.Do(http.MethodGet, c.ExecutorURL(slugExt, query), nil)
 	if err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("%s: GET first challenge: %v, %v", in.name, resp.Status, err)
@@ -52,7 +52,7 @@ func (in *instance) firstChallenge(t *testing.T, query string) (map[string]any, 
 // page opens the invitation link as a browser and returns the page.
 func (in *instance) page(t *testing.T, query string) string {
 	t.Helper()
-	c := flowtest.NewClient(t, in.srv)
+	c := testapp.NewClient(t, in.srv)
 	p := c.Get(c.PageURL(slugExt, query))
 	in.reads = in.st.n.Load()
 	return p.Body
@@ -81,17 +81,17 @@ func shown(ch map[string]any) string {
 // next request of the other, while requests between edits are served from
 // the cache.
 func TestConfigCacheTwoInstances(t *testing.T) {
-	for _, b := range flowtest.Backends(t) {
+	for _, b := range testapp.Backends(t) {
 		t.Run(b.Name, func(t *testing.T) {
 			st := b.Open(t)
 			var instances [2]*instance
 			for i, name := range []string{"A", "B"} {
 				reads := &flowReads{Store: st}
-				a := flowtest.NewApp(t, reads)
-				instances[i] = &instance{name: name, st: reads, srv: flowtest.NewServer(t, a).URL}
+				a := testapp.NewApp(t, reads)
+				instances[i] = &instance{name: name, st: reads, srv: testapp.NewServer(t, a).URL}
 			}
 			a, bInst := instances[0], instances[1]
-			fx := flowtest.NewFixture(t, st, flowtest.NewApp(t, st).Passwords.Hash)
+			fx := testapp.NewFixture(t, st, testapp.NewApp(t, st).Passwords.Hash)
 			fx.InvitationEnrollment()
 			query := "itoken=" + fx.Invitations["example-external-basic-invitation"].UUID
 			flowUUID := fx.Flows[slugExt].UUID

@@ -8,19 +8,20 @@ import (
 	"testing"
 	"time"
 
+	"github.com/usher-id/usher/internal/auth"
 	"github.com/usher-id/usher/internal/flow"
-	"github.com/usher-id/usher/internal/flow/flowtest"
 	"github.com/usher-id/usher/internal/store"
+	"github.com/usher-id/usher/internal/testapp"
 )
 
 var bg = context.Background()
 
 // env is flowtest's shared setup with the lookups these tests assert on.
-type env struct{ *flowtest.Env }
+type env struct{ *testapp.Env }
 
 // forEachBackend runs fn as a subtest per backend with a fresh env.
 func forEachBackend(t *testing.T, fn func(t *testing.T, e *env)) {
-	flowtest.ForEachBackend(t, func(t *testing.T, e *flowtest.Env) { fn(t, &env{e}) })
+	testapp.ForEachBackend(t, func(t *testing.T, e *testapp.Env) { fn(t, &env{e}) })
 }
 
 func (e *env) user(username string) (store.User, bool) {
@@ -68,24 +69,24 @@ func without(m map[string]any, keys ...string) map[string]any {
 	return out
 }
 
-func wantRedirect(t *testing.T, steps []flowtest.Step, to string) {
+func wantRedirect(t *testing.T, steps []testapp.Step, to string) {
 	t.Helper()
-	last := flowtest.Last(steps)
+	last := testapp.Last(steps)
 	if last.Component != flow.ComponentRedirect || last.Challenge["to"] != to {
 		t.Fatalf("want redirect to %q, got %s %v", to, last.Component, last.Challenge)
 	}
 }
 
-func wantDenied(t *testing.T, steps []flowtest.Step, msg string) {
+func wantDenied(t *testing.T, steps []testapp.Step, msg string) {
 	t.Helper()
-	last := flowtest.Last(steps)
+	last := testapp.Last(steps)
 	if last.Component != flow.ComponentAccessDenied || last.Challenge["error_message"] != msg {
 		t.Fatalf("want access denied %q, got %s %v", msg, last.Component, last.Challenge)
 	}
 }
 
 // prompt returns the field of the first prompt challenge with key.
-func promptField(steps []flowtest.Step, key string) map[string]any {
+func promptField(steps []testapp.Step, key string) map[string]any {
 	for _, s := range steps {
 		if s.Component != "ak-stage-prompt" {
 			continue
@@ -157,7 +158,7 @@ func TestEnrollmentJSON(t *testing.T) {
 						t.Errorf("attribute %s = %v, want %v (all: %v)", k, u.Attributes[k], v, u.Attributes)
 					}
 				}
-				if ok, _ := flowtest.NewApp(t, e.Store).Passwords.Verify(u.Password, "s3cret-Passw0rd"); !ok {
+				if ok, _ := testapp.NewApp(t, e.Store).Passwords.Verify(u.Password, "s3cret-Passw0rd"); !ok {
 					t.Error("password not set")
 				}
 				if c.wantGroup != "" {
@@ -228,8 +229,8 @@ func TestInvitationTroubleshooting(t *testing.T) {
 		fx.Invitation("late-inv", "late-flow", false, nil, map[string]any{"name": "Late Name"})
 
 		single := e.IToken("example-internal-prefilled-invitation")
-		if steps := e.Client().FollowJSON("invitation-enrollment-flow-internal", single, enrollValues("first")); flowtest.Last(steps).Component != flow.ComponentRedirect {
-			t.Fatalf("first use failed: %v", flowtest.Last(steps))
+		if steps := e.Client().FollowJSON("invitation-enrollment-flow-internal", single, enrollValues("first")); testapp.Last(steps).Component != flow.ComponentRedirect {
+			t.Fatalf("first use failed: %v", testapp.Last(steps))
 		}
 
 		cases := []struct {
@@ -262,7 +263,7 @@ func TestInvitationTroubleshooting(t *testing.T) {
 				}
 				if c.cause != "" {
 					want := (&flow.InvitationError{Cause: c.cause}).Message()
-					wantDenied(t, []flowtest.Step{{Component: ch["component"].(string), Challenge: ch}}, want)
+					wantDenied(t, []testapp.Step{{Component: ch["component"].(string), Challenge: ch}}, want)
 					evs := e.events(flow.ActionInvitationFailed)
 					if len(evs) != before+1 || evs[0].Context["cause"] != c.cause {
 						t.Errorf("want one invitation_failed event with cause %s, got %d new, newest %v", c.cause, len(evs)-before, evs[0].Context)
@@ -324,7 +325,7 @@ func TestContinueWithoutInvitation(t *testing.T) {
 				steps := e.Client().FollowJSON(c.slug, c.query, enrollValues(name))
 				u, ok := e.user(name)
 				if ok != c.wantUser {
-					t.Fatalf("user created = %v, want %v (%v)", ok, c.wantUser, flowtest.Last(steps))
+					t.Fatalf("user created = %v, want %v (%v)", ok, c.wantUser, testapp.Last(steps))
 				}
 				if !c.wantUser {
 					wantDenied(t, steps, (&flow.InvitationError{Cause: flow.CauseMissing}).Message())
@@ -471,13 +472,21 @@ func TestExecutorProtocol(t *testing.T) {
 			u := cl.ExecutorURL(slug, query)
 			cl.Do(http.MethodGet, u, nil)
 			form := url.Values{"username": {"formuser"}, "password": {"x1"}, "password_repeat": {"x1"}}
-			resp, err := cl.HTTP.Post(u, "application/x-www-form-urlencoded", strings.NewReader(form.Encode()))
+			// A client on the session cookie sends the session's CSRF
+			// token in authentik's header, as authentik's web client does.
+			req, _ := http.NewRequest(http.MethodPost, u, strings.NewReader(form.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set(auth.CSRFHeader, cl.CSRFToken(e.URL))
+			resp, err := cl.HTTP.Do(req)
 			if err != nil {
 				t.Fatal(err)
 			}
 			resp.Body.Close()
+			if resp.StatusCode != http.StatusFound && resp.StatusCode != http.StatusOK {
+				t.Fatalf("form-encoded answer: %d", resp.StatusCode)
+			}
 			_, ch, _ := cl.Do(http.MethodGet, u, nil)
-			if f := promptField([]flowtest.Step{{Component: "ak-stage-prompt", Challenge: ch}}, "name"); f == nil {
+			if f := promptField([]testapp.Step{{Component: "ak-stage-prompt", Challenge: ch}}, "name"); f == nil {
 				t.Errorf("form answer not accepted: %v", ch)
 			}
 		})

@@ -6,8 +6,8 @@ import (
 	"testing"
 
 	"github.com/usher-id/usher/internal/flow"
-	"github.com/usher-id/usher/internal/flow/flowtest"
 	"github.com/usher-id/usher/internal/store"
+	"github.com/usher-id/usher/internal/testapp"
 )
 
 // TestConcurrentSingleUse: 16 invitees race on one single-use invitation;
@@ -20,7 +20,7 @@ func TestConcurrentSingleUse(t *testing.T) {
 		query := "itoken=" + inv.UUID
 		users := e.userCount()
 		// Everyone gets as far as the last prompt answer, then all submit at once.
-		clients := make([]*flowtest.Client, n)
+		clients := make([]*testapp.Client, n)
 		for i := range clients {
 			cl := e.Client()
 			u := cl.ExecutorURL(slug, query)
@@ -29,7 +29,7 @@ func TestConcurrentSingleUse(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, ch, err = cl.Do(http.MethodPost, u, flowtest.Answer(ch, vals)); err != nil || ch["component"] != "ak-stage-prompt" {
+			if _, ch, err = cl.Do(http.MethodPost, u, testapp.Answer(ch, vals)); err != nil || ch["component"] != "ak-stage-prompt" {
 				t.Fatalf("credentials: %v %v", ch, err)
 			}
 			clients[i] = cl
@@ -92,17 +92,17 @@ func TestRestartMidEnrollment(t *testing.T) {
 		u := cl.ExecutorURL(slug, query)
 		_, ch, _ := cl.Do(http.MethodGet, u, nil)
 		vals := enrollValues("phoenix")
-		if _, ch, _ = cl.Do(http.MethodPost, u, flowtest.Answer(ch, vals)); ch["component"] != "ak-stage-prompt" {
+		if _, ch, _ = cl.Do(http.MethodPost, u, testapp.Answer(ch, vals)); ch["component"] != "ak-stage-prompt" {
 			t.Fatalf("credentials: %v", ch)
 		}
 		// "Restart": a fresh app and server over the same store.
-		srv2 := flowtest.NewServer(t, flowtest.NewApp(t, e.Store))
+		srv2 := testapp.NewServer(t, testapp.NewApp(t, e.Store))
 		cl2 := cl.Reuse(srv2.URL)
 		_, ch, _ = cl2.Do(http.MethodGet, cl2.ExecutorURL(slug, query), nil)
-		if f := promptField([]flowtest.Step{{Component: "ak-stage-prompt", Challenge: ch}}, "name"); f == nil {
+		if f := promptField([]testapp.Step{{Component: "ak-stage-prompt", Challenge: ch}}, "name"); f == nil {
 			t.Fatalf("after restart the flow did not continue at the details prompt: %v", ch)
 		}
-		_, ch, _ = cl2.Do(http.MethodPost, cl2.ExecutorURL(slug, query), flowtest.Answer(ch, vals))
+		_, ch, _ = cl2.Do(http.MethodPost, cl2.ExecutorURL(slug, query), testapp.Answer(ch, vals))
 		if ch["component"] != flow.ComponentRedirect {
 			t.Fatalf("finish after restart: %v", ch)
 		}
@@ -120,7 +120,7 @@ func TestLoginLogout(t *testing.T) {
 		t.Run("wrong password", func(t *testing.T) {
 			cl := e.Client()
 			steps := cl.FollowJSON(login, "next=%2Fif%2Fadmin%2F", map[string]any{"uid_field": "akadmin", "password": "wrong"})
-			last := flowtest.Last(steps)
+			last := testapp.Last(steps)
 			errs, _ := last.Challenge["response_errors"].(map[string]any)
 			if last.Component != "ak-stage-password" || errs["password"] == nil {
 				t.Fatalf("want password errors, got %v", last.Challenge)
@@ -135,7 +135,7 @@ func TestLoginLogout(t *testing.T) {
 		t.Run("unknown user", func(t *testing.T) {
 			cl := e.Client()
 			steps := cl.FollowJSON(login, "", map[string]any{"uid_field": "nobody", "password": "x"})
-			if last := flowtest.Last(steps); last.Component != "ak-stage-password" || last.Challenge["response_errors"] == nil {
+			if last := testapp.Last(steps); last.Component != "ak-stage-password" || last.Challenge["response_errors"] == nil {
 				t.Fatalf("unknown user should look like a wrong password: %v", last.Challenge)
 			}
 		})
@@ -153,7 +153,7 @@ func TestLoginLogout(t *testing.T) {
 		})
 		t.Run("login and logout", func(t *testing.T) {
 			cl := e.Client()
-			steps := cl.FollowJSON(login, "next=%2Fif%2Fadmin%2F", map[string]any{"uid_field": "AKADMIN", "password": flowtest.AdminPassword})
+			steps := cl.FollowJSON(login, "next=%2Fif%2Fadmin%2F", map[string]any{"uid_field": "AKADMIN", "password": testapp.AdminPassword})
 			wantRedirect(t, steps, "/if/admin/")
 			if got := e.LoggedIn(cl); got != e.Fixture.Admin.PK {
 				t.Fatalf("logged in as %d, want akadmin %d", got, e.Fixture.Admin.PK)
@@ -183,7 +183,7 @@ func TestEmailBoundInvitation(t *testing.T) {
 		vals := enrollValues("bound")
 		vals["email"] = "someone.else@example.com"
 		steps := e.Client().FollowJSON(slug, query, vals)
-		last := flowtest.Last(steps)
+		last := testapp.Last(steps)
 		if f := promptField(steps, "email"); f == nil || f["initial_value"] != inv.Email {
 			t.Errorf("email not pre-filled from the invitation: %v", f)
 		}

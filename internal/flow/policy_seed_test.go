@@ -13,10 +13,9 @@ import (
 
 	"github.com/usher-id/usher/internal/auth"
 	"github.com/usher-id/usher/internal/event"
-	"github.com/usher-id/usher/internal/flow/flowtest"
-	"github.com/usher-id/usher/internal/http/api"
 	"github.com/usher-id/usher/internal/policy"
 	"github.com/usher-id/usher/internal/store"
+	"github.com/usher-id/usher/internal/testapp"
 	"github.com/usher-id/usher/internal/testkit"
 )
 
@@ -35,10 +34,10 @@ type seedEnv struct {
 
 const seedSlug = "seed-policy-enrollment"
 
-func newSeedEnv(t *testing.T, b flowtest.Backend) *seedEnv {
+func newSeedEnv(t *testing.T, b testapp.Backend) *seedEnv {
 	st := b.Open(t)
-	a := flowtest.NewApp(t, st)
-	fx := flowtest.NewFixture(t, st, a.Passwords.Hash)
+	a := testapp.NewApp(t, st)
+	fx := testapp.NewFixture(t, st, a.Passwords.Hash)
 	fx.InvitationEnrollment()
 
 	fx.Flow(seedSlug, "Seed policy enrollment", "Welcome!", store.DesignationEnrollment, "require_unauthenticated")
@@ -71,11 +70,11 @@ func newSeedEnv(t *testing.T, b flowtest.Backend) *seedEnv {
 	if err := st.CreateToken(bg, &store.Token{Identifier: "seed", KeyHash: auth.HashToken(key), UserPK: fx.Admin.PK, Intent: "api"}); err != nil {
 		t.Fatal(err)
 	}
-	srv := flowtest.NewServer(t, a, api.New(a))
+	srv := testapp.NewServer(t, a)
 	cfg := authentik.NewConfiguration()
 	cfg.Servers = authentik.ServerConfigurations{{URL: srv.URL + "/api/v3"}}
 	cfg.AddDefaultHeader("Authorization", "Bearer "+key)
-	return &seedEnv{env: &env{&flowtest.Env{T: t, Store: st, Fixture: fx, URL: srv.URL}}, apiKey: key, ak: authentik.NewAPIClient(cfg)}
+	return &seedEnv{env: &env{&testapp.Env{T: t, Store: st, Fixture: fx, URL: srv.URL}}, apiKey: key, ak: authentik.NewAPIClient(cfg)}
 }
 
 // TestSeedPolicyInvitedOnly is issue 8's done-when: a flow with the seed
@@ -83,7 +82,7 @@ func newSeedEnv(t *testing.T, b flowtest.Backend) *seedEnv {
 // through the executor API and in the browser pages, on both backends;
 // and the whole enrollment's events can be read back through the API.
 func TestSeedPolicyInvitedOnly(t *testing.T) {
-	for _, b := range flowtest.Backends(t) {
+	for _, b := range testapp.Backends(t) {
 		t.Run(b.Name, func(t *testing.T) {
 			e := newSeedEnv(t, b)
 			cases := []struct {

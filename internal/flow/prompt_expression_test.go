@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/usher-id/usher/internal/flow/flowtest"
 	"github.com/usher-id/usher/internal/store"
+	"github.com/usher-id/usher/internal/testapp"
 )
 
 // TestPromptExpressions: placeholder_expression and initial_value_expression
@@ -58,7 +58,7 @@ func TestPromptExpressions(t *testing.T) {
 		if err != nil || ch["component"] != "ak-stage-prompt" {
 			t.Fatalf("first challenge: %v %v", ch, err)
 		}
-		steps := []flowtest.Step{{Component: "ak-stage-prompt", Challenge: ch}}
+		steps := []testapp.Step{{Component: "ak-stage-prompt", Challenge: ch}}
 		for _, c := range []struct {
 			key, placeholder, initial string
 		}{

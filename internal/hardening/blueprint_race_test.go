@@ -2,13 +2,14 @@ package hardening
 
 import (
 	"context"
-	"github.com/usher-id/usher/internal/testkit"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"sync"
 	"testing"
+
+	"github.com/usher-id/usher/internal/testkit"
 
 	"github.com/usher-id/usher/internal/app"
 	"github.com/usher-id/usher/internal/blueprint"

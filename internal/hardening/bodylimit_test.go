@@ -8,15 +8,10 @@ import (
 	"testing"
 
 	"github.com/usher-id/usher/internal/auth"
-	"github.com/usher-id/usher/internal/flow"
-	"github.com/usher-id/usher/internal/flow/flowtest"
-	"github.com/usher-id/usher/internal/http/api"
-	"github.com/usher-id/usher/internal/http/console"
-	"github.com/usher-id/usher/internal/http/flowpage"
 	"github.com/usher-id/usher/internal/http/server"
-	"github.com/usher-id/usher/internal/policy"
 	"github.com/usher-id/usher/internal/store"
 	"github.com/usher-id/usher/internal/store/storetest"
+	"github.com/usher-id/usher/internal/testapp"
 )
 
 // Every kind of request body is refused with 413 and a clear message once
@@ -24,16 +19,11 @@ import (
 func TestBodyLimits(t *testing.T) {
 	ctx := context.Background()
 	st := storetest.OpenSQLite(t)
-	a := flowtest.NewApp(t, st)
+	a := testapp.NewApp(t, st)
 	a.MaxBodyBytes, a.MaxBlueprintBytes = 8<<10, 16<<10
-	engine := policy.NewEngine(a)
-	admin, err := console.New(a)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := server.New(a, server.Options{MaxBodyBytes: 8 << 10, BodyLimits: map[string]int64{"/api/v3/managed/blueprints/": 16<<10 + 64<<10}},
-		api.New(a), flow.NewHandler(a, engine), flowpage.NewHandler(a, engine), admin)
-	srv := newHTTPTest(t, s.Handler())
+	// The blueprint upload paths get their own limit from the app (16 KiB
+	// plus room for the form around the file), set by boot.Server.
+	srv := testapp.NewServerWith(t, a, server.Options{MaxBodyBytes: 8 << 10}).URL
 	fx := fixture(t, st, a)
 	key := auth.NewTokenKey()
 	if err := st.CreateToken(ctx, &store.Token{Identifier: "limit", KeyHash: auth.HashToken(key), UserPK: fx.Admin.PK, Intent: "api"}); err != nil {

@@ -10,14 +10,10 @@ import (
 	"testing"
 
 	"github.com/usher-id/usher/internal/flow"
-	"github.com/usher-id/usher/internal/flow/flowtest"
-	"github.com/usher-id/usher/internal/http/api"
-	"github.com/usher-id/usher/internal/http/console"
-	"github.com/usher-id/usher/internal/http/flowpage"
 	"github.com/usher-id/usher/internal/http/server"
 	"github.com/usher-id/usher/internal/httpx"
-	"github.com/usher-id/usher/internal/policy"
 	"github.com/usher-id/usher/internal/store/storetest"
+	"github.com/usher-id/usher/internal/testapp"
 	"github.com/usher-id/usher/internal/testkit"
 )
 
@@ -35,23 +31,17 @@ var (
 // nothing. Every page also carries the security headers.
 func TestCSRFWalk(t *testing.T) {
 	st := storetest.OpenSQLite(t)
-	a := flowtest.NewApp(t, st)
+	a := testapp.NewApp(t, st)
 	logs := &testkit.SyncBuffer{}
 	a.Log = server.NewLogger(logs, "info", "text")
 	a.Sessions.Secure = httpx.Secure
-	engine := policy.NewEngine(a)
-	admin, err := console.New(a)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := server.New(a, server.Options{}, api.New(a), flow.NewHandler(a, engine), flowpage.NewHandler(a, engine), admin)
-	srv := newHTTPTest(t, s.Handler())
+	srv := testapp.NewServer(t, a).URL
 	fx := fixture(t, st, a)
 	fx.Invitation("walk", enrollSlug, false, nil, nil)
 
-	c := flowtest.NewClient(t, srv)
-	if last := flowtest.Last(c.FollowJSON("default-authentication-flow", "", map[string]any{"uid_field": "akadmin",
-		"password": flowtest.AdminPassword})); last.Component != flow.ComponentRedirect {
+	c := testapp.NewClient(t, srv)
+	if last := testapp.Last(c.FollowJSON("default-authentication-flow", "", map[string]any{"uid_field": "akadmin",
+		"password": testapp.AdminPassword})); last.Component != flow.ComponentRedirect {
 		t.Fatalf("admin login: %v", last.Challenge)
 	}
 	seen := map[string]bool{}

@@ -9,9 +9,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/usher-id/usher/internal/flow/flowtest"
 	"github.com/usher-id/usher/internal/store"
 	"github.com/usher-id/usher/internal/store/sqlite"
+	"github.com/usher-id/usher/internal/testapp"
 )
 
 // The database goes away between two steps of an enrollment: the invitee
@@ -31,7 +31,7 @@ func TestDatabaseGoesAwayMidEnrollment(t *testing.T) {
 	fx := fixture(t, st, in.app)
 	inv := fx.Invitation("fault", enrollSlug, true, nil, nil)
 	query := "itoken=" + inv.UUID
-	c := flowtest.NewClient(t, in.srv.URL)
+	c := testapp.NewClient(t, in.srv.URL)
 	u := c.ExecutorURL(enrollSlug, query)
 	vals := enrollValues("faulty")
 
@@ -39,10 +39,10 @@ func TestDatabaseGoesAwayMidEnrollment(t *testing.T) {
 	if err != nil || ch["component"] != "ak-stage-prompt" {
 		t.Fatalf("first challenge: %v %v", ch, err)
 	}
-	if _, ch, err = c.Do(http.MethodPost, u, flowtest.Answer(ch, vals)); err != nil || ch["component"] != "ak-stage-prompt" {
+	if _, ch, err = c.Do(http.MethodPost, u, testapp.Answer(ch, vals)); err != nil || ch["component"] != "ak-stage-prompt" {
 		t.Fatalf("credentials: %v %v", ch, err)
 	}
-	details := flowtest.Answer(ch, vals)
+	details := testapp.Answer(ch, vals)
 
 	st.Close() // the database goes away
 
@@ -100,7 +100,7 @@ func TestDatabaseGoesAwayMidEnrollment(t *testing.T) {
 	// Depending on where the outage hit, the plan resumes at the details
 	// prompt or restarts at the credentials: walk on to the end.
 	for i := 0; i < 5 && ch["component"] == "ak-stage-prompt"; i++ {
-		_, ch, err = c.Do(http.MethodPost, u, flowtest.Answer(ch, vals))
+		_, ch, err = c.Do(http.MethodPost, u, testapp.Answer(ch, vals))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -10,10 +10,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/usher-id/usher/internal/flow/flowtest"
 	"github.com/usher-id/usher/internal/ratelimit"
 	"github.com/usher-id/usher/internal/store"
 	"github.com/usher-id/usher/internal/store/storetest"
+	"github.com/usher-id/usher/internal/testapp"
 )
 
 var tryAgain = regexp.MustCompile(`Too many attempts\. Try again in [1-9][0-9]* minutes?\.`)
@@ -25,7 +25,7 @@ func randomUUID() string {
 }
 
 // get fetches u and returns status, Retry-After and body.
-func get(t *testing.T, c *flowtest.Client, method, u string, body any) (int, string, string) {
+func get(t *testing.T, c *testapp.Client, method, u string, body any) (int, string, string) {
 	t.Helper()
 	var rd io.Reader
 	if s, ok := body.(string); ok {
@@ -56,9 +56,9 @@ func TestFlowFailuresAreThrottled(t *testing.T) {
 	inv := fx.Invitation("valid", enrollSlug, true, nil, nil)
 
 	t.Run("guessed invitation tokens", func(t *testing.T) {
-		attacker := from(flowtest.NewClient(t, in.srv.URL), "203.0.113.66")
+		attacker := from(testapp.NewClient(t, in.srv.URL), "203.0.113.66")
 		for i := range 10 {
-			last := flowtest.Last(attacker.FollowJSON(enrollSlug, "itoken="+randomUUID(), nil))
+			last := testapp.Last(attacker.FollowJSON(enrollSlug, "itoken="+randomUUID(), nil))
 			if last.Challenge["error_message"] != "This invitation does not exist. Ask the person who invited you for a new invitation." {
 				t.Fatalf("guess %d: %v", i, last.Challenge)
 			}
@@ -72,16 +72,16 @@ func TestFlowFailuresAreThrottled(t *testing.T) {
 			t.Fatalf("11th guess (page): %d %s", status, body)
 		}
 		// The invitee, elsewhere, is not affected.
-		invitee := from(flowtest.NewClient(t, in.srv.URL), "198.51.100.20")
-		if last := flowtest.Last(invitee.FollowJSON(enrollSlug, "itoken="+inv.UUID, enrollValues("invitee"))); last.Component != "xak-flow-redirect" {
+		invitee := from(testapp.NewClient(t, in.srv.URL), "198.51.100.20")
+		if last := testapp.Last(invitee.FollowJSON(enrollSlug, "itoken="+inv.UUID, enrollValues("invitee"))); last.Component != "xak-flow-redirect" {
 			t.Fatalf("valid invitation from another address: %v", last.Challenge)
 		}
 	})
 
 	t.Run("wrong passwords per address", func(t *testing.T) {
-		c := from(flowtest.NewClient(t, in.srv.URL), "203.0.113.77")
+		c := from(testapp.NewClient(t, in.srv.URL), "203.0.113.77")
 		for i := range 10 {
-			last := flowtest.Last(from(flowtest.NewClient(t, in.srv.URL), "203.0.113.77").FollowJSON("default-authentication-flow", "",
+			last := testapp.Last(from(testapp.NewClient(t, in.srv.URL), "203.0.113.77").FollowJSON("default-authentication-flow", "",
 				map[string]any{"uid_field": fmt.Sprintf("user%d", i), "password": "guess"}))
 			if last.Challenge["response_errors"] == nil {
 				t.Fatalf("attempt %d: %v", i, last.Challenge)
@@ -96,31 +96,31 @@ func TestFlowFailuresAreThrottled(t *testing.T) {
 
 	t.Run("wrong passwords per username", func(t *testing.T) {
 		for i := range 20 {
-			c := from(flowtest.NewClient(t, in.srv.URL), fmt.Sprintf("192.0.2.%d", 10+i/5))
+			c := from(testapp.NewClient(t, in.srv.URL), fmt.Sprintf("192.0.2.%d", 10+i/5))
 			c.FollowJSON("default-authentication-flow", "", map[string]any{"uid_field": "akadmin", "password": "guess"})
 		}
-		c := from(flowtest.NewClient(t, in.srv.URL), "192.0.2.200")
+		c := from(testapp.NewClient(t, in.srv.URL), "192.0.2.200")
 		u := c.ExecutorURL("default-authentication-flow", "")
 		get(t, c, "GET", u, nil)
 		get(t, c, "POST", u, `{"component":"ak-stage-identification","uid_field":"akadmin"}`)
-		if status, _, body := get(t, c, "POST", u, `{"component":"ak-stage-password","password":"`+flowtest.AdminPassword+`"}`); status != 429 || !tryAgain.MatchString(body) {
+		if status, _, body := get(t, c, "POST", u, `{"component":"ak-stage-password","password":"`+testapp.AdminPassword+`"}`); status != 429 || !tryAgain.MatchString(body) {
 			t.Fatalf("after 20 failures on akadmin: %d %s", status, body)
 		}
 		// Another user logs in fine from the same fresh address.
-		other := from(flowtest.NewClient(t, in.srv.URL), "192.0.2.201")
+		other := from(testapp.NewClient(t, in.srv.URL), "192.0.2.201")
 		bob := store.User{Username: "bob", Name: "Bob", IsActive: true, Type: store.UserTypeInternal, Path: "users", Attributes: map[string]any{}}
 		bob.Password, _ = in.app.Passwords.Hash("bobs-Passw0rd")
 		if err := st.CreateUser(ctx, &bob); err != nil {
 			t.Fatal(err)
 		}
-		if last := flowtest.Last(other.FollowJSON("default-authentication-flow", "", map[string]any{"uid_field": "bob", "password": "bobs-Passw0rd"})); last.Component != "xak-flow-redirect" {
+		if last := testapp.Last(other.FollowJSON("default-authentication-flow", "", map[string]any{"uid_field": "bob", "password": "bobs-Passw0rd"})); last.Component != "xak-flow-redirect" {
 			t.Fatalf("bob: %v", last.Challenge)
 		}
 	})
 
 	t.Run("rejected prompt answers", func(t *testing.T) {
 		multi := fx.Invitation("multi", enrollSlug, false, nil, nil)
-		c := from(flowtest.NewClient(t, in.srv.URL), "203.0.113.88")
+		c := from(testapp.NewClient(t, in.srv.URL), "203.0.113.88")
 		u := c.ExecutorURL(enrollSlug, "itoken="+multi.UUID)
 		get(t, c, "GET", u, nil)
 		bad := `{"component":"ak-stage-prompt","username":"x","password":"a-Passw0rd-1","password_repeat":"b-Passw0rd-2"}`

@@ -6,8 +6,8 @@ import (
 	"testing"
 
 	"github.com/usher-id/usher/internal/flow"
-	"github.com/usher-id/usher/internal/flow/flowtest"
 	"github.com/usher-id/usher/internal/store/storetest"
+	"github.com/usher-id/usher/internal/testapp"
 )
 
 var offsite = []string{"//evil.com", "https://evil.com", "/\\evil.com", "javascript:alert(1)", "\\\\evil.com",
@@ -35,9 +35,9 @@ func TestRedirectTargetsStayOnSite(t *testing.T) {
 	for _, next := range offsite {
 		t.Run(next, func(t *testing.T) {
 			// The flow's finish step refuses the target.
-			c := flowtest.NewClient(t, in.srv.URL)
-			last := flowtest.Last(c.FollowJSON("default-authentication-flow", "next="+url.QueryEscape(next),
-				map[string]any{"uid_field": "akadmin", "password": flowtest.AdminPassword}))
+			c := testapp.NewClient(t, in.srv.URL)
+			last := testapp.Last(c.FollowJSON("default-authentication-flow", "next="+url.QueryEscape(next),
+				map[string]any{"uid_field": "akadmin", "password": testapp.AdminPassword}))
 			if to, _ := last.Challenge["to"].(string); last.Component == flow.ComponentRedirect && offsiteLocation(to) {
 				t.Errorf("flow finished with a redirect to %q", to)
 			}

@@ -9,9 +9,9 @@ import (
 	"testing"
 
 	"github.com/usher-id/usher/internal/auth"
-	"github.com/usher-id/usher/internal/flow/flowtest"
 	"github.com/usher-id/usher/internal/store"
 	"github.com/usher-id/usher/internal/store/storetest"
+	"github.com/usher-id/usher/internal/testapp"
 )
 
 // A whole enrollment (JSON and HTML), a failed attempt and a login leave
@@ -29,7 +29,7 @@ func TestNoSecretsInEventsOrLogs(t *testing.T) {
 	var secrets []string
 
 	// JSON executor, with a wrong password repeat first (a failed prompt).
-	c := flowtest.NewClient(t, in.srv.URL)
+	c := testapp.NewClient(t, in.srv.URL)
 	vals := enrollValues("jsonuser")
 	secrets = append(secrets, vals["password"].(string))
 	bad := map[string]any{}
@@ -40,14 +40,14 @@ func TestNoSecretsInEventsOrLogs(t *testing.T) {
 	secrets = append(secrets, "Different-Secret-9")
 	u := c.ExecutorURL(enrollSlug, "itoken="+inv.UUID)
 	_, ch, _ := c.Do(http.MethodGet, u, nil)
-	c.Do(http.MethodPost, u, flowtest.Answer(ch, bad))
-	if last := flowtest.Last(c.FollowJSON(enrollSlug, "itoken="+inv.UUID, vals)); last.Component != "xak-flow-redirect" {
+	c.Do(http.MethodPost, u, testapp.Answer(ch, bad))
+	if last := testapp.Last(c.FollowJSON(enrollSlug, "itoken="+inv.UUID, vals)); last.Component != "xak-flow-redirect" {
 		t.Fatalf("JSON enrollment: %v", last.Challenge)
 	}
 	secrets = append(secrets, cookieValues(c)...)
 
 	// HTML pages, token without dashes.
-	p := flowtest.NewClient(t, in.srv.URL)
+	p := testapp.NewClient(t, in.srv.URL)
 	pv := enrollValues("pageuser")
 	secrets = append(secrets, pv["password"].(string))
 	pages := p.FollowHTML(enrollSlug, "itoken="+hexToken, pv)
@@ -55,7 +55,7 @@ func TestNoSecretsInEventsOrLogs(t *testing.T) {
 		t.Fatal("no pages")
 	}
 	for _, pg := range pages {
-		if _, form := flowtest.ParseForm(pg.Body); form != nil {
+		if _, form := testapp.ParseForm(pg.Body); form != nil {
 			if tok := form.Get(auth.CSRFField); tok != "" {
 				secrets = append(secrets, tok)
 			}
@@ -67,11 +67,11 @@ func TestNoSecretsInEventsOrLogs(t *testing.T) {
 	}
 
 	// A failed and a good login.
-	l := flowtest.NewClient(t, in.srv.URL)
+	l := testapp.NewClient(t, in.srv.URL)
 	l.FollowJSON("default-authentication-flow", "", map[string]any{"uid_field": "akadmin", "password": "Wr0ng-Guess-77"})
-	secrets = append(secrets, "Wr0ng-Guess-77", flowtest.AdminPassword)
-	l2 := flowtest.NewClient(t, in.srv.URL)
-	l2.FollowJSON("default-authentication-flow", "", map[string]any{"uid_field": "akadmin", "password": flowtest.AdminPassword})
+	secrets = append(secrets, "Wr0ng-Guess-77", testapp.AdminPassword)
+	l2 := testapp.NewClient(t, in.srv.URL)
+	l2.FollowJSON("default-authentication-flow", "", map[string]any{"uid_field": "akadmin", "password": testapp.AdminPassword})
 	secrets = append(secrets, cookieValues(l)...)
 	secrets = append(secrets, cookieValues(l2)...)
 
@@ -102,7 +102,7 @@ func TestNoSecretsInEventsOrLogs(t *testing.T) {
 	}
 }
 
-func cookieValues(c *flowtest.Client) []string {
+func cookieValues(c *testapp.Client) []string {
 	u, _ := url.Parse(c.Base)
 	var out []string
 	for _, ck := range c.HTTP.Jar.Cookies(u) {

@@ -11,11 +11,11 @@ import (
 
 	"github.com/usher-id/usher/internal/auth"
 	"github.com/usher-id/usher/internal/flow"
-	"github.com/usher-id/usher/internal/flow/flowtest"
 	"github.com/usher-id/usher/internal/store/storetest"
+	"github.com/usher-id/usher/internal/testapp"
 )
 
-func sessionCookie(c *flowtest.Client) *http.Cookie {
+func sessionCookie(c *testapp.Client) *http.Cookie {
 	u, _ := url.Parse(c.Base)
 	for _, ck := range c.HTTP.Jar.Cookies(u) {
 		if ck.Name == auth.CookieName {
@@ -38,7 +38,7 @@ func TestSessionsAcrossInstances(t *testing.T) {
 	a, b := newInstance(t, s1), newInstance(t, s2)
 	fixture(t, s1, a.app)
 
-	c := flowtest.NewClient(t, a.srv.URL)
+	c := testapp.NewClient(t, a.srv.URL)
 	u := c.ExecutorURL("default-authentication-flow", "")
 	if _, ch, err := c.Do("GET", u, nil); err != nil || ch["component"] != "ak-stage-identification" {
 		t.Fatalf("identification: %v %v", ch, err)
@@ -47,8 +47,8 @@ func TestSessionsAcrossInstances(t *testing.T) {
 	if before == nil {
 		t.Fatal("no session before login")
 	}
-	if last := flowtest.Last(c.FollowJSON("default-authentication-flow", "", map[string]any{"uid_field": "akadmin",
-		"password": flowtest.AdminPassword})); last.Component != flow.ComponentRedirect {
+	if last := testapp.Last(c.FollowJSON("default-authentication-flow", "", map[string]any{"uid_field": "akadmin",
+		"password": testapp.AdminPassword})); last.Component != flow.ComponentRedirect {
 		t.Fatalf("login: %v", last.Challenge)
 	}
 	after := sessionCookie(c)
@@ -78,7 +78,7 @@ func TestSessionsAcrossInstances(t *testing.T) {
 	b.app.Sessions.Now = nil
 
 	// Logout on A.
-	if last := flowtest.Last(c.FollowJSON("default-invalidation-flow", "", nil)); last.Component != flow.ComponentRedirect {
+	if last := testapp.Last(c.FollowJSON("default-invalidation-flow", "", nil)); last.Component != flow.ComponentRedirect {
 		t.Fatalf("logout: %v", last.Challenge)
 	}
 	if s := load(b, after); s.UserPK != nil {

@@ -3,17 +3,13 @@ package hardening
 import (
 	"net/http"
 	"net/http/httptest"
-	"net/netip"
 	"testing"
 
 	"github.com/usher-id/usher/internal/app"
-	"github.com/usher-id/usher/internal/flow"
-	"github.com/usher-id/usher/internal/flow/flowtest"
-	"github.com/usher-id/usher/internal/http/flowpage"
 	"github.com/usher-id/usher/internal/http/server"
 	"github.com/usher-id/usher/internal/httpx"
-	"github.com/usher-id/usher/internal/policy"
 	"github.com/usher-id/usher/internal/store"
+	"github.com/usher-id/usher/internal/testapp"
 	"github.com/usher-id/usher/internal/testkit"
 )
 
@@ -28,22 +24,18 @@ type instance struct {
 // newInstance starts an instance on st; logs are captured at debug level.
 func newInstance(t testing.TB, st store.Store) *instance {
 	t.Helper()
-	a := flowtest.NewApp(t, st)
+	a := testapp.NewApp(t, st)
 	logs := &testkit.SyncBuffer{}
 	a.Log = server.NewLogger(logs, "debug", "text")
 	a.Sessions.Secure = httpx.Secure
-	engine := policy.NewEngine(a)
-	s := server.New(a, server.Options{MaxBodyBytes: 64 << 10, TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}},
-		flow.NewHandler(a, engine), flowpage.NewHandler(a, engine))
-	hs := httptest.NewServer(s.Handler())
-	t.Cleanup(hs.Close)
+	hs := testapp.NewServerWith(t, a, server.Options{MaxBodyBytes: 64 << 10})
 	return &instance{app: a, srv: hs, logs: logs}
 }
 
 // fixture creates the example blueprints' objects on st.
-func fixture(t testing.TB, st store.Store, a *app.App) *flowtest.Fixture {
+func fixture(t testing.TB, st store.Store, a *app.App) *testapp.Fixture {
 	t.Helper()
-	fx := flowtest.NewFixture(t, st, a.Passwords.Hash)
+	fx := testapp.NewFixture(t, st, a.Passwords.Hash)
 	fx.InvitationEnrollment()
 	fx.LoginLogout()
 	return fx
@@ -56,14 +48,8 @@ func enrollValues(username string) map[string]any {
 		"password_repeat": "s3cret-Passw0rd-" + username, "name": "New Person", "email": username + "@example.org"}
 }
 
-func newHTTPTest(t testing.TB, h http.Handler) string {
-	hs := httptest.NewServer(h)
-	t.Cleanup(hs.Close)
-	return hs.URL
-}
-
 // from makes c's requests come from addr (through the trusted proxy).
-func from(c *flowtest.Client, addr string) *flowtest.Client {
+func from(c *testapp.Client, addr string) *testapp.Client {
 	c.HTTP.Transport = forwardedFor{addr}
 	return c
 }

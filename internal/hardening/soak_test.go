@@ -11,10 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/usher-id/usher/internal/flow/flowtest"
 	"github.com/usher-id/usher/internal/store"
 	"github.com/usher-id/usher/internal/store/postgres"
 	"github.com/usher-id/usher/internal/store/storetest"
+	"github.com/usher-id/usher/internal/testapp"
 )
 
 // BenchmarkSoak races enrollments on single-use invitations across two
@@ -114,7 +114,7 @@ func BenchmarkSoak(b *testing.B) {
 
 // soakAttempt walks one enrollment through the executor API.
 func soakAttempt(b *testing.B, base, token, username string) string {
-	c := flowtest.NewClient(b, base)
+	c := testapp.NewClient(b, base)
 	u := c.ExecutorURL(enrollSlug, "itoken="+token)
 	vals := enrollValues(username)
 	_, ch, err := c.Do(http.MethodGet, u, nil)
@@ -128,7 +128,7 @@ func soakAttempt(b *testing.B, base, token, username string) string {
 			}
 			return "error"
 		case "ak-stage-prompt":
-			_, ch, err = c.Do(http.MethodPost, u, flowtest.Answer(ch, vals))
+			_, ch, err = c.Do(http.MethodPost, u, testapp.Answer(ch, vals))
 		default:
 			return "error"
 		}

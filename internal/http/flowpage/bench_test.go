@@ -11,8 +11,8 @@ import (
 
 	"github.com/usher-id/usher/internal/auth"
 	"github.com/usher-id/usher/internal/benchstat"
-	"github.com/usher-id/usher/internal/flow/flowtest"
 	"github.com/usher-id/usher/internal/store/storetest"
+	"github.com/usher-id/usher/internal/testapp"
 )
 
 // BenchmarkEnrollment runs complete enrollments over HTTP as a browser
@@ -25,15 +25,15 @@ func BenchmarkEnrollment(b *testing.B) {
 	for _, h := range []struct{ name, spec string }{{"hash=min", "argon2id:m=8,t=1,p=1"}, {"hash=default", auth.DefaultPasswordHash}} {
 		b.Run(h.name, func(b *testing.B) {
 			st := storetest.OpenSQLite(b)
-			a := flowtest.NewApp(b, st)
+			a := testapp.NewApp(b, st)
 			pw, err := auth.ParsePasswordHash(h.spec)
 			if err != nil {
 				b.Fatal(err)
 			}
 			a.Passwords = pw
-			fx := flowtest.NewFixture(b, st, a.Passwords.Hash)
+			fx := testapp.NewFixture(b, st, a.Passwords.Hash)
 			fx.InvitationEnrollment()
-			srv := flowtest.NewServer(b, a)
+			srv := testapp.NewServer(b, a)
 			link := srv.URL + "/if/flow/invitation-enrollment-flow-external/?itoken=" + fx.Invitations["example-external-basic-invitation"].UUID
 			transport := &http.Transport{MaxIdleConnsPerHost: 64}
 			var n atomic.Int64
@@ -46,20 +46,20 @@ func BenchmarkEnrollment(b *testing.B) {
 				var mine, reqs []time.Duration
 				for pb.Next() {
 					id := strconv.FormatInt(n.Add(1), 10)
-					cl := flowtest.NewClient(b, srv.URL)
+					cl := testapp.NewClient(b, srv.URL)
 					cl.HTTP.Transport = transport
 					t0 := time.Now()
-					timed := func(f func() flowtest.Page) flowtest.Page {
+					timed := func(f func() testapp.Page) testapp.Page {
 						s := time.Now()
 						p := f()
 						reqs = append(reqs, time.Since(s))
 						return p
 					}
-					p := timed(func() flowtest.Page { return cl.Get(link) })
-					p = timed(func() flowtest.Page {
+					p := timed(func() testapp.Page { return cl.Get(link) })
+					p = timed(func() testapp.Page {
 						return cl.Submit(p, map[string]any{"username": "bench" + id, "password": "pw-" + id, "password_repeat": "pw-" + id})
 					})
-					p = timed(func() flowtest.Page {
+					p = timed(func() testapp.Page {
 						return cl.Submit(p, map[string]any{"name": "Bench " + id, "email": "bench" + id + "@example.org"})
 					})
 					if p.Location != "/" {
@@ -90,10 +90,10 @@ func BenchmarkEnrollment(b *testing.B) {
 // prompt renders).
 func BenchmarkFlowStart(b *testing.B) {
 	st := storetest.OpenSQLite(b)
-	a := flowtest.NewApp(b, st)
-	fx := flowtest.NewFixture(b, st, a.Passwords.Hash)
+	a := testapp.NewApp(b, st)
+	fx := testapp.NewFixture(b, st, a.Passwords.Hash)
 	fx.InvitationEnrollment()
-	srv := flowtest.NewServer(b, a)
+	srv := testapp.NewServer(b, a)
 	link := srv.URL + "/if/flow/invitation-enrollment-flow-external/?itoken=" + fx.Invitations["example-external-basic-invitation"].UUID
 	transport := &http.Transport{MaxIdleConnsPerHost: 64}
 	b.SetParallelism(8)
@@ -101,7 +101,7 @@ func BenchmarkFlowStart(b *testing.B) {
 	start := time.Now()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			cl := flowtest.NewClient(b, srv.URL)
+			cl := testapp.NewClient(b, srv.URL)
 			cl.HTTP.Transport = transport
 			if p := cl.Get(link); !strings.Contains(p.Body, `name="username"`) {
 				b.Errorf("no prompt: %d", p.Status)

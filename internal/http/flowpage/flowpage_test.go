@@ -11,7 +11,7 @@ import (
 
 	"github.com/usher-id/usher/internal/auth"
 	"github.com/usher-id/usher/internal/flow"
-	"github.com/usher-id/usher/internal/flow/flowtest"
+	"github.com/usher-id/usher/internal/testapp"
 )
 
 var bg = context.Background()
@@ -48,7 +48,7 @@ func TestEnrollmentPages(t *testing.T) {
 			"internal", "users/internal/engineering", "Page Person", "engineering-team", "Engineering"},
 		{"two stage", "default-enrollment-flow", "", "ptwo", nil, "external", "users", "Page Person", "", ""},
 	}
-	flowtest.ForEachBackend(t, func(t *testing.T, e *flowtest.Env) {
+	testapp.ForEachBackend(t, func(t *testing.T, e *testapp.Env) {
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {
 				q := ""
@@ -101,7 +101,7 @@ func TestEnrollmentPages(t *testing.T) {
 // TestPageErrors: errors show beside their field, non-field errors on top,
 // focus on the first field with an error, and typed values are kept.
 func TestPageErrors(t *testing.T) {
-	flowtest.ForEachBackend(t, func(t *testing.T, e *flowtest.Env) {
+	testapp.ForEachBackend(t, func(t *testing.T, e *testapp.Env) {
 		cl := e.Client()
 		p := cl.Get(cl.PageURL("invitation-enrollment-flow-external", e.IToken("example-external-basic-invitation")))
 		p = cl.Submit(p, map[string]any{"username": "akadmin", "password": "a", "password_repeat": "b"})
@@ -126,7 +126,7 @@ func TestPageErrors(t *testing.T) {
 // TestPageDenials: each invitation failure renders a page with the
 // message and a way back, and no form.
 func TestPageDenials(t *testing.T) {
-	flowtest.ForEachBackend(t, func(t *testing.T, e *flowtest.Env) {
+	testapp.ForEachBackend(t, func(t *testing.T, e *testapp.Env) {
 		past := time.Now().Add(-time.Minute)
 		e.Fixture.Invitation("old", "invitation-enrollment-flow-external", false, &past, nil)
 		cases := []struct {
@@ -155,10 +155,10 @@ func TestPageDenials(t *testing.T) {
 	})
 }
 
-// TestPageCSRF: a form posted with a wrong token changes nothing and asks
-// again.
+// TestPageCSRF: a form posted with a wrong token is refused by the server's
+// CSRF check and changes nothing.
 func TestPageCSRF(t *testing.T) {
-	flowtest.ForEachBackend(t, func(t *testing.T, e *flowtest.Env) {
+	testapp.ForEachBackend(t, func(t *testing.T, e *testapp.Env) {
 		cl := e.Client()
 		u := cl.PageURL("invitation-enrollment-flow-external", e.IToken("example-external-basic-invitation"))
 		cl.Get(u)
@@ -171,8 +171,12 @@ func TestPageCSRF(t *testing.T) {
 		b := make([]byte, 1<<16)
 		n, _ := resp.Body.Read(b)
 		body := string(b[:n])
-		mustContain(t, body, "This form had expired", `name="username"`)
-		if strings.Contains(body, `name="name"`) {
+		if resp.StatusCode != http.StatusForbidden {
+			t.Errorf("forged token: %d, want 403", resp.StatusCode)
+		}
+		mustContain(t, body, "This form has expired", "reload the page")
+		// Nothing moved: the same page still asks for the username.
+		if p := cl.Get(u); !strings.Contains(p.Body, `name="username"`) || strings.Contains(p.Body, `name="name"`) {
 			t.Error("the forged answer moved the flow on")
 		}
 	})
@@ -180,10 +184,10 @@ func TestPageCSRF(t *testing.T) {
 
 // TestPageLogin: akadmin logs in and out in the browser pages.
 func TestPageLogin(t *testing.T) {
-	flowtest.ForEachBackend(t, func(t *testing.T, e *flowtest.Env) {
+	testapp.ForEachBackend(t, func(t *testing.T, e *testapp.Env) {
 		cl := e.Client()
 		pages := cl.FollowHTML("default-authentication-flow", "next=%2Fif%2Fadmin%2F",
-			map[string]any{"uid_field": "akadmin", "password": flowtest.AdminPassword})
+			map[string]any{"uid_field": "akadmin", "password": testapp.AdminPassword})
 		mustContain(t, pages[0].Body, `<label for="field-uid_field">Email or Username</label>`, `Log in</button>`)
 		mustContain(t, pages[1].Body, `autocomplete="current-password"`, `Signing in as <strong>akadmin</strong>`)
 		last := pages[len(pages)-1]
@@ -199,13 +203,13 @@ func TestPageLogin(t *testing.T) {
 
 // TestPageRestart: a new instance continues a browser enrollment.
 func TestPageRestart(t *testing.T) {
-	flowtest.ForEachBackend(t, func(t *testing.T, e *flowtest.Env) {
+	testapp.ForEachBackend(t, func(t *testing.T, e *testapp.Env) {
 		cl := e.Client()
 		slug, q := "invitation-enrollment-flow-external", e.IToken("example-external-basic-invitation")
 		p := cl.Get(cl.PageURL(slug, q))
 		p = cl.Submit(p, values("prestart"))
 		mustContain(t, p.Body, `name="email"`)
-		srv2 := flowtest.NewServer(t, flowtest.NewApp(t, e.Store))
+		srv2 := testapp.NewServer(t, testapp.NewApp(t, e.Store))
 		cl2 := cl.Reuse(srv2.URL)
 		p = cl2.Get(cl2.PageURL(slug, q))
 		mustContain(t, p.Body, `name="email"`)
@@ -217,7 +221,7 @@ func TestPageRestart(t *testing.T) {
 }
 
 func TestStylesheet(t *testing.T) {
-	flowtest.ForEachBackend(t, func(t *testing.T, e *flowtest.Env) {
+	testapp.ForEachBackend(t, func(t *testing.T, e *testapp.Env) {
 		resp, err := http.Get(e.URL + "/if/flow/-/static/flow.css")
 		if err != nil || resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/css") {
 			t.Fatalf("css: %v %v", resp, err)

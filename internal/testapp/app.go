@@ -1,25 +1,24 @@
-// Package flowtest builds what flow tests need: an app on a real store with
-// fast password hashing, the objects of the example blueprints and the
-// default login/logout flows created through the store, a test server with
-// the executor API and the flow pages, and clients that walk a flow the way
-// authentik's client (JSON) or a browser without JavaScript (HTML) does.
-package flowtest
+// Package testapp starts a real usher for tests: an app on a fresh store
+// with fast password hashing, served by the same handler as the serve
+// command (boot.Server); the objects of the example blueprints and the
+// default login/logout flows created through the store; and clients that
+// walk a flow the way authentik's client (JSON) or a browser without
+// JavaScript (HTML) does.
+package testapp
 
 import (
 	"log/slog"
-	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"os"
 	"testing"
 	"time"
 
 	"github.com/usher-id/usher/internal/app"
 	"github.com/usher-id/usher/internal/auth"
+	"github.com/usher-id/usher/internal/boot"
 	"github.com/usher-id/usher/internal/event"
-	"github.com/usher-id/usher/internal/flow"
-	"github.com/usher-id/usher/internal/http/flowpage"
 	"github.com/usher-id/usher/internal/http/server"
-	"github.com/usher-id/usher/internal/policy"
 	"github.com/usher-id/usher/internal/store"
 	"github.com/usher-id/usher/internal/store/storetest"
 
@@ -59,30 +58,26 @@ func NewApp(t testing.TB, st store.Store) *app.App {
 	}
 }
 
-// Handler is the executor API, the flow pages and any extra areas (the
-// REST API, say) on one mux, behind a session-loading middleware like the
-// server's.
-func Handler(a *app.App, extra ...server.Area) http.Handler {
-	mux := http.NewServeMux()
-	engine := policy.NewEngine(a)
-	flow.NewHandler(a, engine).Mount(mux)
-	flowpage.NewHandler(a, engine).Mount(mux)
-	for _, area := range extra {
-		area.Mount(mux)
-	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s, err := a.Sessions.Load(r)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusInternalServerError)
-			return
-		}
-		mux.ServeHTTP(w, r.WithContext(auth.WithSession(r.Context(), s)))
-	})
+// NewServer starts a real usher on a: the same handler the serve command
+// builds (boot.Server), with loopback as a trusted proxy so tests can set
+// X-Forwarded-For to act from many client addresses.
+func NewServer(t testing.TB, a *app.App) *httptest.Server {
+	t.Helper()
+	return NewServerWith(t, a, server.Options{})
 }
 
-// NewServer starts a test server with Handler(a, extra...).
-func NewServer(t testing.TB, a *app.App, extra ...server.Area) *httptest.Server {
-	srv := httptest.NewServer(Handler(a, extra...))
+// NewServerWith is NewServer with server options (body limits, say); with
+// no trusted proxies given, loopback is trusted.
+func NewServerWith(t testing.TB, a *app.App, opts server.Options) *httptest.Server {
+	t.Helper()
+	if opts.TrustedProxies == nil {
+		opts.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
+	}
+	s, err := boot.Server(a, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
 	return srv
 }

@@ -1,4 +1,4 @@
-package flowtest
+package testapp
 
 import (
 	"bytes"
@@ -12,6 +12,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/usher-id/usher/internal/auth"
 )
 
 // Client is one browser or API client with its own cookie jar.
@@ -271,4 +273,21 @@ func ParseForm(body string) (string, url.Values) {
 		}
 	}
 	return html.UnescapeString(m[1]), v
+}
+
+// CSRFToken is the CSRF token of the client's session on base, computed
+// from the session cookie and the test secret, for requests that carry it
+// in authentik's X-authentik-CSRF header.
+func (c *Client) CSRFToken(base string) string {
+	u, err := url.Parse(base)
+	if err != nil {
+		c.T.Fatal(err)
+	}
+	for _, ck := range c.HTTP.Jar.Cookies(u) {
+		if ck.Name == auth.CookieName {
+			return auth.CSRFToken(Secret, &auth.Session{ID: ck.Value})
+		}
+	}
+	c.T.Fatalf("no %s cookie for %s", auth.CookieName, base)
+	return ""
 }

@@ -1,0 +1,45 @@
+package boot
+
+import (
+	"fmt"
+	"maps"
+
+	"github.com/usher-id/usher/internal/app"
+	"github.com/usher-id/usher/internal/blueprint"
+	"github.com/usher-id/usher/internal/brand"
+	"github.com/usher-id/usher/internal/flow"
+	"github.com/usher-id/usher/internal/http/api"
+	"github.com/usher-id/usher/internal/http/console"
+	"github.com/usher-id/usher/internal/http/flowpage"
+	"github.com/usher-id/usher/internal/http/server"
+	"github.com/usher-id/usher/internal/policy"
+
+	_ "github.com/usher-id/usher/internal/flow/stage/all" // registers every stage kind
+)
+
+// Server builds the whole HTTP side of usher from the app: every area
+// (REST API, executor API, flow pages, console, brand assets) behind the
+// server middleware. opts carries the settings that come from
+// configuration; the body limits of blueprint uploads are added here, so
+// no caller has to know the upload paths.
+func Server(a *app.App, opts server.Options) (*server.Server, error) {
+	engine := policy.NewEngine(a)
+	admin, err := console.New(a)
+	if err != nil {
+		return nil, fmt.Errorf("admin console templates: %w", err)
+	}
+	// One executor serves the JSON API and the pages, so they share one
+	// flow configuration cache.
+	exec := flow.NewExecutor(a, engine)
+	limits := map[string]int64{"/api/v3/managed/blueprints/": blueprint.MaxBytes(a) + 64<<10}
+	maps.Copy(limits, admin.BodyLimits())
+	maps.Copy(limits, opts.BodyLimits) // a caller's own limits win
+	opts.BodyLimits = limits
+	return server.New(a, opts,
+		api.New(a),
+		&flow.Handler{Exec: exec},
+		&flowpage.Handler{Exec: exec},
+		admin,
+		brand.Assets{},
+	), nil
+}
