@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -33,6 +34,11 @@ type Session struct {
 	isNew   bool
 	dirty   bool
 	rotated string // previous ID to delete on save, after a rotation
+	// unstored: the request's cookie names a session this server handed
+	// out that has no row (nothing worth keeping has happened yet).
+	unstored bool
+	// cookie: send the cookie even if nothing is stored (KeepCookie).
+	cookie bool
 }
 
 // Get decodes the value stored under key into v; it reports whether the key
@@ -63,6 +69,21 @@ func (s *Session) Keep() {
 	}
 }
 
+// KeepCookie makes sure the client holds this session's cookie, without
+// storing a row for it: a form's CSRF token is bound to the session ID
+// alone, so a page can show a form before anything is worth storing, and
+// the POST validates on any instance (Load adopts the ID again). A session
+// that stores values later keeps the same ID.
+func (s *Session) KeepCookie() { s.cookie = true }
+
+// Stored reports whether the session was loaded from a row.
+func (s *Session) Stored() bool { return !s.isNew }
+
+// Unstored reports whether the client sent the cookie of a session this
+// server handed out and never stored: it has seen a page (a form, a
+// challenge) of a visit that had no state worth keeping.
+func (s *Session) Unstored() bool { return s.unstored }
+
 // Delete removes key.
 func (s *Session) Delete(key string) {
 	if _, ok := s.Values[key]; ok {
@@ -85,8 +106,8 @@ func (s *Session) Rotate() {
 	if !s.isNew && s.rotated == "" {
 		s.rotated = s.ID
 	}
-	s.ID = newID()
-	s.isNew = true
+	s.ID = newID(time.Now())
+	s.isNew, s.unstored = true, false
 	s.dirty = true
 }
 
@@ -127,12 +148,35 @@ func HashID(id string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-func newID() string {
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
+// A session ID is 32 random bytes followed by the time it was minted (Unix
+// seconds, big-endian), base64url-encoded. The time only decides whether
+// an ID without a row may be adopted (see Load); a client forging it gains
+// nothing, it can only name its own session.
+const (
+	idRandom = 32
+	idLen    = idRandom + 8
+)
+
+func newID(now time.Time) string {
+	b := make([]byte, idLen)
+	if _, err := rand.Read(b[:idRandom]); err != nil {
 		panic(err)
 	}
+	binary.BigEndian.PutUint64(b[idRandom:], uint64(now.Unix()))
 	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// adoptable reports whether id, which has no row, is one this server may
+// have handed out without storing it: well-formed and minted within ttl.
+// An older ID may have had a row that expired and was cleaned up; that
+// one starts over with a new ID, as an expired row does.
+func adoptable(id string, now time.Time, ttl time.Duration) bool {
+	b, err := base64.RawURLEncoding.DecodeString(id)
+	if err != nil || len(b) != idLen {
+		return false
+	}
+	minted := time.Unix(int64(binary.BigEndian.Uint64(b[idRandom:])), 0)
+	return !minted.Before(now.Add(-ttl)) && !minted.After(now.Add(time.Minute))
 }
 
 // Load returns the request's session, or a new anonymous one (not yet
@@ -154,9 +198,15 @@ func (m *Manager) Load(r *http.Request) (*Session, error) {
 			return s, nil
 		case err != nil && !errors.Is(err, store.ErrNotFound):
 			return nil, err
+		case err != nil && adoptable(c.Value, now, m.TTL):
+			// No row: a visit that had nothing to store yet (KeepCookie).
+			// Keeping its ID keeps the CSRF token of the form it was shown
+			// valid, on whichever instance the answer arrives.
+			return &Session{ID: c.Value, Values: map[string]json.RawMessage{}, Expires: now.Add(m.TTL),
+				isNew: true, unstored: true}, nil
 		}
 	}
-	return &Session{ID: newID(), Values: map[string]json.RawMessage{}, Expires: now.Add(m.TTL), isNew: true}, nil
+	return &Session{ID: newID(now), Values: map[string]json.RawMessage{}, Expires: now.Add(m.TTL), isNew: true}, nil
 }
 
 func (s *Session) persistentFlag() bool {
@@ -167,7 +217,7 @@ func (s *Session) persistentFlag() bool {
 
 // Save writes the session when it changed and sets the cookie. Anonymous
 // sessions with no values are not stored at all, so bots opening pages
-// cost nothing.
+// cost nothing; one asked to KeepCookie gets the cookie without a row.
 func (m *Manager) Save(w http.ResponseWriter, r *http.Request, s *Session) error {
 	ctx := r.Context()
 	if s.rotated != "" {
@@ -176,10 +226,13 @@ func (m *Manager) Save(w http.ResponseWriter, r *http.Request, s *Session) error
 		}
 		s.rotated = ""
 	}
-	if !s.dirty {
+	if s.isNew && s.UserPK == nil && len(s.Values) == 0 {
+		if s.cookie && !s.unstored {
+			m.setCookie(w, r, s)
+		}
 		return nil
 	}
-	if s.isNew && s.UserPK == nil && len(s.Values) == 0 {
+	if !s.dirty {
 		return nil
 	}
 	now := m.now()
@@ -196,7 +249,7 @@ func (m *Manager) Save(w http.ResponseWriter, r *http.Request, s *Session) error
 		return err
 	}
 	row := store.Session{ID: HashID(s.ID), UserPK: s.UserPK, Data: data, Expires: s.Expires,
-		Created: now, LastSeen: now, ClientIP: s.ClientIP, UserAgent: r.UserAgent()}
+		Created: now, LastSeen: now, ClientIP: s.ClientIP, UserAgent: CapUserAgent(r.UserAgent())}
 	if s.isNew {
 		err = m.Store.CreateSession(ctx, &row)
 	} else {
@@ -208,14 +261,18 @@ func (m *Manager) Save(w http.ResponseWriter, r *http.Request, s *Session) error
 	if err != nil {
 		return err
 	}
-	s.isNew, s.dirty = false, false
+	s.isNew, s.dirty, s.unstored = false, false, false
+	m.setCookie(w, r, s)
+	return nil
+}
+
+func (m *Manager) setCookie(w http.ResponseWriter, r *http.Request, s *Session) {
 	c := &http.Cookie{Name: CookieName, Value: s.ID, Path: "/", HttpOnly: true,
 		SameSite: http.SameSiteLaxMode, Secure: m.Secure != nil && m.Secure(r)}
 	if s.Persistent {
 		c.Expires = s.Expires
 	}
 	http.SetCookie(w, c)
-	return nil
 }
 
 // Destroy deletes the session row and clears the cookie (logout).
@@ -225,6 +282,6 @@ func (m *Manager) Destroy(w http.ResponseWriter, r *http.Request, s *Session) er
 	}
 	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
 		SameSite: http.SameSiteLaxMode, Secure: m.Secure != nil && m.Secure(r)})
-	*s = Session{ID: newID(), Values: map[string]json.RawMessage{}, Expires: m.now().Add(m.TTL), isNew: true}
+	*s = Session{ID: newID(m.now()), Values: map[string]json.RawMessage{}, Expires: m.now().Add(m.TTL), isNew: true}
 	return nil
 }

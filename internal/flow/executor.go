@@ -144,10 +144,6 @@ func (e *Executor) execute(w http.ResponseWriter, r *http.Request, sess *auth.Se
 		plan, loaded = nil, ""
 		sess.Delete(sessionPlan)
 	}
-	var saved *string
-	if !sess.Get(sessionQuery, &saved) || saved == nil || *saved != req.Query {
-		sess.Set(sessionQuery, req.Query)
-	}
 	data := req.Data
 	if plan == nil && ex.carriesToken() {
 		if retry, over := e.Limiter.Check(ctx, ex.invitationLimitKey()); over {
@@ -169,12 +165,31 @@ func (e *Executor) execute(w http.ResponseWriter, r *http.Request, sess *auth.Se
 			return Result{}, err
 		}
 		plan = p
-		// An answer posted into a fresh plan answers no challenge we showed
-		// (the session expired or the flow changed): show the first one.
-		data = nil
+		if sess.Stored() {
+			// An answer posted into a fresh plan answers no challenge we
+			// showed (the plan ended or the flow changed): show the first one.
+			data = nil
+		} else {
+			// No row: until the plan carries state it is rebuilt from the
+			// request on every visit, so the first GET of a crawler stores
+			// nothing (see unstoredPlan).
+			if loaded, err = unstoredPlan(p); err != nil {
+				return Result{}, err
+			}
+			if !sess.Unstored() {
+				data = nil // the client never saw a challenge of this visit
+			}
+		}
 	}
 	ex.Plan = plan
-	return e.run(ex, data, loaded, req.RunThrough)
+	res, err := e.run(ex, data, loaded, req.RunThrough)
+	if _, running := sess.Values[sessionPlan]; running {
+		var saved *string
+		if !sess.Get(sessionQuery, &saved) || saved == nil || *saved != req.Query {
+			sess.Set(sessionQuery, req.Query)
+		}
+	}
+	return res, err
 }
 
 func (e *Executor) run(ex *Execution, data map[string]any, loaded string, runThrough bool) (Result, error) {
@@ -251,6 +266,9 @@ func (e *Executor) run(ex *Execution, data map[string]any, loaded string, runThr
 		if err := savePlan(ex.Session, ex.Plan, loaded); err != nil {
 			return Result{}, err
 		}
+		// The client needs the cookie even when nothing is stored: its
+		// answer comes back with it (see unstoredPlan).
+		ex.Session.KeepCookie()
 		return Result{Kind: ResultChallenge, Challenge: c, Hints: resp.Hints, Flow: ex.Flow}, nil
 	}
 }

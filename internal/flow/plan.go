@@ -96,6 +96,20 @@ func savePlan(s *auth.Session, p *Plan, loaded string) error {
 	return nil
 }
 
+// unstoredPlan is the "loaded" form of a plan just built for a session
+// with no row, so savePlan writes it only once it differs: a stage passed
+// or the context changed. Until then nothing is stored and the next
+// request, on any instance, plans again from the same flow, query and
+// client and gets the same plan; a visit that answers nothing (a crawler,
+// a link scanner, a bad itoken) costs no row.
+func unstoredPlan(p *Plan) (string, error) {
+	raw, err := json.Marshal(p)
+	if err != nil {
+		return "", fmt.Errorf("flow plan is not JSON-encodable: %w", err)
+	}
+	return string(raw), nil
+}
+
 // clearFlow removes the plan and the saved query (finish, deny, cancel).
 func clearFlow(s *auth.Session) {
 	s.Delete(sessionPlan)

@@ -4,9 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/usher-id/usher/internal/brand"
 	"net/url"
 	"strings"
+
+	"github.com/usher-id/usher/internal/brand"
 
 	"github.com/usher-id/usher/internal/app"
 	"github.com/usher-id/usher/internal/store"
@@ -47,6 +48,10 @@ func Send(ctx context.Context, a *app.App, q store.Queries, inv store.Invitation
 	if inv.Flow == nil {
 		return nil, ErrNoFlow
 	}
+	tmpl, err := mail.ResolveTemplate(a.TemplatesDir, o.Template)
+	if err != nil {
+		return nil, err
+	}
 	flow, err := q.GetFlow(ctx, *inv.Flow)
 	if err != nil {
 		return nil, fmt.Errorf("invitation: load flow: %w", err)
@@ -69,7 +74,7 @@ func Send(ctx context.Context, a *app.App, q store.Queries, inv store.Invitation
 	ids := make([]int64, 0, len(o.To))
 	for _, to := range o.To {
 		id, err := mail.Enqueue(ctx, q, mail.Message{To: []string{to}, Cc: o.Cc, Bcc: o.Bcc,
-			Template: o.Template, Subject: mail.InvitationSubject(host), Context: c})
+			Template: tmpl, Subject: mail.InvitationSubject(host), Context: c})
 		if err != nil {
 			return nil, err
 		}

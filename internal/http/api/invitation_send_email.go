@@ -54,7 +54,10 @@ func (h *Handler) invitationSendEmail(w http.ResponseWriter, r *http.Request, c 
 			Cc: req.CcAddresses, Bcc: req.BccAddresses, BaseURL: httpx.BaseURL(r), Inviter: &u, Template: req.Template})
 		return err
 	})
+	var terr *mail.TemplateError
 	switch {
+	case errors.As(err, &terr):
+		writeJSON(w, http.StatusBadRequest, map[string][]string{"template": {terr.Error()}})
 	case errors.Is(err, invitation.ErrNoAddresses), errors.Is(err, invitation.ErrNoFlow):
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
 	case err != nil:

@@ -94,7 +94,9 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	var body []byte
 	if res.Kind == flow.ResultChallenge {
-		sess.Keep() // the form's CSRF token needs a stored session
+		// The form's CSRF token is bound to the session ID: the client
+		// needs the cookie, the database needs no row until an answer.
+		sess.KeepCookie()
 		if body, err = h.render(r, sess, res, nil); err != nil {
 			h.fail(w, r, err)
 			return

@@ -30,7 +30,8 @@
 // CSRF. Browser requests (paths outside /api/) that are POST, PUT, PATCH or
 // DELETE must carry the token auth.CSRFToken(app.Secret, session) in the
 // form field auth.CSRFField or the header auth.CSRFHeader; pages rendering a
-// form call session.Keep() (and save) so the token stays valid. Requests
+// form call session.Keep() or, when nothing needs storing yet (a flow's
+// first form), session.KeepCookie() (and save) so the token stays valid. Requests
 // under /api/ with an Authorization header (API tokens) are exempt; those
 // authenticated by the session cookie must send the CSRF header or a
 // Content-Type of application/json, which a cross-site form cannot send
