@@ -237,6 +237,8 @@ func (e *Executor) run(ex *Execution, data map[string]any, loaded string, runThr
 		switch resp.kind {
 		case respError:
 			return Result{}, resp.err
+		case respLimited:
+			return limited(ex, resp.retry), nil
 		case respInvalid:
 			return e.invalid(ex, resp.message)
 		case respPassed:

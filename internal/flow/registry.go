@@ -3,6 +3,7 @@ package flow
 import (
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/usher-id/usher/internal/store"
 )
@@ -46,6 +47,7 @@ const (
 	respPassed
 	respInvalid
 	respError
+	respLimited
 )
 
 // ErrorDetail is one message in response_errors (DRF's ErrorDetail).
@@ -72,6 +74,7 @@ type Response struct {
 	errors    Errors
 	message   string
 	err       error
+	retry     time.Duration // respLimited
 	// Hints are for the HTML pages only and never sent as JSON (e.g. which
 	// prompt fields are locked by the invitation).
 	Hints map[string]any

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/usher-id/usher/internal/app"
+	"github.com/usher-id/usher/internal/ratelimit"
 )
 
 // Handler holds the parsed templates and static assets; everything else
@@ -18,6 +19,9 @@ type Handler struct {
 	App    *app.App
 	tpl    *templates
 	assets *assets
+	// limiter throttles password guesses on the user page (the login's
+	// limits; see auth.CheckPassword).
+	limiter *ratelimit.Limiter
 }
 
 // New parses every template and fingerprints the static files; a missing or
@@ -34,7 +38,7 @@ func New(a *app.App) (*Handler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)
 	}
-	h := &Handler{App: a, tpl: tpl, assets: as}
+	h := &Handler{App: a, tpl: tpl, assets: as, limiter: ratelimit.For(a.Limiter, a.Store, a.Events, a.Log)}
 	tpl.assetURL = as.url
 	return h, nil
 }

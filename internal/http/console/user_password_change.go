@@ -6,6 +6,8 @@ import (
 
 	"github.com/usher-id/usher/internal/auth"
 	"github.com/usher-id/usher/internal/event"
+	"github.com/usher-id/usher/internal/httpx"
+	"github.com/usher-id/usher/internal/ratelimit"
 	"github.com/usher-id/usher/internal/store"
 )
 
@@ -29,11 +31,19 @@ func (h *Handler) userPasswordChange(w http.ResponseWriter, r *http.Request, u *
 	}
 	cur, n1, n2 := r.PostFormValue("current_password"), r.PostFormValue("new_password"), r.PostFormValue("new_password_repeat")
 	f := passwordForm(nil)
-	switch ok, _ := h.App.Passwords.Verify(u.Password, cur); {
-	case cur == "":
+	if cur == "" {
 		f.field("current_password").Errors = []string{"This field is required."}
-	case !ok:
-		f.field("current_password").Errors = []string{"The current password is not correct."}
+	} else {
+		// Under the login limits (per address and per username): a stolen
+		// session must not be a way to guess the password without them.
+		res := auth.CheckPassword(r.Context(), h.limiter, h.App.Passwords, u.Password, u.Username, cur, httpx.ClientIP(r))
+		if res.Limited {
+			ratelimit.WritePage(w, res.RetryAfter)
+			return
+		}
+		if !res.OK {
+			f.field("current_password").Errors = []string{"The current password is not correct."}
+		}
 	}
 	switch {
 	case n1 == "":

@@ -104,11 +104,14 @@ func (view) Post(ex *flow.Execution, data map[string]any) flow.Response {
 	}
 	if s.PasswordStage != nil {
 		pw, _ := data["password"].(string)
-		ok, err := password.Check(ex, user, uid, pw)
+		res, err := password.Check(ex, user, uid, pw)
 		if err != nil {
 			return flow.Fail(err)
 		}
-		if !ok {
+		if res.Limited {
+			return flow.Limited(res.RetryAfter)
+		}
+		if !res.OK {
 			return failed()
 		}
 		ex.Context()[password.CtxIdentifier] = uid

@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/usher-id/usher/internal/app"
+	"github.com/usher-id/usher/internal/auth"
 	"github.com/usher-id/usher/internal/event"
 	"github.com/usher-id/usher/internal/flow"
 	"github.com/usher-id/usher/internal/store"
@@ -90,11 +91,14 @@ func (view) Post(ex *flow.Execution, data map[string]any) flow.Response {
 	if err != nil {
 		return flow.Fail(err)
 	}
-	ok, err = Check(ex, u, c["pending_user"].(string), pw)
+	res, err := Check(ex, u, c["pending_user"].(string), pw)
 	if err != nil {
 		return flow.Fail(err)
 	}
-	if !ok {
+	if res.Limited {
+		return flow.Limited(res.RetryAfter)
+	}
+	if !res.OK {
 		n, _ := ex.Context()[ctxAttempts].(float64)
 		n++
 		ex.Context()[ctxAttempts] = n
@@ -110,21 +114,29 @@ func (view) Post(ex *flow.Execution, data map[string]any) flow.Response {
 }
 
 // Check verifies pw for u (nil: an unknown user, checked against a dummy
-// hash so the answer takes as long). On success u becomes the pending user
-// and an outdated hash is replaced; on failure a login_failed event is
+// hash so the answer takes as long) under the login limits, per address and
+// per username (the identifier when u is nil). While limited, nothing is
+// verified and the result says Limited. On success u becomes the pending
+// user and an outdated hash is replaced; on failure a login_failed event is
 // recorded with the identifier.
-func Check(ex *flow.Execution, u *store.User, identifier, pw string) (bool, error) {
-	hash := dummyHash(ex.App)
-	if u != nil && u.Password != "" {
-		hash = u.Password
+func Check(ex *flow.Execution, u *store.User, identifier, pw string) (auth.PasswordCheck, error) {
+	hash, username := dummyHash(ex.App), identifier
+	if u != nil {
+		username = u.Username
+		if u.Password != "" {
+			hash = u.Password
+		}
 	}
-	ok, rehash := ex.App.Passwords.Verify(hash, pw)
-	if u == nil || !ok {
+	res := ex.CheckPassword(hash, username, pw)
+	if res.Limited {
+		return res, nil
+	}
+	if u == nil || !res.OK {
 		err := ex.Record(ex.Store(), nil, event.LoginFailed, map[string]any{"username": identifier,
 			"stage": event.Model("authentik_stages_password", "passwordstage", strings.ReplaceAll(ex.Stage.UUID, "-", ""), ex.Stage.Name)})
-		return false, err
+		return auth.PasswordCheck{}, err
 	}
-	if rehash {
+	if res.Rehash {
 		if h, err := ex.App.Passwords.Hash(pw); err == nil {
 			cp := *u
 			cp.Password = h
@@ -138,7 +150,7 @@ func Check(ex *flow.Execution, u *store.User, identifier, pw string) (bool, erro
 	ex.SetPendingUser(u)
 	ex.Context()[flow.CtxUserBackend] = "authentik.core.auth.InbuiltBackend"
 	ex.Context()[flow.CtxAuthMethod] = "password"
-	return true, nil
+	return res, nil
 }
 
 var (
