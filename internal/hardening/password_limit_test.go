@@ -6,7 +6,6 @@ import (
 	"html"
 	"io"
 	"net/http"
-	"net/netip"
 	"net/url"
 	"regexp"
 	"strings"
@@ -17,14 +16,11 @@ import (
 	"github.com/usher-id/usher/internal/app"
 	"github.com/usher-id/usher/internal/auth"
 	"github.com/usher-id/usher/internal/flow"
-	"github.com/usher-id/usher/internal/flow/flowtest"
+	"github.com/usher-id/usher/internal/http/server"
 	"github.com/usher-id/usher/internal/httpx"
-	"github.com/usher-id/usher/internal/policy"
 	"github.com/usher-id/usher/internal/ratelimit"
-	"github.com/usher-id/usher/internal/server"
 	"github.com/usher-id/usher/internal/store"
-	"github.com/usher-id/usher/internal/web"
-	"github.com/usher-id/usher/internal/web/flowpage"
+	"github.com/usher-id/usher/internal/testapp"
 )
 
 // testClock is the limiter's clock, so a test can let a window pass.
@@ -47,26 +43,20 @@ type pwEnv struct {
 	app   *app.App
 	url   string
 	clock *testClock
-	fx    *flowtest.Fixture
+	fx    *testapp.Fixture
 }
 
 const inlineSlug = "inline-authentication-flow"
 
 func newPwEnv(t *testing.T, st store.Store) *pwEnv {
 	t.Helper()
-	a := flowtest.NewApp(t, st)
+	a := testapp.NewApp(t, st)
 	a.Sessions.Secure = httpx.Secure
 	clock := &testClock{t: time.Now().UTC().Truncate(time.Hour)}
 	a.Limiter = ratelimit.New(st, ratelimit.Defaults(), a.Events, a.Log)
 	a.Limiter.Now = clock.now
-	engine := policy.NewEngine(a)
-	userUI, err := web.New(a)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := server.New(a, server.Options{MaxBodyBytes: 64 << 10, TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}},
-		flow.NewHandler(a, engine), flowpage.NewHandler(a, engine), userUI)
-	e := &pwEnv{st: st, app: a, url: newHTTPTest(t, s.Handler()), clock: clock, fx: fixture(t, st, a)}
+	srv := testapp.NewServerWith(t, a, server.Options{MaxBodyBytes: 64 << 10})
+	e := &pwEnv{st: st, app: a, url: srv.URL, clock: clock, fx: fixture(t, st, a)}
 	// The default authentication flow as the shipped blueprint has it: the
 	// password field is on the identification stage.
 	pw := e.fx.Stages["default-authentication-password"]
@@ -79,13 +69,13 @@ func newPwEnv(t *testing.T, st store.Store) *pwEnv {
 	return e
 }
 
-func (e *pwEnv) client(t *testing.T, addr string) *flowtest.Client {
-	return from(flowtest.NewClient(t, e.url), addr)
+func (e *pwEnv) client(t *testing.T, addr string) *testapp.Client {
+	return from(testapp.NewClient(t, e.url), addr)
 }
 
 // answer posts one JSON answer to the executor after fetching the current
 // challenge, and returns status, Retry-After and body.
-func answer(t *testing.T, c *flowtest.Client, slug, body string) (int, string, string) {
+func answer(t *testing.T, c *testapp.Client, slug, body string) (int, string, string) {
 	t.Helper()
 	u := c.ExecutorURL(slug, "")
 	get(t, c, "GET", u, nil)
@@ -126,7 +116,7 @@ func (e *pwEnv) limitedEvents(t *testing.T, scope, value string) int {
 // holds wherever a password is checked; the right password is refused
 // while the username is limited.
 func TestPasswordGuessesLimitedPerUsername(t *testing.T) {
-	for _, b := range flowtest.Backends(t) {
+	for _, b := range testapp.Backends(t) {
 		t.Run(b.Name, func(t *testing.T) {
 			t.Run("identification stage with password field", func(t *testing.T) {
 				e := newPwEnv(t, b.Open(t))
@@ -149,25 +139,25 @@ func TestPasswordGuessesLimitedPerUsername(t *testing.T) {
 				if n := e.limitedEvents(t, "user", "akadmin"); n != 1 {
 					t.Errorf("rate_limited events for akadmin: %d, want 1", n)
 				}
-				right := `{"component":"ak-stage-identification","uid_field":"akadmin","password":"` + flowtest.AdminPassword + `"}`
+				right := `{"component":"ak-stage-identification","uid_field":"akadmin","password":"` + testapp.AdminPassword + `"}`
 				if status, _, body := answer(t, e.client(t, "198.51.100.200"), inlineSlug, right); status != 429 {
 					t.Fatalf("right password while akadmin is limited: %d %s", status, body)
 				}
 				// By e-mail address it is the same account, and the same limit.
-				byMail := `{"component":"ak-stage-identification","uid_field":"admin@example.com","password":"` + flowtest.AdminPassword + `"}`
+				byMail := `{"component":"ak-stage-identification","uid_field":"admin@example.com","password":"` + testapp.AdminPassword + `"}`
 				if status, _, body := answer(t, e.client(t, "198.51.100.201"), inlineSlug, byMail); status != 429 {
 					t.Fatalf("right password by e-mail while akadmin is limited: %d %s", status, body)
 				}
 				// The flow page answers a browser with the page.
 				c := e.client(t, "198.51.100.202")
 				p := c.Get(c.PageURL(inlineSlug, ""))
-				status, _, body := postForm(t, c, p, url.Values{"uid_field": {"akadmin"}, "password": {flowtest.AdminPassword}})
+				status, _, body := postForm(t, c, p, url.Values{"uid_field": {"akadmin"}, "password": {testapp.AdminPassword}})
 				if status != 429 || !tryAgain.MatchString(body) || !strings.Contains(body, "<html") {
 					t.Fatalf("flow page while limited: %d %s", status, body)
 				}
 				e.clock.add(15 * time.Minute)
-				last := flowtest.Last(e.client(t, "198.51.100.203").FollowJSON(inlineSlug, "",
-					map[string]any{"uid_field": "akadmin", "password": flowtest.AdminPassword}))
+				last := testapp.Last(e.client(t, "198.51.100.203").FollowJSON(inlineSlug, "",
+					map[string]any{"uid_field": "akadmin", "password": testapp.AdminPassword}))
 				if last.Component != flow.ComponentRedirect {
 					t.Fatalf("right password after the window: %v", last.Challenge)
 				}
@@ -202,7 +192,7 @@ func TestPasswordGuessesLimitedPerUsername(t *testing.T) {
 				c := e.client(t, "203.0.113.200")
 				answer(t, c, "default-authentication-flow", `{"component":"ak-stage-identification","uid_field":"akadmin"}`)
 				if status, _, body := get(t, c, "POST", c.ExecutorURL("default-authentication-flow", ""),
-					`{"component":"ak-stage-password","password":"`+flowtest.AdminPassword+`"}`); status != 429 {
+					`{"component":"ak-stage-password","password":"`+testapp.AdminPassword+`"}`); status != 429 {
 					t.Fatalf("right password while limited: %d %s", status, body)
 				}
 				if n := e.hits(t, ratelimit.TargetKey(ratelimit.LoginFail, "user", "akadmin")); n != 20 {
@@ -240,7 +230,7 @@ func TestPasswordGuessesLimitedPerUsername(t *testing.T) {
 					t.Errorf("rate_limited events for akadmin: %d, want 1", n)
 				}
 				b.from("192.0.2.100")
-				right := url.Values{"current_password": {flowtest.AdminPassword}, "new_password": {"n3w-Passw0rd"}, "new_password_repeat": {"n3w-Passw0rd"}}
+				right := url.Values{"current_password": {testapp.AdminPassword}, "new_password": {"n3w-Passw0rd"}, "new_password_repeat": {"n3w-Passw0rd"}}
 				if status, _, _ := b.post(t, right); status != 429 {
 					t.Fatalf("right current password while limited: %d, want 429", status)
 				}
@@ -248,12 +238,12 @@ func TestPasswordGuessesLimitedPerUsername(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if ok, _ := e.app.Passwords.Verify(u.Password, flowtest.AdminPassword); !ok {
+				if ok, _ := e.app.Passwords.Verify(u.Password, testapp.AdminPassword); !ok {
 					t.Fatal("the password was changed while limited")
 				}
 				// The guesses on the user page count towards the login's
 				// limit: it is one limit per username.
-				login := `{"component":"ak-stage-identification","uid_field":"akadmin","password":"` + flowtest.AdminPassword + `"}`
+				login := `{"component":"ak-stage-identification","uid_field":"akadmin","password":"` + testapp.AdminPassword + `"}`
 				if status, _, body := answer(t, e.client(t, "198.51.100.99"), inlineSlug, login); status != 429 {
 					t.Fatalf("login after guesses on the user page: %d %s", status, body)
 				}
@@ -273,7 +263,7 @@ var csrfRe = regexp.MustCompile(`name="` + auth.CSRFField + `" value="([^"]+)"`)
 
 // userPage is a signed-in browser on the user page's password form.
 type userPage struct {
-	c    *flowtest.Client
+	c    *testapp.Client
 	url  string
 	csrf string
 }
@@ -282,7 +272,7 @@ type userPage struct {
 func signIn(t *testing.T, e *pwEnv, addr string) *userPage {
 	t.Helper()
 	c := e.client(t, addr)
-	if last := flowtest.Last(c.FollowJSON(inlineSlug, "", map[string]any{"uid_field": "akadmin", "password": flowtest.AdminPassword})); last.Component != flow.ComponentRedirect {
+	if last := testapp.Last(c.FollowJSON(inlineSlug, "", map[string]any{"uid_field": "akadmin", "password": testapp.AdminPassword})); last.Component != flow.ComponentRedirect {
 		t.Fatalf("login: %v", last.Challenge)
 	}
 	status, _, body := get(t, c, "GET", e.url+"/if/user/", nil)
@@ -316,9 +306,9 @@ func (p *userPage) post(t *testing.T, form url.Values) (int, string, string) {
 }
 
 // postForm submits the flow page's form with values.
-func postForm(t *testing.T, c *flowtest.Client, p flowtest.Page, values url.Values) (int, string, string) {
+func postForm(t *testing.T, c *testapp.Client, p testapp.Page, values url.Values) (int, string, string) {
 	t.Helper()
-	action, form := flowtest.ParseForm(p.Body)
+	action, form := testapp.ParseForm(p.Body)
 	for k, v := range values {
 		form[k] = v
 	}
