@@ -157,7 +157,7 @@ func (e *Engine) evaluate(ctx context.Context, q store.Queries, p store.Policy, 
 	if err != nil {
 		return Result{Messages: r.messages, LogMessages: r.logs}, &evalError{err.Error()}
 	}
-	v, err := starlark.Call(thread, prog.fn, args, nil)
+	v, err := callGuarded(thread, prog.fn, args)
 	if err != nil {
 		msg := err.Error()
 		var ee *starlark.EvalError
@@ -182,6 +182,19 @@ func (e *Engine) evaluate(ctx context.Context, q store.Queries, p store.Policy, 
 		res.Passing = bool(v.Truth())
 	}
 	return res, nil
+}
+
+// callGuarded calls fn, turning a panic in a helper or the interpreter
+// into an exception of this policy rather than a crash of the process. (A
+// Go stack overflow is fatal and cannot be recovered: the bounds on values
+// leaving the sandbox, expression_convert.go, prevent those.)
+func callGuarded(thread *starlark.Thread, fn starlark.Value, args starlark.Tuple) (v starlark.Value, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			v, err = nil, fmt.Errorf("internal error while evaluating the policy: %v", p)
+		}
+	}()
+	return starlark.Call(thread, fn, args, nil)
 }
 
 // arguments builds the function's arguments: the fixed parameters, then one
