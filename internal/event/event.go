@@ -41,19 +41,30 @@ var (
 )
 
 // Cleanse returns a copy of v with every value under a sensitive key masked,
-// recursively; times become ISO strings ending in Z.
+// recursively; times become ISO strings ending in Z. The copy is bounded in
+// depth and size (see bound.go): everything an event stores passes here.
 func Cleanse(v any) any {
+	return (&bounds{}).cleanse(v, 0)
+}
+
+func (b *bounds) cleanse(v any, depth int) any {
+	if cut, ok := b.admit(v, depth); !ok {
+		return cut
+	}
 	switch t := v.(type) {
 	case map[string]any:
 		out := make(map[string]any, len(t))
-		for k, val := range t {
+		for _, k := range b.keys(t) {
+			val := t[k]
 			switch {
+			case !b.room():
+				out[Truncated] = true
 			case sensitive.MatchString(k) && !keep[k]:
 				out[k] = Mask
 			case k == "invitation_uuid":
 				out[k] = InvitationRef(val)
 			default:
-				out[k] = Cleanse(val)
+				out[k] = b.cleanse(val, depth+1)
 			}
 		}
 		// An invitation's pk is the token in its link: keep only a prefix.
@@ -68,11 +79,15 @@ func Cleanse(v any) any {
 		for k, val := range t {
 			m[k] = val
 		}
-		return Cleanse(m)
+		return b.cleanse(m, depth)
 	case []any:
-		out := make([]any, len(t))
-		for i, val := range t {
-			out[i] = Cleanse(val)
+		out := make([]any, 0, len(t))
+		for _, val := range t {
+			if !b.room() {
+				out = append(out, Truncated)
+				break
+			}
+			out = append(out, b.cleanse(val, depth+1))
 		}
 		return out
 	case time.Time:
@@ -81,7 +96,9 @@ func Cleanse(v any) any {
 		if t == nil {
 			return nil
 		}
-		return Cleanse(*t)
+		return formatTime(*t)
+	case string:
+		return b.text(t)
 	}
 	return v
 }

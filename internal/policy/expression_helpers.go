@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
-	"sync"
 
 	"go.starlark.net/starlark"
 
@@ -59,7 +58,11 @@ func akMessage(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple
 	if err != nil {
 		return nil, err
 	}
-	r.messages = append(r.messages, string(asString(msg)))
+	text, err := r.textOf(msg)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", b.Name(), err)
+	}
+	r.messages = append(r.messages, text)
 	return starlark.None, nil
 }
 
@@ -310,7 +313,11 @@ func akCallPolicy(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tu
 		req.Context[k] = v
 	}
 	for _, kv := range kwargs {
-		req.Context[string(kv[0].(starlark.String))] = toGo(kv[1])
+		v, err := r.goOf(kv[1])
+		if err != nil {
+			return nil, fmt.Errorf("%s: argument %s: %w", b.Name(), kv[0], err)
+		}
+		req.Context[string(kv[0].(starlark.String))] = v
 	}
 	res, err := r.e.evaluate(r.ctx, r.q, p, req, r.deadline, r.depth+1)
 	if err != nil {
@@ -335,7 +342,11 @@ func akCreateEvent(thread *starlark.Thread, b *starlark.Builtin, args starlark.T
 	}
 	data := make(map[string]any, len(kwargs))
 	for _, kv := range kwargs {
-		data[string(kv[0].(starlark.String))] = eventSafe(toGo(kv[1]))
+		v, err := r.goOf(kv[1])
+		if err != nil {
+			return nil, fmt.Errorf("%s: argument %s: %w", b.Name(), kv[0], err)
+		}
+		data[string(kv[0].(starlark.String))] = eventSafe(v)
 	}
 	if r.e.App == nil || r.e.App.Events == nil {
 		return starlark.None, nil
@@ -358,68 +369,23 @@ func loggerValue() starlark.Value {
 			}
 			parts := make([]string, len(args))
 			for i, a := range args {
-				parts[i] = string(asString(a))
+				if parts[i], err = r.textOf(a); err != nil {
+					return nil, fmt.Errorf("%s: %w", b.Name(), err)
+				}
 			}
 			attrs := map[string]any{}
 			for _, kv := range kwargs {
-				attrs[string(kv[0].(starlark.String))] = eventSafe(toGo(kv[1]))
+				v, err := r.goOf(kv[1])
+				if err != nil {
+					return nil, fmt.Errorf("%s: argument %s: %w", b.Name(), kv[0], err)
+				}
+				attrs[string(kv[0].(starlark.String))] = eventSafe(v)
 			}
 			r.log(level, strings.Join(parts, " "), attrs)
 			return starlark.None, nil
 		})
 	}
 	return o
-}
-
-var regexCache sync.Map // pattern -> *regexp.Regexp
-
-func compileRegex(pattern string) (*regexp.Regexp, error) {
-	if re, ok := regexCache.Load(pattern); ok {
-		return re.(*regexp.Regexp), nil
-	}
-	re, err := regexp.Compile(pattern)
-	if err != nil {
-		return nil, err
-	}
-	regexCache.Store(pattern, re)
-	return re, nil
-}
-
-// regexMatch: regex_match(value, regex) is Python's bool(re.search(...)).
-func regexMatch(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	var value, pattern string
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "value", &value, "regex", &pattern); err != nil {
-		return nil, err
-	}
-	re, err := compileRegex(pattern)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %v", b.Name(), err)
-	}
-	return starlark.Bool(re.MatchString(value)), nil
-}
-
-var pyGroupRef = regexp.MustCompile(`\\(\d+)|\\g<(\w+)>`)
-
-// regexReplace: regex_replace(value, regex, repl) is Python's re.sub; \1
-// and \g<name> in repl refer to groups.
-func regexReplace(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	var value, pattern, repl string
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "value", &value, "regex", &pattern, "repl", &repl); err != nil {
-		return nil, err
-	}
-	re, err := compileRegex(pattern)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %v", b.Name(), err)
-	}
-	repl = strings.ReplaceAll(repl, "$", "$$")
-	repl = pyGroupRef.ReplaceAllStringFunc(repl, func(m string) string {
-		sm := pyGroupRef.FindStringSubmatch(m)
-		if sm[1] != "" {
-			return "${" + sm[1] + "}"
-		}
-		return "${" + sm[2] + "}"
-	})
-	return starlark.String(re.ReplaceAllString(value, repl)), nil
 }
 
 // listFlatten: a list's first element (None when empty); other values pass
@@ -448,11 +414,15 @@ var slugStrip = regexp.MustCompile(`[^\w\s-]`)
 var slugDash = regexp.MustCompile(`[-\s]+`)
 
 // slugify is Django's slugify (ASCII).
-func slugify(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+func slugify(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var v starlark.Value
 	if err := starlark.UnpackPositionalArgs(b.Name(), args, kwargs, 1, &v); err != nil {
 		return nil, err
 	}
-	s := strings.ToLower(slugStrip.ReplaceAllString(string(asString(v)), ""))
+	text, err := runOf(thread).textOf(v)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", b.Name(), err)
+	}
+	s := strings.ToLower(slugStrip.ReplaceAllString(text, ""))
 	return starlark.String(strings.Trim(slugDash.ReplaceAllString(s, "-"), "-_")), nil
 }

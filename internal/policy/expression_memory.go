@@ -40,6 +40,8 @@ func guardBuiltins() starlark.StringDict {
 		"range":     starlark.NewBuiltin("range", safeRange),
 		"str":       starlark.NewBuiltin("str", safeStringer("str")),
 		"repr":      starlark.NewBuiltin("repr", safeStringer("repr")),
+		"print":     starlark.NewBuiltin("print", safePrinter("print")),
+		"fail":      starlark.NewBuiltin("fail", safePrinter("fail")),
 	}
 }
 
@@ -381,43 +383,13 @@ func indexFrom(s, sub string, from int) int {
 	return -1
 }
 
-// strSize estimates len(str(v)), stopping once it passes limit.
+// strSize estimates len(str(v)), or a number over limit when the text
+// would pass MaxStringBytes or the value is too deep to print.
 func strSize(v starlark.Value, limit int) int {
 	total := 0
-	var walk func(v starlark.Value, depth int)
-	walk = func(v starlark.Value, depth int) {
-		if total > limit || depth > 64 {
-			total += limit + 1
-			return
-		}
-		switch v := v.(type) {
-		case starlark.String:
-			total += len(v) + 2
-		case starlark.Bytes:
-			total += len(v) + 3
-		case starlark.Int:
-			total += v.BigInt().BitLen()/3 + 2
-		case starlark.Indexable: // lists, tuples
-			total += 2
-			for i := 0; i < v.Len() && total <= limit; i++ {
-				walk(v.Index(i), depth+1)
-				total += 2
-			}
-		case starlark.IterableMapping: // dicts
-			total += 2
-			for _, kv := range v.Items() {
-				if total > limit {
-					break
-				}
-				walk(kv[0], depth+1)
-				walk(kv[1], depth+1)
-				total += 4
-			}
-		default:
-			total += 32
-		}
+	if err := (*run)(nil).converter().measure(v, 0, &total); err != nil {
+		return max(limit, MaxStringBytes) + 1
 	}
-	walk(v, 0)
 	return total
 }
 
@@ -439,9 +411,26 @@ func safeRange(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwa
 func safeStringer(name string) func(*starlark.Thread, *starlark.Builtin, starlark.Tuple, []starlark.Tuple) (starlark.Value, error) {
 	return func(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 		if len(args) == 1 {
-			if _, isString := args[0].(starlark.String); !isString && strSize(args[0], MaxStringBytes) > MaxStringBytes {
-				return nil, tooLarge("the string", MaxStringBytes)
+			if _, isString := args[0].(starlark.String); !isString {
+				if err := checkText(t, args[0]); err != nil {
+					return nil, fmt.Errorf("%s: %w", name, err)
+				}
 			}
+		}
+		return starlark.Call(t, starlark.Universe[name], args, kwargs)
+	}
+}
+
+// safePrinter is print()/fail() refusing arguments whose text would be too
+// large or too deep (both render every argument).
+func safePrinter(name string) func(*starlark.Thread, *starlark.Builtin, starlark.Tuple, []starlark.Tuple) (starlark.Value, error) {
+	return func(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+		vals := append(starlark.Tuple{}, args...)
+		for _, kv := range kwargs {
+			vals = append(vals, kv[1])
+		}
+		if err := checkText(t, vals...); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 		return starlark.Call(t, starlark.Universe[name], args, kwargs)
 	}
@@ -457,11 +446,11 @@ func heapBytes() uint64 {
 	return s[0].Value.Uint64()
 }
 
-// watchMemory cancels thread (reason "memory limit") when the heap grows by
+// watchMemory calls cancel("memory limit") when the heap grows by
 // more than limit while it runs; call stop when the thread is done. The heap is
 // the whole process's, so the limit is generous: it stops runaway
 // expressions, not ordinary ones.
-func watchMemory(thread *starlark.Thread, limit uint64) (stop func()) {
+func watchMemory(cancel func(reason string), limit uint64) (stop func()) {
 	base := heapBytes()
 	done := make(chan struct{})
 	go func() {
@@ -473,7 +462,7 @@ func watchMemory(thread *starlark.Thread, limit uint64) (stop func()) {
 				return
 			case <-t.C:
 				if h := heapBytes(); h > base && h-base > limit {
-					thread.Cancel("memory limit")
+					cancel("memory limit")
 					return
 				}
 			}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"go.starlark.net/starlark"
@@ -47,6 +48,32 @@ type run struct {
 	depth    int
 	deadline time.Time
 	thread   *starlark.Thread
+	stopped  atomic.Pointer[string] // why the thread was cancelled
+}
+
+// cancel stops the evaluation: the interpreter at its next step, helpers
+// at their next budget check (charge).
+func (r *run) cancel(reason string) {
+	r.stopped.CompareAndSwap(nil, &reason)
+	r.thread.Cancel(reason)
+}
+
+// charge counts n steps of work done inside a helper against the step
+// budget and stops it when the budget is spent or the run was cancelled
+// (timeout, memory, request gone): the interpreter only checks between
+// its own steps, never inside a long helper call.
+func (r *run) charge(n uint64) error {
+	if r == nil || r.thread == nil {
+		return nil
+	}
+	r.thread.Steps += n
+	if reason := r.stopped.Load(); reason != nil {
+		return fmt.Errorf("Starlark computation cancelled: %s", *reason)
+	}
+	if r.thread.Steps >= r.e.maxSteps() {
+		return errors.New("Starlark computation cancelled: too many steps")
+	}
+	return nil
 }
 
 const runKey = "usher.policy.run"
@@ -117,20 +144,20 @@ func (e *Engine) evaluate(ctx context.Context, q store.Queries, p store.Policy, 
 	if d <= 0 {
 		return Result{}, &evalError{"Policy evaluation timed out"}
 	}
-	timer := time.AfterFunc(d, func() { thread.Cancel("timeout") })
+	timer := time.AfterFunc(d, func() { r.cancel("timeout") })
 	defer timer.Stop()
 	if ctx.Done() != nil {
-		stop := context.AfterFunc(ctx, func() { thread.Cancel("request cancelled") })
+		stop := context.AfterFunc(ctx, func() { r.cancel("request cancelled") })
 		defer stop()
 	}
 
-	defer watchMemory(thread, e.maxMemory())()
+	defer watchMemory(r.cancel, e.maxMemory())()
 
 	args, err := r.arguments(prog)
 	if err != nil {
 		return Result{Messages: r.messages, LogMessages: r.logs}, &evalError{err.Error()}
 	}
-	v, err := starlark.Call(thread, prog.fn, args, nil)
+	v, err := callGuarded(thread, prog.fn, args)
 	if err != nil {
 		msg := err.Error()
 		var ee *starlark.EvalError
@@ -155,6 +182,19 @@ func (e *Engine) evaluate(ctx context.Context, q store.Queries, p store.Policy, 
 		res.Passing = bool(v.Truth())
 	}
 	return res, nil
+}
+
+// callGuarded calls fn, turning a panic in a helper or the interpreter
+// into an exception of this policy rather than a crash of the process. (A
+// Go stack overflow is fatal and cannot be recovered: the bounds on values
+// leaving the sandbox, expression_convert.go, prevent those.)
+func callGuarded(thread *starlark.Thread, fn starlark.Value, args starlark.Tuple) (v starlark.Value, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			v, err = nil, fmt.Errorf("internal error while evaluating the policy: %v", p)
+		}
+	}()
+	return starlark.Call(thread, fn, args, nil)
 }
 
 // arguments builds the function's arguments: the fixed parameters, then one

@@ -41,32 +41,54 @@ func (e *Engine) EvalValue(ctx context.Context, q store.Queries, expression stri
 		return nil, &ValueError{Msg: err.Error()}
 	}
 	v, _ := res.value.(starlark.Value)
-	return plainValue(v, 0), nil
+	out, err := (*run)(nil).converter().plainValue(v, 0)
+	if err != nil {
+		return nil, &ValueError{Msg: err.Error()}
+	}
+	return out, nil
 }
 
-// plainValue converts a result to JSON-like Go data.
-func plainValue(v starlark.Value, depth int) any {
-	if depth > 32 {
-		return v.String()
-	}
+// plainValue converts a result to JSON-like Go data within the bounds of
+// every value leaving the sandbox (no cycles, depth, size, budget).
+func (c *converter) plainValue(v starlark.Value, depth int) (any, error) {
 	switch t := v.(type) {
 	case nil, starlark.NoneType, starlark.Bool, starlark.Int, starlark.Float, starlark.String:
-		return toGo(v)
+		return c.toGo(v, depth)
 	case *object:
-		return t.str // Python's str() of a model: a user's username
+		return t.str, nil // Python's str() of a model: a user's username
+	case *starlark.List, *starlark.Dict:
+		if err := c.enter(t); err != nil {
+			return nil, err
+		}
+		defer c.leave(t)
+	}
+	if err := c.visit(depth); err != nil {
+		return nil, err
+	}
+	switch t := v.(type) {
 	case starlark.IterableMapping:
 		items := t.Items()
 		out := make(map[string]any, len(items))
 		for _, kv := range items {
-			out[keyString(kv[0])] = plainValue(kv[1], depth+1)
+			k, err := c.text(kv[0], depth+1)
+			if err != nil {
+				return nil, err
+			}
+			if out[k], err = c.plainValue(kv[1], depth+1); err != nil {
+				return nil, err
+			}
 		}
-		return out
+		return out, nil
 	case starlark.Indexable:
 		out := make([]any, t.Len())
 		for i := range out {
-			out[i] = plainValue(t.Index(i), depth+1)
+			e, err := c.plainValue(t.Index(i), depth+1)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = e
 		}
-		return out
+		return out, nil
 	}
-	return v.String()
+	return c.text(v, depth)
 }

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"math/big"
 	"reflect"
 	"sort"
 	"strings"
@@ -347,59 +346,6 @@ func (r *run) invitationValue(inv *store.Invitation) starlark.Value {
 	return o
 }
 
-// toGo converts a Starlark value back to Go (for writes into the flow plan
-// and for event data): the inverse of toStarlark.
-func toGo(v starlark.Value) any {
-	switch t := v.(type) {
-	case nil, starlark.NoneType:
-		return nil
-	case starlark.Bool:
-		return bool(t)
-	case starlark.Int:
-		if i, ok := t.Int64(); ok {
-			return i
-		}
-		f, _ := new(big.Float).SetInt(t.BigInt()).Float64()
-		return f
-	case starlark.Float:
-		return float64(t)
-	case starlark.String:
-		return string(t)
-	case *starlark.List:
-		out := make([]any, t.Len())
-		for i := range out {
-			out[i] = toGo(t.Index(i))
-		}
-		return out
-	case starlark.Tuple:
-		out := make([]any, len(t))
-		for i, e := range t {
-			out[i] = toGo(e)
-		}
-		return out
-	case *starlark.Dict:
-		out := make(map[string]any, t.Len())
-		for _, kv := range t.Items() {
-			out[keyString(kv[0])] = toGo(kv[1])
-		}
-		return out
-	case *liveDict:
-		return t.m
-	case *object:
-		if t.goValue != nil {
-			return t.goValue
-		}
-		return t.str
-	case *ipValue:
-		return t.addr.String()
-	case *networkValue:
-		return t.prefix.String()
-	case *resultValue:
-		return map[string]any{"passing": t.res.Passing, "messages": t.res.Messages}
-	}
-	return v.String()
-}
-
 func keyString(k starlark.Value) string {
 	if s, ok := k.(starlark.String); ok {
 		return string(s)
@@ -486,23 +432,27 @@ func (d *liveDict) SetKey(k, v starlark.Value) error {
 	if !ok {
 		return fmt.Errorf("flow plan context keys must be strings, not %s", k.Type())
 	}
-	d.m[string(s)] = planValue(v)
+	g, err := d.r.planValue(v)
+	if err != nil {
+		return fmt.Errorf("flow plan context[%q]: %w", string(s), err)
+	}
+	d.m[string(s)] = g
 	return nil
 }
 
 // planValue converts a value written into the flow plan: users and
 // invitations are stored by key, as the plan keeps them (and so no
 // password hash lands in the session).
-func planValue(v starlark.Value) any {
+func (r *run) planValue(v starlark.Value) (any, error) {
 	if o, ok := v.(*object); ok {
 		switch t := o.goValue.(type) {
 		case *store.User:
-			return t.PK
+			return t.PK, nil
 		case *store.Invitation:
-			return t.UUID
+			return t.UUID, nil
 		}
 	}
-	return toGo(v)
+	return r.goOf(v)
 }
 
 func (d *liveDict) Items() []starlark.Tuple {

@@ -14,8 +14,8 @@ const eventCols = "event_uuid, action, app, user_json, context, client_ip, creat
 func scanEvent(s scanner) (store.Event, error) {
 	var e store.Event
 	var created, expires timeCol
-	err := s.Scan(&e.UUID, &e.Action, &e.App, jsonCol{&e.User}, jsonCol{&e.Context}, &e.ClientIP, &created,
-		jsonCol{&e.Brand}, &expires)
+	err := s.Scan(&e.UUID, &e.Action, &e.App, eventJSONCol{&e.User}, eventJSONCol{&e.Context}, &e.ClientIP, &created,
+		eventJSONCol{&e.Brand}, &expires)
 	e.Created, e.Expires = created.T, expires.T
 	e.User, e.Context, e.Brand = obj(e.User), obj(e.Context), obj(e.Brand)
 	return e, err
