@@ -110,8 +110,10 @@ func TestPolicyTestHugeSharedValuesRefused(t *testing.T) {
 		} {
 			start := time.Now()
 			status, body := testPolicy(t, e, fmt.Sprintf("big-%d", i), c.expr)
-			if msg := messagesOf(body); status != 200 || body["passing"] != false || !(strings.Contains(msg, "limit") || strings.Contains(msg, "step budget")) {
-				t.Errorf("%s: %d %.300s, want 200, not passing, a limit or step budget message", c.name, status, msg)
+			if msg := messagesOf(body); status != 200 || body["passing"] != false || !(strings.Contains(msg, "limit") || strings.Contains(msg, "step budget") || strings.Contains(msg, "timeout")) {
+				// On a busy machine the 1 s timeout may fire before the
+				// size check is reached; either way the policy is stopped.
+				t.Errorf("%s: %d %.300s, want 200, not passing, a limit, step budget or timeout message", c.name, status, msg)
 			}
 			if took := time.Since(start); took > 5*time.Second {
 				t.Errorf("%s: took %s", c.name, took)
