@@ -3,6 +3,7 @@ package outbox_test
 import (
 	"context"
 	"errors"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -74,7 +75,12 @@ func TestWakeOnCommit(t *testing.T) {
 func TestWakeDeliversWithoutWaitingForThePoll(t *testing.T) {
 	base := storetest.OpenSQLite(t)
 	delivered := make(chan int64, 1)
-	w := &outbox.Worker{Store: base, Log: quiet, Interval: time.Hour,
+	// The worker's first poll is seen through the store, so the message is
+	// enqueued only once that poll found nothing: delivery must then come
+	// from the wake, not from the poll.
+	polled := make(chan struct{})
+	var once sync.Once
+	w := &outbox.Worker{Store: claimNotify{Store: base, claimed: func() { once.Do(func() { close(polled) }) }}, Log: quiet, Interval: time.Hour,
 		Handlers: map[string]outbox.Handler{"test": func(_ context.Context, m store.OutboxMessage) error {
 			delivered <- m.ID
 			return nil
@@ -84,7 +90,11 @@ func TestWakeDeliversWithoutWaitingForThePoll(t *testing.T) {
 	done := make(chan struct{})
 	go func() { defer close(done); w.Run(ctx) }()
 	defer func() { cancel(); <-done }()
-	time.Sleep(50 * time.Millisecond) // let Run do its first (empty) poll and wait on the ticker
+	select {
+	case <-polled:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the worker never polled")
+	}
 
 	m := &store.OutboxMessage{Kind: "test", Payload: []byte(`{}`)}
 	if err := st.Tx(context.Background(), func(q store.Queries) error { return q.EnqueueOutbox(context.Background(), m) }); err != nil {
@@ -98,4 +108,15 @@ func TestWakeDeliversWithoutWaitingForThePoll(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("not delivered within 5s: the worker was not woken")
 	}
+}
+
+// claimNotify calls claimed after each ClaimOutbox has returned.
+type claimNotify struct {
+	store.Store
+	claimed func()
+}
+
+func (c claimNotify) ClaimOutbox(ctx context.Context, now time.Time, lease time.Duration, n int) ([]store.OutboxMessage, error) {
+	defer c.claimed()
+	return c.Store.ClaimOutbox(ctx, now, lease, n)
 }
