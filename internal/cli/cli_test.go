@@ -97,6 +97,11 @@ func TestBadInvocations(t *testing.T) {
 		{"unknown user", testEnv(t), []string{"user", "delete", "nobody"}, 1, "usher: no user named \"nobody\" (see 'usher user list')\n"},
 		{"API rule on user type", testEnv(t), []string{"user", "create", "x", "--type", "internal_service_account"}, 2,
 			"usher user create: --type: Setting a user to internal service account is not allowed.\nRun 'usher user create --help' for usage.\n"},
+		// The users API's username and name rules (issue 12 item 10).
+		{"API rule on username", testEnv(t), []string{"user", "create", "akadmin\u202e"}, 2,
+			"usher user create: USERNAME: Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters.\nRun 'usher user create --help' for usage.\n"},
+		{"API rule on name", testEnv(t), []string{"user", "create", "x", "--name", "a\x00b"}, 2,
+			"usher user create: --name: Enter text without NUL characters, in valid UTF-8.\nRun 'usher user create --help' for usage.\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 	"github.com/usher-id/usher/internal/app"
 	"github.com/usher-id/usher/internal/auth"
 	"github.com/usher-id/usher/internal/event"
+	"github.com/usher-id/usher/internal/fieldrule"
 	"github.com/usher-id/usher/internal/store"
 )
 
@@ -91,6 +92,9 @@ func runUserCreate(ctx context.Context, env *Env, args []string) error {
 	username := fs.Arg(0)
 	if err := checkUserFields(username, *email, *typ, *path); err != nil {
 		return usageError{err}
+	}
+	if msg := fieldrule.Name(*name); msg != "" {
+		return usageError{errors.New("--name: " + msg)}
 	}
 	if *stdin && *noPassword {
 		return usageError{errors.New("--password-stdin and --no-password cannot be combined")}
@@ -318,9 +322,10 @@ func checkUserFields(username, email, typ, path string) error {
 	switch {
 	case strings.TrimSpace(username) == "":
 		return errors.New("USERNAME must not be blank")
-	case len(username) > 150:
-		return errors.New("USERNAME must be at most 150 characters")
-	case email != "" && (!strings.Contains(email, "@") || strings.ContainsAny(email, " <>")):
+	case fieldrule.Username(username) != "":
+		// The users API's rule, shared through fieldrule.
+		return errors.New("USERNAME: " + fieldrule.Username(username))
+	case fieldrule.Email(email) != "":
 		return fmt.Errorf("--email: %q is not an email address", email)
 	case typ == store.UserTypeInternalServiceAccount:
 		return errors.New("--type: Setting a user to internal service account is not allowed.")

@@ -132,6 +132,7 @@ func (e *Executor) execute(w http.ResponseWriter, r *http.Request, sess *auth.Se
 	if err != nil {
 		return Result{}, err
 	}
+	req.Query = cleanQuery(req.Query)
 	query, _ := url.ParseQuery(req.Query) // a malformed pair is skipped, the rest kept
 	// The stages see the app with the request's view of the store.
 	a := *e.App
@@ -229,7 +230,11 @@ func (e *Executor) run(ex *Execution, data map[string]any, loaded string, runThr
 			if retry, over := e.Limiter.Check(ex.Ctx(), keys...); over {
 				return limited(ex, retry), nil
 			}
-			resp = view.Post(ex, data)
+			if errs := badAnswerText(data); errs != nil {
+				resp = refuseAnswer(view.Get(ex), errs)
+			} else {
+				resp = view.Post(ex, data)
+			}
 			if resp.kind == respInvalid || resp.kind == respChallenge && len(resp.errors) > 0 {
 				e.Limiter.Fail(ex.Ctx(), keys...)
 			}

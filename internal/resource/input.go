@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/usher-id/usher/internal/fieldrule"
 	"github.com/usher-id/usher/internal/store"
 )
 
@@ -237,7 +238,8 @@ func (in *input) boolean(key string, dst *bool) bool {
 	return true
 }
 
-// integer reads an int of at least min (use math.MinInt for none).
+// integer reads an int of at least min (use math.MinInt32 for none) that
+// fits an INTEGER column.
 func (in *input) integer(key string, dst *int, required bool, min int) bool {
 	raw, ok := in.present(key, required)
 	if !ok {
@@ -253,6 +255,10 @@ func (in *input) integer(key string, dst *int, required bool, min int) bool {
 		in.fail(key, msgInt)
 	case n < min:
 		in.fail(key, fmt.Sprintf("Ensure this value is greater than or equal to %d.", min))
+	case fieldrule.Int32(n) != "":
+		// Every integer a model takes lands in an INTEGER column (32 bits
+		// on PostgreSQL), as Django's IntegerField validators enforce.
+		in.fail(key, fieldrule.Int32(n))
 	default:
 		*dst = n
 		return true

@@ -103,6 +103,7 @@ func Register(k *Kind) {
 	if _, dup := registry[name]; dup {
 		panic("resource: duplicate model " + name)
 	}
+	guardText(k)
 	registry[name] = k
 }
 

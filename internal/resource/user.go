@@ -2,17 +2,13 @@ package resource
 
 import (
 	"fmt"
-	"regexp"
-	"strings"
 	"time"
 
+	"github.com/usher-id/usher/internal/fieldrule"
 	"github.com/usher-id/usher/internal/store"
 )
 
-var usernameRE = regexp.MustCompile(`^[\p{L}\p{N}_.@+-]+$`)
-
 const (
-	msgUsername       = "Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters."
 	msgUsernameUnique = "A user with that username already exists."
 	// AvatarURL is the avatar every user gets (usher serves no gravatars).
 	AvatarURL = "/static/dist/assets/images/user_default.png"
@@ -62,19 +58,10 @@ func init() {
 	})
 }
 
-// ValidUserPath checks a user path with the API's rules (authentik's core/api/users.py); it
-// returns the message or "".
-func ValidUserPath(p string) string {
-	switch {
-	case p == "":
-		return msgBlank
-	case strings.HasPrefix(p, "/") || strings.HasSuffix(p, "/"):
-		return "No leading or trailing slashes allowed."
-	case strings.Contains(p, "//"):
-		return "No empty segments in user path allowed."
-	}
-	return ""
-}
+// ValidUserPath checks a user path with the API's rules; it returns the
+// message or "". The rule lives in fieldrule, shared with the user write
+// stage.
+func ValidUserPath(p string) string { return fieldrule.UserPath(p) }
 
 func saveUser(c *Ctx, existing Object, data map[string]any) (Object, error) {
 	u := store.User{IsActive: true, Type: store.UserTypeInternal, Path: "users", Attributes: map[string]any{}}
@@ -84,17 +71,27 @@ func saveUser(c *Ctx, existing Object, data map[string]any) (Object, error) {
 	in := newInput(c, userKind.Model, existing == nil, data)
 	in.readOnly("pk", "last_login", "date_joined", "is_superuser", "groups_obj", "roles_obj", "avatar", "uid",
 		"uuid", "password_change_date", "last_updated")
-	if in.str("username", &u.Username, strOpt{required: true, max: 150}) {
-		if !usernameRE.MatchString(u.Username) {
-			in.fail("username", msgUsername)
+	// The user field rules are fieldrule's, which the user write stage
+	// applies too: a flow cannot create a user this API would refuse.
+	if in.str("username", &u.Username, strOpt{required: true, max: fieldrule.UsernameMax}) {
+		if msg := fieldrule.Username(u.Username); msg != "" {
+			in.fail("username", msg)
 		} else if existing == nil || u.Username != existing.(store.User).Username {
 			if other, err := c.Q.GetUserByUsername(c.ctx(), u.Username); err == nil && other.PK != u.PK {
 				in.taken("username", msgUsernameUnique)
 			}
 		}
 	}
-	in.str("name", &u.Name, strOpt{required: true, blank: true})
-	in.email("email", &u.Email)
+	if in.str("name", &u.Name, strOpt{required: true, blank: true}) {
+		if msg := fieldrule.Name(u.Name); msg != "" {
+			in.fail("name", msg)
+		}
+	}
+	if in.email("email", &u.Email) {
+		if msg := fieldrule.Email(u.Email); msg != "" {
+			in.fail("email", msg)
+		}
+	}
 	in.boolean("is_active", &u.IsActive)
 	var path string
 	if in.str("path", &path, strOpt{}) {

@@ -46,6 +46,9 @@ func (h *Handler) authenticated(fn handlerFunc) http.HandlerFunc {
 			writeDetail(w, status, msg)
 			return
 		}
+		if !checkRequestText(w, r) {
+			return
+		}
 		fn(w, r, c)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"net/url"
 
 	"github.com/usher-id/usher/internal/auth"
+	"github.com/usher-id/usher/internal/fieldrule"
 	"github.com/usher-id/usher/internal/store"
 )
 
@@ -69,6 +70,13 @@ func (h *Handler) admin(fn pageFunc) http.HandlerFunc {
 				"The admin interface is only available to superusers. Ask an administrator to add you to a group with superuser rights.")
 			return
 		}
+		// The API's rule for query strings and paths (issue 12): the
+		// console's searches and filters reach the same stores.
+		if name, bad := badRequestText(r); bad {
+			h.errorPage(w, r, u, http.StatusBadRequest, "Invalid address",
+				name+": "+fieldrule.MsgText+" Correct the address and try again.")
+			return
+		}
 		fn(w, r, u)
 	})
 }
@@ -81,4 +89,23 @@ func (h *Handler) toLogin(w http.ResponseWriter, r *http.Request) {
 		next += "?" + r.URL.RawQuery
 	}
 	http.Redirect(w, r, h.loginURL(r, next), http.StatusFound)
+}
+
+// badRequestText names the path or query parameter that is not storable
+// text (NUL, bytes that are not UTF-8).
+func badRequestText(r *http.Request) (string, bool) {
+	if fieldrule.Text(r.URL.Path) != "" {
+		return "The page address", true
+	}
+	for k, vs := range r.URL.Query() {
+		if fieldrule.Text(k) != "" {
+			return "A query parameter name", true
+		}
+		for _, v := range vs {
+			if fieldrule.Text(v) != "" {
+				return "Query parameter " + k, true
+			}
+		}
+	}
+	return "", false
 }

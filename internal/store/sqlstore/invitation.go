@@ -60,7 +60,9 @@ func (c *conn) ListInvitations(ctx context.Context, f store.InvitationFilter) ([
 	var where []string
 	var args []any
 	add := func(cond string, a ...any) { where = append(where, cond); args = append(args, a...) }
-	if f.Search != "" {
+	if unmatchable(f.Search) {
+		add("1 = 0")
+	} else if f.Search != "" {
 		p, op := likeContains(f.Search), c.db.dialect.ILike
 		if fts := c.db.dialect.ftsTerm(f.Search); fts != "" {
 			// Candidates by name, by creator and by flow (a small table),

@@ -18,8 +18,21 @@ func (d Dialect) ftsTerm(search string) string {
 	if !d.TrigramFTS || utf8.RuneCountInString(search) < 3 {
 		return ""
 	}
+	if unmatchable(search) {
+		return ""
+	}
 	// An FTS5 string: double quotes doubled, everything else literal.
 	return `"` + strings.ReplaceAll(search, `"`, `""`) + `"`
+}
+
+// unmatchable reports whether a search term holds a NUL or bytes that are
+// not UTF-8. Stored text holds neither (the model registry and the flow
+// refuse them), so such a term matches nothing, and it must not reach the
+// database: FTS5 cannot quote a NUL (the query ends there: "unterminated
+// string"), SQLite's LIKE stops the pattern at it (matching too much), and
+// PostgreSQL refuses the parameter.
+func unmatchable(search string) bool {
+	return strings.IndexByte(search, 0) >= 0 || !utf8.ValidString(search)
 }
 
 // ftsSortCap is how many candidate rows a search looks up and sorts at

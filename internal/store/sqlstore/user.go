@@ -122,7 +122,9 @@ func (c *conn) ListUsers(ctx context.Context, f store.UserFilter) ([]store.User,
 	var where []string
 	var args []any
 	add := func(cond string, a ...any) { where = append(where, cond); args = append(args, a...) }
-	if f.Search != "" {
+	if unmatchable(f.Search) {
+		add("1 = 0")
+	} else if f.Search != "" {
 		p := likeContains(f.Search)
 		op := c.db.dialect.ILike
 		if fts := c.db.dialect.ftsTerm(f.Search); fts != "" {

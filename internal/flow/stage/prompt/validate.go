@@ -61,6 +61,9 @@ func (view) Post(ex *flow.Execution, data map[string]any) flow.Response {
 			continue
 		}
 		v, ok, msg, code := validateField(f, raw, present && raw != nil)
+		if msg == "" && ok {
+			msg, code = userFieldRule(f, v), "invalid"
+		}
 		if msg != "" {
 			errs.Add(key, msg, code)
 			continue

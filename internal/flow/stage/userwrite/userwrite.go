@@ -82,6 +82,13 @@ func run(ex *flow.Execution) flow.Response {
 	if inv != nil && inv.Email != "" && strings.TrimSpace(u.Email) == "" {
 		u.Email = inv.Email
 	}
+	var before *store.User
+	if !creating {
+		before = pending
+	}
+	if msg := checkUser(&u, before); msg != "" {
+		return flow.Invalid(msg)
+	}
 	groups := groupsFor(ex, s)
 
 	err = ex.Store().Tx(ex.Ctx(), func(q store.Queries) error {
