@@ -1,9 +1,11 @@
 package hardening
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -11,6 +13,7 @@ import (
 	"github.com/usher-id/usher/internal/flow/flowtest"
 	"github.com/usher-id/usher/internal/httpx"
 	"github.com/usher-id/usher/internal/httpx/httpxtest"
+	"github.com/usher-id/usher/internal/store"
 )
 
 const loginSlug = "default-authentication-flow"
@@ -203,5 +206,57 @@ func TestRedirectSignedInEnrollmentStaysOnSite(t *testing.T) {
 		if ch["component"] != flow.ComponentRedirect || ch["to"] != "/if/user/" {
 			t.Errorf("signed-in enrollment with a local next: %v", ch)
 		}
+	})
+}
+
+// A policy that writes the plan's redirect gets the same check as next:
+// authentik's _flow_done refuses an absolute target, and a path that
+// cleaning turns into another origin is one.
+func TestRedirectFromPlanContextStaysOnSite(t *testing.T) {
+	forEachRedirectEnv(t, func(t *testing.T, e redirectEnv) {
+		st, bg := e.in.app.Store, context.Background()
+		set := func(t *testing.T, target string) {
+			t.Helper()
+			p := store.Policy{Name: "redirect-" + target, Kind: "expression",
+				Expression: "context['flow_plan'].context['redirect'] = " + strconv.Quote(target) + "\nreturn True"}
+			if err := st.CreatePolicy(bg, &p); err != nil {
+				t.Fatal(err)
+			}
+			b := e.fx.Bindings[loginSlug+"/default-authentication-login"]
+			pb := store.PolicyBinding{Target: b.UUID, Policy: &p.UUID, Enabled: true, Timeout: 30}
+			if err := st.CreatePolicyBinding(bg, &pb); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() {
+				if err := st.DeletePolicyBinding(bg, pb.UUID); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		for _, target := range []string{"/a/../\\evil.example", "https://evil.example/", "/./\\evil.example"} {
+			t.Run(target, func(t *testing.T) {
+				set(t, target)
+				c := flowtest.NewClient(t, e.in.srv.URL)
+				last := flowtest.Last(c.FollowJSON(loginSlug, "", adminLogin))
+				if msg, _ := last.Challenge["error_message"].(string); last.Component != flow.ComponentAccessDenied || msg != "Invalid next URL" {
+					t.Errorf("plan redirect %q: %v", target, last.Challenge)
+				}
+				pages := flowtest.NewClient(t, e.in.srv.URL).FollowHTML(loginSlug, "", adminLogin)
+				if loc := pages[len(pages)-1].Location; loc != "" {
+					t.Errorf("plan redirect %q: pages redirected to %q", target, loc)
+				}
+			})
+		}
+		t.Run("local", func(t *testing.T) {
+			set(t, "/a/../welcome/")
+			last := flowtest.Last(flowtest.NewClient(t, e.in.srv.URL).FollowJSON(loginSlug, "", adminLogin))
+			if last.Challenge["to"] != "/welcome/" {
+				t.Errorf("plan redirect to a local path: %v", last.Challenge)
+			}
+			pages := flowtest.NewClient(t, e.in.srv.URL).FollowHTML(loginSlug, "", adminLogin)
+			if loc := pages[len(pages)-1].Location; loc != "/welcome/" {
+				t.Errorf("plan redirect to a local path: pages redirected to %q", loc)
+			}
+		})
 	})
 }
