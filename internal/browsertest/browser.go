@@ -32,8 +32,15 @@ func Path(t testing.TB) string {
 // long-lived context because a step's timeout context must not own it.
 func Start(t testing.TB) context.Context {
 	t.Helper()
+	return StartWith(t)
+}
+
+// StartWith is Start with extra Chromium options (a host-resolver rule, say).
+func StartWith(t testing.TB, extra ...chromedp.ExecAllocatorOption) context.Context {
+	t.Helper()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(Path(t)), chromedp.NoSandbox,
 		chromedp.WindowSize(1280, 900))
+	opts = append(opts, extra...)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	t.Cleanup(cancelAlloc)
 	ctx, cancel := chromedp.NewContext(actx)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
 	"regexp"
 
 	"github.com/usher-id/usher/internal/app"
@@ -75,7 +76,7 @@ func (h *Handler) execute(w http.ResponseWriter, r *http.Request) {
 	case ResultLimited:
 		ratelimit.WriteAPI(w, res.RetryAfter)
 	case ResultNext:
-		http.Redirect(w, r, r.URL.RequestURI(), http.StatusFound)
+		httpx.Redirect(w, r, r.URL.RequestURI(), "/", http.StatusFound)
 	case ResultRedirect:
 		httpx.JSON(w, http.StatusOK, map[string]any{"component": ComponentRedirect, "to": res.To})
 	default:
@@ -147,8 +148,9 @@ func FormData(r *http.Request) map[string]any {
 	return data
 }
 
-// cancel drops the running flow and sends the client to a relative next,
-// else to the brand's invalidation flow, else "/".
+// cancel drops the running flow and sends the client to next when
+// httpx.LocalRedirect accepts it, else to the brand's invalidation flow,
+// else "/".
 func (h *Handler) cancel(w http.ResponseWriter, r *http.Request) {
 	a := h.Exec.App
 	sess, err := h.Exec.Session(r)
@@ -161,15 +163,17 @@ func (h *Handler) cancel(w http.ResponseWriter, r *http.Request) {
 	if err := a.Sessions.Save(w, r, sess); err != nil {
 		LogFailure(a, r, err)
 	}
-	to := "/"
-	if next := r.URL.Query().Get("next"); next != "" && IsRelative(next) {
-		to = next
-	} else if b, err := brand.ForRequest(r.Context(), a.Store, r); err == nil && b.FlowInvalidation != nil {
+	if to, ok := httpx.LocalRedirect(r.URL.Query().Get("next")); ok {
+		httpx.SendRedirect(w, r, to, http.StatusFound)
+		return
+	}
+	fallback := "/"
+	if b, err := brand.ForRequest(r.Context(), a.Store, r); err == nil && b.FlowInvalidation != nil {
 		if f, err := a.Store.GetFlow(r.Context(), *b.FlowInvalidation); err == nil {
-			to = "/if/flow/" + f.Slug + "/"
+			fallback = "/if/flow/" + url.PathEscape(f.Slug) + "/"
 		} else if !errors.Is(err, store.ErrNotFound) {
 			LogFailure(a, r, err)
 		}
 	}
-	http.Redirect(w, r, to, http.StatusFound)
+	httpx.Redirect(w, r, fallback, "/", http.StatusFound)
 }

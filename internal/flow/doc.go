@@ -43,8 +43,9 @@
 //     pages after a POST, while a page GET runs on through stages that pass
 //     at once: Request.RunThrough). Nothing left: finish. Invalid: restart when the binding asks for it, else the plan
 //     is dropped and the client gets ak-stage-access-denied.
-//  5. Finish: redirect to context["redirect"], else a relative next from the
-//     wrapped query, else "/"; an absolute next is denied "Invalid next URL".
+//  5. Finish: redirect to context["redirect"], else next from the wrapped
+//     query, else "/"; a target httpx.LocalRedirect refuses (not a path on
+//     this origin once cleaned as it is sent) falls back to "/".
 //     An invitation still in effect that no user write stage consumed is
 //     consumed here.
 //

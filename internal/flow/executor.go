@@ -91,7 +91,6 @@ const (
 	DefaultAvatar     = "/static/dist/assets/images/user_default.png"
 	defaultBackground = "/static/dist/assets/images/flow_background.jpg"
 	msgUnknownError   = "Unknown error"
-	msgInvalidNext    = "Invalid next URL"
 )
 
 // Session returns the request's session: the one the server middleware
@@ -327,9 +326,9 @@ func (e *Executor) notApplicable(ex *Execution, na *notApplicable, ownNext strin
 		return e.finish(ex)
 	}
 	action := ex.Flow.DeniedAction
-	if (action == "" || action == "continue" || action == "message_continue") && ownNext != "" && IsRelative(ownNext) {
+	if to, ok := httpx.LocalRedirect(ownNext); ok && (action == "" || action == "continue" || action == "message_continue") {
 		clearFlow(ex.Session)
-		return Result{Kind: ResultRedirect, To: ownNext, Flow: ex.Flow}, nil
+		return Result{Kind: ResultRedirect, To: to, Flow: ex.Flow}, nil
 	}
 	if action == "continue" {
 		clearFlow(ex.Session)
@@ -345,15 +344,18 @@ func (e *Executor) notApplicable(ex *Execution, na *notApplicable, ownNext strin
 
 // finish ends the flow (authentik's FlowExecutorView._flow_done).
 func (e *Executor) finish(ex *Execution) (Result, error) {
+	// Like authentik's _flow_done: the plan's redirect, else the wrapped
+	// next, else "/". A target that is not a path on this site (after the
+	// cleaning it gets on the way out) falls back to "/": authentik denies
+	// the whole flow with "Invalid next URL" instead, which would throw
+	// away a finished login or enrollment over a bad link parameter.
 	to := "/"
-	if s, ok := ex.Plan.Context[CtxRedirect].(string); ok && s != "" {
-		to = s
-	} else if next := ex.Query.Get("next"); next != "" {
-		if !IsRelative(next) {
-			clearFlow(ex.Session)
-			return e.denied(ex, msgInvalidNext), nil
-		}
-		to = next
+	target, _ := ex.Plan.Context[CtxRedirect].(string)
+	if target == "" {
+		target = ex.Query.Get("next")
+	}
+	if safe, ok := httpx.LocalRedirect(target); target != "" && ok {
+		to = safe
 	}
 	if ex.InvitationInEffect() && !ex.Plan.Consumed {
 		pu, err := ex.PendingUser()
@@ -427,17 +429,4 @@ func (e *Executor) flowInfo(ex *Execution) map[string]any {
 // the details go to the log.
 func FlowError(r *http.Request) map[string]any {
 	return map[string]any{"component": ComponentFlowError, "request_id": httpx.RequestID(r.Context())}
-}
-
-// IsRelative reports whether next is a path on this site (not "//host" or
-// a URL with a scheme), safe to redirect to.
-func IsRelative(next string) bool {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
-		return false
-	}
-	if strings.ContainsAny(next, "\r\n\t") {
-		return false
-	}
-	u, err := url.Parse(next)
-	return err == nil && u.Scheme == "" && u.Host == ""
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/usher-id/usher/internal/auth"
 	"github.com/usher-id/usher/internal/fieldrule"
+	"github.com/usher-id/usher/internal/httpx"
 	"github.com/usher-id/usher/internal/store"
 )
 
@@ -82,13 +83,15 @@ func (h *Handler) admin(fn pageFunc) http.HandlerFunc {
 }
 
 func (h *Handler) toLogin(w http.ResponseWriter, r *http.Request) {
-	next := r.URL.Path
+	// The escaped path, so next names the page asked for and the flow's
+	// redirect check sees it as the browser sent it.
+	next := r.URL.EscapedPath()
 	if r.Method != http.MethodGet {
 		next = "/"
 	} else if r.URL.RawQuery != "" {
 		next += "?" + r.URL.RawQuery
 	}
-	http.Redirect(w, r, h.loginURL(r, next), http.StatusFound)
+	httpx.Redirect(w, r, h.loginURL(r, next), "/", http.StatusFound)
 }
 
 // badRequestText names the path or query parameter that is not storable

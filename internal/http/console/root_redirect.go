@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/usher-id/usher/internal/httpx"
 	"github.com/usher-id/usher/internal/store"
 )
 
@@ -20,13 +21,13 @@ func (h *Handler) rootRedirect(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if u == nil {
-		http.Redirect(w, r, h.loginURL(r, "/"), http.StatusFound)
+		httpx.Redirect(w, r, h.loginURL(r, "/"), "/", http.StatusFound)
 		return
 	}
 	if !h.internalOnly(w, r, u) {
 		return
 	}
-	http.Redirect(w, r, "/if/user/", http.StatusFound)
+	httpx.Redirect(w, r, "/if/user/", "/", http.StatusFound)
 }
 
 // internalOnly reports whether u may use the interfaces. Other user types
@@ -39,7 +40,7 @@ func (h *Handler) internalOnly(w http.ResponseWriter, r *http.Request, u *store.
 	b := h.brandFor(r)
 	if b.DefaultApplication != nil {
 		if a, err := h.App.Store.GetApplication(r.Context(), *b.DefaultApplication); err == nil {
-			http.Redirect(w, r, "/application/launch/"+url.PathEscape(a.Slug)+"/", http.StatusFound)
+			httpx.Redirect(w, r, "/application/launch/"+url.PathEscape(a.Slug)+"/", "/", http.StatusFound)
 			return false
 		}
 	}
@@ -63,26 +64,35 @@ func (h *Handler) appLaunch(w http.ResponseWriter, r *http.Request, u *store.Use
 		h.notFound(w, r, u)
 		return
 	}
-	if !safeLaunchURL(a.MetaLaunchURL) {
+	to, ok := launchTarget(a.MetaLaunchURL)
+	if !ok {
 		h.errorPage(w, r, u, http.StatusNotFound, "No launch URL",
 			"The application "+a.Name+" has no usable launch URL (it must start with http://, https:// or /). An administrator can set one under Applications.")
 		return
 	}
-	http.Redirect(w, r, a.MetaLaunchURL, http.StatusFound)
+	httpx.SendRedirect(w, r, to, http.StatusFound)
 }
 
 // safeLaunchURL accepts http(s) URLs and site-relative paths, never
 // javascript: or other schemes.
 func safeLaunchURL(s string) bool {
-	if s == "" {
-		return false
+	_, ok := launchTarget(s)
+	return ok
+}
+
+// launchTarget is the Location for a launch URL: an administrator's absolute
+// http(s) URL as is (with non-ASCII escaped, as http.Redirect does), or a
+// path that httpx.LocalRedirect accepts, as it returns it.
+func launchTarget(s string) (string, bool) {
+	if to, ok := httpx.LocalRedirect(s); ok {
+		return to, true
+	}
+	if s == "" || s[0] == '/' || s[0] == '\\' {
+		return "", false
 	}
 	u, err := url.Parse(s)
-	if err != nil {
-		return false
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", false
 	}
-	if u.Scheme == "" {
-		return u.Host == "" && len(s) > 0 && s[0] == '/' && (len(s) == 1 || s[1] != '/')
-	}
-	return (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+	return u.String(), true
 }

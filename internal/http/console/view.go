@@ -100,7 +100,7 @@ func (h *Handler) redirect(w http.ResponseWriter, r *http.Request, url string, m
 			return
 		}
 	}
-	http.Redirect(w, r, url, http.StatusSeeOther)
+	httpx.Redirect(w, r, url, "/", http.StatusSeeOther)
 }
 
 // errorPage shows a short, safe message; details never reach the browser.

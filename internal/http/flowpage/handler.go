@@ -112,9 +112,11 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 	case flow.ResultLimited:
 		ratelimit.WritePage(w, res.RetryAfter)
 	case flow.ResultNext:
-		http.Redirect(w, r, r.URL.RequestURI(), http.StatusSeeOther)
+		httpx.Redirect(w, r, r.URL.RequestURI(), "/", http.StatusSeeOther)
 	case flow.ResultRedirect:
-		http.Redirect(w, r, res.To, http.StatusSeeOther)
+		// res.To passed httpx.LocalRedirect in the executor; Redirect checks
+		// it again and, unlike http.Redirect, sends it without cleaning.
+		httpx.Redirect(w, r, res.To, "/", http.StatusSeeOther)
 	default:
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		_, _ = w.Write(body)
