@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/usher-id/usher/internal/testkit"
 )
 
 // Path finds Debian's Chromium; the test skips without one unless CI=true
@@ -52,13 +54,12 @@ func StartWith(t testing.TB, extra ...chromedp.ExecAllocatorOption) context.Cont
 }
 
 // ArtifactsDir is $USHER_TEST_ARTIFACTS, default test-artifacts/ at the
-// repository root (seen from a test in internal/<pkg>/), created if
-// missing.
+// repository root (ignored by git), created if missing.
 func ArtifactsDir(t testing.TB) string {
 	t.Helper()
 	dir := os.Getenv("USHER_TEST_ARTIFACTS")
 	if dir == "" {
-		dir = filepath.Join("..", "..", "test-artifacts")
+		dir = filepath.Join(testkit.RepoRoot(t), "test-artifacts")
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
