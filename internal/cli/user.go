@@ -10,6 +10,8 @@ import (
 
 	"github.com/usher-id/usher/internal/app"
 	"github.com/usher-id/usher/internal/auth"
+	"github.com/usher-id/usher/internal/domain/group"
+	"github.com/usher-id/usher/internal/domain/user"
 	"github.com/usher-id/usher/internal/event"
 	"github.com/usher-id/usher/internal/fieldrule"
 	"github.com/usher-id/usher/internal/store"
@@ -117,24 +119,23 @@ func runUserCreate(ctx context.Context, env *Env, args []string) error {
 	if u.Name == "" {
 		u.Name = username
 	}
-	if password != "" {
-		if u.Password, err = a.Passwords.Hash(password); err != nil {
-			return err
-		}
-		now := a.Clock()
-		u.PasswordChangeDate = &now
+	if err := user.HashPassword(a.Passwords, &u, password, a.Clock()); err != nil {
+		return err
 	}
 	err = a.Store.Tx(ctx, func(q store.Queries) error {
-		if err := q.CreateUser(ctx, &u); err != nil {
+		var groups []string
+		if *superuser {
+			admins, err := group.Ensure(ctx, q, auth.AdminGroup, true)
+			if err != nil {
+				return err
+			}
+			groups = append(groups, admins.UUID)
+		}
+		if err := user.Create(ctx, q, &u, groups...); err != nil {
 			if errors.Is(err, store.ErrConflict) {
 				return fmt.Errorf("a user named %q already exists", username)
 			}
 			return err
-		}
-		if *superuser {
-			if err := addToAdmins(ctx, q, u.PK); err != nil {
-				return err
-			}
 		}
 		return recordUser(ctx, a, q, event.ModelCreated, &u)
 	})
@@ -146,18 +147,6 @@ func runUserCreate(ctx context.Context, env *Env, args []string) error {
 		fmt.Fprintf(env.Stdout, "password: %s\n", password)
 	}
 	return nil
-}
-
-func addToAdmins(ctx context.Context, q store.Queries, pk int64) error {
-	g, err := q.GetGroupByName(ctx, auth.AdminGroup)
-	if errors.Is(err, store.ErrNotFound) {
-		g = store.Group{Name: auth.AdminGroup, IsSuperuser: true, Attributes: map[string]any{}}
-		err = q.CreateGroup(ctx, &g)
-	}
-	if err != nil {
-		return err
-	}
-	return q.AddGroupMember(ctx, g.UUID, pk)
 }
 
 func runUserList(ctx context.Context, env *Env, args []string) error {
@@ -216,20 +205,8 @@ func runUserSetPassword(ctx context.Context, env *Env, args []string) error {
 		}
 		generated = false
 	}
-	hash, err := a.Passwords.Hash(password)
-	if err != nil {
-		return err
-	}
 	u, err := changeUser(ctx, a, fs.Arg(0), func(q store.Queries, u *store.User) error {
-		now := a.Clock()
-		u.Password, u.PasswordChangeDate = hash, &now
-		if err := q.UpdateUser(ctx, u); err != nil {
-			return err
-		}
-		if err := q.DeleteUserSessions(ctx, u.PK, ""); err != nil {
-			return err
-		}
-		return a.Events.Record(ctx, q, nil, u, event.PasswordSet, map[string]any{})
+		return user.SetPassword(ctx, q, a.Passwords, a.Clock(), user.RequestAudit(ctx, a.Events, nil), u, password, "")
 	})
 	if err != nil {
 		return err
@@ -248,14 +225,8 @@ func setActive(ctx context.Context, env *Env, args []string, active bool) error 
 		return err
 	}
 	u, err := changeUser(ctx, a, fs.Arg(0), func(q store.Queries, u *store.User) error {
-		u.IsActive = active
-		if err := q.UpdateUser(ctx, u); err != nil {
+		if err := user.SetActive(ctx, q, u, active); err != nil {
 			return err
-		}
-		if !active {
-			if err := q.DeleteUserSessions(ctx, u.PK, ""); err != nil {
-				return err
-			}
 		}
 		return recordUser(ctx, a, q, event.ModelUpdated, u)
 	})
@@ -277,7 +248,7 @@ func runUserDelete(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	u, err := changeUser(ctx, a, fs.Arg(0), func(q store.Queries, u *store.User) error {
-		if err := q.DeleteUser(ctx, u.PK); err != nil {
+		if err := user.Delete(ctx, q, u.PK); err != nil {
 			return err
 		}
 		return recordUser(ctx, a, q, event.ModelDeleted, u)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/usher-id/usher/internal/domain/group"
 	"github.com/usher-id/usher/internal/store"
 )
 
@@ -17,7 +18,7 @@ var groupKind = &Kind{
 		all, _, err := c.Q.ListGroups(c.ctx(), store.GroupFilter{})
 		return list(all, err)
 	},
-	Delete: func(c *Ctx, o Object) error { return c.Q.DeleteGroup(c.ctx(), o.(store.Group).UUID) },
+	Delete: func(c *Ctx, o Object) error { return group.Delete(c.ctx(), c.Q, o.(store.Group).UUID) },
 }
 
 func init() {
@@ -88,16 +89,16 @@ func saveGroup(c *Ctx, existing Object, data map[string]any) (Object, error) {
 	}
 	var err error
 	if existing == nil {
-		err = c.Q.CreateGroup(c.ctx(), &g)
+		err = group.Create(c.ctx(), c.Q, &g)
 	} else {
-		err = c.Q.UpdateGroup(c.ctx(), &g)
+		err = group.Update(c.ctx(), c.Q, &g)
 	}
 	c.forget()
 	if err != nil {
 		return nil, conflict(err, "name", uniqueMsg("Group", "name"))
 	}
 	if setUsers {
-		if err := syncGroupUsers(c, g.UUID, users); err != nil {
+		if err := group.SetMembers(c.ctx(), c.Q, g.UUID, users); err != nil {
 			return nil, err
 		}
 	}
@@ -148,35 +149,6 @@ func (in *input) userRefs(key string, dst *[]int64) bool {
 	}
 	*dst = out
 	return true
-}
-
-func syncGroupUsers(c *Ctx, group string, users []int64) error {
-	current, _, err := c.Q.ListUsers(c.ctx(), store.UserFilter{GroupUUID: group})
-	if err != nil {
-		return err
-	}
-	want := map[int64]bool{}
-	for _, pk := range users {
-		want[pk] = true
-	}
-	have := map[int64]bool{}
-	for _, u := range current {
-		have[u.PK] = true
-		if !want[u.PK] {
-			if err := c.Q.RemoveGroupMember(c.ctx(), group, u.PK); err != nil {
-				return err
-			}
-		}
-	}
-	for _, pk := range users {
-		if !have[pk] {
-			if err := c.Q.AddGroupMember(c.ctx(), group, pk); err != nil {
-				return err
-			}
-			have[pk] = true
-		}
-	}
-	return nil
 }
 
 func serializeGroup(c *Ctx, o Object) (map[string]any, error) {

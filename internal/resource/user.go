@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/usher-id/usher/internal/domain/group"
+	"github.com/usher-id/usher/internal/domain/user"
 	"github.com/usher-id/usher/internal/fieldrule"
 	"github.com/usher-id/usher/internal/store"
 )
@@ -25,7 +27,7 @@ var userKind = &Kind{
 		all, _, err := c.Q.ListUsers(c.ctx(), store.UserFilter{})
 		return list(all, err)
 	},
-	Delete: func(c *Ctx, o Object) error { return c.Q.DeleteUser(c.ctx(), o.(store.User).PK) },
+	Delete: func(c *Ctx, o Object) error { return user.Delete(c.ctx(), c.Q, o.(store.User).PK) },
 }
 
 func init() {
@@ -125,13 +127,12 @@ func saveUser(c *Ctx, existing Object, data map[string]any) (Object, error) {
 			} else if c.Passwords == nil {
 				in.fail("password", "Passwords cannot be set here (no password hasher configured).")
 			} else {
-				h, err := c.Passwords.Hash(pw)
-				if err != nil {
+				// Hashed only: a blueprint applied again must not sign
+				// the user out each time (user.Update ends no sessions
+				// for a new hash; user.SetPassword would).
+				if err := user.HashPassword(c.Passwords, &u, pw, c.now()); err != nil {
 					return nil, err
 				}
-				u.Password = h
-				now := c.now()
-				u.PasswordChangeDate = &now
 			}
 		}
 	}
@@ -140,45 +141,20 @@ func saveUser(c *Ctx, existing Object, data map[string]any) (Object, error) {
 	}
 	var err error
 	if existing == nil {
-		err = c.Q.CreateUser(c.ctx(), &u)
+		err = user.Create(c.ctx(), c.Q, &u)
 	} else {
-		err = c.Q.UpdateUser(c.ctx(), &u)
+		err = user.Update(c.ctx(), c.Q, existing.(store.User), &u)
 	}
 	c.forget()
 	if err != nil {
 		return nil, conflict(err, "username", msgUsernameUnique)
 	}
 	if setGroups {
-		if err := syncUserGroups(c, u.PK, groups); err != nil {
+		if err := group.SetUserGroups(c.ctx(), c.Q, u.PK, groups); err != nil {
 			return nil, err
 		}
 	}
 	return u, nil
-}
-
-// syncUserGroups makes the user's memberships exactly groups.
-func syncUserGroups(c *Ctx, pk int64, groups []string) error {
-	current, err := c.Q.UserGroups(c.ctx(), pk)
-	if err != nil {
-		return err
-	}
-	have := map[string]bool{}
-	for _, g := range current {
-		have[g.UUID] = true
-		if !contains(groups, g.UUID) {
-			if err := c.Q.RemoveGroupMember(c.ctx(), g.UUID, pk); err != nil {
-				return err
-			}
-		}
-	}
-	for _, g := range groups {
-		if !have[g] {
-			if err := c.Q.AddGroupMember(c.ctx(), g, pk); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
 }
 
 func serializeUser(c *Ctx, o Object) (map[string]any, error) {

@@ -22,8 +22,7 @@ type endpoint struct {
 	search  []string
 	order   string
 	// lister pages in SQL instead (users, groups, invitations).
-	lister   lister
-	optional bool // skipped when an extension claims the path
+	lister lister
 }
 
 // listQuery is a list request's parameters.

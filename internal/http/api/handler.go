@@ -71,17 +71,14 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 			search:  []string{"field_key", "label", "type", "placeholder", "name"}, order: "field_key"},
 		{path: "/api/v3/policies/expression/", kind: kind("authentik_policies_expression.expressionpolicy"),
 			filters: withAliases(filters("name", "execution_logging", "expression"), "policy_uuid", "pk"),
-			search:  []string{"name"}, order: "name", optional: true},
+			search:  []string{"name"}, order: "name"},
 		{path: "/api/v3/policies/bindings/", kind: kind("authentik_policies.policybinding"),
 			filters: withAliases(filters("policy", "target", "enabled", "order", "timeout"), "policy_binding_uuid", "pk",
 				"policy__isnull", "isnull:policy", "target_in", "target"),
-			search: []string{"policy_obj.name", "group_obj.name", "user_obj.username"}, order: "order", optional: true},
+			search: []string{"policy_obj.name", "group_obj.name", "user_obj.username"}, order: "order"},
 		{path: "/api/v3/managed/blueprints/", kind: kind("authentik_blueprints.blueprintinstance"),
 			filters: filters("name", "path"), search: []string{"name", "path"}, order: "name"},
 	} {
-		if e.optional && h.mountedElsewhere(e.path) {
-			continue
-		}
 		h.crud(mux, e)
 	}
 	// Stage endpoints filter on their own fields as authentik's filtersets do.
@@ -127,14 +124,6 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	}
 	mux.HandleFunc("/api/v3/", h.notFound)
 }
-
-// mountedElsewhere reports whether an extension file claims a path, so
-// the generic CRUD for it is skipped (the policy area may serve its own).
-func (h *Handler) mountedElsewhere(path string) bool { return claimed[path] }
-
-// claimed are endpoint paths an extension serves itself; an extension file
-// sets claimed[path] = true in its init.
-var claimed = map[string]bool{}
 
 func (h *Handler) notFound(w http.ResponseWriter, r *http.Request) {
 	writeDetail(w, http.StatusNotFound, "Not found.")

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/usher-id/usher/internal/domain/group"
 	"github.com/usher-id/usher/internal/event"
 	"github.com/usher-id/usher/internal/resource"
 	"github.com/usher-id/usher/internal/store"
@@ -146,7 +147,7 @@ func (h *Handler) groupAddMember(w http.ResponseWriter, r *http.Request, u *stor
 		return
 	}
 	err = h.App.Store.Tx(r.Context(), func(q store.Queries) error {
-		if err := q.AddGroupMember(r.Context(), g.UUID, member.PK); err != nil && !errors.Is(err, store.ErrConflict) {
+		if err := group.AddMember(r.Context(), q, g.UUID, member.PK); err != nil {
 			return err
 		}
 		return h.recordModel(r, q, u, event.ModelUpdated, userModel, member, h.userEntity())
@@ -188,7 +189,7 @@ func (h *Handler) groupRemoveMember(w http.ResponseWriter, r *http.Request, u *s
 		return
 	}
 	err = h.App.Store.Tx(r.Context(), func(q store.Queries) error {
-		if err := q.RemoveGroupMember(r.Context(), g.UUID, m.PK); err != nil && !errors.Is(err, store.ErrNotFound) {
+		if err := group.RemoveMember(r.Context(), q, g.UUID, m.PK); err != nil {
 			return err
 		}
 		return h.recordModel(r, q, u, event.ModelUpdated, userModel, m, h.userEntity())

@@ -2,7 +2,6 @@ package console
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"net/url"
 	"sort"
@@ -86,35 +85,6 @@ func (h *Handler) userEntity() *entity {
 			return "/if/admin/users/" + strconv.FormatInt(as[store.User](obj).PK, 10) + "/"
 		},
 	}
-}
-
-// setUserGroups makes the user's direct groups exactly want.
-func setUserGroups(ctx context.Context, q store.Queries, pk int64, want []string) error {
-	have, err := q.UserGroups(ctx, pk)
-	if err != nil {
-		return err
-	}
-	keep := map[string]bool{}
-	for _, g := range want {
-		keep[g] = true
-	}
-	for _, g := range have {
-		if !keep[g.UUID] {
-			if err := q.RemoveGroupMember(ctx, g.UUID, pk); err != nil {
-				return err
-			}
-		}
-		delete(keep, g.UUID)
-	}
-	for g := range keep {
-		if err := q.AddGroupMember(ctx, g, pk); err != nil {
-			if errors.Is(err, store.ErrReferenced) {
-				return resource.NewValidationError("groups", "A selected group no longer exists.")
-			}
-			return err
-		}
-	}
-	return nil
 }
 
 type pathNode struct {

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/usher-id/usher/internal/auth"
+	"github.com/usher-id/usher/internal/domain/user"
 	"github.com/usher-id/usher/internal/event"
 	"github.com/usher-id/usher/internal/resource"
 	"github.com/usher-id/usher/internal/store"
@@ -64,18 +66,13 @@ func (h *Handler) userSetPassword(w http.ResponseWriter, r *http.Request, u *sto
 		h.renderUserDetail(w, r, u, target, http.StatusUnprocessableEntity, f)
 		return
 	}
-	hash, err := h.App.Passwords.Hash(p1)
-	if err != nil {
-		h.serverError(w, r, err)
-		return
+	// The admin's own session survives when they set their own password.
+	keep := ""
+	if sess := auth.FromContext(r.Context()); sess != nil {
+		keep = auth.HashID(sess.ID)
 	}
-	now := h.App.Clock()
-	target.Password, target.PasswordChangeDate = hash, &now
-	err = h.App.Store.Tx(r.Context(), func(q store.Queries) error {
-		if err := q.UpdateUser(r.Context(), &target); err != nil {
-			return err
-		}
-		if err := h.record(r.Context(), q, r, &target, event.PasswordSet, nil); err != nil {
+	err := h.App.Store.Tx(r.Context(), func(q store.Queries) error {
+		if err := user.SetPassword(r.Context(), q, h.App.Passwords, h.App.Clock(), h.audit(r), &target, p1, keep); err != nil {
 			return err
 		}
 		return h.recordModel(r, q, u, event.ModelUpdated, userModel, target, e)
@@ -109,15 +106,9 @@ func (h *Handler) userToggleActive(w http.ResponseWriter, r *http.Request, u *st
 		h.redirect(w, r, userBase(target), flash{"error", "You cannot deactivate your own account."})
 		return
 	}
-	target.IsActive = !target.IsActive
 	err := h.App.Store.Tx(r.Context(), func(q store.Queries) error {
-		if err := q.UpdateUser(r.Context(), &target); err != nil {
+		if err := user.SetActive(r.Context(), q, &target, !target.IsActive); err != nil {
 			return err
-		}
-		if !target.IsActive {
-			if err := q.DeleteUserSessions(r.Context(), target.PK, ""); err != nil {
-				return err
-			}
 		}
 		return h.recordModel(r, q, u, event.ModelUpdated, userModel, target, e)
 	})

@@ -5,7 +5,7 @@ import (
 	"net/http"
 
 	"github.com/usher-id/usher/internal/auth"
-	"github.com/usher-id/usher/internal/event"
+	"github.com/usher-id/usher/internal/domain/user"
 	"github.com/usher-id/usher/internal/httpx"
 	"github.com/usher-id/usher/internal/ratelimit"
 	"github.com/usher-id/usher/internal/store"
@@ -55,30 +55,23 @@ func (h *Handler) userPasswordChange(w http.ResponseWriter, r *http.Request, u *
 		h.renderUserPage(w, r, u, http.StatusUnprocessableEntity, f)
 		return
 	}
-	hash, err := h.App.Passwords.Hash(n1)
-	if err != nil {
-		h.serverError(w, r, err)
-		return
+	keep := ""
+	if sess := auth.FromContext(r.Context()); sess != nil {
+		keep = auth.HashID(sess.ID)
 	}
-	now := h.App.Clock()
-	u.Password, u.PasswordChangeDate = hash, &now
-	sess := auth.FromContext(r.Context())
-	err = h.App.Store.Tx(r.Context(), func(q store.Queries) error {
-		if err := q.UpdateUser(r.Context(), u); err != nil {
-			return err
-		}
-		if sess != nil {
-			if err := q.DeleteUserSessions(r.Context(), u.PK, auth.HashID(sess.ID)); err != nil {
-				return err
-			}
-		}
-		return h.record(r.Context(), q, r, u, event.PasswordSet, nil)
+	err := h.App.Store.Tx(r.Context(), func(q store.Queries) error {
+		return user.SetPassword(r.Context(), q, h.App.Passwords, h.App.Clock(), h.audit(r), u, n1, keep)
 	})
 	if err != nil {
 		h.serverError(w, r, err)
 		return
 	}
 	h.redirect(w, r, "/if/user/", flash{"ok", "Your password was changed. Other sessions were signed out."})
+}
+
+// audit is the domain services' event recorder for changes made through r.
+func (h *Handler) audit(r *http.Request) user.Audit {
+	return user.RequestAudit(r.Context(), h.App.Events, r)
 }
 
 // record writes an audit event when the app has a recorder.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/usher-id/usher/internal/app"
 	"github.com/usher-id/usher/internal/auth"
+	"github.com/usher-id/usher/internal/domain/user"
 	"github.com/usher-id/usher/internal/event"
 	"github.com/usher-id/usher/internal/flow"
 	"github.com/usher-id/usher/internal/store"
@@ -140,7 +141,7 @@ func Check(ex *flow.Execution, u *store.User, identifier, pw string) (auth.Passw
 		if h, err := ex.App.Passwords.Hash(pw); err == nil {
 			cp := *u
 			cp.Password = h
-			if err := ex.Store().UpdateUser(ex.Ctx(), &cp); err != nil {
+			if err := user.Update(ex.Ctx(), ex.Store(), *u, &cp); err != nil {
 				ex.Log().WarnContext(ex.Ctx(), "upgrade password hash", "user", u.PK, "err", err)
 			} else {
 				u = &cp

@@ -9,6 +9,9 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/usher-id/usher/internal/auth"
+	"github.com/usher-id/usher/internal/domain/group"
+	"github.com/usher-id/usher/internal/domain/user"
 	"github.com/usher-id/usher/internal/event"
 	"github.com/usher-id/usher/internal/flow"
 	"github.com/usher-id/usher/internal/store"
@@ -93,15 +96,17 @@ func run(ex *flow.Execution) flow.Response {
 
 	err = ex.Store().Tx(ex.Ctx(), func(q store.Queries) error {
 		if creating {
-			if err := q.CreateUser(ex.Ctx(), &u); err != nil {
+			if err := user.Create(ex.Ctx(), q, &u, groups...); err != nil {
 				return err
 			}
-		} else if err := q.UpdateUser(ex.Ctx(), &u); err != nil {
-			return err
-		}
-		for _, g := range groups {
-			if err := q.AddGroupMember(ex.Ctx(), g, u.PK); err != nil && !errors.Is(err, store.ErrConflict) {
+		} else {
+			if err := user.Update(ex.Ctx(), q, *pending, &u); err != nil {
 				return err
+			}
+			for _, g := range groups {
+				if err := group.AddMember(ex.Ctx(), q, g, u.PK); err != nil {
+					return err
+				}
 			}
 		}
 		if err := ex.ConsumeInvitation(q, &u); err != nil {
@@ -152,12 +157,10 @@ func apply(ex *flow.Execution, u *store.User, pd map[string]any) (bool, error) {
 			if pw == "" {
 				continue
 			}
-			h, err := ex.App.Passwords.Hash(pw)
-			if err != nil {
+			if err := user.HashPassword(ex.App.Passwords, u, pw, ex.Now()); err != nil {
 				return false, err
 			}
-			now := ex.Now()
-			u.Password, u.PasswordChangeDate, passwordSet = h, &now, true
+			passwordSet = true
 		case k == "attributes":
 			m, ok := v.(map[string]any)
 			if !ok {
@@ -270,7 +273,13 @@ func record(ex *flow.Execution, q store.Queries, u *store.User, pd map[string]an
 		return err
 	}
 	if passwordSet {
-		return ex.Record(q, u, event.PasswordSet, map[string]any{})
+		// A new password ends the user's other sessions, whichever front
+		// end sets it; the session running this flow stays.
+		keep := ""
+		if ex.Session != nil {
+			keep = auth.HashID(ex.Session.ID)
+		}
+		return user.PasswordSet(ex.Ctx(), q, ex.Record, u, keep)
 	}
 	return nil
 }
