@@ -33,7 +33,10 @@ func NewEnv(t *testing.T, b Backend) *Env {
 // ForEachBackend runs fn as a subtest per backend with a fresh Env.
 func ForEachBackend(t *testing.T, fn func(t *testing.T, e *Env)) {
 	for _, b := range Backends(t) {
-		t.Run(b.Name, func(t *testing.T) { fn(t, NewEnv(t, b)) })
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel() // each backend has its own store and server
+			fn(t, NewEnv(t, b))
+		})
 	}
 }
 

@@ -38,7 +38,10 @@ type env struct {
 // eachBackend runs fn on SQLite and, when configured, PostgreSQL.
 func eachBackend(t *testing.T, fn func(t *testing.T, e *env)) {
 	for _, b := range storetest.Backends(t) {
-		t.Run(b.Name, func(t *testing.T) { fn(t, newEnv(t, b.Open(t))) })
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel() // each backend has its own store and server
+			fn(t, newEnv(t, b.Open(t)))
+		})
 	}
 }
 

@@ -55,6 +55,7 @@ func Run(t *testing.T, open Opener) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel() // each test has a fresh store of its own
 			tc.fn(t, open(t))
 		})
 	}
