@@ -33,7 +33,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
+	"os"
 	"sort"
 	"strings"
 
@@ -154,6 +156,9 @@ func (e *Env) Store(ctx context.Context) (store.Store, error) {
 	if e.store != nil {
 		return e.store, nil
 	}
+	if err := requireDatabase(e.Config); err != nil {
+		return nil, err
+	}
 	st, err := boot.OpenStore(ctx, e.Config)
 	if err != nil {
 		return nil, err
@@ -164,6 +169,21 @@ func (e *Env) Store(ctx context.Context) (store.Store, error) {
 	}
 	e.store = st
 	return st, nil
+}
+
+// requireDatabase refuses to run a command against a SQLite database that
+// does not exist yet: run from the wrong folder, it would silently create
+// an empty one (and then find no akadmin). Only serve and migrate create
+// the database, and they open the store themselves.
+func requireDatabase(cfg *config.Config) error {
+	if cfg.Postgres() {
+		return nil
+	}
+	path := cfg.DatabasePath()
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("no usher database at %s; run from the server's folder or set USHER_DATA_DIR / USHER_DATABASE_URL (or create one with 'usher migrate')", path)
+	}
+	return nil
 }
 
 // App returns the application container on the opened store.
@@ -208,10 +228,24 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 			if len(args) == 1 {
 				return 0
 			}
-			fmt.Fprintf(stderr, "usher: unknown command %q\n", strings.Join(args[:2], " "))
+			typed := strings.Join(args[:2], " ")
+			fmt.Fprintf(stderr, "usher: unknown command %q%s\n", typed, config.DidYouMean(typed, commandNames()))
 			return 2
 		}
-		fmt.Fprintf(stderr, "usher: unknown command %q (run 'usher help' for the list)\n", args[0])
+		typed := args[0]
+		if len(args) > 1 && !strings.HasPrefix(args[1], "-") {
+			// "invitaton list": compare both words, so the suggestion is
+			// the whole command.
+			if hint := config.DidYouMean(args[0]+" "+args[1], commandNames()); hint != "" {
+				fmt.Fprintf(stderr, "usher: unknown command %q%s\n", args[0]+" "+args[1], hint)
+				return 2
+			}
+		}
+		if hint := config.DidYouMean(typed, append(commandNames(), groupNames()...)); hint != "" {
+			fmt.Fprintf(stderr, "usher: unknown command %q%s\n", typed, hint)
+			return 2
+		}
+		fmt.Fprintf(stderr, "usher: unknown command %q (run 'usher help' for the list)\n", typed)
 		return 2
 	}
 
@@ -294,6 +328,30 @@ func find(args []string) (*Command, []string) {
 	return nil, nil
 }
 
+// commandNames lists every command's full name.
+func commandNames() []string {
+	names := make([]string, 0, len(commands))
+	for name := range commands {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// groupNames lists the first words of multi-word commands ("user", ...).
+func groupNames() []string {
+	seen := map[string]bool{}
+	var out []string
+	for name := range commands {
+		if g, _, ok := strings.Cut(name, " "); ok && !seen[g] {
+			seen[g] = true
+			out = append(out, g)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
 func groupExists(word string) bool {
 	for name := range commands {
 		if strings.HasPrefix(name, word+" ") {
@@ -341,8 +399,7 @@ func printHelp(w io.Writer, c *Command, fs *flag.FlagSet) {
 		fs.VisitAll(func(*flag.Flag) { n++ })
 		if n > 0 {
 			fmt.Fprintln(w, "\nFlags:")
-			fs.SetOutput(w)
-			fs.PrintDefaults()
+			printFlags(w, fs)
 		}
 	}
 	if c.Examples != "" {
@@ -384,4 +441,35 @@ func oneLine(msg string) string {
 
 func newLogger(w io.Writer, cfg *config.Config) *slog.Logger {
 	return server.NewLogger(w, cfg.LogLevel, cfg.LogFormat)
+}
+
+// printFlags lists the flags the way the examples write them (--name),
+// not the single dash flag.PrintDefaults uses; both forms are accepted.
+func printFlags(w io.Writer, fs *flag.FlagSet) {
+	fs.VisitAll(func(f *flag.Flag) {
+		name, usage := flag.UnquoteUsage(f)
+		line := "  --" + f.Name
+		if name != "" {
+			line += " " + name
+		}
+		fmt.Fprintf(w, "%s\n    \t%s", line, strings.ReplaceAll(usage, "\n", "\n    \t"))
+		switch {
+		case isZeroDefault(f):
+		case name == "string":
+			fmt.Fprintf(w, " (default %q)", f.DefValue)
+		default:
+			fmt.Fprintf(w, " (default %s)", f.DefValue)
+		}
+		fmt.Fprintln(w)
+	})
+}
+
+// isZeroDefault reports whether f's default is its type's zero value, which
+// flag.PrintDefaults does not print either.
+func isZeroDefault(f *flag.Flag) bool {
+	switch f.DefValue {
+	case "", "0", "false", "0s", "[]":
+		return true
+	}
+	return false
 }

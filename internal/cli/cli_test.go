@@ -37,8 +37,16 @@ func run(t *testing.T, env []string, stdin string, args ...string) result {
 	return result{code, out.String(), errb.String()}
 }
 
+// testEnv is the environment of a fresh, migrated usher in a temporary
+// data directory (commands other than serve and migrate refuse to create
+// a database).
 func testEnv(t *testing.T) []string {
-	return []string{"USHER_DATA_DIR=" + t.TempDir(), "USHER_PASSWORD_HASH=bcrypt:cost=4", "PATH=/usr/bin"}
+	t.Helper()
+	env := []string{"USHER_DATA_DIR=" + t.TempDir(), "USHER_PASSWORD_HASH=bcrypt:cost=4", "PATH=/usr/bin"}
+	if r := run(t, env, "", "migrate"); r.code != 0 {
+		t.Fatalf("migrate: %d %s", r.code, r.stderr)
+	}
+	return env
 }
 
 func TestEveryCommandHasHelpWithExamples(t *testing.T) {
@@ -80,6 +88,11 @@ func TestBadInvocations(t *testing.T) {
 	}{
 		{"unknown command", nil, []string{"frobnicate"}, 2, "usher: unknown command \"frobnicate\" (run 'usher help' for the list)\n"},
 		{"unknown subcommand", nil, []string{"user", "frob"}, 2, "usher: unknown command \"user frob\"\n"},
+		{"misspelt command", nil, []string{"invitaton", "list"}, 2, "usher: unknown command \"invitaton list\" (did you mean invitation list?)\n"},
+		{"misspelt subcommand", nil, []string{"invitation", "lst"}, 2, "usher: unknown command \"invitation lst\" (did you mean invitation list?)\n"},
+		{"misspelt group", nil, []string{"usr"}, 2, "usher: unknown command \"usr\" (did you mean user?)\n"},
+		{"no database here", []string{"USHER_DATA_DIR=" + filepath.Join(dir, "elsewhere")}, []string{"invitation", "list"}, 1,
+			"usher: no usher database at " + filepath.Join(dir, "elsewhere", "usher.db") + "; run from the server's folder or set USHER_DATA_DIR / USHER_DATABASE_URL (or create one with 'usher migrate')\n"},
 		{"unknown flag", testEnv(t), []string{"user", "list", "--bogus"}, 2,
 			"usher user list: flag provided but not defined: -bogus\nRun 'usher user list --help' for usage.\n"},
 		{"missing argument", testEnv(t), []string{"user", "create"}, 2,
@@ -110,6 +123,19 @@ func TestBadInvocations(t *testing.T) {
 				t.Errorf("code %d, stderr:\n%s\nwant code %d, stderr:\n%s", r.code, r.stderr, tt.code, tt.stderr)
 			}
 		})
+	}
+	// The refused command left no database (nor data directory) behind.
+	if _, err := os.Stat(filepath.Join(dir, "elsewhere")); !os.IsNotExist(err) {
+		t.Errorf("a command other than serve or migrate created the data directory: %v", err)
+	}
+}
+
+// Help lists flags as the examples write them: --as, not -as.
+func TestHelpFlagsUseDoubleDash(t *testing.T) {
+	r := run(t, nil, "", "invitation", "create", "--help")
+	if r.code != 0 || !strings.Contains(r.stdout, "\n  --as string\n") || strings.Contains(r.stdout, "\n  -as") ||
+		!strings.Contains(r.stdout, `(default "akadmin")`) {
+		t.Errorf("invitation create --help:\n%s", r.stdout)
 	}
 }
 
@@ -188,7 +214,8 @@ func openTestStore(t *testing.T, env []string) store.Store {
 }
 
 func TestMigrateVersionConfig(t *testing.T) {
-	env := append(testEnv(t), "USHER_BOOTSTRAP_PASSWORD=do-not-print-me")
+	env := []string{"USHER_DATA_DIR=" + t.TempDir(), "USHER_PASSWORD_HASH=bcrypt:cost=4", "PATH=/usr/bin",
+		"USHER_BOOTSTRAP_PASSWORD=do-not-print-me"}
 	r := run(t, env, "", "migrate")
 	if r.code != 0 || !regexp.MustCompile(`^sqlite schema migrated from version 0 to \d+\n$`).MatchString(r.stdout) {
 		t.Errorf("migrate: %d %q %q", r.code, r.stdout, r.stderr)
@@ -214,7 +241,7 @@ func TestServePortInUse(t *testing.T) {
 	defer ln.Close()
 	addr := ln.Addr().String()
 	r := run(t, append(testEnv(t), "USHER_LISTEN="+addr), "", "serve")
-	if r.code != 1 || r.stderr != "usher: listen "+addr+": address already in use\n" {
+	if r.code != 1 || r.stderr != "usher: listen "+addr+": address already in use (another program, or another usher, has it; set USHER_LISTEN to a free host:port)\n" {
 		t.Errorf("code %d, stderr %q", r.code, r.stderr)
 	}
 }

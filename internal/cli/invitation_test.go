@@ -25,6 +25,7 @@ func newInvitationCLI(t *testing.T) *invitationCLI {
 	dir := t.TempDir()
 	c := &invitationCLI{t: t, dir: dir, env: []string{"USHER_DATA_DIR=" + dir, "USHER_PASSWORD_HASH=bcrypt:cost=4",
 		"USHER_EXTERNAL_URL=https://id.example.com"}}
+	c.ok("migrate")
 	c.ok("user", "create", "akadmin", "--no-password")
 	c.ok("user", "create", "ada", "--no-password", "--name", "Ada Admin")
 

@@ -345,7 +345,7 @@ func unknownEnv(env map[string]string) []Problem {
 				continue
 			}
 		}
-		p = append(p, Problem{k, "unknown setting" + didYouMean(k, known)})
+		p = append(p, Problem{k, "unknown setting" + DidYouMean(k, known)})
 	}
 	return p
 }
@@ -367,14 +367,15 @@ func unknownKeys(file string, vals map[string]fileValue) []Problem {
 			found = found || kk == k
 		}
 		if !found {
-			p = append(p, Problem{fmt.Sprintf("%s (%s line %d)", k, file, vals[k].line), "unknown setting" + didYouMean(k, known)})
+			p = append(p, Problem{fmt.Sprintf("%s (%s line %d)", k, file, vals[k].line), "unknown setting" + DidYouMean(k, known)})
 		}
 	}
 	return p
 }
 
-// didYouMean suggests the closest known name when it is close enough.
-func didYouMean(name string, known []string) string {
+// DidYouMean suggests the closest known name when it is close enough:
+// " (did you mean X?)", or "". The CLI uses it for mistyped commands too.
+func DidYouMean(name string, known []string) string {
 	best, bestD := "", 1<<30
 	for _, k := range known {
 		if d := distance(strings.ToLower(name), strings.ToLower(k)); d < bestD {

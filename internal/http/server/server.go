@@ -80,7 +80,7 @@ func Listen(addr string) (net.Listener, error) {
 	var errno syscall.Errno
 	switch {
 	case errors.Is(err, syscall.EADDRINUSE):
-		return nil, fmt.Errorf("listen %s: address already in use", addr)
+		return nil, fmt.Errorf("listen %s: address already in use (another program, or another usher, has it; set USHER_LISTEN to a free host:port)", addr)
 	case errors.Is(err, syscall.EACCES):
 		return nil, fmt.Errorf("listen %s: permission denied (ports below 1024 need privileges)", addr)
 	case errors.As(err, &errno):

@@ -333,7 +333,7 @@ func TestListenAddressInUse(t *testing.T) {
 	defer ln.Close()
 	addr := ln.Addr().String()
 	_, err = Listen(addr)
-	if err == nil || err.Error() != "listen "+addr+": address already in use" {
+	if err == nil || err.Error() != "listen "+addr+": address already in use (another program, or another usher, has it; set USHER_LISTEN to a free host:port)" {
 		t.Errorf("error = %v", err)
 	}
 }
