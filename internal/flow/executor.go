@@ -278,11 +278,12 @@ func (e *Executor) run(ex *Execution, data map[string]any, loaded string, runThr
 			ex.Plan.pop()
 			if rebuilding {
 				if !rb.Rebuilt(ex) {
-					ex.unrebuilt = true // stored, briefly
-				} else if ex.unrebuilt {
-					// stored anyway
-				} else if loaded, err = rebase(ex.Plan); err != nil {
-					return Result{}, err
+					ex.unrebuilt = true // the plan is stored, briefly
+				}
+				if !ex.unrebuilt {
+					if loaded, err = rebase(ex.Plan); err != nil {
+						return Result{}, err
+					}
 				}
 				continue
 			}
