@@ -39,6 +39,8 @@ type Session struct {
 	unstored bool
 	// cookie: send the cookie even if nothing is stored (KeepCookie).
 	cookie bool
+	// brief: a new row lives BriefTTL, not TTL (KeepBriefly).
+	brief bool
 }
 
 // Get decodes the value stored under key into v; it reports whether the key
@@ -116,6 +118,9 @@ type Manager struct {
 	Store store.Queries
 	// TTL of an anonymous or non-persistent session since its last save.
 	TTL time.Duration
+	// BriefTTL of a session stored with no answer yet (KeepBriefly); zero
+	// is DefaultBriefTTL.
+	BriefTTL time.Duration
 	// Secure marks cookies Secure (TLS or trusted proxy).
 	Secure func(r *http.Request) bool
 	Now    func() time.Time
@@ -196,6 +201,15 @@ func (m *Manager) Load(r *http.Request) (*Session, error) {
 			}
 			s.Persistent = s.persistentFlag()
 			return s, nil
+		case err == nil && row.UserPK == nil && adoptable(c.Value, now, m.TTL):
+			// An anonymous row that expired (a brief one, KeepBriefly) is
+			// as good as none: adopt its ID as below, so the form it showed
+			// still validates.
+			if err := m.Store.DeleteSession(r.Context(), HashID(c.Value)); err != nil && !errors.Is(err, store.ErrNotFound) {
+				return nil, err
+			}
+			return &Session{ID: c.Value, Values: map[string]json.RawMessage{}, Expires: now.Add(m.TTL),
+				isNew: true, unstored: true}, nil
 		case err != nil && !errors.Is(err, store.ErrNotFound):
 			return nil, err
 		case err != nil && adoptable(c.Value, now, m.TTL):
@@ -237,8 +251,11 @@ func (m *Manager) Save(w http.ResponseWriter, r *http.Request, s *Session) error
 	}
 	now := m.now()
 	// An anonymous session's expiry slides with each save; a logged-in one
-	// keeps what its login set.
-	if exp := now.Add(m.TTL); s.UserPK == nil && exp.After(s.Expires) {
+	// keeps what its login set. A brief one starts short; its next save
+	// (an answer) gives it the TTL.
+	if s.brief && s.isNew && s.UserPK == nil {
+		s.Expires = now.Add(m.briefTTL())
+	} else if exp := now.Add(m.TTL); s.UserPK == nil && exp.After(s.Expires) {
 		s.Expires = exp
 	}
 	if s.Persistent {

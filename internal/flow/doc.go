@@ -43,6 +43,11 @@
 //     pages after a POST, while a page GET runs on through stages that pass
 //     at once: Request.RunThrough). Nothing left: finish. Invalid: restart when the binding asks for it, else the plan
 //     is dropped and the client gets ak-stage-access-denied.
+//     A session with no row yet (nothing answered) stores no plan for a
+//     stage that passed without an answer and is rebuilt from the query
+//     (Rebuildable: the invitation stage): such stages are run through on
+//     both front-ends, and every request plans again and passes them again
+//     before the stage the client answers (rebuild.go).
 //  5. Finish: redirect to context["redirect"], else next from the wrapped
 //     query, else "/"; a target httpx.LocalRedirect refuses (not a path on
 //     this origin once cleaned as it is sent) falls back to "/".

@@ -35,6 +35,9 @@ type Execution struct {
 	requestUser *store.User
 	invitation  *store.Invitation
 	limiter     *ratelimit.Limiter
+	// unrebuilt: a Rebuildable stage passed leaving state the next request
+	// cannot rebuild; progressed: any other stage passed (see run).
+	unrebuilt, progressed bool
 }
 
 // Ctx is the request's context.

@@ -145,6 +145,7 @@ func (e *Executor) execute(w http.ResponseWriter, r *http.Request, sess *auth.Se
 		sess.Delete(sessionPlan)
 	}
 	data := req.Data
+	rebuilding := false
 	if plan == nil && ex.carriesToken() {
 		if retry, over := e.Limiter.Check(ctx, ex.invitationLimitKey()); over {
 			return limited(ex, retry), nil
@@ -165,6 +166,7 @@ func (e *Executor) execute(w http.ResponseWriter, r *http.Request, sess *auth.Se
 			return Result{}, err
 		}
 		plan = p
+		rebuilding = !sess.Stored()
 		if sess.Stored() {
 			// An answer posted into a fresh plan answers no challenge we
 			// showed (the plan ended or the flow changed): show the first one.
@@ -182,7 +184,11 @@ func (e *Executor) execute(w http.ResponseWriter, r *http.Request, sess *auth.Se
 		}
 	}
 	ex.Plan = plan
-	res, err := e.run(ex, data, loaded, req.RunThrough)
+	res, err := e.run(ex, data, loaded, req.RunThrough, rebuilding)
+	if ex.unrebuilt && !ex.progressed {
+		// Stored only for what a stage without an answer left behind.
+		sess.KeepBriefly()
+	}
 	if _, running := sess.Values[sessionPlan]; running {
 		var saved *string
 		if !sess.Get(sessionQuery, &saved) || saved == nil || *saved != req.Query {
@@ -192,7 +198,13 @@ func (e *Executor) execute(w http.ResponseWriter, r *http.Request, sess *auth.Se
 	return res, err
 }
 
-func (e *Executor) run(ex *Execution, data map[string]any, loaded string, runThrough bool) (Result, error) {
+// run drives the plan from its first binding. rebuilding is set when the
+// plan was just built for a session with no row: the leading stages that
+// pass without an answer (Rebuildable) then pass again as on the GET that
+// showed the client its challenge, and what they leave is not stored, since
+// the next request rebuilds it the same way; data goes to the first stage
+// that is not one of them.
+func (e *Executor) run(ex *Execution, data map[string]any, loaded string, runThrough, rebuilding bool) (Result, error) {
 	for {
 		if len(ex.Plan.Bindings) == 0 {
 			return e.finish(ex)
@@ -205,6 +217,15 @@ func (e *Executor) run(ex *Execution, data map[string]any, loaded string, runThr
 			}
 			if !ok {
 				ex.Plan.pop()
+			}
+			if rebuilding && !ex.unrebuilt {
+				// Re-evaluated again, with the same plan, on every request
+				// until the plan is stored.
+				if loaded, err = rebase(ex.Plan); err != nil {
+					return Result{}, err
+				}
+			}
+			if !ok {
 				continue
 			}
 		}
@@ -221,8 +242,10 @@ func (e *Executor) run(ex *Execution, data map[string]any, loaded string, runThr
 			return Result{}, errors.New("flow: no view registered for stage kind " + string(st.Kind))
 		}
 		ex.Binding, ex.Stage = b, st
+		rb, replay := view.(Rebuildable)
+		rebuilding = rebuilding && replay
 		var resp Response
-		if data == nil {
+		if data == nil || rebuilding {
 			resp = view.Get(ex)
 		} else {
 			keys := ex.limitKeys()
@@ -244,9 +267,27 @@ func (e *Executor) run(ex *Execution, data map[string]any, loaded string, runThr
 		case respLimited:
 			return limited(ex, resp.retry), nil
 		case respInvalid:
+			if rebuilding {
+				// No answer was for this stage (an invitation withdrawn or
+				// used up since the GET): say why, never restart.
+				clearFlow(ex.Session)
+				return e.denied(ex, resp.message), nil
+			}
 			return e.invalid(ex, resp.message)
 		case respPassed:
 			ex.Plan.pop()
+			if rebuilding {
+				if !rb.Rebuilt(ex) {
+					ex.unrebuilt = true // the plan is stored, briefly
+				}
+				if !ex.unrebuilt {
+					if loaded, err = rebase(ex.Plan); err != nil {
+						return Result{}, err
+					}
+				}
+				continue
+			}
+			ex.progressed = true
 			if len(ex.Plan.Bindings) == 0 {
 				return e.finish(ex)
 			}

@@ -20,6 +20,18 @@ func (view) Get(ex *flow.Execution) flow.Response { return run(ex) }
 // Post runs the stage like Get.
 func (view) Post(ex *flow.Execution, _ map[string]any) flow.Response { return run(ex) }
 
+// Rebuilt makes the stage flow.Rebuildable: it decides from the link
+// (itoken) and the invitation row, which the next request reads again, so
+// a visit that only opened the link stores no session. One pass is not
+// rebuilt that way: an invitation put in effect on a flow that continues
+// without one. Were it used up or withdrawn before the answer, passing
+// again would go on silently without it, where the plan holding it refuses
+// at the user write with the invitation's message.
+func (view) Rebuilt(ex *flow.Execution) bool {
+	s := ex.Stage.Invitation
+	return s == nil || !s.ContinueFlowWithoutInvitation || !ex.InvitationInEffect()
+}
+
 func run(ex *flow.Execution) flow.Response {
 	settings := ex.Stage.Invitation
 	if settings == nil {
