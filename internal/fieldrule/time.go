@@ -18,3 +18,23 @@ func Time(t time.Time) string {
 	}
 	return ""
 }
+
+// MinTime and MaxTime bound the times usher stores and renders.
+var (
+	MinTime = time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)
+	MaxTime = time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)
+)
+
+// ClampTime returns t in UTC, moved to MinTime or MaxTime when Time refuses
+// it. Readers use it for values written before Time was enforced (or by
+// hand), so that one such row cannot make every list containing it fail.
+func ClampTime(t time.Time) time.Time {
+	t = t.UTC()
+	switch {
+	case t.Before(MinTime):
+		return MinTime
+	case t.After(MaxTime.Add(time.Second - 1)):
+		return MaxTime
+	}
+	return t
+}
