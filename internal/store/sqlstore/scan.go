@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/usher-id/usher/internal/fieldrule"
@@ -55,8 +56,10 @@ func (c *timeCol) parse(s string) error {
 		// 500, leaving raw SQL as the only way to remove it: read it as
 		// the nearest representable time instead, and log it once per read.
 		if ct, ok := clampOutOfRange(s); ok {
-			slog.Warn("stored time outside years 1-9999, read as the nearest valid time",
-				"stored", s, "read_as", ct.Format(time.RFC3339))
+			if _, seen := clampedLogged.LoadOrStore(s, true); !seen {
+				slog.Warn("stored time outside years 1-9999, read as the nearest valid time",
+					"stored", s, "read_as", ct.Format(time.RFC3339))
+			}
 			c.T, c.Valid = ct, true
 			return nil
 		}
@@ -65,6 +68,10 @@ func (c *timeCol) parse(s string) error {
 	c.T, c.Valid = fieldrule.ClampTime(t), true
 	return nil
 }
+
+// clampedLogged holds the out-of-range values already logged, so a list
+// read on every page view logs each once per process.
+var clampedLogged sync.Map
 
 // outOfRangeRE matches a stored time whose year has more than four digits
 // or a sign, as Go's time.Format writes it.
