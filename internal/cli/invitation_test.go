@@ -11,6 +11,7 @@ import (
 
 	"github.com/usher-id/usher/internal/store"
 	"github.com/usher-id/usher/internal/store/sqlite"
+	"github.com/usher-id/usher/internal/store/sqlstore"
 )
 
 // invitationCLI is a temp data dir with akadmin and an enrollment flow
@@ -197,5 +198,46 @@ func TestInvitationCLIImport(t *testing.T) {
 	invs, _, _ := st.ListInvitations(context.Background(), store.InvitationFilter{Ordering: "name"})
 	if len(invs) != 2 || invs[0].Name != "a-example-com" || invs[0].FixedData["department"] != "Eng" || !invs[0].SingleUse() {
 		t.Errorf("imported %+v", invs)
+	}
+}
+
+// Expiry values outside years 1-9999, or a duration too long for Go's
+// time.Duration (which used to wrap around to a date in 2056), are refused
+// with an error naming --expires, by create and by import; an invitation
+// already stored with such a time (by hand, or by an older usher) can
+// still be listed, shown and deleted.
+func TestInvitationCLIExpiryRange(t *testing.T) {
+	c := newInvitationCLI(t)
+	for _, v := range []string{"3000000d", "3000000h", "99999999999999999999w", "9999-12-31T23:59:59-23:59", "0000-01-01T00:00:00+14:00"} {
+		code, _, stderr := c.run("", "invitation", "create", "--name", "far", "--flow", "enroll", "--expires", v)
+		if code != 1 || !strings.Contains(stderr, "--expires: \""+v+"\"") ||
+			!(strings.Contains(stderr, "too long") || strings.Contains(stderr, "between the years 1 and 9999")) {
+			t.Errorf("create --expires %s: exit %d\n%s", v, code, stderr)
+		}
+	}
+	code, _, stderr := c.run("email\na@example.com\n", "invitation", "import", "-", "--flow", "enroll", "--expires", "3000000d")
+	if code != 1 || !strings.Contains(stderr, `row 2: expires: "3000000d" is too long`) || !strings.Contains(stderr, "nothing was imported") {
+		t.Errorf("import --expires 3000000d: exit %d\n%s", code, stderr)
+	}
+	st := c.store()
+	ctx := context.Background()
+	if invs, _, _ := st.ListInvitations(ctx, store.InvitationFilter{}); len(invs) != 0 {
+		t.Fatalf("%d invitations after refused commands", len(invs))
+	}
+
+	out := c.ok("invitation", "create", "--name", "y10000", "--flow", "enroll")
+	id := linkRE.FindStringSubmatch(out)[1]
+	if _, err := st.(*sqlstore.DB).Writer().ExecContext(ctx, "UPDATE invitations SET expires = '10000-01-01T23:58:59.000000Z' WHERE invite_uuid = ?", id); err != nil {
+		t.Fatal(err)
+	}
+	if list := c.ok("invitation", "list"); !strings.Contains(list, "y10000") {
+		t.Errorf("list:\n%s", list)
+	}
+	if show := c.ok("invitation", "show", "y10000"); !strings.Contains(show, "9999-12-31") {
+		t.Errorf("show:\n%s", show)
+	}
+	c.ok("invitation", "delete", "y10000")
+	if _, err := st.GetInvitation(ctx, id); err == nil {
+		t.Error("invitation still there after delete")
 	}
 }

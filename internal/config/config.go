@@ -7,6 +7,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -292,6 +293,10 @@ func ParseDuration(s string) (time.Duration, error) {
 		n, err := strconv.Atoi(days)
 		if err != nil || n < 0 {
 			return 0, errors.New("invalid day count")
+		}
+		// time.Duration holds about 292 years; more used to wrap around.
+		if n > math.MaxInt64/int(24*time.Hour) {
+			return 0, fmt.Errorf("too many days: at most %d", math.MaxInt64/int(24*time.Hour))
 		}
 		return time.Duration(n) * 24 * time.Hour, nil
 	}

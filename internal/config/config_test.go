@@ -243,7 +243,8 @@ func TestParseBytesAndDuration(t *testing.T) {
 			t.Errorf("ParseDuration(%q) = %v, %v", in, got, err)
 		}
 	}
-	for _, bad := range []string{"-5m", "xd", "5 days"} {
+	// "3000000d" overflows time.Duration: it used to wrap around silently.
+	for _, bad := range []string{"-5m", "xd", "5 days", "3000000d", "3000000h"} {
 		if _, err := ParseDuration(bad); err == nil {
 			t.Errorf("ParseDuration(%q) accepted", bad)
 		}

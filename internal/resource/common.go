@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/usher-id/usher/internal/fieldrule"
 	"github.com/usher-id/usher/internal/store"
 )
 
@@ -126,9 +127,10 @@ func setPK(c *Ctx, in *input, dst *string) {
 }
 
 // FormatTime renders a time as DRF does: ISO 8601, UTC as "Z", fractional
-// seconds only when present.
+// seconds only when present. Years outside 1-9999 have no RFC 3339 form,
+// so they are clamped (the store reads them clamped already).
 func FormatTime(t time.Time) string {
-	return t.UTC().Format("2006-01-02T15:04:05.999999Z07:00")
+	return fieldrule.ClampTime(t).Format("2006-01-02T15:04:05.999999Z07:00")
 }
 
 func fmtTimePtr(t *time.Time) any {

@@ -313,6 +313,10 @@ func (in *input) when(key string, dst **time.Time) bool {
 		in.fail(key, msgDatetime)
 		return false
 	}
+	if msg := fieldrule.Time(t); msg != "" {
+		in.fail(key, msg)
+		return false
+	}
 	t = t.UTC().Truncate(time.Microsecond)
 	*dst = &t
 	return true

@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/usher-id/usher/internal/fieldrule"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -47,12 +49,15 @@ func ParseExpires(s string, now time.Time) (*time.Time, error) {
 	if s == "" {
 		return nil, nil
 	}
-	if d, ok := parseDays(s); ok {
+	if d, ok, err := parseDays(s); ok {
+		if err != nil {
+			return nil, err
+		}
 		if d <= 0 {
 			return nil, fmt.Errorf("%q is not a positive duration", s)
 		}
 		t := now.Add(d).UTC().Truncate(time.Second)
-		return &t, nil
+		return checkRange(s, t)
 	}
 	if t, err := time.Parse("2006-01-02", s); err == nil {
 		t = t.Add(24*time.Hour - time.Second) // valid through that whole day
@@ -67,28 +72,60 @@ func ParseExpires(s string, now time.Time) (*time.Time, error) {
 }
 
 func checkFuture(s string, t, now time.Time) (*time.Time, error) {
+	if _, err := checkRange(s, t); err != nil {
+		return nil, err
+	}
 	if !t.After(now) {
 		return nil, fmt.Errorf("%q is in the past", s)
 	}
 	return &t, nil
 }
 
-// parseDays reads a Go duration or a whole number of days ("7d") or weeks
-// ("2w").
-func parseDays(s string) (time.Duration, bool) {
-	if d, err := time.ParseDuration(s); err == nil {
-		return d, true
+// checkRange refuses a time that cannot be stored (fieldrule.Time).
+func checkRange(s string, t time.Time) (*time.Time, error) {
+	if msg := fieldrule.Time(t); msg != "" {
+		return nil, fmt.Errorf("%q: %s", s, msg)
 	}
+	return &t, nil
+}
+
+// msgDurationRange words a duration too long for time.Duration (about 292
+// years): such a value used to wrap around silently to a date in the past
+// or near future.
+const msgDurationRange = "%q is too long: give at most %d days, or a date (2026-12-31)"
+
+// parseDays reads a Go duration or a whole number of days ("7d") or weeks
+// ("2w"). ok says s has a duration's shape; err that it is out of range.
+func parseDays(s string) (d time.Duration, ok bool, err error) {
+	if d, err := time.ParseDuration(s); err == nil {
+		return d, true, nil
+	}
+	maxDays := int64(math.MaxInt64 / int64(24*time.Hour))
 	unit := map[byte]time.Duration{'d': 24 * time.Hour, 'w': 7 * 24 * time.Hour}[s[len(s)-1]]
 	if unit == 0 {
-		return 0, false
+		// time.ParseDuration refuses an overflowing "3000000h" with the
+		// same error as a malformed one: tell them apart by shape.
+		if durationShape.MatchString(s) {
+			return 0, true, fmt.Errorf(msgDurationRange, s, maxDays)
+		}
+		return 0, false, nil
 	}
-	n, err := strconv.Atoi(s[:len(s)-1])
+	n, err := strconv.ParseInt(s[:len(s)-1], 10, 64)
 	if err != nil {
-		return 0, false
+		if errors.Is(err, strconv.ErrRange) {
+			return 0, true, fmt.Errorf(msgDurationRange, s, maxDays)
+		}
+		return 0, false, nil
 	}
-	return time.Duration(n) * unit, true
+	if n > int64(math.MaxInt64/unit) || n < int64(math.MinInt64/unit) {
+		return 0, true, fmt.Errorf(msgDurationRange, s, maxDays)
+	}
+	return time.Duration(n) * unit, true, nil
 }
+
+// durationShape matches what time.ParseDuration reads, so its errors on
+// such input can only mean overflow.
+var durationShape = regexp.MustCompile(`^[-+]?(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+$`)
 
 // ParseFixedData reads a JSON or YAML object ("@path" reads the file).
 // Errors carry the parser's line number.

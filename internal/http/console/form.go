@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/usher-id/usher/internal/fieldrule"
 	"github.com/usher-id/usher/internal/resource"
 	"github.com/usher-id/usher/internal/store"
 )
@@ -163,6 +164,10 @@ func (f *formDef) timeValue(v url.Values, name string, data map[string]any) {
 	}
 	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02T15:04:05", time.RFC3339} {
 		if t, err := time.Parse(layout, s); err == nil {
+			if msg := fieldrule.Time(t); msg != "" {
+				f.addError(name, msg)
+				return
+			}
 			data[name] = t.UTC().Format(time.RFC3339)
 			return
 		}

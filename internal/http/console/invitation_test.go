@@ -90,6 +90,9 @@ func TestInvitationCreateForm(t *testing.T) {
 		{"list is not a mapping", with("fixed_data", "- a\n- b\n"), 422, []string{"Value must be a dictionary"}},
 		{"duplicate key", with("fixed_data", "a: 1\na: 2\n"), 422, []string{"Line 2"}},
 		{"bad date", with("expires", "tomorrow"), 422, []string{"Enter a date and time"}},
+		// Outside years 1-9999 in UTC: refused, not stored (issue 12 item 4).
+		{"year 10000 in UTC", with("expires", "9999-12-31T23:59:59-23:59"), 422, []string{"Datetime value out of range"}},
+		{"year 0", with("expires", "0000-01-01T00:00"), 422, []string{"Datetime value out of range"}},
 		{"single use with max uses 5", with("max_uses", "5"), 422, []string{"A single-use invitation allows exactly one use"}},
 		{"YAML custom attributes", with("fixed_data", "name: Jane Smith\nemail: jane.smith@company.com\n"), 303, nil},
 		{"JSON custom attributes, multi use", with("name", "dept", "single_use", "", "max_uses", "25",

@@ -6,8 +6,13 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"log/slog"
+	"regexp"
 	"strings"
+	"sync"
 	"time"
+
+	"github.com/usher-id/usher/internal/fieldrule"
 )
 
 // scanner is a *sql.Row or *sql.Rows.
@@ -28,7 +33,10 @@ func (c *timeCol) Scan(src any) error {
 		c.T, c.Valid = time.Time{}, false
 		return nil
 	case time.Time:
-		c.T, c.Valid = v.UTC(), true
+		// PostgreSQL keeps years past 9999 (its timestamptz reaches
+		// 294276): clamp them like parse does, so the API's RFC 3339
+		// output stays valid.
+		c.T, c.Valid = fieldrule.ClampTime(v), true
 		return nil
 	case string:
 		return c.parse(v)
@@ -41,10 +49,49 @@ func (c *timeCol) Scan(src any) error {
 func (c *timeCol) parse(s string) error {
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
+		// A year outside 1-9999 (written before fieldrule.Time was
+		// enforced everywhere, or by hand) is formatted by Go as
+		// "10000-..." or "-0001-...", which RFC 3339 cannot read. Failing
+		// here made every list, page and link touching such a row answer
+		// 500, leaving raw SQL as the only way to remove it: read it as
+		// the nearest representable time instead, and log it once per read.
+		if ct, ok := clampOutOfRange(s); ok {
+			if _, seen := clampedLogged.LoadOrStore(s, true); !seen {
+				slog.Warn("stored time outside years 1-9999, read as the nearest valid time",
+					"stored", s, "read_as", ct.Format(time.RFC3339))
+			}
+			c.T, c.Valid = ct, true
+			return nil
+		}
 		return fmt.Errorf("bad stored time %q: %w", s, err)
 	}
-	c.T, c.Valid = t.UTC(), true
+	c.T, c.Valid = fieldrule.ClampTime(t), true
 	return nil
+}
+
+// clampedLogged holds the out-of-range values already logged, so a list
+// read on every page view logs each once per process.
+var clampedLogged sync.Map
+
+// outOfRangeRE matches a stored time whose year has more than four digits
+// or a sign, as Go's time.Format writes it.
+var outOfRangeRE = regexp.MustCompile(`^([-+]?)([0-9]+)(-[0-9]{2}-[0-9]{2}T.*)$`)
+
+// clampOutOfRange reads s, a time with a year outside 0-9999, as MinTime
+// or MaxTime; ok is false for anything else that is not a time.
+func clampOutOfRange(s string) (time.Time, bool) {
+	m := outOfRangeRE.FindStringSubmatch(s)
+	if m == nil {
+		return time.Time{}, false
+	}
+	// The rest must be a valid time too: check it under a leap year.
+	if _, err := time.Parse(time.RFC3339Nano, "2000"+m[3]); err != nil {
+		return time.Time{}, false
+	}
+	if m[1] == "-" || strings.TrimLeft(m[2], "0") == "" {
+		return fieldrule.MinTime, true
+	}
+	return fieldrule.MaxTime, true
 }
 
 // ptr returns the time or nil for NULL.

@@ -9,6 +9,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"math"
 	"net/mail"
 	"os"
 	"strconv"
@@ -101,7 +102,7 @@ func configFrom(getenv func(string) string) (Config, error) {
 // ParseTimeout reads a timeout as authentik does (seconds, "10") or as a
 // Go duration ("10s", "1m").
 func ParseTimeout(v string) (time.Duration, error) {
-	if n, err := strconv.Atoi(v); err == nil && n > 0 {
+	if n, err := strconv.Atoi(v); err == nil && n > 0 && n <= math.MaxInt64/int(time.Second) { // larger wraps around
 		return time.Duration(n) * time.Second, nil
 	}
 	d, err := time.ParseDuration(v)

@@ -17,6 +17,11 @@ func TestParseTimedelta(t *testing.T) {
 		{"minutes=1.5", 90 * time.Second},
 		{"fortnights=3;seconds=5", 5 * time.Second},
 		{"garbage", 0},
+		// Past time.Duration's range: bounded, not wrapped around.
+		{"weeks=100000", MaxTimedelta},
+		{"days=999999999;hours=1", MaxTimedelta},
+		{"days=-999999999", -MaxTimedelta},
+		{"days=NaN;hours=1", time.Hour},
 		{"", 0},
 	}
 	for _, c := range cases {

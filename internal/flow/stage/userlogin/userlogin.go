@@ -3,6 +3,7 @@
 package userlogin
 
 import (
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -126,7 +127,11 @@ func ParseTimedelta(s string) time.Duration {
 	units := map[string]time.Duration{"microseconds": time.Microsecond, "milliseconds": time.Millisecond,
 		"seconds": time.Second, "minutes": time.Minute, "hours": time.Hour, "days": 24 * time.Hour,
 		"weeks": 7 * 24 * time.Hour}
-	var total time.Duration
+	// Summed as a float and bounded: authentik allows up to 999999999
+	// days, far past time.Duration's 292 years, and converting such a float
+	// to a Duration (or adding two large ones) wraps around, which turned
+	// "weeks=100000" into a session that ended at once.
+	var total float64
 	for _, part := range strings.Split(s, ";") {
 		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
 		unit, known := units[strings.TrimSpace(k)]
@@ -134,13 +139,17 @@ func ParseTimedelta(s string) time.Duration {
 			continue
 		}
 		n, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-		if err != nil {
+		if err != nil || math.IsNaN(n) {
 			continue
 		}
-		total += time.Duration(n * float64(unit))
+		total += n * float64(unit)
 	}
-	return total
+	return time.Duration(max(-float64(MaxTimedelta), min(total, float64(MaxTimedelta))))
 }
+
+// MaxTimedelta bounds a parsed timedelta: 100 years is "forever" for a
+// session, and two of them still add up within time.Duration.
+const MaxTimedelta = 100 * 365 * 24 * time.Hour
 
 func truthy(v any) bool {
 	switch t := v.(type) {
