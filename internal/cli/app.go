@@ -69,6 +69,7 @@ func buildApp(ctx context.Context, cfg *config.Config, st store.Store, log *slog
 		Events:            events,
 		Secret:            secret,
 		BlueprintsDir:     cfg.BlueprintsDir,
+		DataDir:           cfg.DataDir,
 		TemplatesDir:      cfg.TemplatesDir,
 		MaxBodyBytes:      cfg.MaxBodyBytes,
 		MaxBlueprintBytes: cfg.BlueprintMaxBytes,
