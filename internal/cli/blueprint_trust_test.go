@@ -48,4 +48,12 @@ func TestBlueprintApplyTrust(t *testing.T) {
 	if r := run(t, env, "", "blueprint", "apply", db); r.code != 1 || !strings.Contains(r.stderr, "is usher's own database file") {
 		t.Fatalf("apply of the database file: code %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
+	// The same for a file read by another command once the database is open.
+	if r := run(t, env, "", "user", "create", "akadmin", "--no-password"); r.code != 0 {
+		t.Fatalf("user create: %s", r.stderr)
+	}
+	if r := run(t, env, "", "invitation", "create", "--name", "x", "--flow", "nope", "--fixed-data", "@"+link); r.code != 1 ||
+		!strings.Contains(r.stderr, "is usher's own database file") {
+		t.Fatalf("--fixed-data @database: code %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
 }

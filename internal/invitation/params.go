@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/usher-id/usher/internal/store"
 )
 
 // Params describe an invitation to create (CLI, CSV import, other areas).
@@ -94,6 +96,10 @@ func parseDays(s string) (time.Duration, bool) {
 // Errors carry the parser's line number.
 func ParseFixedData(s string) (map[string]any, error) {
 	if path, ok := strings.CutPrefix(s, "@"); ok {
+		// Reading the open database file would drop its SQLite locks.
+		if err := store.CheckNotDatabaseFile(path); err != nil {
+			return nil, fmt.Errorf("read %s: %w", path, err)
+		}
 		b, err := os.ReadFile(path)
 		if err != nil {
 			return nil, fmt.Errorf("read %s: %w", path, errors.Unwrap(err))
