@@ -178,3 +178,26 @@ func TestDiscoveredBlueprintTrust(t *testing.T) {
 		t.Fatalf("statuses = %v", status)
 	}
 }
+
+// TestMetaApplyTrust: a blueprint applied through metaapplyblueprint is
+// trusted by its own source, not by the blueprint naming it: an instance
+// whose content came through the API stays untrusted under a trusted
+// parent.
+func TestMetaApplyTrust(t *testing.T) {
+	t.Setenv("USHER_BP_SECRET", "s3cret")
+	a, _ := dataDirApp(t)
+	ctx := context.Background()
+	inst := store.BlueprintInstance{Name: "uploaded", Content: thingBlueprint("meta", "!Env USHER_BP_SECRET"),
+		Context: map[string]any{}, Status: StatusUnknown, Enabled: true, ManagedModels: []string{}, Metadata: map[string]any{}}
+	if err := a.Store.CreateBlueprintInstance(ctx, &inst); err != nil {
+		t.Fatal(err)
+	}
+	parent := mustParse(t, "version: 1\nentries:\n- model: authentik_blueprints.metaapplyblueprint\n  attrs: {identifiers: {name: uploaded}}\n")
+	_, err := Apply(ctx, a, parent, Options{Trusted: true})
+	if err == nil || !strings.Contains(err.Error(), "!Env is only allowed in blueprints read from the blueprints directory") {
+		t.Fatalf("meta apply = %v", err)
+	}
+	if got := things(t, a, "meta"); len(got) != 0 {
+		t.Fatalf("written: %v", got)
+	}
+}
