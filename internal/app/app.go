@@ -30,6 +30,7 @@ type App struct {
 	Now    func() time.Time
 	// Settings handlers read; the config package fills them.
 	BlueprintsDir     string
+	DataDir           string // the database's directory: !File reads only BlueprintsDir in it
 	TemplatesDir      string // optional override directory for email/page templates
 	MaxBodyBytes      int64
 	MaxBlueprintBytes int64

@@ -291,7 +291,7 @@ func applyBenchBlueprint(ctx context.Context, a *app.App) error {
 	if err != nil {
 		return err
 	}
-	if _, err := blueprint.Apply(ctx, a, bp, blueprint.Options{}); err != nil {
+	if _, err := blueprint.Apply(ctx, a, bp, blueprint.Options{Trusted: true}); err != nil {
 		return fmt.Errorf("apply the example blueprint: %w", err)
 	}
 	return nil

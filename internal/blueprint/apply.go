@@ -38,6 +38,10 @@ type Options struct {
 	User *store.User
 	// BaseURL is passed to the models for absolute links.
 	BaseURL string
+	// Trusted allows !Env and !File: set it only for blueprints the
+	// operator placed (the blueprints directory, the CLI). The zero value
+	// refuses them, for anything uploaded (see trust.go).
+	Trusted bool
 }
 
 // conflictRetries is how often an apply that lost a race to another
@@ -63,6 +67,9 @@ func Validate(ctx context.Context, a *app.App, bp *Blueprint, opts Options) (Res
 func run(ctx context.Context, a *app.App, bp *Blueprint, opts Options, dry bool) (Result, error) {
 	if opts.Dir == "" {
 		opts.Dir = a.BlueprintsDir
+	}
+	if err := bp.CheckTrust(opts.Trusted); err != nil {
+		return failedResult(a, err), err
 	}
 	imp := newImporter(ctx, a, bp, opts)
 	start := time.Now()
@@ -126,7 +133,8 @@ type importer struct {
 
 func newImporter(ctx context.Context, a *app.App, bp *Blueprint, opts Options) *importer {
 	imp := &importer{a: a, bp: bp, opts: opts}
-	imp.r = &resolver{ctx: ctx, dir: opts.Dir, context: mergedContext(bp, opts.Context)}
+	imp.r = &resolver{ctx: ctx, dir: opts.Dir, context: mergedContext(bp, opts.Context),
+		trusted: opts.Trusted, dataDir: a.DataDir, blueprintsDir: a.BlueprintsDir}
 	imp.r.warn = func(event string, attrs map[string]any) {
 		imp.res.Logs = append(imp.res.Logs, imp.line("warning", event, attrs))
 	}

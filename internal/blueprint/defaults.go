@@ -50,7 +50,7 @@ func ApplyDefaults(ctx context.Context, a *app.App) error {
 	for _, bp := range bps {
 		// Two processes starting together may both try to create; Apply
 		// starts over after losing such a race (store.ErrConflict).
-		_, err = Apply(ctx, a, bp, Options{})
+		_, err = Apply(ctx, a, bp, Options{Trusted: true}) // usher's own files
 		if err != nil {
 			return fmt.Errorf("default blueprint %s: %w", bp.Name, err)
 		}

@@ -45,7 +45,7 @@ func ApplyInstance(ctx context.Context, a *app.App, inst *store.BlueprintInstanc
 		inst.Metadata = map[string]any{"name": bp.Metadata.Name, "labels": labelsAny(bp.Metadata.Labels)}
 	}
 	inst.ManagedModels = bp.Models()
-	res, err := Apply(ctx, a, bp, Options{Context: inst.Context})
+	res, err := Apply(ctx, a, bp, Options{Context: inst.Context, Trusted: instanceTrusted(*inst)})
 	if err != nil {
 		inst.Status = StatusError
 		return res, saveInstance(ctx, a, inst, err)

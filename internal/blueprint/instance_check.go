@@ -37,7 +37,14 @@ func CheckInstance(c *resource.Ctx, path, content string) *resource.ValidationEr
 		checkPath(v, c.BlueprintsDir, path)
 	}
 	if content != "" {
-		if problems := checkContent([]byte(content)); len(problems) > 0 {
+		problems := checkContent([]byte(content))
+		// Content is stored through the API and applied untrusted.
+		if bp, err := Parse([]byte(content), ""); err == nil {
+			if err := bp.CheckTrust(false); err != nil {
+				problems = append(problems, err.Error())
+			}
+		}
+		if len(problems) > 0 {
 			v.Add("content", msgFailedValidate)
 			for _, p := range problems {
 				v.Add("content", "- "+p)

@@ -67,6 +67,11 @@ func (imp *importer) meta(ctx context.Context, q store.Queries, e *Entry) error 
 	}
 	opts := imp.opts
 	opts.Context = inst.Context
+	// The instance's own source decides, not the blueprint applying it.
+	opts.Trusted = instanceTrusted(inst)
+	if err := bp.CheckTrust(opts.Trusted); err != nil {
+		return fail(fmt.Errorf("blueprint %q: %w", inst.Name, err))
+	}
 	sub := newImporter(ctx, imp.a, bp, opts)
 	sub.metaStack = append(slices.Clone(imp.metaStack), inst.Name)
 	sub.r.steps = imp.r.steps
@@ -119,6 +124,10 @@ next:
 	}
 	return store.BlueprintInstance{}, false, nil
 }
+
+// instanceTrusted reports whether an instance's blueprint comes from the
+// blueprints directory (its file) rather than content stored through the API.
+func instanceTrusted(inst store.BlueprintInstance) bool { return inst.Content == "" }
 
 // instanceContent is an instance's blueprint: its content, else its file.
 func instanceContent(a *app.App, dir string, inst store.BlueprintInstance) ([]byte, error) {

@@ -30,6 +30,7 @@ type Blueprint struct {
 	Metadata *Metadata
 	context  *omap
 	Entries  []*Entry
+	hostTags []hostTag // where !Env and !File are used (see CheckTrust)
 }
 
 // Metadata is the optional metadata block.
@@ -165,6 +166,7 @@ func Parse(data []byte, name string) (*Blueprint, error) {
 		}
 	}
 	_ = versionSeen // a missing version means 1, as in authentik
+	bp.hostTags = c.hostTags
 	return bp, nil
 }
 
@@ -320,6 +322,7 @@ type converter struct {
 	name      string
 	nodes     int
 	enumDepth int
+	hostTags  []hostTag // !Env and !File, for CheckTrust
 }
 
 func (c *converter) errf(n *yaml.Node, msg string) error {

@@ -51,6 +51,11 @@ type resolver struct {
 	enums   []*enumFrame
 	depth   int
 	steps   int
+
+	// trusted allows !Env and !File (see trust.go); dataDir and
+	// blueprintsDir bound what !File reads.
+	trusted                bool
+	dataDir, blueprintsDir string
 }
 
 type enumFrame struct {
@@ -121,6 +126,9 @@ func (t *keyOfTag) resolve(r *resolver) (any, error) {
 }
 
 func (t *envTag) resolve(r *resolver) (any, error) {
+	if !r.trusted {
+		return nil, untrustedTag(t, "!Env")
+	}
 	name, err := r.str(t, t.name, "Env: the variable name")
 	if err != nil {
 		return nil, err
@@ -133,14 +141,25 @@ func (t *envTag) resolve(r *resolver) (any, error) {
 }
 
 func (t *fileTag) resolve(r *resolver) (any, error) {
+	if !r.trusted {
+		return nil, untrustedTag(t, "!File")
+	}
 	path, err := r.str(t, t.path, "File: the path")
 	if err != nil {
 		return nil, err
 	}
+	real, err := r.fileTagPath(path)
+	var protected *protectedPathError
+	if errors.As(err, &protected) {
+		return nil, tagErr(t, "%s", protected.Error())
+	}
 	if !filepath.IsAbs(path) && r.dir != "" {
 		path = filepath.Join(r.dir, path)
 	}
-	data, err := readLimited(path, maxFileTagBytes)
+	var data []byte
+	if err == nil {
+		data, err = readLimited(real, maxFileTagBytes)
+	}
 	if err != nil {
 		if r.warn != nil {
 			r.warn("Failed to read file. Falling back to default value", map[string]any{"path": path, "error": err.Error()})
@@ -158,6 +177,9 @@ func (e *overLimitError) Error() string { return fmt.Sprintf("file is larger tha
 
 // readLimited reads path, reading no more than limit+1 bytes of it.
 func readLimited(path string, limit int64) ([]byte, error) {
+	if err := store.CheckNotDatabaseFile(path); err != nil {
+		return nil, fmt.Errorf("%s %w", path, err)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err

@@ -124,9 +124,11 @@ func (c *converter) tag(n *yaml.Node, aliasDepth int) (any, error) {
 		}
 		return &keyOfTag{p, n.Value}, nil
 	case "!Env":
+		c.hostTags = append(c.hostTags, hostTag{name, p})
 		a, d, err := nameOrPair("variable name")
 		return &envTag{p, a, d}, err
 	case "!File":
+		c.hostTags = append(c.hostTags, hostTag{name, p})
 		a, d, err := nameOrPair("path")
 		return &fileTag{p, a, d}, err
 	case "!Context":

@@ -26,7 +26,7 @@ func resolveSnippet(t *testing.T, rc *resource.Ctx, ctxVals map[string]any, save
 	if err != nil {
 		return nil, err
 	}
-	r := &resolver{ctx: context.Background(), rc: rc, dir: dir, saved: saved, model: "test.thing",
+	r := &resolver{ctx: context.Background(), rc: rc, dir: dir, saved: saved, model: "test.thing", trusted: true,
 		context: mergedContext(&Blueprint{}, ctxVals)}
 	out, err := r.value(v)
 	if err != nil {

@@ -40,6 +40,7 @@ func NewApp(ctx context.Context, cfg *config.Config, st store.Store, log *slog.L
 		Events:            events,
 		Secret:            secret,
 		BlueprintsDir:     cfg.BlueprintsDir,
+		DataDir:           cfg.DataDir,
 		TemplatesDir:      cfg.TemplatesDir,
 		MaxBodyBytes:      cfg.MaxBodyBytes,
 		MaxBlueprintBytes: cfg.BlueprintMaxBytes,

@@ -14,6 +14,8 @@ import (
 
 	"github.com/usher-id/usher/internal/fieldrule"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/usher-id/usher/internal/store"
 )
 
 // Params describe an invitation to create (CLI, CSV import, other areas).
@@ -131,6 +133,10 @@ var durationShape = regexp.MustCompile(`^[-+]?(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|u
 // Errors carry the parser's line number.
 func ParseFixedData(s string) (map[string]any, error) {
 	if path, ok := strings.CutPrefix(s, "@"); ok {
+		// Reading the open database file would drop its SQLite locks.
+		if err := store.CheckNotDatabaseFile(path); err != nil {
+			return nil, fmt.Errorf("read %s: %w", path, err)
+		}
 		b, err := os.ReadFile(path)
 		if err != nil {
 			return nil, fmt.Errorf("read %s: %w", path, errors.Unwrap(err))

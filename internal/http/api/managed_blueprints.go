@@ -38,7 +38,11 @@ func (h *Handler) blueprintImport(w http.ResponseWriter, r *http.Request, c *cal
 	}
 	var data []byte
 	name := r.FormValue("path")
+	// A file in the blueprints directory was placed by the operator and may
+	// use !Env and !File; an uploaded one may not (blueprint/trust.go).
+	trusted := true
 	if f, hdr, err := r.FormFile("file"); err == nil {
+		trusted = false
 		defer f.Close()
 		if data, err = io.ReadAll(f); err != nil {
 			h.writeError(w, r, err)
@@ -74,8 +78,12 @@ func (h *Handler) blueprintImport(w http.ResponseWriter, r *http.Request, c *cal
 			Event: err.Error(), Attributes: map[string]any{}}}})
 		return
 	}
+	if err := bp.CheckTrust(trusted); err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string][]string{"file": {err.Error()}})
+		return
+	}
 	u := c.User
-	res, _ := blueprint.Apply(r.Context(), h.App, bp, blueprint.Options{User: &u, BaseURL: httpx.BaseURL(r)})
+	res, _ := blueprint.Apply(r.Context(), h.App, bp, blueprint.Options{User: &u, BaseURL: httpx.BaseURL(r), Trusted: trusted})
 	logs := res.Logs
 	if logs == nil {
 		logs = []blueprint.LogEntry{}

@@ -74,6 +74,11 @@ func (h *Handler) flowImport(w http.ResponseWriter, r *http.Request, u *store.Us
 		h.renderImport(w, r, u, http.StatusUnprocessableEntity, importPage{FileName: hdr.Filename, Error: err.Error()})
 		return
 	}
+	// An upload may not read the server's environment or files.
+	if err := bp.CheckTrust(false); err != nil {
+		h.renderImport(w, r, u, http.StatusUnprocessableEntity, importPage{FileName: hdr.Filename, Error: err.Error()})
+		return
+	}
 	res, err := blueprint.Apply(r.Context(), h.App, bp, blueprint.Options{User: u, BaseURL: httpx.BaseURL(r)})
 	p := importPage{FileName: hdr.Filename, Result: &res, Counts: res.Counts()}
 	if err != nil {

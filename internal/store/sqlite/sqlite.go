@@ -79,6 +79,9 @@ func Open(ctx context.Context, path string) (*sqlstore.DB, error) {
 		}
 		return sqlstore.New(db, db, Dialect, Migrations), nil
 	}
+	// Recorded first, so no file read on behalf of a user can open (and
+	// by closing, unlock) the database while it is in use.
+	store.RegisterDatabaseFile(path)
 	base := "file:" + escapePath(path) + "?" + pragmas
 	write, err := sql.Open("sqlite", base+"&_txlock=immediate")
 	if err != nil {
