@@ -15,6 +15,9 @@ func TestBlueprintApplyTrust(t *testing.T) {
 	t.Setenv("USHER_TEST_BP_GROUP", "cli-env-group")
 	data := t.TempDir()
 	env := []string{"USHER_DATA_DIR=" + data, "USHER_PASSWORD_HASH=bcrypt:cost=4", "PATH=/usr/bin"}
+	if r := run(t, env, "", "migrate"); r.code != 0 {
+		t.Fatalf("migrate: %d %s", r.code, r.stderr)
+	}
 	group := func(name string) string {
 		return writeTemp(t, "version: 1\nentries:\n- model: authentik_core.group\n  identifiers: {name: "+name+"}\n")
 	}
