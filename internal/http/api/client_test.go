@@ -1,12 +1,13 @@
-package api
+package api_test
 
 import (
 	"context"
-	"github.com/usher-id/usher/internal/event"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/usher-id/usher/internal/event"
 
 	ak "goauthentik.io/api/v3"
 

@@ -1,4 +1,4 @@
-package api
+package api_test
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/usher-id/usher/internal/blueprint"
+	"github.com/usher-id/usher/internal/http/api"
 	"github.com/usher-id/usher/internal/store"
 )
 
@@ -56,8 +57,8 @@ func TestFlowExport(t *testing.T) {
 			detail          string
 		}{
 			{"unknown slug", "/api/v3/flows/instances/no-such-flow/export/", e.adminKey, 404, "Not found."},
-			{"regular user", "/api/v3/flows/instances/enroll/export/", e.userKey, 403, msgForbidden},
-			{"no credentials", "/api/v3/flows/instances/enroll/export/", "", 403, msgNoCredentials},
+			{"regular user", "/api/v3/flows/instances/enroll/export/", e.userKey, 403, api.MsgForbidden},
+			{"no credentials", "/api/v3/flows/instances/enroll/export/", "", 403, api.MsgNoCredentials},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				status, m, raw := e.do("GET", tc.path, nil, tc.key)

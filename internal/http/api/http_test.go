@@ -1,10 +1,9 @@
-package api
+package api_test
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"github.com/usher-id/usher/internal/testkit"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -12,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/usher-id/usher/internal/testkit"
 
 	"github.com/usher-id/usher/internal/auth"
 	"github.com/usher-id/usher/internal/store"

@@ -1,9 +1,9 @@
-package api
+package api_test
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +14,7 @@ import (
 	"github.com/usher-id/usher/internal/ratelimit"
 	"github.com/usher-id/usher/internal/store"
 	"github.com/usher-id/usher/internal/store/storetest"
+	"github.com/usher-id/usher/internal/testapp"
 )
 
 // Guessing API tokens is throttled per client address: after 10 bad keys
@@ -23,23 +24,17 @@ func TestBadTokensAreThrottled(t *testing.T) {
 	st := storetest.OpenSQLite(t)
 	ctx := context.Background()
 	a := &app.App{Store: st, Events: &event.Recorder{}, Secret: []byte("test-secret"), MaxBodyBytes: 1 << 20,
-		Sessions: &auth.Manager{Store: st, TTL: time.Hour}}
+		Sessions: &auth.Manager{Store: st, TTL: time.Hour}, Log: slog.New(slog.DiscardHandler)}
 	user := store.User{Username: "alice", Name: "Alice", IsActive: true, Type: "internal", Path: "users"}
 	must(t, st.CreateUser(ctx, &user))
 	key := "user-key-" + auth.NewTokenKey()
 	must(t, st.CreateToken(ctx, &store.Token{Identifier: "t", KeyHash: auth.HashToken(key), UserPK: user.PK, Intent: "api"}))
-	h := New(a)
-	mux := http.NewServeMux()
-	h.Mount(mux)
-	// The test client says which address it comes from.
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r.RemoteAddr = r.Header.Get("X-Test-Addr") + ":1234"
-		mux.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
+	// The test client says which address it comes from through the
+	// trusted proxy header (loopback is trusted by testapp).
+	srv := testapp.NewServer(t, a)
 	get := func(addr, key string) *http.Response {
 		req, _ := http.NewRequest("GET", srv.URL+"/api/v3/core/users/me/", nil)
-		req.Header.Set("X-Test-Addr", addr)
+		req.Header.Set("X-Forwarded-For", addr)
 		req.Header.Set("Authorization", "Bearer "+key)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {

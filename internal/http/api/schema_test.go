@@ -1,15 +1,16 @@
-package api
+package api_test
 
 import (
 	"context"
 	"encoding/json"
-	"github.com/usher-id/usher/internal/testkit"
 	"net/http"
 	"os"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/usher-id/usher/internal/testkit"
 
 	ak "goauthentik.io/api/v3"
 

@@ -1,4 +1,4 @@
-package api
+package api_test
 
 import (
 	"bytes"
@@ -16,8 +16,10 @@ import (
 	"github.com/usher-id/usher/internal/app"
 	"github.com/usher-id/usher/internal/auth"
 	"github.com/usher-id/usher/internal/event"
+	"github.com/usher-id/usher/internal/http/server"
 	"github.com/usher-id/usher/internal/store"
 	"github.com/usher-id/usher/internal/store/storetest"
+	"github.com/usher-id/usher/internal/testapp"
 )
 
 // env is a running API on a real store with an administrator and a
@@ -71,10 +73,9 @@ func newEnv(t *testing.T, st store.Store, configure ...func(*app.App)) *env {
 	must(t, st.CreateToken(ctx, &store.Token{Identifier: "admin-token", KeyHash: auth.HashToken(e.adminKey), UserPK: e.admin.PK, Intent: "api"}))
 	must(t, st.CreateToken(ctx, &store.Token{Identifier: "user-token", KeyHash: auth.HashToken(e.userKey), UserPK: e.user.PK, Intent: "api"}))
 
-	mux := http.NewServeMux()
-	New(a).Mount(mux)
-	e.srv = httptest.NewServer(mux)
-	t.Cleanup(e.srv.Close)
+	// The same handler serve builds: every area behind the server
+	// middleware.
+	e.srv = testapp.NewServerWith(t, a, server.Options{MaxBodyBytes: a.MaxBodyBytes})
 	e.client = e.newClient(e.adminKey)
 	e.userClient = e.newClient(e.userKey)
 	return e

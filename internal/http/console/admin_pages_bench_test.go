@@ -1,4 +1,4 @@
-package console
+package console_test
 
 import (
 	"context"
@@ -149,7 +149,7 @@ const benchRows = 100_000
 func bigFixture(t testing.TB) (*fixture, *browser, *sqlstore.DB) {
 	t.Helper()
 	db := openTraced(t, filepath.Join(t.TempDir(), "big.db"))
-	f := fixtureOn(t, db, server.Options{}, true)
+	f := fixtureOn(t, db, server.Options{})
 	admin := f.user(t, "admin", store.UserTypeInternal, true)
 	flow := invitableFlow(t, f, "enroll", true)
 	// Recursive CTEs insert each table in one statement: seconds become

@@ -1,4 +1,4 @@
-package console
+package console_test
 
 import (
 	"context"
@@ -17,7 +17,7 @@ import (
 func TestEventsPageAfterDeepAndPoisonedEvents(t *testing.T) {
 	for _, b := range storetest.Backends(t) {
 		t.Run(b.Name, func(t *testing.T) {
-			f := fixtureOn(t, b.Open(t), server.Options{MaxBodyBytes: 4 << 20}, false)
+			f := fixtureOn(t, b.Open(t), server.Options{MaxBodyBytes: 4 << 20})
 			ctx := context.Background()
 			admin := f.user(t, "root", "internal", true)
 			deep := map[string]any{}

@@ -1,4 +1,4 @@
-package console
+package console_test
 
 import (
 	"context"
@@ -19,6 +19,7 @@ import (
 	"github.com/usher-id/usher/internal/httpx"
 	"github.com/usher-id/usher/internal/store"
 	"github.com/usher-id/usher/internal/store/storetest"
+	"github.com/usher-id/usher/internal/testapp"
 )
 
 // fixture is a real usher (server middleware + this package) on a fresh
@@ -31,34 +32,20 @@ type fixture struct {
 
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
-	return newFixtureWith(t, server.Options{MaxBodyBytes: 4 << 20}, false)
+	return fixtureOn(t, storetest.OpenSQLite(t), server.Options{MaxBodyBytes: 4 << 20})
 }
 
-// newFixtureWith builds the fixture with server options; withLimits adds
-// the console's own body limits, as the serve command does.
-func newFixtureWith(t testing.TB, opts server.Options, withLimits bool) *fixture {
-	t.Helper()
-	return fixtureOn(t, storetest.OpenSQLite(t), opts, withLimits)
-}
-
-// fixtureOn serves the console on a migrated store.
-func fixtureOn(t testing.TB, st store.Store, opts server.Options, withLimits bool) *fixture {
-	pw, err2 := auth.ParsePasswordHash("bcrypt:cost=4")
-	if err2 != nil {
-		t.Fatal(err2)
+// fixtureOn serves a real usher (boot.Server, the serve command's handler)
+// on a migrated store, with server options (body limits, say).
+func fixtureOn(t testing.TB, st store.Store, opts server.Options) *fixture {
+	pw, err := auth.ParsePasswordHash("bcrypt:cost=4")
+	if err != nil {
+		t.Fatal(err)
 	}
 	a := &app.App{Store: st, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Passwords: pw,
 		Sessions: &auth.Manager{Store: st, TTL: time.Hour, Secure: httpx.Secure}, Events: &event.Recorder{},
 		Secret: []byte("0123456789abcdef0123456789abcdef"), MaxBlueprintBytes: 1 << 20, Version: "test"}
-	h, err := New(a)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if withLimits {
-		opts.BodyLimits = h.BodyLimits()
-	}
-	hs := httptest.NewServer(server.New(a, opts, h).Handler())
-	t.Cleanup(hs.Close)
+	hs := testapp.NewServerWith(t, a, opts)
 	return &fixture{app: a, st: st, srv: hs}
 }
 

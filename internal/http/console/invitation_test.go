@@ -1,4 +1,4 @@
-package console
+package console_test
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/usher-id/usher/internal/http/console"
 	"github.com/usher-id/usher/internal/store"
 )
 
@@ -190,7 +191,7 @@ func TestInvitationCreateForm(t *testing.T) {
 func TestInvitationWarnings(t *testing.T) {
 	f := newFixture(t)
 	good := invitableFlow(t, f, "good", true)
-	ff, err := loadFlowFacts(context.Background(), f.st)
+	warnings, err := console.InvitationWarnings(context.Background(), f.st)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,7 +210,7 @@ func TestInvitationWarnings(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			w := strings.Join(ff.invitationWarnings(tc.inv, tc.status), " ")
+			w := strings.Join(warnings(tc.inv, tc.status), " ")
 			if (tc.want == "") != (w == "") || !strings.Contains(w, tc.want) {
 				t.Fatalf("warnings %q, want %q", w, tc.want)
 			}

@@ -1,4 +1,4 @@
-package console
+package console_test
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/usher-id/usher/internal/http/console"
 	"github.com/usher-id/usher/internal/store"
 )
 
@@ -180,7 +181,7 @@ func TestDirectoryAndBrand(t *testing.T) {
 	// brand has a default application.
 	ext := f.user(t, "ext", store.UserTypeExternal, false)
 	eb := f.browser(t, &ext)
-	eb.get(t, "/").expect(t, 200, "", internalOnlyMessage)
+	eb.get(t, "/").expect(t, 200, "", console.InternalOnlyMessage)
 	b.post(t, "/if/admin/applications/new/", url.Values{"name": {"Portal"}, "slug": {"portal"}, "meta_launch_url": {"javascript:alert(1)"},
 		"policy_engine_mode": {"any"}}).expect(t, 422, "", "Enter a URL starting with")
 	b.post(t, "/if/admin/applications/new/", url.Values{"name": {"Portal"}, "slug": {"portal"}, "meta_launch_url": {"https://portal.example.com/"},

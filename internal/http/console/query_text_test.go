@@ -1,4 +1,4 @@
-package console
+package console_test
 
 import (
 	"testing"
@@ -13,7 +13,7 @@ import (
 func TestConsoleQueryRefusesBadText(t *testing.T) {
 	for _, be := range storetest.Backends(t) {
 		t.Run(be.Name, func(t *testing.T) {
-			f := fixtureOn(t, be.Open(t), server.Options{}, false)
+			f := fixtureOn(t, be.Open(t), server.Options{})
 			admin := f.user(t, "admin", "internal", true)
 			b := f.browser(t, &admin)
 			for _, path := range []string{"/if/admin/users/?search=abc%00", "/if/admin/invitations/?search=abc%00",

@@ -1,11 +1,13 @@
-package console
+package console_test
 
 import (
 	"context"
 	"net/http"
 	"net/url"
+	"regexp"
 	"testing"
 
+	"github.com/usher-id/usher/internal/http/console"
 	"github.com/usher-id/usher/internal/store"
 )
 
@@ -29,8 +31,8 @@ func TestShellRouting(t *testing.T) {
 		{"internal user root", &alice, "/", 302, "/if/user/", nil},
 		{"internal user page", &alice, "/if/user/", 200, "", []string{"My applications", "Change password", "/if/flow/default-invalidation-flow/"}},
 		{"non-superuser admin is forbidden", &alice, "/if/admin/", 403, "", []string{"only available to superusers"}},
-		{"external user without default application", &ext, "/", 200, "", []string{internalOnlyMessage}},
-		{"external user page", &ext, "/if/user/", 200, "", []string{internalOnlyMessage}},
+		{"external user without default application", &ext, "/", 200, "", []string{console.InternalOnlyMessage}},
+		{"external user page", &ext, "/if/user/", 200, "", []string{console.InternalOnlyMessage}},
 		{"superuser admin overview", &admin, "/if/admin/", 200, "", []string{"Overview", "Flows and Stages", "Directory", "Invitations", "Customization", "System", "Events"}},
 		{"unknown invitation", &admin, "/if/admin/invitations/00000000-0000-0000-0000-000000000000/edit/", 404, "", nil},
 	}
@@ -58,15 +60,20 @@ func TestShellRouting(t *testing.T) {
 
 func TestStaticAssetsAreFingerprinted(t *testing.T) {
 	f := newFixture(t)
-	h, _ := New(f.app)
-	u := h.assets.url("app.css")
-	resp, err := http.Get(f.srv.URL + u)
+	// The stylesheet URL the pages link to carries the content hash.
+	u := f.user(t, "ann", store.UserTypeInternal, false)
+	page := f.browser(t, &u).get(t, "/if/user/").body
+	m := regexp.MustCompile(`href="(/static/web/[0-9a-f]{12}/app\.css)"`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no fingerprinted stylesheet link in /if/user/:\n%s", page)
+	}
+	resp, err := http.Get(f.srv.URL + m[1])
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
 	if resp.StatusCode != 200 || resp.Header.Get("Cache-Control") != "public, max-age=31536000, immutable" {
-		t.Fatalf("asset %s: %d %q", u, resp.StatusCode, resp.Header.Get("Cache-Control"))
+		t.Fatalf("asset %s: %d %q", m[1], resp.StatusCode, resp.Header.Get("Cache-Control"))
 	}
 	resp, _ = http.Get(f.srv.URL + "/static/web/000000000000/app.css")
 	resp.Body.Close()
