@@ -117,7 +117,9 @@ func (e *Engine) runTime(bindingTimeout int) time.Duration {
 	if limit <= 0 {
 		limit = DefaultMaxRunTime
 	}
-	if bindingTimeout > 0 && time.Duration(bindingTimeout)*time.Second < limit {
+	// Compared in seconds first: multiplying a huge stored timeout would
+	// wrap to a negative duration.
+	if bindingTimeout > 0 && int64(bindingTimeout) <= int64(limit/time.Second) && time.Duration(bindingTimeout)*time.Second < limit {
 		return time.Duration(bindingTimeout) * time.Second
 	}
 	return limit

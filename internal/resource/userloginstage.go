@@ -1,7 +1,9 @@
 package resource
 
 import (
+	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -48,12 +50,17 @@ func (in *input) duration(key string, dst *string) {
 	if !in.str(key, &s, strOpt{}) {
 		return
 	}
-	if _, err := ParseTimedelta(s); err != nil {
+	if _, err := ParseTimedelta(s); errors.Is(err, errTooLong) {
+		in.fail(key, err.Error())
+		return
+	} else if err != nil {
 		in.fail(key, fmt.Sprintf("%s is not in the correct format of 'hours=3;minutes=1'.", s))
 		return
 	}
 	*dst = s
 }
+
+var errTooLong = errors.New("is too long: a duration holds at most about 292 years (e.g. weeks=15000)")
 
 var timedeltaUnits = map[string]time.Duration{
 	"microseconds": time.Microsecond, "milliseconds": time.Millisecond, "seconds": time.Second,
@@ -75,10 +82,17 @@ func ParseTimedelta(s string) (time.Duration, error) {
 			continue
 		}
 		n, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-		if err != nil {
+		if err != nil || math.IsNaN(n) {
 			return 0, fmt.Errorf("invalid value %q for %s", v, k)
 		}
-		d += time.Duration(n * float64(unit))
+		// A float beyond time.Duration's ~292 years converts to an
+		// arbitrary integer, and a sum can wrap: refuse both rather than
+		// store a duration that means something else.
+		dur := n * float64(unit)
+		if math.Abs(dur) >= 1<<63 || math.Abs(float64(d)+dur) >= 1<<63 {
+			return 0, fmt.Errorf("%s %w", strings.TrimSpace(s), errTooLong)
+		}
+		d += time.Duration(dur)
 		found = true
 	}
 	if !found {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/usher-id/usher/internal/fieldrule"
 	"github.com/usher-id/usher/internal/flow"
 	"github.com/usher-id/usher/internal/store"
 )
@@ -174,11 +175,19 @@ func validateField(f field, raw any, present bool) (v any, ok bool, msg, code st
 		if err != nil {
 			return nil, false, msgDate, "invalid"
 		}
+		if msg := fieldrule.Time(d); msg != "" { // 0000-01-01 parses
+			return nil, false, msg, "invalid"
+		}
 		return d.Format("2006-01-02"), true, "", ""
 	case "date-time":
 		d, ok := parseDateTime(s)
 		if !ok {
 			return nil, false, msgDateTime, "invalid"
+		}
+		// Kept as text in the user's attributes, where a five-digit or
+		// negative year would no longer be RFC 3339.
+		if msg := fieldrule.Time(d); msg != "" {
+			return nil, false, msg, "invalid"
 		}
 		return d.UTC().Format("2006-01-02T15:04:05Z"), true, "", ""
 	case "file":
