@@ -70,5 +70,5 @@ func refuseAnswer(get Response, errs Errors) Response {
 	for k, v := range get.errors {
 		errs[k] = append(v, errs[k]...)
 	}
-	return ChallengeErrors(get.challenge, errs).WithHints(get.Hints)
+	return AskAgain(get.challenge, errs)
 }

@@ -78,7 +78,7 @@ func (h *Handler) execute(w http.ResponseWriter, r *http.Request) {
 	case ResultNext:
 		httpx.Redirect(w, r, r.URL.RequestURI(), "/", http.StatusFound)
 	case ResultRedirect:
-		httpx.JSON(w, http.StatusOK, map[string]any{"component": ComponentRedirect, "to": res.To})
+		httpx.JSON(w, http.StatusOK, &RedirectChallenge{Common: Common{Component: ComponentRedirect}, To: res.To})
 	default:
 		httpx.JSON(w, http.StatusOK, res.Challenge)
 	}
@@ -88,7 +88,7 @@ func (h *Handler) execute(w http.ResponseWriter, r *http.Request) {
 // ak-stage-flow-error carrying only the request ID.
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	LogFailure(h.Exec.App, r, err)
-	httpx.JSON(w, http.StatusOK, FlowError(r))
+	httpx.JSON(w, http.StatusOK, NewFlowError(r))
 }
 
 // LogFailure logs err with the request and records a system_exception

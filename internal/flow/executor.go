@@ -70,9 +70,8 @@ const (
 // Result is the outcome of one request.
 type Result struct {
 	Kind      ResultKind
-	Challenge map[string]any
+	Challenge Challenge
 	To        string
-	Hints     map[string]any
 	Flow      store.Flow
 	// RetryAfter is set for ResultLimited.
 	RetryAfter time.Duration
@@ -302,13 +301,10 @@ func (e *Executor) run(ex *Execution, data map[string]any, loaded string, runThr
 		if resp.errors != nil && data != nil && e.restarts(ex) {
 			return e.restart(ex)
 		}
-		c := make(map[string]any, len(resp.challenge)+2)
-		for k, v := range resp.challenge {
-			c[k] = v
-		}
-		c["flow_info"] = e.flowInfo(ex)
+		c := resp.challenge // built for this request: filled in here
+		c.common().FlowInfo = e.flowInfo(ex)
 		if len(resp.errors) > 0 {
-			c["response_errors"] = resp.errors
+			c.common().ResponseErrors = resp.errors
 		}
 		if err := savePlan(ex.Session, ex.Plan, loaded); err != nil {
 			return Result{}, err
@@ -316,7 +312,7 @@ func (e *Executor) run(ex *Execution, data map[string]any, loaded string, runThr
 		// The client needs the cookie even when nothing is stored: its
 		// answer comes back with it (see unstoredPlan).
 		ex.Session.KeepCookie()
-		return Result{Kind: ResultChallenge, Challenge: c, Hints: resp.Hints, Flow: ex.Flow}, nil
+		return Result{Kind: ResultChallenge, Challenge: c, Flow: ex.Flow}, nil
 	}
 }
 
@@ -427,13 +423,13 @@ func (e *Executor) denied(ex *Execution, msg string) Result {
 	if u := ex.EventUser(); u != nil {
 		name = u.Username
 	}
-	c := map[string]any{"component": ComponentAccessDenied, "flow_info": e.flowInfo(ex),
-		"pending_user": name, "pending_user_avatar": DefaultAvatar, "error_message": msg}
+	c := &AccessDeniedChallenge{Common: Common{Component: ComponentAccessDenied, FlowInfo: e.flowInfo(ex)},
+		UserInfo: UserInfo{PendingUser: name, PendingUserAvatar: DefaultAvatar}, ErrorMessage: msg}
 	return Result{Kind: ResultChallenge, Challenge: c, Flow: ex.Flow}
 }
 
 // flowInfo is the challenge's flow_info (authentik's flows/challenge.py).
-func (e *Executor) flowInfo(ex *Execution) map[string]any {
+func (e *Executor) flowInfo(ex *Execution) *FlowInfo {
 	user := ""
 	if ex.Plan != nil {
 		if u := ex.EventUser(); u != nil {
@@ -462,12 +458,5 @@ func (e *Executor) flowInfo(ex *Execution) map[string]any {
 	if layout == "" {
 		layout = "stacked"
 	}
-	return map[string]any{"title": title, "background": bg, "background_themed_urls": nil,
-		"cancel_url": cancel, "layout": layout}
-}
-
-// FlowError is the challenge for an internal error: only the request ID,
-// the details go to the log.
-func FlowError(r *http.Request) map[string]any {
-	return map[string]any{"component": ComponentFlowError, "request_id": httpx.RequestID(r.Context())}
+	return &FlowInfo{Title: title, Background: bg, CancelURL: cancel, Layout: layout}
 }

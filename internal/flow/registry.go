@@ -70,23 +70,19 @@ const NonField = "non_field_errors"
 // Response is what a stage view returns.
 type Response struct {
 	kind      responseKind
-	challenge map[string]any
+	challenge Challenge
 	errors    Errors
 	message   string
 	err       error
 	retry     time.Duration // respLimited
-	// Hints are for the HTML pages only and never sent as JSON (e.g. which
-	// prompt fields are locked by the invitation).
-	Hints map[string]any
 }
 
-// Challenge asks the client for something: c holds "component" and the
-// component's keys; the executor adds flow_info.
-func Challenge(c map[string]any) Response { return Response{kind: respChallenge, challenge: c} }
+// Ask asks the client for something; the executor adds flow_info.
+func Ask(c Challenge) Response { return Response{kind: respChallenge, challenge: c} }
 
-// ChallengeErrors repeats a challenge with response_errors after an
-// invalid answer.
-func ChallengeErrors(c map[string]any, errs Errors) Response {
+// AskAgain repeats a challenge with response_errors after an invalid
+// answer.
+func AskAgain(c Challenge, errs Errors) Response {
 	return Response{kind: respChallenge, challenge: c, errors: errs}
 }
 
@@ -101,12 +97,6 @@ func Invalid(message string) Response { return Response{kind: respInvalid, messa
 // flow error with the request ID, the log gets err.
 func Fail(err error) Response { return Response{kind: respError, err: err} }
 
-// WithHints returns r carrying HTML-only rendering hints.
-func (r Response) WithHints(h map[string]any) Response {
-	r.Hints = h
-	return r
-}
-
-// ChallengeMap is the challenge a Challenge response carries (nil for
-// other kinds).
-func (r Response) ChallengeMap() map[string]any { return r.challenge }
+// Challenge is the challenge an Ask response carries (nil for other
+// kinds).
+func (r Response) Challenge() Challenge { return r.challenge }

@@ -130,24 +130,21 @@ func (h *Handler) render(r *http.Request, sess *auth.Session, res flow.Result, t
 		return nil, err
 	}
 	c := res.Challenge
-	if fi, ok := c["flow_info"].(map[string]any); ok {
-		if t, _ := fi["title"].(string); t != "" {
-			p.Title = t
-		}
+	info := flow.InfoOf(c)
+	if info != nil && info.Title != "" {
+		p.Title = info.Title
 	}
-	switch c["component"] {
-	case flow.ComponentAccessDenied:
-		p.Message, _ = c["error_message"].(string)
+	switch c := c.(type) {
+	case *flow.AccessDeniedChallenge:
+		p.Message = c.ErrorMessage
 		p.Links = []link{{URL: r.URL.Path + queryOf(r), Label: "Start again"}, {URL: "/", Label: "Go to the home page"}}
 	default:
-		build(&p, c, res.Hints)
+		build(&p, c)
 		p.Errors = append(top, p.Errors...)
 		p.Action = r.URL.Path + queryOf(r)
 		p.CSRFField, p.CSRF = auth.CSRFField, auth.CSRFToken(h.Exec.App.Secret, sess)
-		if fi, ok := c["flow_info"].(map[string]any); ok {
-			if cancel, _ := fi["cancel_url"].(string); cancel != "" {
-				p.Links = append(p.Links, link{URL: cancel, Label: "Cancel"})
-			}
+		if info != nil && info.CancelURL != "" {
+			p.Links = append(p.Links, link{URL: info.CancelURL, Label: "Cancel"})
 		}
 	}
 	p.FieldsHTML = fieldsHTML(p.Fields)

@@ -1,7 +1,6 @@
 package flowpage
 
 import (
-	"fmt"
 	"html/template"
 	"strings"
 	"time"
@@ -55,11 +54,10 @@ type option struct {
 }
 
 // fieldErrors splits response_errors into top messages and per field ones.
-func fieldErrors(c map[string]any) ([]string, map[string][]string) {
+func fieldErrors(c flow.Challenge) ([]string, map[string][]string) {
 	top := []string{}
 	per := map[string][]string{}
-	errs, _ := c["response_errors"].(flow.Errors)
-	for k, list := range errs {
+	for k, list := range flow.ErrorsOf(c) {
 		for _, e := range list {
 			if k == flow.NonField {
 				top = append(top, e.String)
@@ -73,18 +71,17 @@ func fieldErrors(c map[string]any) ([]string, map[string][]string) {
 
 // build fills p's form from a challenge. Unknown keys in errors (a field
 // the form does not show) go to the top.
-func build(p *page, c map[string]any, hints map[string]any) {
+func build(p *page, c flow.Challenge) {
 	top, per := fieldErrors(c)
-	component, _ := c["component"].(string)
-	switch component {
-	case "ak-stage-prompt":
-		buildPrompt(p, c, hints, per)
+	switch c := c.(type) {
+	case *flow.PromptChallenge:
+		buildPrompt(p, c, per)
 		p.Submit = "Continue"
-	case "ak-stage-identification":
+	case *flow.IdentificationChallenge:
 		buildIdentification(p, c, per)
-	case "ak-stage-password":
+	case *flow.PasswordChallenge:
 		p.Form, p.Submit = true, "Continue"
-		p.PendingUser, _ = c["pending_user"].(string)
+		p.PendingUser = c.PendingUser
 		p.Fields = []input{
 			{Kind: "input", Type: "text", Key: "username", ID: "field-username", Label: "Username", Value: p.PendingUser,
 				Autocomplete: "username", ReadOnly: true, NoCapitalize: true},
@@ -94,9 +91,9 @@ func build(p *page, c map[string]any, hints map[string]any) {
 		// The read-only username helps password managers; it is not sent
 		// to any stage that reads it.
 		delete(per, "password")
-	case "ak-stage-user-login":
+	case *flow.UserLoginChallenge:
 		p.Form, p.Submit = true, "Continue"
-		p.PendingUser, _ = c["pending_user"].(string)
+		p.PendingUser = c.PendingUser
 		p.Fields = []input{{Kind: "checkbox", Key: "remember_me", ID: "field-remember_me", Label: "Stay signed in on this device",
 			Hidden: true, Errors: per["remember_me"]}}
 		delete(per, "remember_me")
@@ -153,14 +150,14 @@ func focus(p *page) {
 	}
 }
 
-func buildIdentification(p *page, c map[string]any, per map[string][]string) {
+func buildIdentification(p *page, c *flow.IdentificationChallenge, per map[string][]string) {
 	p.Form, p.Submit = true, "Continue"
-	if a, _ := c["primary_action"].(string); a != "" {
-		p.Submit = a
+	if c.PrimaryAction != "" {
+		p.Submit = c.PrimaryAction
 	}
 	label := "Username"
 	typ, ac := "text", "username"
-	if fs, ok := c["user_fields"].([]string); ok {
+	if fs := c.UserFields; len(fs) > 0 {
 		names := map[string]string{"email": "Email", "username": "Username", "upn": "UPN"}
 		var parts []string
 		for _, f := range fs {
@@ -178,34 +175,26 @@ func buildIdentification(p *page, c map[string]any, per map[string][]string) {
 	p.Fields = append(p.Fields, input{Kind: "input", Type: typ, Key: "uid_field", ID: "field-uid_field", Label: label,
 		Autocomplete: ac, NoCapitalize: true, Required: true, Errors: per["uid_field"]})
 	delete(per, "uid_field")
-	if pw, _ := c["password_fields"].(bool); pw {
+	if c.PasswordFields {
 		p.Fields = append(p.Fields, input{Kind: "input", Type: "password", Key: "password", ID: "field-password",
 			Label: "Password", Autocomplete: "current-password", Required: true, Errors: per["password"]})
 		delete(per, "password")
 	}
-	for _, l := range []struct{ key, label string }{{"enroll_url", "Need an account? Sign up."},
-		{"recovery_url", "Forgot username or password?"}} {
-		if u, _ := c[l.key].(string); u != "" {
-			p.Links = append(p.Links, link{URL: u, Label: l.label})
+	for _, l := range []struct{ url, label string }{{c.EnrollURL, "Need an account? Sign up."},
+		{c.RecoveryURL, "Forgot username or password?"}} {
+		if l.url != "" {
+			p.Links = append(p.Links, link{URL: l.url, Label: l.label})
 		}
 	}
 }
 
-func buildPrompt(p *page, c map[string]any, hints map[string]any, per map[string][]string) {
+func buildPrompt(p *page, c *flow.PromptChallenge, per map[string][]string) {
 	p.Form = true
-	fields, _ := c["fields"].([]map[string]any)
-	locked, _ := hints["locked"].(map[string]bool)
-	values, _ := hints["values"].(map[string]string)
-	for _, f := range fields {
-		key, _ := f["field_key"].(string)
-		typ, _ := f["type"].(string)
-		in := input{Key: key, ID: "field-" + key, Errors: per[key]}
-		in.Label, _ = f["label"].(string)
-		in.Placeholder, _ = f["placeholder"].(string)
-		in.Value, _ = f["initial_value"].(string)
-		in.Required, _ = f["required"].(bool)
-		in.Help, _ = f["sub_text"].(string)
-		if v, ok := values[key]; ok {
+	for _, f := range c.Fields {
+		key, typ := f.FieldKey, f.Type
+		in := input{Key: key, ID: "field-" + key, Errors: per[key], Label: f.Label, Placeholder: f.Placeholder,
+			Value: f.InitialValue, Required: f.Required, Help: f.SubText}
+		if v, ok := c.Values[key]; ok {
 			in.Value = v
 		}
 		delete(per, key)
@@ -235,7 +224,7 @@ func buildPrompt(p *page, c map[string]any, hints map[string]any, per map[string
 			if typ == "radio-button-group" {
 				in.Kind = "radio"
 			}
-			in.Choices = choicesOf(f["choices"], in.Value)
+			in.Choices = choicesOf(f.Choices, in.Value)
 		case "date":
 			in.Type = "date"
 		case "date-time":
@@ -258,7 +247,7 @@ func buildPrompt(p *page, c map[string]any, hints map[string]any, per map[string
 		case "ak-locale":
 			in.Autocomplete = "language"
 		}
-		if locked[key] {
+		if c.Locked[key] {
 			in.ReadOnly = true
 			in.Help = strings.TrimSpace(in.Help + " This address comes from your invitation and cannot be changed.")
 		}
@@ -267,22 +256,10 @@ func buildPrompt(p *page, c map[string]any, hints map[string]any, per map[string
 }
 
 // choicesOf reads the challenge's choices.
-func choicesOf(v any, selected string) []option {
-	var out []option
-	add := func(label, value string) {
-		out = append(out, option{Label: label, Value: value, Selected: value == selected})
-	}
-	switch cs := v.(type) {
-	case []map[string]any:
-		for _, c := range cs {
-			add(fmt.Sprint(c["label"]), fmt.Sprint(c["value"]))
-		}
-	case []any:
-		for _, c := range cs {
-			if m, ok := c.(map[string]any); ok {
-				add(fmt.Sprint(m["label"]), fmt.Sprint(m["value"]))
-			}
-		}
+func choicesOf(cs []flow.PromptChoice, selected string) []option {
+	out := make([]option, 0, len(cs))
+	for _, c := range cs {
+		out = append(out, option{Label: c.Label, Value: c.Value, Selected: c.Value == selected})
 	}
 	return out
 }

@@ -33,10 +33,10 @@ func (view) Get(ex *flow.Execution) flow.Response {
 	if err != nil {
 		return flow.Fail(err)
 	}
-	return flow.Challenge(c)
+	return flow.Ask(c)
 }
 
-func challenge(ex *flow.Execution) (map[string]any, error) {
+func challenge(ex *flow.Execution) (*flow.IdentificationChallenge, error) {
 	s := settings(ex)
 	fields := s.UserFields
 	if fields == nil {
@@ -54,12 +54,11 @@ func challenge(ex *flow.Execution) (map[string]any, error) {
 			return nil, err
 		}
 	}
-	c := map[string]any{"component": Component, "user_fields": fields, "password_fields": s.PasswordStage != nil,
-		"allow_show_password": allowShow, "flow_designation": ex.Flow.Designation, "primary_action": action,
-		"sources": []any{}, "show_source_labels": s.ShowSourceLabels, "enable_remember_me": s.EnableRememberMe,
-		"pending_user_identifier": nil}
-	for key, id := range map[string]*string{"enroll_url": s.EnrollmentFlow, "recovery_url": s.RecoveryFlow,
-		"passwordless_url": s.PasswordlessFlow} {
+	c := &flow.IdentificationChallenge{Common: flow.Common{Component: Component}, UserFields: fields,
+		PasswordFields: s.PasswordStage != nil, AllowShowPassword: allowShow, FlowDesignation: ex.Flow.Designation,
+		PrimaryAction: action, Sources: []any{}, ShowSourceLabels: s.ShowSourceLabels, EnableRememberMe: s.EnableRememberMe}
+	for dst, id := range map[*string]*string{&c.EnrollURL: s.EnrollmentFlow, &c.RecoveryURL: s.RecoveryFlow,
+		&c.PasswordlessURL: s.PasswordlessFlow} {
 		if id == nil {
 			continue
 		}
@@ -70,7 +69,7 @@ func challenge(ex *flow.Execution) (map[string]any, error) {
 		if err != nil {
 			return nil, err
 		}
-		c[key] = "/if/flow/" + f.Slug + "/"
+		*dst = "/if/flow/" + f.Slug + "/"
 	}
 	return c, nil
 }
@@ -87,7 +86,7 @@ func (view) Post(ex *flow.Execution, data map[string]any) flow.Response {
 	if uid == "" {
 		errs := flow.Errors{}
 		errs.Add("uid_field", "This field is required.", "required")
-		return flow.ChallengeErrors(c, errs)
+		return flow.AskAgain(c, errs)
 	}
 	var user *store.User
 	u, err := ex.Store().FindUserForLogin(ex.Ctx(), s.UserFields, uid, s.CaseInsensitiveMatching)
@@ -100,7 +99,7 @@ func (view) Post(ex *flow.Execution, data map[string]any) flow.Response {
 	failed := func() flow.Response {
 		errs := flow.Errors{}
 		errs.Add(flow.NonField, password.MsgFailed, "invalid")
-		return flow.ChallengeErrors(c, errs)
+		return flow.AskAgain(c, errs)
 	}
 	if s.PasswordStage != nil {
 		pw, _ := data["password"].(string)

@@ -52,12 +52,12 @@ func (view) Get(ex *flow.Execution) flow.Response {
 	if !ok {
 		return flow.Invalid(msgNoUser)
 	}
-	return flow.Challenge(c)
+	return flow.Ask(c)
 }
 
 // challenge names the pending user, or what was typed when the
 // identification stage pretended an unknown user exists.
-func challenge(ex *flow.Execution) (map[string]any, bool, error) {
+func challenge(ex *flow.Execution) (*flow.PasswordChallenge, bool, error) {
 	u, err := ex.PendingUser()
 	if err != nil {
 		return nil, false, err
@@ -69,8 +69,9 @@ func challenge(ex *flow.Execution) (map[string]any, bool, error) {
 	if u == nil && name == "" {
 		return nil, false, nil
 	}
-	return map[string]any{"component": Component, "pending_user": name, "pending_user_avatar": flow.DefaultAvatar,
-		"allow_show_password": settings(ex).AllowShowPassword}, true, nil
+	return &flow.PasswordChallenge{Common: flow.Common{Component: Component},
+		UserInfo:          flow.UserInfo{PendingUser: name, PendingUserAvatar: flow.DefaultAvatar},
+		AllowShowPassword: settings(ex).AllowShowPassword}, true, nil
 }
 
 // Post checks the password.
@@ -86,13 +87,13 @@ func (view) Post(ex *flow.Execution, data map[string]any) flow.Response {
 	if pw == "" {
 		errs := flow.Errors{}
 		errs.Add("password", "This field is required.", "required")
-		return flow.ChallengeErrors(c, errs)
+		return flow.AskAgain(c, errs)
 	}
 	u, err := ex.PendingUser()
 	if err != nil {
 		return flow.Fail(err)
 	}
-	res, err := Check(ex, u, c["pending_user"].(string), pw)
+	res, err := Check(ex, u, c.PendingUser, pw)
 	if err != nil {
 		return flow.Fail(err)
 	}
@@ -108,7 +109,7 @@ func (view) Post(ex *flow.Execution, data map[string]any) flow.Response {
 		}
 		errs := flow.Errors{}
 		errs.Add("password", msgInvalid, "invalid")
-		return flow.ChallengeErrors(c, errs)
+		return flow.AskAgain(c, errs)
 	}
 	delete(ex.Context(), ctxAttempts)
 	return flow.Passed()

@@ -159,27 +159,28 @@ func hasChoice(cs []choice, v string) bool {
 // challenge renders the fields; values are what the client submitted, for
 // the HTML page to show again (passwords excluded).
 func challenge(fields []field, values map[string]string) flow.Response {
-	out := make([]map[string]any, 0, len(fields))
-	locked := map[string]bool{}
+	return flow.Ask(promptChallenge(fields, values))
+}
+
+// promptChallenge builds the challenge for fields.
+func promptChallenge(fields []field, values map[string]string) *flow.PromptChallenge {
+	c := &flow.PromptChallenge{Common: flow.Common{Component: Component}, Fields: make([]flow.PromptField, 0, len(fields)),
+		Locked: map[string]bool{}, Values: values}
 	for _, f := range fields {
-		placeholder := f.placeholder
-		var choices any // JSON null for types without choices
-		if isChoice(f.p.Type) {
-			cs := make([]map[string]any, 0, len(f.choices))
-			for _, c := range f.choices {
-				cs = append(cs, map[string]any{"label": c.Label, "value": c.Value})
+		pf := flow.PromptField{FieldKey: f.p.FieldKey, Label: f.p.Label, Type: f.p.Type, Required: f.p.Required,
+			Placeholder: f.placeholder, InitialValue: f.initial, Order: f.p.Order, SubText: f.p.SubText}
+		if isChoice(f.p.Type) { // other types send choices: null
+			pf.Placeholder, pf.Choices = "", make([]flow.PromptChoice, 0, len(f.choices))
+			for _, ch := range f.choices {
+				pf.Choices = append(pf.Choices, flow.PromptChoice{Label: ch.Label, Value: ch.Value})
 			}
-			placeholder, choices = "", cs
 		}
-		out = append(out, map[string]any{"field_key": f.p.FieldKey, "label": f.p.Label, "type": f.p.Type,
-			"required": f.p.Required, "placeholder": placeholder, "initial_value": f.initial, "order": f.p.Order,
-			"sub_text": f.p.SubText, "choices": choices})
+		c.Fields = append(c.Fields, pf)
 		if f.locked {
-			locked[f.p.FieldKey] = true
+			c.Locked[f.p.FieldKey] = true
 		}
 	}
-	return flow.Challenge(map[string]any{"component": Component, "fields": out}).
-		WithHints(map[string]any{"locked": locked, "values": values})
+	return c
 }
 
 // str renders a context value as a form string.

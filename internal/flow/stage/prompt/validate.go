@@ -98,8 +98,7 @@ func (view) Post(ex *flow.Execution, data map[string]any) flow.Response {
 		}
 	}
 	if len(errs) > 0 {
-		r := challenge(fields, shown)
-		return flow.ChallengeErrors(r.ChallengeMap(), errs).WithHints(r.Hints)
+		return flow.AskAgain(promptChallenge(fields, shown), errs)
 	}
 	pd := ex.PromptData()
 	for k, v := range out {

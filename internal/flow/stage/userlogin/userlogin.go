@@ -45,7 +45,7 @@ func (view) Get(ex *flow.Execution) flow.Response {
 		if u == nil {
 			return flow.Invalid(msgNoUser)
 		}
-		return flow.Challenge(challenge(u))
+		return flow.Ask(challenge(u))
 	}
 	return login(ex, s, false)
 }
@@ -67,13 +67,14 @@ func (view) Post(ex *flow.Execution, data map[string]any) flow.Response {
 		}
 		errs := flow.Errors{}
 		errs.Add("remember_me", "This field is required.", "required")
-		return flow.ChallengeErrors(challenge(u), errs)
+		return flow.AskAgain(challenge(u), errs)
 	}
 	return login(ex, s, truthy(rm))
 }
 
-func challenge(u *store.User) map[string]any {
-	return map[string]any{"component": Component, "pending_user": u.Username, "pending_user_avatar": flow.DefaultAvatar}
+func challenge(u *store.User) *flow.UserLoginChallenge {
+	return &flow.UserLoginChallenge{Common: flow.Common{Component: Component},
+		UserInfo: flow.UserInfo{PendingUser: u.Username, PendingUserAvatar: flow.DefaultAvatar}}
 }
 
 func login(ex *flow.Execution, s *store.UserLoginStageSettings, remember bool) flow.Response {
