@@ -5,11 +5,12 @@ import (
 	"strings"
 )
 
-// fieldsHTML renders the form controls. It writes the markup the page
-// template's "field" block used to produce, byte for byte (field_html_test.go
-// checks that against the template), escaping every value the way
-// html/template does; written in Go it costs a fraction of the reflective
-// template calls, which were a sixth of the CPU time of opening a link.
+// fieldsHTML renders the form controls, escaping every value the way
+// html/template does. It is the one field renderer: written in Go it takes
+// about 2 µs for an enrollment form where the same markup as a template
+// block took about 94 µs, 40% of a whole flow start (see
+// BenchmarkFieldsHTML and BenchmarkFlowStart); field_html_test.go checks
+// the escaping and the markup of every kind of control.
 func fieldsHTML(fields []input) template.HTML {
 	var b strings.Builder
 	b.Grow(512 * len(fields))
