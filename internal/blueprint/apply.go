@@ -21,7 +21,7 @@ const (
 )
 
 // MetaApplyModel applies another blueprint instance inline.
-const MetaApplyModel = "authentik_blueprints.metaapplyblueprint"
+const MetaApplyModel = store.ModelMetaApplyBlueprint
 
 // loggerName is the "logger" of every log line.
 const loggerName = "usher.blueprint"

@@ -16,16 +16,16 @@ import (
 
 // Model names the exporter writes besides the stage kinds'.
 const (
-	modelFlow          = "authentik_flows.flow"
-	modelBinding       = "authentik_flows.flowstagebinding"
-	modelPrompt        = "authentik_stages_prompt.prompt"
-	modelPolicyBinding = "authentik_policies.policybinding"
-	modelGroup         = "authentik_core.group"
-	modelUser          = "authentik_core.user"
+	modelFlow          = store.ModelFlow
+	modelBinding       = store.ModelFlowStageBinding
+	modelPrompt        = store.ModelPrompt
+	modelPolicyBinding = store.ModelPolicyBinding
+	modelGroup         = store.ModelGroup
+	modelUser          = store.ModelUser
 )
 
 // policyModels maps store.Policy.Kind to its model.
-var policyModels = map[string]string{"expression": "authentik_policies_expression.expressionpolicy"}
+var policyModels = map[string]string{"expression": store.ModelExpressionPolicy}
 
 // exportReadOnly are serializer fields an export leaves out: computed or
 // read-only on the API, so a blueprint could not set them anyway.

@@ -3,7 +3,7 @@ package resource
 import "github.com/usher-id/usher/internal/store"
 
 var applicationKind = &Kind{
-	Model: "authentik_core.application", VerboseName: "Application", VerboseNamePlural: "Applications",
+	Model: store.ModelApplication, VerboseName: "Application", VerboseNamePlural: "Applications",
 	Fields: []string{"pk", "pbm_uuid", "name", "slug", "provider", "provider_obj", "backchannel_providers",
 		"backchannel_providers_obj", "launch_url", "open_in_new_tab", "meta_launch_url", "meta_icon", "meta_icon_url",
 		"meta_icon_themed_urls", "meta_description", "meta_publisher", "policy_engine_mode", "group", "meta_hide"},

@@ -14,7 +14,7 @@ var BlueprintCheck func(c *Ctx, path, content string) *ValidationError
 var BlueprintStatuses = []string{"successful", "warning", "error", "orphaned", "unknown"}
 
 var blueprintKind = &Kind{
-	Model: "authentik_blueprints.blueprintinstance", VerboseName: "Blueprint Instance",
+	Model: store.ModelBlueprintInstance, VerboseName: "Blueprint Instance",
 	VerboseNamePlural: "Blueprint Instances",
 	Fields: []string{"pk", "name", "path", "context", "last_applied", "last_applied_hash", "status", "enabled",
 		"managed_models", "metadata", "content"},

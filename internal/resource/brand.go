@@ -7,7 +7,7 @@ import (
 )
 
 var brandKind = &Kind{
-	Model: "authentik_brands.brand", VerboseName: "Brand", VerboseNamePlural: "Brands",
+	Model: store.ModelBrand, VerboseName: "Brand", VerboseNamePlural: "Brands",
 	Fields: []string{"brand_uuid", "domain", "default", "branding_title", "branding_logo", "branding_favicon",
 		"branding_custom_css", "branding_default_flow_background", "branding_map_tiles", "flow_authentication",
 		"flow_user_switch", "flow_invalidation", "flow_recovery", "flow_unenrollment", "flow_user_settings",

@@ -4,7 +4,7 @@ import "github.com/usher-id/usher/internal/store"
 
 func init() {
 	stageKind(stageSpec{
-		kind: store.StageDeny, model: "authentik_stages_deny.denystage",
+		kind: store.StageDeny, model: store.ModelDenyStage,
 		component: "ak-stage-deny-form", verbose: "Deny Stage", plural: "Deny Stages",
 		fields: []string{"deny_message"},
 		read: func(in *input, s *store.Stage) {

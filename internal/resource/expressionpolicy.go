@@ -6,7 +6,7 @@ import (
 )
 
 var policyKind = &Kind{
-	Model: "authentik_policies_expression.expressionpolicy", VerboseName: "Expression Policy",
+	Model: store.ModelExpressionPolicy, VerboseName: "Expression Policy",
 	VerboseNamePlural: "Expression Policies",
 	Fields: []string{"pk", "name", "execution_logging", "component", "verbose_name", "verbose_name_plural",
 		"meta_model_name", "bound_to", "expression"},

@@ -17,7 +17,7 @@ var (
 )
 
 var flowKind = &Kind{
-	Model: "authentik_flows.flow", VerboseName: "Flow", VerboseNamePlural: "Flows",
+	Model: store.ModelFlow, VerboseName: "Flow", VerboseNamePlural: "Flows",
 	Fields: []string{"pk", "policybindingmodel_ptr_id", "name", "slug", "title", "designation", "background",
 		"background_url", "background_themed_urls", "stages", "policies", "cache_count", "policy_engine_mode",
 		"compatibility_mode", "export_url", "layout", "denied_action", "authentication"},

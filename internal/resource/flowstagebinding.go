@@ -10,7 +10,7 @@ import (
 var InvalidResponseActions = []string{"retry", "restart", "restart_with_context"}
 
 var bindingKind = &Kind{
-	Model: "authentik_flows.flowstagebinding", VerboseName: "Flow Stage Binding", VerboseNamePlural: "Flow Stage Bindings",
+	Model: store.ModelFlowStageBinding, VerboseName: "Flow Stage Binding", VerboseNamePlural: "Flow Stage Bindings",
 	Fields: []string{"pk", "policybindingmodel_ptr_id", "target", "stage", "stage_obj", "evaluate_on_plan",
 		"re_evaluate_policies", "order", "policy_engine_mode", "invalid_response_action"},
 	PK: func(o Object) any { return o.(store.FlowStageBinding).UUID },

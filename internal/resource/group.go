@@ -9,7 +9,7 @@ import (
 )
 
 var groupKind = &Kind{
-	Model: "authentik_core.group", VerboseName: "Group", VerboseNamePlural: "Groups",
+	Model: store.ModelGroup, VerboseName: "Group", VerboseNamePlural: "Groups",
 	Fields: []string{"pk", "num_pk", "name", "is_superuser", "parents", "parents_obj", "users", "users_obj",
 		"attributes", "roles", "roles_obj", "inherited_roles_obj", "children", "children_obj"},
 	PK:   func(o Object) any { return o.(store.Group).UUID },

@@ -7,7 +7,7 @@ var UserFields = []string{"email", "username", "upn"}
 
 func init() {
 	stageKind(stageSpec{
-		kind: store.StageIdentification, model: "authentik_stages_identification.identificationstage",
+		kind: store.StageIdentification, model: store.ModelIdentificationStage,
 		component: "ak-stage-identification-form", verbose: "Identification Stage", plural: "Identification Stages",
 		fields: []string{"user_fields", "password_stage", "captcha_stage", "case_insensitive_matching",
 			"show_matched_user", "enrollment_flow", "recovery_flow", "passwordless_flow", "sources",

@@ -10,7 +10,7 @@ import (
 )
 
 var invitationKind = &Kind{
-	Model: "authentik_stages_invitation.invitation", VerboseName: "Invitation", VerboseNamePlural: "Invitations",
+	Model: store.ModelInvitation, VerboseName: "Invitation", VerboseNamePlural: "Invitations",
 	Fields: []string{"pk", "name", "expires", "fixed_data", "created_by", "single_use", "flow", "flow_obj",
 		"max_uses", "uses", "status", "link", "email"},
 	PK:   func(o Object) any { return o.(store.Invitation).UUID },

@@ -4,7 +4,7 @@ import "github.com/usher-id/usher/internal/store"
 
 func init() {
 	stageKind(stageSpec{
-		kind: store.StageInvitation, model: "authentik_stages_invitation.invitationstage",
+		kind: store.StageInvitation, model: store.ModelInvitationStage,
 		component: "ak-stage-invitation-form", verbose: "Invitation Stage", plural: "Invitation Stages",
 		fields: []string{"continue_flow_without_invitation"},
 		read: func(in *input, s *store.Stage) {

@@ -12,7 +12,7 @@ var PasswordBackends = []string{"authentik.core.auth.InbuiltBackend", "authentik
 
 func init() {
 	stageKind(stageSpec{
-		kind: store.StagePassword, model: "authentik_stages_password.passwordstage",
+		kind: store.StagePassword, model: store.ModelPasswordStage,
 		component: "ak-stage-password-form", verbose: "Password Stage", plural: "Password Stages",
 		fields: []string{"backends", "configure_flow", "failed_attempts_before_cancel", "allow_show_password"},
 		read: func(in *input, s *store.Stage) {

@@ -9,7 +9,7 @@ import (
 )
 
 var policyBindingKind = &Kind{
-	Model: "authentik_policies.policybinding", VerboseName: "Policy Binding", VerboseNamePlural: "Policy Bindings",
+	Model: store.ModelPolicyBinding, VerboseName: "Policy Binding", VerboseNamePlural: "Policy Bindings",
 	Fields: []string{"pk", "policy", "group", "user", "policy_obj", "group_obj", "user_obj", "target", "negate",
 		"enabled", "order", "timeout", "failure_result", "expires", "expiring"},
 	PK: func(o Object) any { return o.(store.PolicyBinding).UUID },

@@ -7,7 +7,7 @@ import (
 )
 
 var promptKind = &Kind{
-	Model: "authentik_stages_prompt.prompt", VerboseName: "Prompt", VerboseNamePlural: "Prompts",
+	Model: store.ModelPrompt, VerboseName: "Prompt", VerboseNamePlural: "Prompts",
 	Fields: []string{"pk", "name", "field_key", "label", "type", "required", "placeholder", "initial_value", "order",
 		"prompt_stages_obj", "sub_text", "placeholder_expression", "initial_value_expression"},
 	PK:     func(o Object) any { return o.(store.Prompt).UUID },

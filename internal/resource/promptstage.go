@@ -4,7 +4,7 @@ import "github.com/usher-id/usher/internal/store"
 
 func init() {
 	stageKind(stageSpec{
-		kind: store.StagePrompt, model: "authentik_stages_prompt.promptstage",
+		kind: store.StagePrompt, model: store.ModelPromptStage,
 		component: "ak-stage-prompt-form", verbose: "Prompt Stage", plural: "Prompt Stages",
 		fields: []string{"fields", "validation_policies"},
 		read: func(in *input, s *store.Stage) {

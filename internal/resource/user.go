@@ -17,7 +17,7 @@ const (
 )
 
 var userKind = &Kind{
-	Model: "authentik_core.user", VerboseName: "User", VerboseNamePlural: "Users",
+	Model: store.ModelUser, VerboseName: "User", VerboseNamePlural: "Users",
 	Fields: []string{"pk", "username", "name", "is_active", "last_login", "date_joined", "is_superuser", "groups",
 		"groups_obj", "roles", "roles_obj", "email", "avatar", "attributes", "uid", "path", "type", "uuid",
 		"password_change_date", "last_updated"},

@@ -19,7 +19,7 @@ var (
 
 func init() {
 	stageKind(stageSpec{
-		kind: store.StageUserLogin, model: "authentik_stages_user_login.userloginstage",
+		kind: store.StageUserLogin, model: store.ModelUserLoginStage,
 		component: "ak-stage-user-login-form", verbose: "User Login Stage", plural: "User Login Stages",
 		fields: []string{"session_duration", "terminate_other_sessions", "remember_me_offset", "network_binding",
 			"geoip_binding", "remember_device"},

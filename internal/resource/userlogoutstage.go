@@ -4,7 +4,7 @@ import "github.com/usher-id/usher/internal/store"
 
 func init() {
 	stageKind(stageSpec{
-		kind: store.StageUserLogout, model: "authentik_stages_user_logout.userlogoutstage",
+		kind: store.StageUserLogout, model: store.ModelUserLogoutStage,
 		component: "ak-stage-user-logout-form", verbose: "User Logout Stage", plural: "User Logout Stages",
 		read:   func(in *input, s *store.Stage) {},
 		render: func(c *Ctx, s store.Stage, m map[string]any) {},

@@ -11,7 +11,7 @@ var (
 
 func init() {
 	stageKind(stageSpec{
-		kind: store.StageUserWrite, model: "authentik_stages_user_write.userwritestage",
+		kind: store.StageUserWrite, model: store.ModelUserWriteStage,
 		component: "ak-stage-user-write-form", verbose: "User Write Stage", plural: "User Write Stages",
 		fields: []string{"user_creation_mode", "create_users_as_inactive", "create_users_group", "user_type",
 			"user_path_template"},

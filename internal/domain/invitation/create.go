@@ -16,7 +16,7 @@ import (
 )
 
 // Model is the resource kind invitations are validated and saved through.
-const Model = "authentik_stages_invitation.invitation"
+const Model = store.ModelInvitation
 
 // Create validates p and writes the invitation through q (a Store or a
 // transaction), created by creator, with a model_created event; with

@@ -14,6 +14,7 @@ import (
 	"github.com/usher-id/usher/internal/app"
 	"github.com/usher-id/usher/internal/ratelimit"
 	"github.com/usher-id/usher/internal/resource"
+	"github.com/usher-id/usher/internal/store"
 )
 
 // Handler is the API area.
@@ -45,38 +46,38 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 		return k
 	}
 	for _, e := range []endpoint{
-		{path: "/api/v3/core/users/", kind: kind("authentik_core.user"), lister: h.listUsers},
-		{path: "/api/v3/core/groups/", kind: kind("authentik_core.group"), lister: h.listGroups},
-		{path: "/api/v3/core/applications/", kind: kind("authentik_core.application"), lookup: "slug",
+		{path: "/api/v3/core/users/", kind: kind(store.ModelUser), lister: h.listUsers},
+		{path: "/api/v3/core/groups/", kind: kind(store.ModelGroup), lister: h.listGroups},
+		{path: "/api/v3/core/applications/", kind: kind(store.ModelApplication), lookup: "slug",
 			filters: filters("name", "slug", "group", "meta_launch_url", "meta_description", "meta_publisher"),
 			search:  []string{"name", "slug", "meta_launch_url", "meta_description", "meta_publisher", "group"},
 			order:   "name"},
-		{path: "/api/v3/core/brands/", kind: kind("authentik_brands.brand"),
+		{path: "/api/v3/core/brands/", kind: kind(store.ModelBrand),
 			filters: filters("domain", "default", "branding_title", "brand_uuid", "branding_logo", "branding_favicon",
 				"branding_default_flow_background", "flow_authentication", "flow_invalidation", "flow_recovery",
 				"flow_unenrollment", "flow_user_settings", "flow_device_code", "flow_user_switch", "flow_lockdown",
 				"flow_request", "web_certificate", "client_certificates"),
 			search: []string{"domain", "branding_title"}, order: "domain"},
-		{path: "/api/v3/flows/instances/", kind: kind("authentik_flows.flow"), lookup: "slug",
+		{path: "/api/v3/flows/instances/", kind: kind(store.ModelFlow), lookup: "slug",
 			filters: withAliases(filters("name", "slug", "designation", "denied_action"), "flow_uuid", "pk"),
 			search:  []string{"name", "slug", "designation", "title"}, order: "slug"},
-		{path: "/api/v3/flows/bindings/", kind: kind("authentik_flows.flowstagebinding"),
+		{path: "/api/v3/flows/bindings/", kind: kind(store.ModelFlowStageBinding),
 			filters: withAliases(filters("target", "stage", "order", "evaluate_on_plan", "re_evaluate_policies",
 				"policy_engine_mode", "invalid_response_action"), "fsb_uuid", "pk", "pbm_uuid", "pk"),
 			search: []string{"stage_obj.name", "order"}, order: "order"},
-		{path: "/api/v3/stages/invitation/invitations/", kind: kind("authentik_stages_invitation.invitation"),
+		{path: "/api/v3/stages/invitation/invitations/", kind: kind(store.ModelInvitation),
 			lister: h.listInvitations},
-		{path: "/api/v3/stages/prompt/prompts/", kind: kind("authentik_stages_prompt.prompt"),
+		{path: "/api/v3/stages/prompt/prompts/", kind: kind(store.ModelPrompt),
 			filters: filters("field_key", "label", "name", "type", "placeholder"),
 			search:  []string{"field_key", "label", "type", "placeholder", "name"}, order: "field_key"},
-		{path: "/api/v3/policies/expression/", kind: kind("authentik_policies_expression.expressionpolicy"),
+		{path: "/api/v3/policies/expression/", kind: kind(store.ModelExpressionPolicy),
 			filters: withAliases(filters("name", "execution_logging", "expression"), "policy_uuid", "pk"),
 			search:  []string{"name"}, order: "name"},
-		{path: "/api/v3/policies/bindings/", kind: kind("authentik_policies.policybinding"),
+		{path: "/api/v3/policies/bindings/", kind: kind(store.ModelPolicyBinding),
 			filters: withAliases(filters("policy", "target", "enabled", "order", "timeout"), "policy_binding_uuid", "pk",
 				"policy__isnull", "isnull:policy", "target_in", "target"),
 			search: []string{"policy_obj.name", "group_obj.name", "user_obj.username"}, order: "order"},
-		{path: "/api/v3/managed/blueprints/", kind: kind("authentik_blueprints.blueprintinstance"),
+		{path: "/api/v3/managed/blueprints/", kind: kind(store.ModelBlueprintInstance),
 			filters: filters("name", "path"), search: []string{"name", "path"}, order: "name"},
 	} {
 		h.crud(mux, e)
@@ -87,22 +88,22 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 		fields      []string
 		aliases     []string // parameter, field path pairs
 	}{
-		{"/api/v3/stages/invitation/stages/", "authentik_stages_invitation.invitationstage",
+		{"/api/v3/stages/invitation/stages/", store.ModelInvitationStage,
 			[]string{"continue_flow_without_invitation"}, []string{"no_flows", "isnull:flow_set"}},
-		{"/api/v3/stages/prompt/stages/", "authentik_stages_prompt.promptstage",
+		{"/api/v3/stages/prompt/stages/", store.ModelPromptStage,
 			[]string{"fields", "validation_policies"}, nil},
-		{"/api/v3/stages/user_write/", "authentik_stages_user_write.userwritestage",
+		{"/api/v3/stages/user_write/", store.ModelUserWriteStage,
 			[]string{"create_users_as_inactive", "create_users_group", "user_creation_mode", "user_path_template", "user_type"}, nil},
-		{"/api/v3/stages/user_login/", "authentik_stages_user_login.userloginstage",
+		{"/api/v3/stages/user_login/", store.ModelUserLoginStage,
 			[]string{"geoip_binding", "network_binding", "remember_device", "remember_me_offset", "session_duration",
 				"terminate_other_sessions"}, nil},
-		{"/api/v3/stages/identification/", "authentik_stages_identification.identificationstage",
+		{"/api/v3/stages/identification/", store.ModelIdentificationStage,
 			[]string{"captcha_stage", "case_insensitive_matching", "enrollment_flow", "password_stage", "passwordless_flow",
 				"recovery_flow", "show_matched_user", "show_source_labels", "webauthn_stage"}, nil},
-		{"/api/v3/stages/password/", "authentik_stages_password.passwordstage",
+		{"/api/v3/stages/password/", store.ModelPasswordStage,
 			[]string{"allow_show_password", "configure_flow", "failed_attempts_before_cancel"}, nil},
-		{"/api/v3/stages/user_logout/", "authentik_stages_user_logout.userlogoutstage", nil, nil},
-		{"/api/v3/stages/deny/", "authentik_stages_deny.denystage", []string{"deny_message"}, nil},
+		{"/api/v3/stages/user_logout/", store.ModelUserLogoutStage, nil, nil},
+		{"/api/v3/stages/deny/", store.ModelDenyStage, []string{"deny_message"}, nil},
 	} {
 		f := withAliases(filters(append([]string{"name"}, s.fields...)...), append([]string{"stage_uuid", "pk"}, s.aliases...)...)
 		h.crud(mux, endpoint{path: s.path, kind: kind(s.model), filters: f, search: []string{"name"}, order: "name"})

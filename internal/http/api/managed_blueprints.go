@@ -115,7 +115,7 @@ func (h *Handler) blueprintApply(w http.ResponseWriter, r *http.Request, c *call
 		h.writeError(w, r, applyErr)
 		return
 	}
-	k, _ := resource.Lookup("authentik_blueprints.blueprintinstance")
+	k, _ := resource.Lookup(store.ModelBlueprintInstance)
 	out, err := k.Serialize(h.resourceCtx(r, c, h.App.Store), inst)
 	if err != nil {
 		h.writeError(w, r, err)

@@ -23,7 +23,7 @@ func init() {
 	})
 }
 
-const expressionPolicyModel = "authentik_policies_expression.expressionpolicy"
+const expressionPolicyModel = store.ModelExpressionPolicy
 
 func policyKind() *resource.Kind {
 	k, ok := resource.Lookup(expressionPolicyModel)

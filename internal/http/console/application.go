@@ -10,7 +10,7 @@ import (
 	"github.com/usher-id/usher/internal/store"
 )
 
-const applicationModel = "authentik_core.application"
+const applicationModel = store.ModelApplication
 
 func (h *Handler) mountApplications(mux *routes) {
 	mux.HandleFunc("GET /if/admin/applications/", h.admin(h.applicationList))

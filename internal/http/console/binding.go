@@ -11,7 +11,7 @@ import (
 	"github.com/usher-id/usher/internal/store"
 )
 
-const bindingModel = "authentik_flows.flowstagebinding"
+const bindingModel = store.ModelFlowStageBinding
 
 var invalidResponseOptions = choices("retry", "Retry: show the stage again with the error",
 	"restart", "Restart: start the flow again from the beginning",

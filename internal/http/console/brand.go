@@ -9,7 +9,7 @@ import (
 	"github.com/usher-id/usher/internal/store"
 )
 
-const brandModel = "authentik_brands.brand"
+const brandModel = store.ModelBrand
 
 var brandFlowFields = []struct{ Name, Label, Help string }{
 	{"flow_authentication", "Authentication flow", "Flow used to sign users in. Default: default-authentication-flow."},

@@ -18,7 +18,7 @@ type entity struct {
 	Singular string // "Flow"
 	Base     string // list URL, "/if/admin/flows/"
 	Nav      string
-	Model    string // resource model, "authentik_flows.flow"
+	Model    string // resource model, store.ModelFlow
 	// NewPath overrides Base+"new/" (stages have one per kind).
 	NewPath string
 	// IDParam is the path wildcard holding the object id (default "id").

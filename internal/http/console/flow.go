@@ -9,7 +9,7 @@ import (
 	"github.com/usher-id/usher/internal/store"
 )
 
-const flowModel = "authentik_flows.flow"
+const flowModel = store.ModelFlow
 
 var (
 	designationOptions = choices("authentication", "Authentication", "authorization", "Authorization",

@@ -14,7 +14,7 @@ import (
 	"github.com/usher-id/usher/internal/store"
 )
 
-const groupModel = "authentik_core.group"
+const groupModel = store.ModelGroup
 
 func (h *Handler) mountGroups(mux *routes) {
 	e := h.groupEntity()

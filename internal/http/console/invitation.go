@@ -21,7 +21,7 @@ func (h *Handler) mountInvitations(mux *routes) {
 	mux.HandleFunc("POST /if/admin/invitations/{id}/send/", h.admin(h.withObject(e, h.invitationSend)))
 }
 
-const invitationModel = "authentik_stages_invitation.invitation"
+const invitationModel = store.ModelInvitation
 
 func (h *Handler) invitationEntity() *entity {
 	return &entity{

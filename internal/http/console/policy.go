@@ -10,7 +10,7 @@ import (
 	"github.com/usher-id/usher/internal/store"
 )
 
-const policyModel = "authentik_policies_expression.expressionpolicy"
+const policyModel = store.ModelExpressionPolicy
 
 func (h *Handler) mountPolicies(mux *routes) {
 	e := h.policyEntity()

@@ -13,7 +13,7 @@ import (
 	"github.com/usher-id/usher/internal/store"
 )
 
-const policyBindingModel = "authentik_policies.policybinding"
+const policyBindingModel = store.ModelPolicyBinding
 
 // pbTarget is what policy bindings attach to: a flow or a stage binding.
 type pbTarget struct {

@@ -11,7 +11,7 @@ import (
 	"github.com/usher-id/usher/internal/store"
 )
 
-const promptModel = "authentik_stages_prompt.prompt"
+const promptModel = store.ModelPrompt
 
 func (h *Handler) mountPrompts(mux *routes) {
 	mux.HandleFunc("GET /if/admin/prompts/", h.admin(h.promptList))

@@ -13,14 +13,14 @@ import (
 
 // stageTypes names each stage kind as the admin console and the API do.
 var stageTypes = map[store.StageKind]struct{ Label, Model, Description string }{
-	store.StageInvitation:     {"Invitation Stage", "authentik_stages_invitation.invitationstage", "Checks that an invitation was given and pre-fills its data. Use it in enrollment flows."},
-	store.StagePrompt:         {"Prompt Stage", "authentik_stages_prompt.promptstage", "Asks the user for the values of prompt fields."},
-	store.StageUserWrite:      {"User Write Stage", "authentik_stages_user_write.userwritestage", "Creates or updates the user from the collected data."},
-	store.StageUserLogin:      {"User Login Stage", "authentik_stages_user_login.userloginstage", "Signs the pending user in."},
-	store.StageIdentification: {"Identification Stage", "authentik_stages_identification.identificationstage", "Asks who the user is (username or email)."},
-	store.StagePassword:       {"Password Stage", "authentik_stages_password.passwordstage", "Checks the user's password."},
-	store.StageUserLogout:     {"User Logout Stage", "authentik_stages_user_logout.userlogoutstage", "Signs the user out."},
-	store.StageDeny:           {"Deny Stage", "authentik_stages_deny.denystage", "Stops the flow with a message."},
+	store.StageInvitation:     {"Invitation Stage", store.ModelInvitationStage, "Checks that an invitation was given and pre-fills its data. Use it in enrollment flows."},
+	store.StagePrompt:         {"Prompt Stage", store.ModelPromptStage, "Asks the user for the values of prompt fields."},
+	store.StageUserWrite:      {"User Write Stage", store.ModelUserWriteStage, "Creates or updates the user from the collected data."},
+	store.StageUserLogin:      {"User Login Stage", store.ModelUserLoginStage, "Signs the pending user in."},
+	store.StageIdentification: {"Identification Stage", store.ModelIdentificationStage, "Asks who the user is (username or email)."},
+	store.StagePassword:       {"Password Stage", store.ModelPasswordStage, "Checks the user's password."},
+	store.StageUserLogout:     {"User Logout Stage", store.ModelUserLogoutStage, "Signs the user out."},
+	store.StageDeny:           {"Deny Stage", store.ModelDenyStage, "Stops the flow with a message."},
 }
 
 func stageKindLabel(k store.StageKind) string {

@@ -12,7 +12,7 @@ import (
 	"github.com/usher-id/usher/internal/store"
 )
 
-const userModel = "authentik_core.user"
+const userModel = store.ModelUser
 
 var userTypeOptions = choices("internal", "Internal", "external", "External", "service_account", "Service account",
 	"internal_service_account", "Internal service account")

@@ -209,7 +209,7 @@ func testEvents(t *testing.T, s store.Store) {
 func testBlueprints(t *testing.T, s store.Store) {
 	b := store.BlueprintInstance{Name: "example", Path: "example/flow.yaml", Context: map[string]any{"a": 1.0},
 		LastApplied: ts(0), LastAppliedHash: "h", Status: "successful", Enabled: true,
-		ManagedModels: []string{"authentik_flows.flow"}, Metadata: map[string]any{"labels": map[string]any{}}}
+		ManagedModels: []string{store.ModelFlow}, Metadata: map[string]any{"labels": map[string]any{}}}
 	check(t, s.CreateBlueprintInstance(ctx, &b), "create")
 	got, err := s.GetBlueprintInstance(ctx, b.UUID)
 	check(t, err, "get")
