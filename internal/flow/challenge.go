@@ -24,9 +24,6 @@ type Common struct {
 
 func (c *Common) common() *Common { return c }
 
-// ComponentOf names a challenge's component ("ak-stage-prompt", ...).
-func ComponentOf(c Challenge) string { return c.common().Component }
-
 // InfoOf is a challenge's flow_info (nil before the executor set it).
 func InfoOf(c Challenge) *FlowInfo { return c.common().FlowInfo }
 
