@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"strings"
 
 	"github.com/usher-id/usher/internal/blueprint"
@@ -54,6 +55,11 @@ func runBlueprint(ctx context.Context, env *Env, args []string, dry bool) error 
 	if err != nil {
 		return err
 	}
+	// The command prints each file's outcome itself; the importer's own
+	// log line would only repeat it between the command's lines.
+	quiet := *a
+	quiet.Log = slog.New(slog.DiscardHandler)
+	a = &quiet
 	for _, path := range fs.Args() {
 		data, err := blueprint.ReadLocalFile(a, path)
 		if err != nil {
