@@ -13,6 +13,7 @@ import (
 
 	"github.com/usher-id/usher/internal/app"
 	"github.com/usher-id/usher/internal/boot"
+	"github.com/usher-id/usher/internal/cli/invite"
 	"github.com/usher-id/usher/internal/domain/invitation"
 	"github.com/usher-id/usher/internal/resource"
 	"github.com/usher-id/usher/internal/store"
@@ -151,7 +152,7 @@ const invitationArg = "INVITATION (a UUID or name)"
 
 func runInvitationCreate(ctx context.Context, env *Env, args []string) error {
 	fs := env.Flags()
-	var p invitation.Params
+	var p invite.Params
 	fs.StringVar(&p.Name, "name", "", "invitation name: letters, numbers, underscores or hyphens (required)")
 	fs.StringVar(&p.FlowSlug, "flow", "", "slug of the enrollment flow the invitation opens (required)")
 	fs.StringVar(&p.Expires, "expires", "", "expiry: a duration (72h, 7d, 2w), a date (2026-12-31, valid through that day, UTC) or date-time; default: never")
@@ -182,7 +183,7 @@ func runInvitationCreate(ctx context.Context, env *Env, args []string) error {
 		if err != nil {
 			return err
 		}
-		if inv, err = invitation.Create(ctx, a, q, creator, p); err != nil {
+		if inv, err = invite.Create(ctx, a, q, creator, p); err != nil {
 			return err
 		}
 		flow, err = q.GetFlow(ctx, *inv.Flow)
@@ -489,9 +490,9 @@ func runInvitationImport(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	invs, err := invitation.ImportCSV(ctx, a, r, invitation.ImportOptions{FlowSlug: *flow, Creator: creator,
+	invs, err := invite.ImportCSV(ctx, a, r, invite.ImportOptions{FlowSlug: *flow, Creator: creator,
 		Expires: *expires, MaxUses: *maxUses, Send: *send, BaseURL: actor.base(env)})
-	var ie *invitation.ImportError
+	var ie *invite.ImportError
 	if errors.As(err, &ie) {
 		// One line per bad row, so the whole list is readable.
 		fmt.Fprintf(env.Stderr, "%s: %d bad row(s), nothing was imported:\n", fs.Arg(0), len(ie.Rows))

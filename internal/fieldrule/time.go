@@ -38,3 +38,10 @@ func ClampTime(t time.Time) time.Time {
 	}
 	return t
 }
+
+// FormatTime renders a time as DRF does: ISO 8601, UTC as "Z", fractional
+// seconds only when present. Years outside 1-9999 have no RFC 3339 form,
+// so they are clamped (the store reads them clamped already).
+func FormatTime(t time.Time) string {
+	return ClampTime(t).Format("2006-01-02T15:04:05.999999Z07:00")
+}

@@ -1,6 +1,7 @@
 package resource
 
 import (
+	"github.com/usher-id/usher/internal/fieldrule"
 	"github.com/usher-id/usher/internal/store"
 )
 
@@ -87,7 +88,7 @@ func serializeBlueprint(c *Ctx, o Object) (map[string]any, error) {
 	b := o.(store.BlueprintInstance)
 	return map[string]any{
 		"pk": b.UUID, "name": b.Name, "path": b.Path, "context": nonNilMap(b.Context),
-		"last_applied": FormatTime(b.LastApplied), "last_applied_hash": b.LastAppliedHash, "status": statusOr(b.Status),
+		"last_applied": fieldrule.FormatTime(b.LastApplied), "last_applied_hash": b.LastAppliedHash, "status": statusOr(b.Status),
 		"enabled": b.Enabled, "managed_models": nonNil(b.ManagedModels), "metadata": nonNilMap(b.Metadata),
 		"content": b.Content,
 	}, nil

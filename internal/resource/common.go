@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/usher-id/usher/internal/fieldrule"
@@ -126,18 +125,11 @@ func setPK(c *Ctx, in *input, dst *string) {
 	*dst = id
 }
 
-// FormatTime renders a time as DRF does: ISO 8601, UTC as "Z", fractional
-// seconds only when present. Years outside 1-9999 have no RFC 3339 form,
-// so they are clamped (the store reads them clamped already).
-func FormatTime(t time.Time) string {
-	return fieldrule.ClampTime(t).Format("2006-01-02T15:04:05.999999Z07:00")
-}
-
 func fmtTimePtr(t *time.Time) any {
 	if t == nil {
 		return nil
 	}
-	return FormatTime(*t)
+	return fieldrule.FormatTime(*t)
 }
 
 func strPtr(s *string) any {
@@ -146,9 +138,6 @@ func strPtr(s *string) any {
 	}
 	return *s
 }
-
-// Hex is a UUID without dashes, as authentik's events show it.
-func Hex(id string) string { return strings.ReplaceAll(id, "-", "") }
 
 // UserUID is the user's stable opaque id (authentik's "uid"): the hex
 // SHA-256 of the user's UUID. usher has no install id to mix in; the UUID

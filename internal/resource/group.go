@@ -34,7 +34,7 @@ func init() {
 // NumPK stands in for authentik's integer group id, which usher does not
 // have: the first 28 bits of the UUID, stable for the group's life.
 func NumPK(uuid string) int {
-	n, _ := strconv.ParseInt(Hex(uuid)[:7], 16, 64)
+	n, _ := strconv.ParseInt(store.Hex(uuid)[:7], 16, 64)
 	return int(n)
 }
 

@@ -178,11 +178,11 @@ func serializeUser(c *Ctx, o Object) (map[string]any, error) {
 	}
 	return map[string]any{
 		"pk": u.PK, "username": u.Username, "name": u.Name, "is_active": u.IsActive,
-		"last_login": fmtTimePtr(u.LastLogin), "date_joined": FormatTime(u.DateJoined), "is_superuser": super,
+		"last_login": fmtTimePtr(u.LastLogin), "date_joined": fieldrule.FormatTime(u.DateJoined), "is_superuser": super,
 		"groups": ids, "groups_obj": objs, "roles": []string{}, "roles_obj": []any{}, "email": u.Email,
 		"avatar": AvatarURL, "attributes": nonNilMap(u.Attributes), "uid": UserUID(u), "path": u.Path,
-		"type": u.Type, "uuid": u.UUID, "password_change_date": FormatTime(pwDate),
-		"last_updated": FormatTime(lastUpdated(u)),
+		"type": u.Type, "uuid": u.UUID, "password_change_date": fieldrule.FormatTime(pwDate),
+		"last_updated": fieldrule.FormatTime(lastUpdated(u)),
 	}, nil
 }
 

@@ -5,7 +5,6 @@ import (
 
 	"github.com/usher-id/usher/internal/app"
 	"github.com/usher-id/usher/internal/event"
-	"github.com/usher-id/usher/internal/resource"
 	"github.com/usher-id/usher/internal/store"
 )
 
@@ -22,7 +21,7 @@ const (
 
 // modelRef is the invitation as authentik's events reference models.
 func modelRef(inv store.Invitation) map[string]any {
-	return event.Model("authentik_stages_invitation", "invitation", resource.Hex(inv.UUID), inv.Name)
+	return event.Model("authentik_stages_invitation", "invitation", store.Hex(inv.UUID), inv.Name)
 }
 
 // record writes an event about inv through q; a nil a.Events records nothing.
@@ -35,4 +34,10 @@ func record(ctx context.Context, a *app.App, q store.Queries, user *store.User, 
 		data[k] = v
 	}
 	return a.Events.Record(ctx, q, nil, user, action, data)
+}
+
+// Created records model_created for an invitation a front end has just
+// saved, as the API's generic handler does for every model.
+func Created(ctx context.Context, a *app.App, q store.Queries, creator *store.User, inv store.Invitation) error {
+	return record(ctx, a, q, creator, modelCreated, inv, nil)
 }

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/usher-id/usher/internal/app"
-	"github.com/usher-id/usher/internal/resource"
+	"github.com/usher-id/usher/internal/fieldrule"
 	"github.com/usher-id/usher/internal/store"
 )
 
@@ -78,7 +78,7 @@ func (r *Retention) RunOnce(ctx context.Context) (int, error) {
 			return err
 		}
 		return r.App.Events.Record(ctx, q, nil, nil, ActionExpired, map[string]any{
-			"count": n, "expired_before": resource.FormatTime(cutoff), "retention": r.Keep.String()})
+			"count": n, "expired_before": fieldrule.FormatTime(cutoff), "retention": r.Keep.String()})
 	})
 	if err != nil {
 		return 0, fmt.Errorf("invitation: retention: %w", err)

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/usher-id/usher/internal/cli/invite"
+
 	"github.com/usher-id/usher/internal/domain/invitation"
 	"github.com/usher-id/usher/internal/worker/mail"
 	"github.com/usher-id/usher/internal/worker/mail/mailtest"
@@ -15,12 +17,12 @@ import (
 func TestRetention(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	for _, p := range []invitation.Params{
+	for _, p := range []invite.Params{
 		{Name: "old", FlowSlug: "enroll", Expires: "1h"},
 		{Name: "recent", FlowSlug: "enroll", Expires: "30h"},
 		{Name: "never", FlowSlug: "enroll"},
 	} {
-		if _, err := invitation.Create(ctx, f.app, f.app.Store, f.admin, p); err != nil {
+		if _, err := invite.Create(ctx, f.app, f.app.Store, f.admin, p); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -65,7 +67,7 @@ func TestSentInvitationArrives(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	srv := mailtest.Start(t, mailtest.Options{STARTTLS: true, Username: "usher", Password: "pw"})
-	inv, err := invitation.Create(ctx, f.app, f.app.Store, f.admin, invitation.Params{Name: "jane", FlowSlug: "enroll",
+	inv, err := invite.Create(ctx, f.app, f.app.Store, f.admin, invite.Params{Name: "jane", FlowSlug: "enroll",
 		Expires: "2099-06-30", Email: "jane@example.com", Send: true, BaseURL: "https://id.example.com"})
 	if err != nil {
 		t.Fatal(err)

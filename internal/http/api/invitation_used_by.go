@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/usher-id/usher/internal/fieldrule"
 	"github.com/usher-id/usher/internal/resource"
 	"github.com/usher-id/usher/internal/store"
 )
@@ -36,7 +37,7 @@ func (h *Handler) invitationUsedBy(w http.ResponseWriter, r *http.Request, c *ca
 		out = append(out, map[string]any{
 			"app": "authentik_stages_invitation", "model_name": "invitationuse", "pk": strconv.FormatInt(u.ID, 10),
 			"name": u.Username, "action": "cascade",
-			"user": user, "username": u.Username, "used_at": resource.FormatTime(u.UsedAt), "client_ip": u.ClientIP,
+			"user": user, "username": u.Username, "used_at": fieldrule.FormatTime(u.UsedAt), "client_ip": u.ClientIP,
 		})
 	}
 	writeJSON(w, http.StatusOK, out)

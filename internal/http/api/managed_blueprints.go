@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/usher-id/usher/internal/blueprint"
+	"github.com/usher-id/usher/internal/fieldrule"
 	"github.com/usher-id/usher/internal/httpx"
 	"github.com/usher-id/usher/internal/resource"
 	"github.com/usher-id/usher/internal/store"
@@ -74,7 +75,7 @@ func (h *Handler) blueprintImport(w http.ResponseWriter, r *http.Request, c *cal
 	bp, err := blueprint.Parse(data, name)
 	if err != nil {
 		writeJSON(w, http.StatusOK, map[string]any{"success": false, "logs": []blueprint.LogEntry{{
-			Timestamp: resource.FormatTime(h.App.Clock()), LogLevel: "error", Logger: "usher.blueprint",
+			Timestamp: fieldrule.FormatTime(h.App.Clock()), LogLevel: "error", Logger: "usher.blueprint",
 			Event: err.Error(), Attributes: map[string]any{}}}})
 		return
 	}

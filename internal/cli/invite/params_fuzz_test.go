@@ -1,4 +1,4 @@
-package invitation
+package invite
 
 import (
 	"encoding/json"

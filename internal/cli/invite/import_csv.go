@@ -1,4 +1,4 @@
-package invitation
+package invite
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/usher-id/usher/internal/app"
+	"github.com/usher-id/usher/internal/domain/invitation"
 	"github.com/usher-id/usher/internal/resource"
 	"github.com/usher-id/usher/internal/store"
 )
@@ -81,7 +82,7 @@ func ImportCSV(ctx context.Context, a *app.App, r io.Reader, o ImportOptions) ([
 				return fmt.Errorf("row %d: %w", invs[i].row, err)
 			}
 			if o.Send {
-				if _, err := Send(ctx, a, q, invs[i].inv, SendOptions{To: []string{invs[i].inv.Email},
+				if _, err := invitation.Send(ctx, a, q, invs[i].inv, invitation.SendOptions{To: []string{invs[i].inv.Email},
 					BaseURL: o.BaseURL, Inviter: o.Creator}); err != nil {
 					return fmt.Errorf("row %d: %w", invs[i].row, err)
 				}

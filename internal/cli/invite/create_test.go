@@ -1,15 +1,18 @@
-package invitation_test
+package invite_test
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
-	"github.com/usher-id/usher/internal/event"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/usher-id/usher/internal/cli/invite"
+
+	"github.com/usher-id/usher/internal/event"
 
 	"github.com/usher-id/usher/internal/domain/invitation"
 	"github.com/usher-id/usher/internal/resource"
@@ -22,17 +25,17 @@ func TestCreate(t *testing.T) {
 	must(t, os.WriteFile(yamlFile, []byte("name: Jane Smith\nattributes:\n  department: Engineering\n"), 0o644))
 	tests := []struct {
 		name      string
-		p         invitation.Params
+		p         invite.Params
 		check     func(t *testing.T, f *fixture, inv store.Invitation)
 		wantField map[string]string // field -> message substring
 	}{
-		{name: "minimal", p: invitation.Params{Name: "team-onboarding", FlowSlug: "enroll"},
+		{name: "minimal", p: invite.Params{Name: "team-onboarding", FlowSlug: "enroll"},
 			check: func(t *testing.T, f *fixture, inv store.Invitation) {
 				if inv.Expires != nil || inv.MaxUses != nil || inv.CreatedBy != f.admin.PK || *inv.Flow != f.flow.UUID {
 					t.Errorf("got %+v", inv)
 				}
 			}},
-		{name: "everything", p: invitation.Params{Name: "jane", FlowSlug: "enroll", Expires: "72h", SingleUse: true,
+		{name: "everything", p: invite.Params{Name: "jane", FlowSlug: "enroll", Expires: "72h", SingleUse: true,
 			FixedData: `{"email": "jane@example.com", "attributes": {"employee_type": "contractor"}}`, Email: "jane@example.com"},
 			check: func(t *testing.T, f *fixture, inv store.Invitation) {
 				if inv.Expires == nil || !inv.Expires.Equal(f.now.Add(72*time.Hour)) {
@@ -45,7 +48,7 @@ func TestCreate(t *testing.T) {
 					t.Errorf("fixed data = %v", inv.FixedData)
 				}
 			}},
-		{name: "YAML file, date and max uses", p: invitation.Params{Name: "q1", FlowSlug: "enroll", FixedData: "@" + yamlFile,
+		{name: "YAML file, date and max uses", p: invite.Params{Name: "q1", FlowSlug: "enroll", FixedData: "@" + yamlFile,
 			Expires: "2099-01-31", MaxUses: 25},
 			check: func(t *testing.T, f *fixture, inv store.Invitation) {
 				if inv.FixedData["name"] != "Jane Smith" || *inv.MaxUses != 25 {
@@ -56,7 +59,7 @@ func TestCreate(t *testing.T) {
 				}
 			}},
 		{name: "every problem at once",
-			p: invitation.Params{Name: "Team Onboarding", FlowSlug: "enroll", Expires: "2001-01-01", FixedData: "- a\n- b",
+			p: invite.Params{Name: "Team Onboarding", FlowSlug: "enroll", Expires: "2001-01-01", FixedData: "- a\n- b",
 				Email: "x@", SingleUse: true, MaxUses: 3},
 			wantField: map[string]string{
 				"name":       "Enter a valid “slug” consisting of letters, numbers, underscores or hyphens.",
@@ -65,21 +68,21 @@ func TestCreate(t *testing.T) {
 				"email":      `"x@" is not a valid email address`,
 				"single_use": "conflicts with max_uses 3",
 			}},
-		{name: "YAML error names the line", p: invitation.Params{Name: "x", FlowSlug: "enroll", FixedData: "a: 1\nb: [\n"},
+		{name: "YAML error names the line", p: invite.Params{Name: "x", FlowSlug: "enroll", FixedData: "a: 1\nb: [\n"},
 			wantField: map[string]string{"fixed_data": "line 2:"}},
-		{name: "duplicate keys", p: invitation.Params{Name: "x", FlowSlug: "enroll", FixedData: `{"a": 1, "a": 2}`},
+		{name: "duplicate keys", p: invite.Params{Name: "x", FlowSlug: "enroll", FixedData: `{"a": 1, "a": 2}`},
 			wantField: map[string]string{"fixed_data": `"a" already defined`}},
-		{name: "unknown flow", p: invitation.Params{Name: "x", FlowSlug: "nope"},
+		{name: "unknown flow", p: invite.Params{Name: "x", FlowSlug: "nope"},
 			wantField: map[string]string{"flow": `no flow with slug "nope"`}},
-		{name: "bad expiry", p: invitation.Params{Name: "x", Expires: "soon"},
+		{name: "bad expiry", p: invite.Params{Name: "x", Expires: "soon"},
 			wantField: map[string]string{"expires": `"soon" is neither a duration`}},
-		{name: "send needs an address", p: invitation.Params{Name: "x", FlowSlug: "enroll", Send: true},
+		{name: "send needs an address", p: invite.Params{Name: "x", FlowSlug: "enroll", Send: true},
 			wantField: map[string]string{"email": "is required to send"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t)
-			inv, err := invitation.Create(context.Background(), f.app, f.app.Store, f.admin, tt.p)
+			inv, err := invite.Create(context.Background(), f.app, f.app.Store, f.admin, tt.p)
 			if tt.wantField != nil {
 				var v *resource.ValidationError
 				if !errors.As(err, &v) {
@@ -117,13 +120,13 @@ func TestCreate(t *testing.T) {
 func TestCreateAndSendEnqueuesInSameTransaction(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	p := invitation.Params{Name: "jane", FlowSlug: "enroll", Expires: "2099-12-31T18:00", Email: "jane@example.com",
+	p := invite.Params{Name: "jane", FlowSlug: "enroll", Expires: "2099-12-31T18:00", Email: "jane@example.com",
 		Send: true, BaseURL: "https://id.example.com"}
 
 	// A failure after the insert (here: the enqueue, because the store
 	// refuses it) must leave neither invitation nor message behind.
 	err := f.app.Store.Tx(ctx, func(q store.Queries) error {
-		if _, err := invitation.Create(ctx, f.app, failingOutbox{q}, f.admin, p); err == nil {
+		if _, err := invite.Create(ctx, f.app, failingOutbox{q}, f.admin, p); err == nil {
 			t.Error("want the enqueue error")
 		}
 		return errors.New("roll back")
@@ -135,7 +138,7 @@ func TestCreateAndSendEnqueuesInSameTransaction(t *testing.T) {
 	var inv store.Invitation
 	must(t, f.app.Store.Tx(ctx, func(q store.Queries) error {
 		var err error
-		inv, err = invitation.Create(ctx, f.app, q, f.admin, p)
+		inv, err = invite.Create(ctx, f.app, q, f.admin, p)
 		return err
 	}))
 	msgs, err := f.app.Store.ListOutbox(ctx, 10)
@@ -165,7 +168,7 @@ func (failingOutbox) EnqueueOutbox(context.Context, *store.OutboxMessage) error 
 func TestSendErrors(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	inv, err := invitation.Create(ctx, f.app, f.app.Store, f.admin, invitation.Params{Name: "anyflow"})
+	inv, err := invite.Create(ctx, f.app, f.app.Store, f.admin, invite.Params{Name: "anyflow"})
 	must(t, err)
 	if _, err := invitation.Send(ctx, f.app, f.app.Store, inv, invitation.SendOptions{}); !errors.Is(err, invitation.ErrNoAddresses) {
 		t.Errorf("no addresses: %v", err)
@@ -179,7 +182,7 @@ func TestSendErrors(t *testing.T) {
 func TestRevokeAndDelete(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	inv, err := invitation.Create(ctx, f.app, f.app.Store, f.admin, invitation.Params{Name: "x", FlowSlug: "enroll"})
+	inv, err := invite.Create(ctx, f.app, f.app.Store, f.admin, invite.Params{Name: "x", FlowSlug: "enroll"})
 	must(t, err)
 	got, err := invitation.Revoke(ctx, f.app, f.app.Store, f.admin, inv.UUID)
 	must(t, err)
@@ -218,19 +221,19 @@ func TestProblems(t *testing.T) {
 	must(t, f.app.Store.CreateFlow(ctx, &noStage))
 	tests := []struct {
 		name string
-		p    invitation.Params
+		p    invite.Params
 		want []string
 	}{
-		{"fine", invitation.Params{Name: "a", FlowSlug: "enroll", FixedData: `{"email": "a@example.com", "attributes": {"x": 1}, "path": "users/ext"}`}, nil},
-		{"unknown key", invitation.Params{Name: "b", FlowSlug: "enroll", FixedData: `{"departmnet": "x"}`},
+		{"fine", invite.Params{Name: "a", FlowSlug: "enroll", FixedData: `{"email": "a@example.com", "attributes": {"x": 1}, "path": "users/ext"}`}, nil},
+		{"unknown key", invite.Params{Name: "b", FlowSlug: "enroll", FixedData: `{"departmnet": "x"}`},
 			[]string{`fixed data key "departmnet" matches no prompt field of flow "enroll"`}},
-		{"flow without invitation stage", invitation.Params{Name: "c", FlowSlug: "bare"},
+		{"flow without invitation stage", invite.Params{Name: "c", FlowSlug: "bare"},
 			[]string{`its flow "bare" has no invitation stage`}},
-		{"no flow", invitation.Params{Name: "d"}, nil},
+		{"no flow", invite.Params{Name: "d"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			inv, err := invitation.Create(ctx, f.app, f.app.Store, f.admin, tt.p)
+			inv, err := invite.Create(ctx, f.app, f.app.Store, f.admin, tt.p)
 			must(t, err)
 			got, err := invitation.Problems(ctx, f.app.Store, inv, f.now)
 			must(t, err)
@@ -239,7 +242,7 @@ func TestProblems(t *testing.T) {
 			}
 		})
 	}
-	inv, err := invitation.Create(ctx, f.app, f.app.Store, f.admin, invitation.Params{Name: "e", FlowSlug: "enroll", Expires: "1h"})
+	inv, err := invite.Create(ctx, f.app, f.app.Store, f.admin, invite.Params{Name: "e", FlowSlug: "enroll", Expires: "1h"})
 	must(t, err)
 	got, err := invitation.Problems(ctx, f.app.Store, inv, f.now.Add(2*time.Hour))
 	must(t, err)

@@ -1,7 +1,9 @@
-// Package invitation manages invitations outside the HTTP API: create with
-// validation, links, revoke and delete, sending by email through the
-// outbox, CSV import and retention. The CLI uses it, and other areas may.
-package invitation
+// Package invite turns what an operator types into invitations: the
+// flags of `usher invitation create` and the rows of a CSV file. Like the
+// API it is a front end: it parses, then saves through the invitation's
+// resource kind (the one validator the API and blueprints use) and leaves
+// the rules around the write (events, email) to domain/invitation.
+package invite
 
 import (
 	"context"
@@ -10,13 +12,12 @@ import (
 	"time"
 
 	"github.com/usher-id/usher/internal/app"
+	"github.com/usher-id/usher/internal/domain/invitation"
+	"github.com/usher-id/usher/internal/fieldrule"
 	"github.com/usher-id/usher/internal/resource"
 	"github.com/usher-id/usher/internal/store"
 	"github.com/usher-id/usher/internal/worker/mail"
 )
-
-// Model is the resource kind invitations are validated and saved through.
-const Model = store.ModelInvitation
 
 // Create validates p and writes the invitation through q (a Store or a
 // transaction), created by creator, with a model_created event; with
@@ -49,7 +50,7 @@ func Create(ctx context.Context, a *app.App, q store.Queries, creator *store.Use
 		return store.Invitation{}, err
 	}
 	if p.Send {
-		if _, err := Send(ctx, a, q, inv, SendOptions{To: []string{inv.Email}, BaseURL: p.BaseURL, Inviter: creator}); err != nil {
+		if _, err := invitation.Send(ctx, a, q, inv, invitation.SendOptions{To: []string{inv.Email}, BaseURL: p.BaseURL, Inviter: creator}); err != nil {
 			return store.Invitation{}, err
 		}
 	}
@@ -111,30 +112,24 @@ func build(p Params, flow *store.Flow, now time.Time) (store.Invitation, *resour
 	return inv, v
 }
 
-// insert writes inv as creator and records model_created. It goes
-// through the resource kind when registered, so the API serializer's rules
-// apply to invitations made here too.
+// insert saves inv as creator through the invitation's resource kind, so
+// the API serializer's rules apply to invitations made here too, and
+// records model_created.
 func insert(ctx context.Context, a *app.App, q store.Queries, creator *store.User, inv *store.Invitation, baseURL string) error {
-	if k, ok := resource.Lookup(Model); ok && k.Save != nil {
-		obj, err := k.Save(&resource.Ctx{Context: ctx, Q: q, User: creator, BaseURL: baseURL, Now: a.Clock()}, nil, saveData(*inv))
-		if err != nil {
-			return err
-		}
-		switch v := obj.(type) {
-		case store.Invitation:
-			*inv = v
-		case *store.Invitation:
-			*inv = *v
-		default:
-			return fmt.Errorf("invitation: resource kind returned %T", obj)
-		}
-	} else {
-		inv.CreatedBy = creator.PK
-		if err := q.CreateInvitation(ctx, inv); err != nil {
-			return fmt.Errorf("invitation: create: %w", err)
-		}
+	k, ok := resource.Lookup(store.ModelInvitation)
+	if !ok {
+		return errors.New("invitation: the invitation model is not registered")
 	}
-	return record(ctx, a, q, creator, modelCreated, *inv, nil)
+	obj, err := k.Save(&resource.Ctx{Context: ctx, Q: q, User: creator, BaseURL: baseURL, Now: a.Clock()}, nil, saveData(*inv))
+	if err != nil {
+		return err
+	}
+	saved, ok := obj.(store.Invitation)
+	if !ok {
+		return fmt.Errorf("invitation: resource kind returned %T", obj)
+	}
+	*inv = saved
+	return invitation.Created(ctx, a, q, creator, *inv)
 }
 
 // saveData is the invitation as the API would receive it.
@@ -142,7 +137,7 @@ func saveData(inv store.Invitation) map[string]any {
 	d := map[string]any{"name": inv.Name, "fixed_data": inv.FixedData, "single_use": inv.SingleUse(),
 		"expires": nil, "flow": nil, "max_uses": nil, "email": inv.Email}
 	if inv.Expires != nil {
-		d["expires"] = resource.FormatTime(*inv.Expires)
+		d["expires"] = fieldrule.FormatTime(*inv.Expires)
 	}
 	if inv.Flow != nil {
 		d["flow"] = *inv.Flow

@@ -1,4 +1,4 @@
-package invitation
+package invite
 
 import (
 	"bytes"
@@ -12,8 +12,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/usher-id/usher/internal/fieldrule"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/usher-id/usher/internal/fieldrule"
 
 	"github.com/usher-id/usher/internal/store"
 )

@@ -1,4 +1,4 @@
-package invitation_test
+package invite_test
 
 import (
 	"context"
@@ -7,14 +7,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/usher-id/usher/internal/domain/invitation"
+	"github.com/usher-id/usher/internal/cli/invite"
 )
 
 func TestImportCSV(t *testing.T) {
 	tests := []struct {
 		name     string
 		csv      string
-		opts     invitation.ImportOptions
+		opts     invite.ImportOptions
 		wantErr  []string // every line must appear; nothing may be created
 		wantRows int
 	}{
@@ -43,7 +43,7 @@ func TestImportCSV(t *testing.T) {
 		{name: "no email column", csv: "mail,name\na@example.com,a\n", wantErr: []string{`row 1: no "email" column (columns: mail, name)`}},
 		{name: "empty file", csv: "", wantErr: []string{"row 1: the file is empty"}},
 		{name: "header only", csv: "email\n", wantErr: []string{"row 2: no invitations"}},
-		{name: "bad expiry applies to every row", csv: "email\na@example.com\n", opts: invitation.ImportOptions{Expires: "yesterday"},
+		{name: "bad expiry applies to every row", csv: "email\na@example.com\n", opts: invite.ImportOptions{Expires: "yesterday"},
 			wantErr: []string{`row 2: expires: "yesterday" is neither`}},
 	}
 	for _, tt := range tests {
@@ -51,9 +51,9 @@ func TestImportCSV(t *testing.T) {
 			f := newFixture(t)
 			o := tt.opts
 			o.FlowSlug, o.Creator, o.MaxUses = "enroll", f.admin, 1
-			got, err := invitation.ImportCSV(context.Background(), f.app, strings.NewReader(tt.csv), o)
+			got, err := invite.ImportCSV(context.Background(), f.app, strings.NewReader(tt.csv), o)
 			if tt.wantErr != nil {
-				var ie *invitation.ImportError
+				var ie *invite.ImportError
 				if !errors.As(err, &ie) {
 					t.Fatalf("error = %v, want an *ImportError", err)
 				}
@@ -105,8 +105,8 @@ func TestImportCSV(t *testing.T) {
 func TestImportCSVSend(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	_, err := invitation.ImportCSV(ctx, f.app, strings.NewReader("email\na@example.com\nb@example.com\n"),
-		invitation.ImportOptions{FlowSlug: "enroll", Creator: f.admin, Send: true, BaseURL: "http://127.0.0.1:9000"})
+	_, err := invite.ImportCSV(ctx, f.app, strings.NewReader("email\na@example.com\nb@example.com\n"),
+		invite.ImportOptions{FlowSlug: "enroll", Creator: f.admin, Send: true, BaseURL: "http://127.0.0.1:9000"})
 	must(t, err)
 	msgs, err := f.app.Store.ListOutbox(ctx, 10)
 	must(t, err)
@@ -131,8 +131,8 @@ func BenchmarkImportCSV10000(b *testing.B) {
 		b.StopTimer()
 		f := newFixture(b)
 		b.StartTimer()
-		got, err := invitation.ImportCSV(context.Background(), f.app, strings.NewReader(data),
-			invitation.ImportOptions{FlowSlug: "enroll", Creator: f.admin, MaxUses: 1, Expires: "7d"})
+		got, err := invite.ImportCSV(context.Background(), f.app, strings.NewReader(data),
+			invite.ImportOptions{FlowSlug: "enroll", Creator: f.admin, MaxUses: 1, Expires: "7d"})
 		if err != nil || len(got) != 10000 {
 			b.Fatalf("imported %d: %v", len(got), err)
 		}
