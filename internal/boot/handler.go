@@ -5,7 +5,6 @@ import (
 	"maps"
 
 	"github.com/usher-id/usher/internal/app"
-	"github.com/usher-id/usher/internal/blueprint"
 	"github.com/usher-id/usher/internal/brand"
 	"github.com/usher-id/usher/internal/flow"
 	"github.com/usher-id/usher/internal/http/api"
@@ -20,8 +19,8 @@ import (
 // Server builds the whole HTTP side of usher from the app: every area
 // (REST API, executor API, flow pages, console, brand assets) behind the
 // server middleware. opts carries the settings that come from
-// configuration; the body limits of blueprint uploads are added here, so
-// no caller has to know the upload paths.
+// configuration; each area's own body limits (blueprint uploads) are added
+// here, so no caller has to know the upload paths.
 func Server(a *app.App, opts server.Options) (*server.Server, error) {
 	engine := policy.NewEngine(a)
 	admin, err := console.New(a)
@@ -31,12 +30,14 @@ func Server(a *app.App, opts server.Options) (*server.Server, error) {
 	// One executor serves the JSON API and the pages, so they share one
 	// flow configuration cache.
 	exec := flow.NewExecutor(a, engine)
-	limits := map[string]int64{"/api/v3/managed/blueprints/": blueprint.MaxBytes(a) + 64<<10}
+	rest := api.New(a)
+	limits := map[string]int64{}
+	maps.Copy(limits, rest.BodyLimits())
 	maps.Copy(limits, admin.BodyLimits())
 	maps.Copy(limits, opts.BodyLimits) // a caller's own limits win
 	opts.BodyLimits = limits
 	return server.New(a, opts,
-		api.New(a),
+		rest,
 		&flow.Handler{Exec: exec},
 		&flowpage.Handler{Exec: exec},
 		admin,

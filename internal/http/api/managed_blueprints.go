@@ -26,6 +26,13 @@ func (h *Handler) blueprintAvailable(w http.ResponseWriter, r *http.Request, c *
 	writeJSON(w, http.StatusOK, list)
 }
 
+// BodyLimits are the API's own request body limits: blueprint uploads
+// (import, and instances carrying content) may be as large as a blueprint
+// may be, plus room for the form around the file.
+func (h *Handler) BodyLimits() map[string]int64 {
+	return map[string]int64{"/api/v3/managed/blueprints/": blueprint.MaxBytes(h.App) + 64<<10}
+}
+
 // blueprintImport answers POST /api/v3/managed/blueprints/import/: a
 // multipart `file` or a discovered `path`, applied once (atomically) and
 // not recorded as an instance. Once the blueprint is read, the answer is
