@@ -31,6 +31,8 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v3/flows/executor/{slug}/", h.execute)
 	mux.HandleFunc("POST /api/v3/flows/executor/{slug}/", h.execute)
 	mux.HandleFunc("GET /flows/-/cancel/", h.cancel)
+	mux.HandleFunc("GET /flows/-/default/authentication/", h.toDefaultFlow(store.DesignationAuthentication))
+	mux.HandleFunc("GET /flows/-/default/invalidation/", h.toDefaultFlow(store.DesignationInvalidation))
 }
 
 func (h *Handler) execute(w http.ResponseWriter, r *http.Request) {
