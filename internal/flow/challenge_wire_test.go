@@ -7,6 +7,8 @@ import (
 	"os"
 	"testing"
 
+	api "goauthentik.io/api/v3"
+
 	"github.com/usher-id/usher/internal/flow"
 	"github.com/usher-id/usher/internal/httpx"
 	"github.com/usher-id/usher/internal/store"
@@ -30,10 +32,16 @@ func canonical(t *testing.T, v any) string {
 }
 
 // wantWire compares a challenge as sent with the JSON authentik's clients
-// are known to accept (USHER_WIRE_PRINT=1 prints what is sent instead).
+// are known to accept (USHER_WIRE_PRINT=1 prints what is sent instead), and
+// decodes it with authentik's generated client, which checks the
+// component's required keys.
 func wantWire(t *testing.T, name string, got any, want string) {
 	t.Helper()
 	g := canonical(t, got)
+	var ct api.ChallengeTypes
+	if err := json.Unmarshal([]byte(g), &ct); err != nil || ct.GetActualInstance() == nil {
+		t.Errorf("%s: authentik's client cannot decode it: %v", name, err)
+	}
 	if os.Getenv("USHER_WIRE_PRINT") != "" {
 		t.Logf("%s:\n%s", name, g)
 		return

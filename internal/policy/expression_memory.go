@@ -45,18 +45,12 @@ func guardBuiltins() starlark.StringDict {
 	}
 }
 
-// guardFile rewrites f in place: a + b, a * b and a % b become
+// guardStmts rewrites ss in place: a + b, a * b and a % b become
 // _usher_op("+", a, b); x += y becomes x = _usher_augop("+", x, y) (the
 // target expression is evaluated twice, harmless for the names, indexes and
 // attributes policies assign to); s.join(...) and the other guarded methods
 // become _usher_method(s, "join", ...). Positions are kept, so errors still
 // point into the expression as written.
-func guardFile(f *syntax.File) {
-	for _, s := range f.Stmts {
-		guardStmt(s)
-	}
-}
-
 func guardStmts(ss []syntax.Stmt) {
 	for _, s := range ss {
 		guardStmt(s)

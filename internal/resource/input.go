@@ -90,8 +90,6 @@ func (in *input) list(key string, raw any) ([]any, bool) {
 	return list, ok
 }
 
-func (in *input) failed(key string) bool { return len(in.v.Fields[key]) > 0 }
-
 // ok reports whether no error has been recorded so far.
 func (in *input) ok() bool { return in.v.Empty() }
 
