@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -475,12 +476,14 @@ func runInvitationImport(ctx context.Context, env *Env, args []string) error {
 	}
 	var r io.Reader = env.Stdin
 	if name := fs.Arg(0); name != "-" {
-		f, err := os.Open(name)
+		// Read whole and closed before the database opens: closing a
+		// second descriptor on usher's own SQLite file after it is open
+		// would drop the server's locks (should someone name it here).
+		data, err := os.ReadFile(name)
 		if err != nil {
 			return fmt.Errorf("open %s: %v", name, boot.Cause(err))
 		}
-		defer f.Close()
-		r = f
+		r = bytes.NewReader(data)
 	}
 	a, err := env.App(ctx)
 	if err != nil {
