@@ -30,43 +30,47 @@ type call struct {
 	Token bool
 }
 
-// handlerFunc is an API handler that runs after authentication.
-type handlerFunc func(w http.ResponseWriter, r *http.Request, c *call)
+// handlerFunc is an API handler that runs after authentication. It
+// returns the error to answer (see writeError) or nil once it has answered.
+type handlerFunc func(w http.ResponseWriter, r *http.Request, c *call) error
 
-// authenticated runs fn for any logged-in user or valid token.
+// authenticated runs fn for any logged-in user or valid token, and is the
+// adapter that answers the error fn returns.
 func (h *Handler) authenticated(fn handlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		c, status, msg := h.authenticate(r)
-		if c == nil {
-			if status == http.StatusTooManyRequests {
-				retry, _ := h.Limiter.Check(r.Context(), ratelimit.IPKey(ratelimit.APITokenFail, httpx.ClientIP(r)))
-				ratelimit.WriteAPI(w, retry)
-				return
+		if c == nil && status == http.StatusTooManyRequests {
+			retry, _ := h.Limiter.Check(r.Context(), ratelimit.IPKey(ratelimit.APITokenFail, httpx.ClientIP(r)))
+			ratelimit.WriteAPI(w, retry)
+			return
+		}
+		var err error
+		switch {
+		case c == nil:
+			err = errDetail(status, msg)
+		default:
+			if err = checkRequestText(r); err == nil {
+				err = fn(w, r, c)
 			}
-			writeDetail(w, status, msg)
-			return
 		}
-		if !checkRequestText(w, r) {
-			return
+		if err != nil {
+			h.writeError(w, r, err)
 		}
-		fn(w, r, c)
 	}
 }
 
 // superuser runs fn for superusers only: usher has no object permissions,
 // so everything but users/me/ is administration.
 func (h *Handler) superuser(fn handlerFunc) http.HandlerFunc {
-	return h.authenticated(func(w http.ResponseWriter, r *http.Request, c *call) {
+	return h.authenticated(func(w http.ResponseWriter, r *http.Request, c *call) error {
 		ok, err := h.App.Store.IsSuperuser(r.Context(), c.User.PK)
 		if err != nil {
-			h.writeError(w, r, err)
-			return
+			return err
 		}
 		if !ok {
-			writeDetail(w, http.StatusForbidden, msgForbidden)
-			return
+			return errForbidden
 		}
-		fn(w, r, c)
+		return fn(w, r, c)
 	})
 }
 

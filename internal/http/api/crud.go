@@ -39,30 +39,29 @@ type lister func(rc *resource.Ctx, q listQuery) ([]resource.Object, int, error)
 func (h *Handler) crud(mux *http.ServeMux, e endpoint) {
 	item := e.path + "{id}/{$}"
 	mux.HandleFunc("GET "+e.path+"{$}", h.superuser(e.list(h)))
-	mux.HandleFunc("POST "+e.path+"{$}", h.superuser(func(w http.ResponseWriter, r *http.Request, c *call) {
-		h.save(w, r, c, e, "", false)
+	mux.HandleFunc("POST "+e.path+"{$}", h.superuser(func(w http.ResponseWriter, r *http.Request, c *call) error {
+		return h.save(w, r, c, e, "", false)
 	}))
-	mux.HandleFunc("GET "+item, h.superuser(func(w http.ResponseWriter, r *http.Request, c *call) {
+	mux.HandleFunc("GET "+item, h.superuser(func(w http.ResponseWriter, r *http.Request, c *call) error {
 		rc := h.resourceCtx(r, c, h.App.Store)
 		obj, err := e.get(rc, r.PathValue("id"))
 		if err != nil {
-			h.writeError(w, r, err)
-			return
+			return err
 		}
 		out, err := e.kind.Serialize(rc, obj)
 		if err != nil {
-			h.writeError(w, r, err)
-			return
+			return err
 		}
 		writeJSON(w, http.StatusOK, out)
+		return nil
 	}))
-	mux.HandleFunc("PUT "+item, h.superuser(func(w http.ResponseWriter, r *http.Request, c *call) {
-		h.save(w, r, c, e, r.PathValue("id"), true)
+	mux.HandleFunc("PUT "+item, h.superuser(func(w http.ResponseWriter, r *http.Request, c *call) error {
+		return h.save(w, r, c, e, r.PathValue("id"), true)
 	}))
-	mux.HandleFunc("PATCH "+item, h.superuser(func(w http.ResponseWriter, r *http.Request, c *call) {
-		h.save(w, r, c, e, r.PathValue("id"), false)
+	mux.HandleFunc("PATCH "+item, h.superuser(func(w http.ResponseWriter, r *http.Request, c *call) error {
+		return h.save(w, r, c, e, r.PathValue("id"), false)
 	}))
-	mux.HandleFunc("DELETE "+item, h.superuser(func(w http.ResponseWriter, r *http.Request, c *call) {
+	mux.HandleFunc("DELETE "+item, h.superuser(func(w http.ResponseWriter, r *http.Request, c *call) error {
 		err := h.App.Store.Tx(r.Context(), func(q store.Queries) error {
 			rc := h.resourceCtx(r, c, q)
 			obj, err := e.get(rc, r.PathValue("id"))
@@ -75,10 +74,10 @@ func (h *Handler) crud(mux *http.ServeMux, e endpoint) {
 			return h.record(r, q, c, event.ModelDeleted, e.kind, obj)
 		})
 		if err != nil {
-			h.writeError(w, r, err)
-			return
+			return err
 		}
 		w.WriteHeader(http.StatusNoContent)
+		return nil
 	}))
 }
 
@@ -97,13 +96,13 @@ func (e endpoint) get(rc *resource.Ctx, id string) (resource.Object, error) {
 
 // save creates (id == "") or updates an object, recording the audit event
 // in the same transaction. full is a PUT: required fields must be present.
-func (h *Handler) save(w http.ResponseWriter, r *http.Request, c *call, e endpoint, id string, full bool) {
-	data, ok := h.readBody(w, r)
-	if !ok {
-		return
+func (h *Handler) save(w http.ResponseWriter, r *http.Request, c *call, e endpoint, id string, full bool) error {
+	data, err := h.readBody(w, r)
+	if err != nil {
+		return err
 	}
 	var out map[string]any
-	err := h.App.Store.Tx(r.Context(), func(q store.Queries) error {
+	err = h.App.Store.Tx(r.Context(), func(q store.Queries) error {
 		rc := h.resourceCtx(r, c, q)
 		rc.Full = full
 		var existing resource.Object
@@ -125,14 +124,14 @@ func (h *Handler) save(w http.ResponseWriter, r *http.Request, c *call, e endpoi
 		return h.record(r, q, c, action, e.kind, obj)
 	})
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	status := http.StatusOK
 	if id == "" {
 		status = http.StatusCreated
 	}
 	writeJSON(w, status, out)
+	return nil
 }
 
 // record writes a model_created/updated/deleted event (authentik's events/models.py EventAction).
@@ -148,11 +147,10 @@ func (h *Handler) record(r *http.Request, q store.Queries, c *call, action strin
 
 // list serves GET on the collection.
 func (e endpoint) list(h *Handler) handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request, c *call) {
+	return func(w http.ResponseWriter, r *http.Request, c *call) error {
 		p, ok := pageOf(r)
 		if !ok {
-			invalidPage(w)
-			return
+			return errInvalidPage
 		}
 		q := r.URL.Query()
 		lq := listQuery{Page: p, Ordering: q.Get("ordering"), Search: q.Get("search"), Params: q}
@@ -160,64 +158,58 @@ func (e endpoint) list(h *Handler) handlerFunc {
 		if e.lister != nil {
 			objs, count, err := e.lister(rc, lq)
 			if err != nil {
-				h.writeError(w, r, err)
-				return
+				return err
 			}
 			before := lq.Page.Number
 			if !checkPage(r, &lq.Page, count) {
-				invalidPage(w)
-				return
+				return errInvalidPage
 			}
 			if lq.Page.Number != before { // ?page=last: fetch the real last page
 				if objs, count, err = e.lister(rc, lq); err != nil {
-					h.writeError(w, r, err)
-					return
+					return err
 				}
 			}
 			results := make([]any, 0, len(objs))
 			for _, o := range objs {
 				m, err := e.kind.Serialize(rc, o)
 				if err != nil {
-					h.writeError(w, r, err)
-					return
+					return err
 				}
 				results = append(results, m)
 			}
 			writeJSON(w, http.StatusOK, envelope(lq.Page, count, results))
-			return
+			return nil
 		}
 		all, err := e.kind.List(rc)
 		if err != nil {
-			h.writeError(w, r, err)
-			return
+			return err
 		}
 		objs := make([]map[string]any, 0, len(all))
 		for _, o := range all {
 			m, err := e.kind.Serialize(rc, o)
 			if err != nil {
-				h.writeError(w, r, err)
-				return
+				return err
 			}
 			objs = append(objs, m)
 		}
-		writePage(w, r, lq, objs, e.filters, e.search, e.order)
+		return writePage(w, r, lq, objs, e.filters, e.search, e.order)
 	}
 }
 
 // writePage filters, searches, orders and pages serialized objects, for
 // small tables listed whole.
-func writePage(w http.ResponseWriter, r *http.Request, lq listQuery, objs []map[string]any, fields map[string]string, searchFields []string, order string) {
+func writePage(w http.ResponseWriter, r *http.Request, lq listQuery, objs []map[string]any, fields map[string]string, searchFields []string, order string) error {
 	objs = filterExact(objs, lq.Params, fields)
 	objs = search(objs, lq.Search, searchFields)
 	orderBy(objs, lq.Ordering, order)
 	p := lq.Page
 	if !checkPage(r, &p, len(objs)) {
-		invalidPage(w)
-		return
+		return errInvalidPage
 	}
 	results := []any{}
 	for i := p.Offset(); i < len(objs) && i < p.Offset()+p.Size; i++ {
 		results = append(results, objs[i])
 	}
 	writeJSON(w, http.StatusOK, envelope(p, len(objs), results))
+	return nil
 }

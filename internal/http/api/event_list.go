@@ -28,25 +28,23 @@ func init() {
 // usher's own and custom_* actions).
 var actionRe = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 
-func (h *Handler) eventRetrieve(w http.ResponseWriter, r *http.Request, c *call) {
+func (h *Handler) eventRetrieve(w http.ResponseWriter, r *http.Request, c *call) error {
 	id, ok := resource.NormUUID(r.PathValue("pk"))
 	if !ok {
-		h.writeError(w, r, store.ErrNotFound)
-		return
+		return store.ErrNotFound
 	}
 	e, err := h.App.Store.GetEvent(r.Context(), id)
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, event.Serialize(e))
+	return nil
 }
 
-func (h *Handler) eventList(w http.ResponseWriter, r *http.Request, c *call) {
+func (h *Handler) eventList(w http.ResponseWriter, r *http.Request, c *call) error {
 	p, ok := pageOf(r)
 	if !ok {
-		invalidPage(w)
-		return
+		return errInvalidPage
 	}
 	q := r.URL.Query()
 	f := store.EventFilter{Action: q.Get("action"), Username: q.Get("username"), Search: strings.TrimSpace(q.Get("search")),
@@ -80,8 +78,7 @@ func (h *Handler) eventList(w http.ResponseWriter, r *http.Request, c *call) {
 		b.set(t)
 	}
 	if err := verr.Err(); err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	list := func() ([]store.Event, int, error) {
 		f.Limit, f.Offset = p.Size, p.Offset()
@@ -89,18 +86,15 @@ func (h *Handler) eventList(w http.ResponseWriter, r *http.Request, c *call) {
 	}
 	evs, count, err := list()
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	before := p.Number
 	if !checkPage(r, &p, count) {
-		invalidPage(w)
-		return
+		return errInvalidPage
 	}
 	if p.Number != before { // ?page=last
 		if evs, count, err = list(); err != nil {
-			h.writeError(w, r, err)
-			return
+			return err
 		}
 	}
 	results := make([]any, len(evs))
@@ -108,6 +102,7 @@ func (h *Handler) eventList(w http.ResponseWriter, r *http.Request, c *call) {
 		results[i] = event.Serialize(e)
 	}
 	writeJSON(w, http.StatusOK, envelope(p, count, results))
+	return nil
 }
 
 // eventOrdering keeps the first ordering field the store knows; the

@@ -9,11 +9,11 @@ import (
 
 // flowExecute answers GET /api/v3/flows/instances/{slug}/execute/ with the
 // absolute link that runs the flow.
-func (h *Handler) flowExecute(w http.ResponseWriter, r *http.Request, c *call) {
+func (h *Handler) flowExecute(w http.ResponseWriter, r *http.Request, c *call) error {
 	f, err := h.App.Store.GetFlowBySlug(r.Context(), r.PathValue("slug"))
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"link": httpx.BaseURL(r) + "/if/flow/" + url.PathEscape(f.Slug) + "/"})
+	return nil
 }

@@ -5,7 +5,8 @@
 //
 // Other files in this package (policy_*.go, event_*.go, blueprint*.go,
 // written by other areas) add routes by calling extend in their init; they
-// can use h.superuser / h.authenticated, h.crud, writeError and paginate.
+// can use h.superuser / h.authenticated, h.crud and paginate. Handlers
+// return an error (errors.go lists the kinds); writeError answers it.
 package api
 
 import (
@@ -127,5 +128,5 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 }
 
 func (h *Handler) notFound(w http.ResponseWriter, r *http.Request) {
-	writeDetail(w, http.StatusNotFound, "Not found.")
+	h.writeError(w, r, store.ErrNotFound)
 }

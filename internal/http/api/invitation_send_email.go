@@ -24,23 +24,20 @@ type sendEmailRequest struct {
 // invitationSendEmail answers POST .../invitations/{pk}/send_email/: one
 // email per address goes to the outbox in one transaction (delivered by
 // the mail worker), then 204. Errors use authentik's {"error": msg}.
-func (h *Handler) invitationSendEmail(w http.ResponseWriter, r *http.Request, c *call) {
+func (h *Handler) invitationSendEmail(w http.ResponseWriter, r *http.Request, c *call) error {
 	id, ok := resource.NormUUID(r.PathValue("pk"))
 	if !ok {
-		h.writeError(w, r, store.ErrNotFound)
-		return
+		return store.ErrNotFound
 	}
 	var req sendEmailRequest
 	body := io.LimitReader(r.Body, 1<<20)
 	if err := json.NewDecoder(body).Decode(&req); err != nil && !errors.Is(err, io.EOF) {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "Invalid JSON body: " + err.Error()})
-		return
+		return errBody(http.StatusBadRequest, map[string]string{"error": "Invalid JSON body: " + err.Error()})
 	}
 	for _, list := range [][]string{req.EmailAddresses, req.CcAddresses, req.BccAddresses} {
 		for _, a := range list {
 			if _, err := mail.Address(a); err != nil {
-				writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
-				return
+				return errBody(http.StatusBadRequest, map[string]string{"error": err.Error()})
 			}
 		}
 	}
@@ -57,12 +54,12 @@ func (h *Handler) invitationSendEmail(w http.ResponseWriter, r *http.Request, c 
 	var terr *mail.TemplateError
 	switch {
 	case errors.As(err, &terr):
-		writeJSON(w, http.StatusBadRequest, map[string][]string{"template": {terr.Error()}})
+		return errField("template", terr.Error())
 	case errors.Is(err, invitation.ErrNoAddresses), errors.Is(err, invitation.ErrNoFlow):
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+		return errBody(http.StatusBadRequest, map[string]string{"error": err.Error()})
 	case err != nil:
-		h.writeError(w, r, err)
-	default:
-		w.WriteHeader(http.StatusNoContent)
+		return err
 	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
 }

@@ -13,20 +13,17 @@ import (
 // UsedBy shape, one entry per recorded use: the use records go with the
 // invitation when it is deleted ("cascade"). usher adds who used it and
 // when: user (pk or null once deleted), username, used_at, client_ip.
-func (h *Handler) invitationUsedBy(w http.ResponseWriter, r *http.Request, c *call) {
+func (h *Handler) invitationUsedBy(w http.ResponseWriter, r *http.Request, c *call) error {
 	id, ok := resource.NormUUID(r.PathValue("pk"))
 	if !ok {
-		h.writeError(w, r, store.ErrNotFound)
-		return
+		return store.ErrNotFound
 	}
 	if _, err := h.App.Store.GetInvitation(r.Context(), id); err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	uses, err := h.App.Store.ListInvitationUses(r.Context(), id)
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	out := []any{}
 	for _, u := range uses {
@@ -41,4 +38,5 @@ func (h *Handler) invitationUsedBy(w http.ResponseWriter, r *http.Request, c *ca
 		})
 	}
 	writeJSON(w, http.StatusOK, out)
+	return nil
 }

@@ -14,16 +14,16 @@ import (
 )
 
 // blueprintAvailable answers GET /api/v3/managed/blueprints/available/.
-func (h *Handler) blueprintAvailable(w http.ResponseWriter, r *http.Request, c *call) {
+func (h *Handler) blueprintAvailable(w http.ResponseWriter, r *http.Request, c *call) error {
 	list, err := blueprint.ListAvailable(h.App)
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	if list == nil {
 		list = []blueprint.Available{}
 	}
 	writeJSON(w, http.StatusOK, list)
+	return nil
 }
 
 // BodyLimits are the API's own request body limits: blueprint uploads
@@ -37,12 +37,11 @@ func (h *Handler) BodyLimits() map[string]int64 {
 // multipart `file` or a discovered `path`, applied once (atomically) and
 // not recorded as an instance. Once the blueprint is read, the answer is
 // 200 {"logs": [...], "success": bool}, even when it fails (authentik's blueprints/api.py import_).
-func (h *Handler) blueprintImport(w http.ResponseWriter, r *http.Request, c *call) {
+func (h *Handler) blueprintImport(w http.ResponseWriter, r *http.Request, c *call) error {
 	limit := blueprint.MaxBytes(h.App)
 	r.Body = http.MaxBytesReader(w, r.Body, limit+1<<20) // room for the multipart framing
 	if err := r.ParseMultipartForm(limit); err != nil && !errors.Is(err, http.ErrNotMultipart) {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	var data []byte
 	name := r.FormValue("path")
@@ -53,38 +52,32 @@ func (h *Handler) blueprintImport(w http.ResponseWriter, r *http.Request, c *cal
 		trusted = false
 		defer f.Close()
 		if data, err = io.ReadAll(f); err != nil {
-			h.writeError(w, r, err)
-			return
+			return err
 		}
 		name = hdr.Filename
 		if err := blueprint.CheckSize(h.App, name, data); err != nil {
-			writeJSON(w, http.StatusBadRequest, map[string][]string{"file": {err.Error()}})
-			return
+			return errField("file", err.Error())
 		}
 	} else if name != "" {
 		var err error
 		data, err = blueprint.ReadFile(h.App, name)
 		switch {
 		case errors.Is(err, blueprint.ErrInvalidPath):
-			writeJSON(w, http.StatusBadRequest, map[string][]string{"path": {"Invalid blueprint path"}})
-			return
+			return errField("path", "Invalid blueprint path")
 		case errors.Is(err, fs.ErrNotExist):
-			writeJSON(w, http.StatusBadRequest, map[string][]string{"path": {"Blueprint file does not exist"}})
-			return
+			return errField("path", "Blueprint file does not exist")
 		case err != nil:
-			writeJSON(w, http.StatusBadRequest, map[string][]string{"path": {err.Error()}})
-			return
+			return errField("path", err.Error())
 		}
 	} else {
-		writeJSON(w, http.StatusBadRequest, map[string][]string{"non_field_errors": {"Either path or file must be set"}})
-		return
+		return errField("non_field_errors", "Either path or file must be set")
 	}
 	bp, err := blueprint.Parse(data, name)
 	if err != nil {
 		writeJSON(w, http.StatusOK, map[string]any{"success": false, "logs": []blueprint.LogEntry{{
 			Timestamp: fieldrule.FormatTime(h.App.Clock()), LogLevel: "error", Logger: "usher.blueprint",
 			Event: err.Error(), Attributes: map[string]any{}}}})
-		return
+		return nil
 	}
 	if err := bp.CheckTrust(trusted); err != nil {
 		writeJSON(w, http.StatusBadRequest, map[string][]string{"file": {err.Error()}})
@@ -97,37 +90,34 @@ func (h *Handler) blueprintImport(w http.ResponseWriter, r *http.Request, c *cal
 		logs = []blueprint.LogEntry{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"success": res.Success, "logs": logs})
+	return nil
 }
 
 // blueprintApply answers POST /api/v3/managed/blueprints/{pk}/apply/: the
 // instance is applied now (authentik queues it) and returned.
-func (h *Handler) blueprintApply(w http.ResponseWriter, r *http.Request, c *call) {
+func (h *Handler) blueprintApply(w http.ResponseWriter, r *http.Request, c *call) error {
 	id, ok := resource.NormUUID(r.PathValue("pk"))
 	if !ok {
-		h.writeError(w, r, store.ErrNotFound)
-		return
+		return store.ErrNotFound
 	}
 	inst, err := h.App.Store.GetBlueprintInstance(r.Context(), id)
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	// A blueprint that fails is recorded on the instance (status error or
 	// orphaned); only a failure to record that is a server error.
 	_, applyErr := blueprint.ApplyInstance(r.Context(), h.App, &inst)
 	if inst, err = h.App.Store.GetBlueprintInstance(r.Context(), id); err != nil {
-		h.writeError(w, r, errors.Join(applyErr, err))
-		return
+		return errors.Join(applyErr, err)
 	}
 	if applyErr != nil && inst.Status == blueprint.StatusSuccessful {
-		h.writeError(w, r, applyErr)
-		return
+		return applyErr
 	}
 	k, _ := resource.Lookup(store.ModelBlueprintInstance)
 	out, err := k.Serialize(h.resourceCtx(r, c, h.App.Store), inst)
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, out)
+	return nil
 }

@@ -69,6 +69,3 @@ func envelope(p page, count int, results []any) map[string]any {
 		"results": results, "autocomplete": map[string]any{},
 	}
 }
-
-// invalidPage answers a page out of range.
-func invalidPage(w http.ResponseWriter) { writeDetail(w, http.StatusNotFound, "Invalid page.") }

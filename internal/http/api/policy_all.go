@@ -44,32 +44,28 @@ func basePolicy(rc *resource.Ctx, p store.Policy) (map[string]any, error) {
 	return m, nil
 }
 
-func (h *Handler) policyAllList(w http.ResponseWriter, r *http.Request, c *call) {
+func (h *Handler) policyAllList(w http.ResponseWriter, r *http.Request, c *call) error {
 	p, ok := pageOf(r)
 	if !ok {
-		invalidPage(w)
-		return
+		return errInvalidPage
 	}
 	q := r.URL.Query()
 	rc := h.resourceCtx(r, c, h.App.Store)
 	policies, err := h.App.Store.ListPolicies(r.Context())
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	var inPromptStage map[string]bool
 	if q.Get("promptstage__isnull") != "" {
 		if inPromptStage, err = h.promptStagePolicies(r); err != nil {
-			h.writeError(w, r, err)
-			return
+			return err
 		}
 	}
 	objs := make([]map[string]any, 0, len(policies))
 	for _, pol := range policies {
 		m, err := basePolicy(rc, pol)
 		if err != nil {
-			h.writeError(w, r, err)
-			return
+			return err
 		}
 		if !isNullFilter(q.Get("bindings__isnull"), m["bound_to"] == 0) ||
 			!isNullFilter(q.Get("promptstage__isnull"), !inPromptStage[pol.UUID]) {
@@ -79,6 +75,7 @@ func (h *Handler) policyAllList(w http.ResponseWriter, r *http.Request, c *call)
 	}
 	writePage(w, r, listQuery{Page: p, Ordering: q.Get("ordering"), Search: q.Get("search"), Params: q},
 		objs, withAliases(filters("name", "execution_logging"), "policy_uuid", "pk"), []string{"name"}, "name")
+	return nil
 }
 
 // isNullFilter applies a django-filter `__isnull` parameter: "" keeps
@@ -121,22 +118,21 @@ func (h *Handler) findPolicy(rc *resource.Ctx, id string) (store.Policy, error) 
 	return obj.(store.Policy), nil
 }
 
-func (h *Handler) policyAllRetrieve(w http.ResponseWriter, r *http.Request, c *call) {
+func (h *Handler) policyAllRetrieve(w http.ResponseWriter, r *http.Request, c *call) error {
 	rc := h.resourceCtx(r, c, h.App.Store)
 	p, err := h.findPolicy(rc, r.PathValue("pk"))
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	m, err := basePolicy(rc, p)
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, m)
+	return nil
 }
 
-func (h *Handler) policyAllDelete(w http.ResponseWriter, r *http.Request, c *call) {
+func (h *Handler) policyAllDelete(w http.ResponseWriter, r *http.Request, c *call) error {
 	err := h.App.Store.Tx(r.Context(), func(q store.Queries) error {
 		rc := h.resourceCtx(r, c, q)
 		p, err := h.findPolicy(rc, r.PathValue("pk"))
@@ -149,25 +145,24 @@ func (h *Handler) policyAllDelete(w http.ResponseWriter, r *http.Request, c *cal
 		return h.record(r, q, c, event.ModelDeleted, policyKind(), p)
 	})
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 // policyTest runs a policy as a chosen user with a chosen context:
 // body {"user": <pk>, "context": {...}}, answer {"passing", "messages",
 // "log_messages"}. An exception fails the test with its message.
-func (h *Handler) policyTest(w http.ResponseWriter, r *http.Request, c *call) {
+func (h *Handler) policyTest(w http.ResponseWriter, r *http.Request, c *call) error {
 	rc := h.resourceCtx(r, c, h.App.Store)
 	p, err := h.findPolicy(rc, r.PathValue("pk"))
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
-	body, ok := h.readBody(w, r)
-	if !ok {
-		return
+	body, err := h.readBody(w, r)
+	if err != nil {
+		return err
 	}
 	verr := &resource.ValidationError{}
 	var user store.User
@@ -191,8 +186,7 @@ func (h *Handler) policyTest(w http.ResponseWriter, r *http.Request, c *call) {
 		ctxData = m
 	}
 	if err := verr.Err(); err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	res := policy.NewEngine(h.App).Test(r.Context(), h.App.Store, p, &user, ctxData, r)
 	logs := make([]any, 0, len(res.LogMessages))
@@ -205,4 +199,5 @@ func (h *Handler) policyTest(w http.ResponseWriter, r *http.Request, c *call) {
 		msgs = []string{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"passing": res.Passing, "messages": msgs, "log_messages": logs})
+	return nil
 }

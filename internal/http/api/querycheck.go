@@ -5,18 +5,19 @@ import (
 	"sort"
 
 	"github.com/usher-id/usher/internal/fieldrule"
+	"github.com/usher-id/usher/internal/resource"
+	"github.com/usher-id/usher/internal/store"
 )
 
-// checkRequestText answers and reports false when the URL's path or a
+// checkRequestText fails when the URL's path or a
 // query parameter (filters, search, ordering) is not text the stores can
 // take: PostgreSQL refuses NUL and invalid UTF-8 in a text parameter, and
 // SQLite's FTS5 refuses NUL in a search. Checking here, once for every
 // endpoint, keeps such values from reaching either database. A path that
 // holds one cannot name an object (404); a parameter gets a 400 naming it.
-func checkRequestText(w http.ResponseWriter, r *http.Request) bool {
+func checkRequestText(r *http.Request) error {
 	if fieldrule.Text(r.URL.Path) != "" {
-		writeDetail(w, http.StatusNotFound, "Not found.")
-		return false
+		return store.ErrNotFound
 	}
 	q := r.URL.Query()
 	keys := make([]string, 0, len(q))
@@ -38,8 +39,7 @@ func checkRequestText(w http.ResponseWriter, r *http.Request) bool {
 		}
 	}
 	if len(errs) > 0 {
-		writeJSON(w, http.StatusBadRequest, errs)
-		return false
+		return &resource.ValidationError{Fields: errs}
 	}
-	return true
+	return nil
 }

@@ -10,30 +10,28 @@ import (
 
 // stageAllList answers GET /api/v3/stages/all/: every stage in the common
 // Stage shape plus its own fields.
-func (h *Handler) stageAllList(w http.ResponseWriter, r *http.Request, c *call) {
+func (h *Handler) stageAllList(w http.ResponseWriter, r *http.Request, c *call) error {
 	p, ok := pageOf(r)
 	if !ok {
-		invalidPage(w)
-		return
+		return errInvalidPage
 	}
 	rc := h.resourceCtx(r, c, h.App.Store)
 	stages, err := h.App.Store.ListStages(r.Context())
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	objs := make([]map[string]any, 0, len(stages))
 	for _, s := range stages {
 		m, err := resource.SerializeStage(rc, s)
 		if err != nil {
-			h.writeError(w, r, err)
-			return
+			return err
 		}
 		objs = append(objs, m)
 	}
 	q := r.URL.Query()
 	lq := listQuery{Page: p, Ordering: q.Get("ordering"), Search: q.Get("search"), Params: q}
 	writePage(w, r, lq, objs, withAliases(filters("name"), "stage_uuid", "pk"), []string{"name"}, "name")
+	return nil
 }
 
 func (h *Handler) anyStage(r *http.Request) (store.Stage, *resource.Kind, error) {
@@ -52,21 +50,20 @@ func (h *Handler) anyStage(r *http.Request) (store.Stage, *resource.Kind, error)
 	return s, k, nil
 }
 
-func (h *Handler) stageAllRetrieve(w http.ResponseWriter, r *http.Request, c *call) {
+func (h *Handler) stageAllRetrieve(w http.ResponseWriter, r *http.Request, c *call) error {
 	s, _, err := h.anyStage(r)
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	m, err := resource.SerializeStage(h.resourceCtx(r, c, h.App.Store), s)
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, m)
+	return nil
 }
 
-func (h *Handler) stageAllDelete(w http.ResponseWriter, r *http.Request, c *call) {
+func (h *Handler) stageAllDelete(w http.ResponseWriter, r *http.Request, c *call) error {
 	s, k, err := h.anyStage(r)
 	if err == nil {
 		err = h.App.Store.Tx(r.Context(), func(q store.Queries) error {
@@ -77,8 +74,8 @@ func (h *Handler) stageAllDelete(w http.ResponseWriter, r *http.Request, c *call
 		})
 	}
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }

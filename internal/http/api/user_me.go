@@ -9,13 +9,13 @@ import (
 
 // userMe answers GET /api/v3/core/users/me/ in authentik's SessionUser
 // shape: {"user": {...}, "users": [...]}. Any authenticated user may call it.
-func (h *Handler) userMe(w http.ResponseWriter, r *http.Request, c *call) {
+func (h *Handler) userMe(w http.ResponseWriter, r *http.Request, c *call) error {
 	self, err := h.userSelf(r, c.User)
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"user": self, "users": []any{self}})
+	return nil
 }
 
 // userSelf is authentik's UserSelf serializer.

@@ -7,11 +7,10 @@ import (
 
 // userPaths answers GET /api/v3/core/users/paths/ with every user path,
 // optionally filtered by ?search=.
-func (h *Handler) userPaths(w http.ResponseWriter, r *http.Request, c *call) {
+func (h *Handler) userPaths(w http.ResponseWriter, r *http.Request, c *call) error {
 	paths, err := h.App.Store.UserPaths(r.Context())
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	term := strings.ToLower(r.URL.Query().Get("search"))
 	out := []string{}
@@ -21,4 +20,5 @@ func (h *Handler) userPaths(w http.ResponseWriter, r *http.Request, c *call) {
 		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"paths": out})
+	return nil
 }

@@ -13,7 +13,7 @@ type stat struct {
 
 // adminOverview shows counts (paged queries with limit 1 return the total)
 // and where to start.
-func (h *Handler) adminOverview(w http.ResponseWriter, r *http.Request, u *store.User) {
+func (h *Handler) adminOverview(w http.ResponseWriter, r *http.Request, u *store.User) error {
 	ctx := r.Context()
 	s := h.App.Store
 	_, users, err1 := s.ListUsers(ctx, store.UserFilter{Limit: 1})
@@ -23,8 +23,7 @@ func (h *Handler) adminOverview(w http.ResponseWriter, r *http.Request, u *store
 	apps, err5 := s.ListApplications(ctx)
 	for _, err := range []error{err1, err2, err3, err4, err5} {
 		if err != nil {
-			h.serverError(w, r, err)
-			return
+			return err
 		}
 	}
 	v := h.view(r, u, "Overview", "overview")
@@ -33,5 +32,5 @@ func (h *Handler) adminOverview(w http.ResponseWriter, r *http.Request, u *store
 		{"Invitations", "/if/admin/invitations/", invs}, {"Flows", "/if/admin/flows/", len(flows)},
 		{"Applications", "/if/admin/applications/", len(apps)},
 	}}
-	h.render(w, r, http.StatusOK, "admin_overview", v)
+	return h.render(w, r, http.StatusOK, "admin_overview", v)
 }

@@ -62,14 +62,13 @@ func (h *Handler) applicationEntity() *entity {
 	}
 }
 
-func (h *Handler) applicationList(w http.ResponseWriter, r *http.Request, u *store.User) {
+func (h *Handler) applicationList(w http.ResponseWriter, r *http.Request, u *store.User) error {
 	apps, err := h.App.Store.ListApplications(r.Context())
 	if err != nil {
-		h.serverError(w, r, err)
-		return
+		return err
 	}
 	sort.Slice(apps, func(i, j int) bool { return apps[i].Name < apps[j].Name })
 	v := h.view(r, u, "Applications", "applications")
 	v.P = apps
-	h.render(w, r, http.StatusOK, "application_list", v)
+	return h.render(w, r, http.StatusOK, "application_list", v)
 }

@@ -21,19 +21,23 @@ var invalidResponseOptions = choices("retry", "Retry: show the stage again with 
 // routes under a flow. The entity is built per request because its base
 // path and target are the flow's.
 func (h *Handler) mountBindings(mux *routes, flows *entity) {
-	with := func(fn func(w http.ResponseWriter, r *http.Request, u *store.User, e *entity)) pageFunc {
-		return h.withObject(flows, func(w http.ResponseWriter, r *http.Request, u *store.User, _ *entity, obj resource.Object) {
-			fn(w, r, u, h.bindingEntity(as[store.Flow](obj)))
+	with := func(fn func(w http.ResponseWriter, r *http.Request, u *store.User, e *entity) error) pageFunc {
+		return h.withObject(flows, func(w http.ResponseWriter, r *http.Request, u *store.User, _ *entity, obj resource.Object) error {
+			return fn(w, r, u, h.bindingEntity(as[store.Flow](obj)))
 		})
 	}
 	withBinding := func(fn objectFunc) pageFunc {
-		return with(func(w http.ResponseWriter, r *http.Request, u *store.User, e *entity) {
-			h.withObject(e, fn)(w, r, u)
+		return with(func(w http.ResponseWriter, r *http.Request, u *store.User, e *entity) error {
+			return h.withObject(e, fn)(w, r, u)
 		})
 	}
 	base := "/if/admin/flows/{id}/bindings/"
-	mux.HandleFunc("GET "+base+"new/", h.admin(with(func(w http.ResponseWriter, r *http.Request, u *store.User, e *entity) { h.entityShow(w, r, u, e, nil) })))
-	mux.HandleFunc("POST "+base+"new/", h.admin(with(func(w http.ResponseWriter, r *http.Request, u *store.User, e *entity) { h.entitySave(w, r, u, e, nil) })))
+	mux.HandleFunc("GET "+base+"new/", h.admin(with(func(w http.ResponseWriter, r *http.Request, u *store.User, e *entity) error {
+		return h.entityShow(w, r, u, e, nil)
+	})))
+	mux.HandleFunc("POST "+base+"new/", h.admin(with(func(w http.ResponseWriter, r *http.Request, u *store.User, e *entity) error {
+		return h.entitySave(w, r, u, e, nil)
+	})))
 	mux.HandleFunc("GET "+base+"{bid}/edit/", h.admin(withBinding(h.entityShow)))
 	mux.HandleFunc("POST "+base+"{bid}/edit/", h.admin(withBinding(h.entitySave)))
 	mux.HandleFunc("GET "+base+"{bid}/delete/", h.admin(withBinding(h.entityConfirmDelete)))

@@ -83,12 +83,11 @@ type brandRow struct {
 	DefaultAppName string
 }
 
-func (h *Handler) brandList(w http.ResponseWriter, r *http.Request, u *store.User) {
+func (h *Handler) brandList(w http.ResponseWriter, r *http.Request, u *store.User) error {
 	ctx := r.Context()
 	brands, err := h.App.Store.ListBrands(ctx)
 	if err != nil {
-		h.serverError(w, r, err)
-		return
+		return err
 	}
 	var rows []brandRow
 	for _, b := range brands {
@@ -102,5 +101,5 @@ func (h *Handler) brandList(w http.ResponseWriter, r *http.Request, u *store.Use
 	}
 	v := h.view(r, u, "Brands", "brands")
 	v.P = rows
-	h.render(w, r, http.StatusOK, "brand_list", v)
+	return h.render(w, r, http.StatusOK, "brand_list", v)
 }

@@ -57,7 +57,7 @@ func (rt *routes) HandleFunc(pattern string, fn http.HandlerFunc) {
 func (h *Handler) Mount(m *http.ServeMux) {
 	mux := &routes{m}
 	mux.HandleFunc("GET /static/web/{hash}/{file}", h.serveAsset)
-	mux.HandleFunc("GET /", h.rootRedirect)
+	mux.HandleFunc("GET /", h.handle(h.rootRedirect))
 	mux.HandleFunc("GET /application/launch/{slug}/", h.userOnly(h.appLaunch))
 	mux.HandleFunc("GET /if/user/", h.userOnly(h.userInterface))
 	mux.HandleFunc("POST /if/user/password/", h.userOnly(h.userPasswordChange))

@@ -53,33 +53,32 @@ func (e *entity) after(obj resource.Object) string {
 
 // mount registers new/edit/delete routes for e under its base path.
 func (h *Handler) mountEntity(mux *routes, e *entity) {
-	mux.HandleFunc("GET "+e.newPath(), h.admin(func(w http.ResponseWriter, r *http.Request, u *store.User) { h.entityShow(w, r, u, e, nil) }))
-	mux.HandleFunc("POST "+e.newPath(), h.admin(func(w http.ResponseWriter, r *http.Request, u *store.User) { h.entitySave(w, r, u, e, nil) }))
+	mux.HandleFunc("GET "+e.newPath(), h.admin(func(w http.ResponseWriter, r *http.Request, u *store.User) error {
+		return h.entityShow(w, r, u, e, nil)
+	}))
+	mux.HandleFunc("POST "+e.newPath(), h.admin(func(w http.ResponseWriter, r *http.Request, u *store.User) error {
+		return h.entitySave(w, r, u, e, nil)
+	}))
 	mux.HandleFunc("GET "+e.Base+"{id}/edit/", h.admin(h.withObject(e, h.entityShow)))
 	mux.HandleFunc("POST "+e.Base+"{id}/edit/", h.admin(h.withObject(e, h.entitySave)))
 	mux.HandleFunc("GET "+e.Base+"{id}/delete/", h.admin(h.withObject(e, h.entityConfirmDelete)))
 	mux.HandleFunc("POST "+e.Base+"{id}/delete/", h.admin(h.withObject(e, h.entityDelete)))
 }
 
-type objectFunc func(w http.ResponseWriter, r *http.Request, u *store.User, e *entity, obj resource.Object)
+type objectFunc func(w http.ResponseWriter, r *http.Request, u *store.User, e *entity, obj resource.Object) error
 
 // withObject loads the {id} object (404 when missing).
 func (h *Handler) withObject(e *entity, fn objectFunc) pageFunc {
-	return func(w http.ResponseWriter, r *http.Request, u *store.User) {
+	return func(w http.ResponseWriter, r *http.Request, u *store.User) error {
 		param := e.IDParam
 		if param == "" {
 			param = "id"
 		}
 		obj, err := e.load(r.Context(), r.PathValue(param))
-		if errors.Is(err, store.ErrNotFound) {
-			h.notFound(w, r, u)
-			return
-		}
 		if err != nil {
-			h.serverError(w, r, err)
-			return
+			return err // store.ErrNotFound: the 404 page
 		}
-		fn(w, r, u, e, obj)
+		return fn(w, r, u, e, obj)
 	}
 }
 
@@ -107,34 +106,31 @@ func (h *Handler) entityForm(ctx context.Context, e *entity, obj resource.Object
 }
 
 // entityShow renders the create or edit form with the object's values.
-func (h *Handler) entityShow(w http.ResponseWriter, r *http.Request, u *store.User, e *entity, obj resource.Object) {
+func (h *Handler) entityShow(w http.ResponseWriter, r *http.Request, u *store.User, e *entity, obj resource.Object) error {
 	f, err := h.entityForm(r.Context(), e, obj)
 	if err != nil {
-		h.serverError(w, r, err)
-		return
+		return err
 	}
 	f.fill(e.values(obj))
-	h.renderForm(w, r, u, e, http.StatusOK, f)
+	return h.renderForm(w, r, u, e, http.StatusOK, f)
 }
 
-func (h *Handler) renderForm(w http.ResponseWriter, r *http.Request, u *store.User, e *entity, status int, f *formDef) {
+func (h *Handler) renderForm(w http.ResponseWriter, r *http.Request, u *store.User, e *entity, status int, f *formDef) error {
 	v := h.view(r, u, f.Title, e.Nav)
 	v.Back = &link{URL: f.Cancel, Label: "Back"}
 	v.P = f
-	h.render(w, r, status, "form", v)
+	return h.render(w, r, status, "form", v)
 }
 
 // entitySave validates and stores the submitted form; on errors the form is
 // shown again with the user's input and the messages beside the fields.
-func (h *Handler) entitySave(w http.ResponseWriter, r *http.Request, u *store.User, e *entity, obj resource.Object) {
+func (h *Handler) entitySave(w http.ResponseWriter, r *http.Request, u *store.User, e *entity, obj resource.Object) error {
 	f, err := h.entityForm(r.Context(), e, obj)
 	if err != nil {
-		h.serverError(w, r, err)
-		return
+		return err
 	}
 	if err := r.ParseForm(); err != nil {
-		h.errorPage(w, r, u, http.StatusBadRequest, "Bad request", "The form could not be read. Go back and try again.")
-		return
+		return errBadForm
 	}
 	f.fill(r.PostForm)
 	var data map[string]any
@@ -144,33 +140,30 @@ func (h *Handler) entitySave(w http.ResponseWriter, r *http.Request, u *store.Us
 		data = genericData(f, r.PostForm)
 	}
 	if f.hasErrors() {
-		h.renderForm(w, r, u, e, http.StatusUnprocessableEntity, f)
-		return
+		return &invalidForm{e, f}
 	}
 	saved, err := h.saveObject(r, u, e, obj, data)
 	var ve *resource.ValidationError
 	if errors.As(err, &ve) {
 		f.applyErrors(ve)
-		h.renderForm(w, r, u, e, http.StatusUnprocessableEntity, f)
-		return
+		return &invalidForm{e, f}
 	}
 	if err != nil {
-		h.serverError(w, r, err)
-		return
+		return err
 	}
 	_, _, name := e.ident(saved)
 	verb := "created"
 	if obj != nil {
 		verb = "updated"
 	}
-	h.redirect(w, r, e.after(saved), flash{"ok", e.Singular + " " + name + " " + verb + "."})
+	return h.redirect(w, r, e.after(saved), flash{"ok", e.Singular + " " + name + " " + verb + "."})
 }
 
 type confirmPage struct {
 	Question, Detail, Action, Cancel, Button string
 }
 
-func (h *Handler) entityConfirmDelete(w http.ResponseWriter, r *http.Request, u *store.User, e *entity, obj resource.Object) {
+func (h *Handler) entityConfirmDelete(w http.ResponseWriter, r *http.Request, u *store.User, e *entity, obj resource.Object) error {
 	id, _, name := e.ident(obj)
 	v := h.view(r, u, "Delete "+e.Singular, e.Nav)
 	v.P = confirmPage{
@@ -178,21 +171,19 @@ func (h *Handler) entityConfirmDelete(w http.ResponseWriter, r *http.Request, u 
 		Detail:   "This cannot be undone. Objects that depend on it may be deleted too or lose their reference.",
 		Action:   e.Base + url.PathEscape(id) + "/delete/", Cancel: e.Base, Button: "Delete",
 	}
-	h.render(w, r, http.StatusOK, "confirm", v)
+	return h.render(w, r, http.StatusOK, "confirm", v)
 }
 
-func (h *Handler) entityDelete(w http.ResponseWriter, r *http.Request, u *store.User, e *entity, obj resource.Object) {
+func (h *Handler) entityDelete(w http.ResponseWriter, r *http.Request, u *store.User, e *entity, obj resource.Object) error {
 	if err := h.deleteObject(r, u, e, obj); err != nil {
 		if errors.Is(err, store.ErrReferenced) {
 			_, _, name := e.ident(obj)
-			h.redirect(w, r, e.Base, flash{"error", e.Singular + " " + name + " is still in use and was not deleted."})
-			return
+			return h.redirect(w, r, e.Base, flash{"error", e.Singular + " " + name + " is still in use and was not deleted."})
 		}
-		h.serverError(w, r, err)
-		return
+		return err
 	}
 	_, _, name := e.ident(obj)
-	h.redirect(w, r, e.Base, flash{"ok", e.Singular + " " + name + " deleted."})
+	return h.redirect(w, r, e.Base, flash{"ok", e.Singular + " " + name + " deleted."})
 }
 
 // as returns obj as a T: the registry hands back values or pointers.

@@ -26,13 +26,12 @@ type flowDetailPage struct {
 
 // flowDetail is a flow's page: its settings, and the Stage Bindings tab
 // with the stages in the order they run.
-func (h *Handler) flowDetail(w http.ResponseWriter, r *http.Request, u *store.User, e *entity, obj resource.Object) {
+func (h *Handler) flowDetail(w http.ResponseWriter, r *http.Request, u *store.User, e *entity, obj resource.Object) error {
 	f := as[store.Flow](obj)
 	ctx := r.Context()
 	bindings, err := h.App.Store.ListBindings(ctx, f.UUID)
 	if err != nil {
-		h.serverError(w, r, err)
-		return
+		return err
 	}
 	p := flowDetailPage{Flow: f, Tab: "overview", Base: "/if/admin/flows/" + f.Slug + "/"}
 	switch {
@@ -43,8 +42,7 @@ func (h *Handler) flowDetail(w http.ResponseWriter, r *http.Request, u *store.Us
 		t := pbTarget{UUID: f.UUID, Name: "flow " + f.Name, Base: p.Base + "policies/", Nav: "flows"}
 		rows, err := h.policyBindingRows(ctx, f.UUID)
 		if err != nil {
-			h.serverError(w, r, err)
-			return
+			return err
 		}
 		p.Policies = pbListPage{Target: t, Rows: rows, Mode: f.PolicyEngineMode}
 	}
@@ -52,8 +50,7 @@ func (h *Handler) flowDetail(w http.ResponseWriter, r *http.Request, u *store.Us
 	if p.Tab == "bindings" {
 		pbs, err := h.App.Store.ListPolicyBindings(ctx, "")
 		if err != nil {
-			h.serverError(w, r, err)
-			return
+			return err
 		}
 		for _, pb := range pbs {
 			perTarget[pb.Target]++
@@ -62,8 +59,7 @@ func (h *Handler) flowDetail(w http.ResponseWriter, r *http.Request, u *store.Us
 	for _, b := range bindings {
 		s, err := h.App.Store.GetStage(ctx, b.Stage)
 		if err != nil {
-			h.serverError(w, r, err)
-			return
+			return err
 		}
 		if s.Kind == store.StageInvitation {
 			p.Invitation = true
@@ -73,5 +69,5 @@ func (h *Handler) flowDetail(w http.ResponseWriter, r *http.Request, u *store.Us
 	v := h.view(r, u, f.Name, "flows")
 	v.Back = &link{URL: "/if/admin/flows/", Label: "Flows"}
 	v.P = p
-	h.render(w, r, http.StatusOK, "flow_detail", v)
+	return h.render(w, r, http.StatusOK, "flow_detail", v)
 }

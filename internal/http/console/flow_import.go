@@ -21,15 +21,15 @@ type importPage struct {
 }
 
 // flowImportForm is Flows > Import: choose a blueprint file.
-func (h *Handler) flowImportForm(w http.ResponseWriter, r *http.Request, u *store.User) {
-	h.renderImport(w, r, u, http.StatusOK, importPage{})
+func (h *Handler) flowImportForm(w http.ResponseWriter, r *http.Request, u *store.User) error {
+	return h.renderImport(w, r, u, http.StatusOK, importPage{})
 }
 
-func (h *Handler) renderImport(w http.ResponseWriter, r *http.Request, u *store.User, status int, p importPage) {
+func (h *Handler) renderImport(w http.ResponseWriter, r *http.Request, u *store.User, status int, p importPage) error {
 	v := h.view(r, u, "Import", "flows")
 	v.Back = &link{URL: "/if/admin/flows/", Label: "Flows"}
 	v.P = p
-	h.render(w, r, status, "flow_import", v)
+	return h.render(w, r, status, "flow_import", v)
 }
 
 // importPath is where blueprint files are uploaded.
@@ -45,34 +45,29 @@ func (h *Handler) BodyLimits() map[string]int64 {
 // flowImport applies an uploaded blueprint in one transaction (all or
 // nothing) and shows the per-entry log. Like authentik's import, no
 // blueprint instance is recorded.
-func (h *Handler) flowImport(w http.ResponseWriter, r *http.Request, u *store.User) {
+func (h *Handler) flowImport(w http.ResponseWriter, r *http.Request, u *store.User) error {
 	limit := blueprint.MaxBytes(h.App)
 	file, hdr, err := r.FormFile("file")
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
-		h.renderImport(w, r, u, http.StatusRequestEntityTooLarge, importPage{
+		return h.renderImport(w, r, u, http.StatusRequestEntityTooLarge, importPage{
 			Error: fmt.Sprintf("The upload is larger than the %d bytes this server accepts. A blueprint may have at most %d bytes.", tooLarge.Limit, limit)})
-		return
 	}
 	if err != nil {
-		h.renderImport(w, r, u, http.StatusUnprocessableEntity, importPage{Error: "Choose a blueprint file (YAML or JSON) to import."})
-		return
+		return h.renderImport(w, r, u, http.StatusUnprocessableEntity, importPage{Error: "Choose a blueprint file (YAML or JSON) to import."})
 	}
 	defer file.Close()
 	data, err := io.ReadAll(io.LimitReader(file, limit+1))
 	if err != nil {
-		h.renderImport(w, r, u, http.StatusUnprocessableEntity, importPage{Error: "The file could not be read. Try again."})
-		return
+		return h.renderImport(w, r, u, http.StatusUnprocessableEntity, importPage{Error: "The file could not be read. Try again."})
 	}
 	if int64(len(data)) > limit {
-		h.renderImport(w, r, u, http.StatusRequestEntityTooLarge, importPage{FileName: hdr.Filename,
+		return h.renderImport(w, r, u, http.StatusRequestEntityTooLarge, importPage{FileName: hdr.Filename,
 			Error: fmt.Sprintf("The file is larger than the %d bytes a blueprint may have.", limit)})
-		return
 	}
 	bp, err := blueprint.Parse(data, hdr.Filename)
 	if err != nil {
-		h.renderImport(w, r, u, http.StatusUnprocessableEntity, importPage{FileName: hdr.Filename, Error: err.Error()})
-		return
+		return h.renderImport(w, r, u, http.StatusUnprocessableEntity, importPage{FileName: hdr.Filename, Error: err.Error()})
 	}
 	// An upload may not read the server's environment or files.
 	if err := bp.CheckTrust(false); err != nil {
@@ -84,18 +79,15 @@ func (h *Handler) flowImport(w http.ResponseWriter, r *http.Request, u *store.Us
 	if err != nil {
 		var ee *blueprint.EntryError
 		if !errors.As(err, &ee) && !res.Success && len(res.Logs) == 0 {
-			h.serverError(w, r, err)
-			return
+			return err
 		}
 		p.Error = err.Error()
-		h.renderImport(w, r, u, http.StatusUnprocessableEntity, p)
-		return
+		return h.renderImport(w, r, u, http.StatusUnprocessableEntity, p)
 	}
 	if err := h.recordImport(r, u, res); err != nil {
-		h.serverError(w, r, err)
-		return
+		return err
 	}
-	h.renderImport(w, r, u, http.StatusOK, p)
+	return h.renderImport(w, r, u, http.StatusOK, p)
 }
 
 // recordImport writes the audit events of an applied blueprint, one per

@@ -14,17 +14,15 @@ type flowRow struct {
 }
 
 // flowList is Flows and Stages > Flows.
-func (h *Handler) flowList(w http.ResponseWriter, r *http.Request, u *store.User) {
+func (h *Handler) flowList(w http.ResponseWriter, r *http.Request, u *store.User) error {
 	ctx := r.Context()
 	ff, err := loadFlowFacts(ctx, h.App.Store)
 	if err != nil {
-		h.serverError(w, r, err)
-		return
+		return err
 	}
 	bindings, err := h.App.Store.ListBindings(ctx, "")
 	if err != nil {
-		h.serverError(w, r, err)
-		return
+		return err
 	}
 	count := map[string]int{}
 	for _, b := range bindings {
@@ -41,5 +39,5 @@ func (h *Handler) flowList(w http.ResponseWriter, r *http.Request, u *store.User
 	sort.Slice(rows, func(i, j int) bool { return rows[i].Flow.Slug < rows[j].Flow.Slug })
 	v := h.view(r, u, "Flows", "flows")
 	v.P = searchedList[flowRow]{rows, &pager{Base: "/if/admin/flows/", Search: search}}
-	h.render(w, r, http.StatusOK, "flow_list", v)
+	return h.render(w, r, http.StatusOK, "flow_list", v)
 }

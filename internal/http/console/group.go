@@ -74,12 +74,11 @@ func (h *Handler) groupEntity() *entity {
 	}
 }
 
-func (h *Handler) groupList(w http.ResponseWriter, r *http.Request, u *store.User) {
+func (h *Handler) groupList(w http.ResponseWriter, r *http.Request, u *store.User) error {
 	p := newPager(r, "/if/admin/groups/", []string{"name"}, "name")
 	groups, n, err := h.App.Store.ListGroups(r.Context(), store.GroupFilter{Search: p.Search, Ordering: p.Sort, Limit: p.Size, Offset: p.Offset()})
 	if err != nil {
-		h.serverError(w, r, err)
-		return
+		return err
 	}
 	p.Count = n
 	names := map[string]string{}
@@ -96,7 +95,7 @@ func (h *Handler) groupList(w http.ResponseWriter, r *http.Request, u *store.Use
 		Parents map[string]string
 		Pager   *pager
 	}{groups, names, p}
-	h.render(w, r, http.StatusOK, "group_list", v)
+	return h.render(w, r, http.StatusOK, "group_list", v)
 }
 
 type groupDetailPage struct {
@@ -109,17 +108,16 @@ type groupDetailPage struct {
 	AddName string
 }
 
-func (h *Handler) groupDetail(w http.ResponseWriter, r *http.Request, u *store.User, e *entity, obj resource.Object) {
-	h.renderGroupDetail(w, r, u, as[store.Group](obj), http.StatusOK, "", "")
+func (h *Handler) groupDetail(w http.ResponseWriter, r *http.Request, u *store.User, e *entity, obj resource.Object) error {
+	return h.renderGroupDetail(w, r, u, as[store.Group](obj), http.StatusOK, "", "")
 }
 
-func (h *Handler) renderGroupDetail(w http.ResponseWriter, r *http.Request, u *store.User, g store.Group, status int, addErr, addName string) {
+func (h *Handler) renderGroupDetail(w http.ResponseWriter, r *http.Request, u *store.User, g store.Group, status int, addErr, addName string) error {
 	base := "/if/admin/groups/" + g.UUID + "/"
 	p := newPager(r, base, []string{"username"}, "username")
 	members, n, err := h.App.Store.ListUsers(r.Context(), store.UserFilter{GroupUUID: g.UUID, Search: p.Search, Ordering: p.Sort, Limit: p.Size, Offset: p.Offset()})
 	if err != nil {
-		h.serverError(w, r, err)
-		return
+		return err
 	}
 	p.Count = n
 	page := groupDetailPage{Group: g, Members: members, Pager: p, Base: base, AddErr: addErr, AddName: addName}
@@ -131,20 +129,18 @@ func (h *Handler) renderGroupDetail(w http.ResponseWriter, r *http.Request, u *s
 	v := h.view(r, u, g.Name, "groups")
 	v.Back = &link{URL: "/if/admin/groups/", Label: "Groups"}
 	v.P = page
-	h.render(w, r, status, "group_detail", v)
+	return h.render(w, r, status, "group_detail", v)
 }
 
-func (h *Handler) groupAddMember(w http.ResponseWriter, r *http.Request, u *store.User, e *entity, obj resource.Object) {
+func (h *Handler) groupAddMember(w http.ResponseWriter, r *http.Request, u *store.User, e *entity, obj resource.Object) error {
 	g := as[store.Group](obj)
 	name := strings.TrimSpace(r.PostFormValue("username"))
 	member, err := h.App.Store.GetUserByUsername(r.Context(), name)
 	if errors.Is(err, store.ErrNotFound) || name == "" {
-		h.renderGroupDetail(w, r, u, g, http.StatusUnprocessableEntity, "No user with the username “"+name+"”. Enter an existing username.", name)
-		return
+		return h.renderGroupDetail(w, r, u, g, http.StatusUnprocessableEntity, "No user with the username “"+name+"”. Enter an existing username.", name)
 	}
 	if err != nil {
-		h.serverError(w, r, err)
-		return
+		return err
 	}
 	err = h.App.Store.Tx(r.Context(), func(q store.Queries) error {
 		if err := group.AddMember(r.Context(), q, g.UUID, member.PK); err != nil {
@@ -153,10 +149,9 @@ func (h *Handler) groupAddMember(w http.ResponseWriter, r *http.Request, u *stor
 		return h.recordModel(r, q, u, event.ModelUpdated, userModel, member, h.userEntity())
 	})
 	if err != nil {
-		h.serverError(w, r, err)
-		return
+		return err
 	}
-	h.redirect(w, r, "/if/admin/groups/"+g.UUID+"/", flash{"ok", member.Username + " added to " + g.Name + "."})
+	return h.redirect(w, r, "/if/admin/groups/"+g.UUID+"/", flash{"ok", member.Username + " added to " + g.Name + "."})
 }
 
 func (h *Handler) groupMember(r *http.Request) (store.User, error) {
@@ -167,26 +162,24 @@ func (h *Handler) groupMember(r *http.Request) (store.User, error) {
 	return h.App.Store.GetUser(r.Context(), pk)
 }
 
-func (h *Handler) groupConfirmRemove(w http.ResponseWriter, r *http.Request, u *store.User, e *entity, obj resource.Object) {
+func (h *Handler) groupConfirmRemove(w http.ResponseWriter, r *http.Request, u *store.User, e *entity, obj resource.Object) error {
 	g := as[store.Group](obj)
 	m, err := h.groupMember(r)
 	if err != nil {
-		h.notFound(w, r, u)
-		return
+		return store.ErrNotFound
 	}
 	v := h.view(r, u, "Remove member", "groups")
 	base := "/if/admin/groups/" + g.UUID + "/"
 	v.P = confirmPage{Question: "Remove " + m.Username + " from " + g.Name + "?", Detail: "The user stays; only the membership ends.",
 		Action: base + "members/" + strconv.FormatInt(m.PK, 10) + "/remove/", Cancel: base, Button: "Remove"}
-	h.render(w, r, http.StatusOK, "confirm", v)
+	return h.render(w, r, http.StatusOK, "confirm", v)
 }
 
-func (h *Handler) groupRemoveMember(w http.ResponseWriter, r *http.Request, u *store.User, e *entity, obj resource.Object) {
+func (h *Handler) groupRemoveMember(w http.ResponseWriter, r *http.Request, u *store.User, e *entity, obj resource.Object) error {
 	g := as[store.Group](obj)
 	m, err := h.groupMember(r)
 	if err != nil {
-		h.notFound(w, r, u)
-		return
+		return store.ErrNotFound
 	}
 	err = h.App.Store.Tx(r.Context(), func(q store.Queries) error {
 		if err := group.RemoveMember(r.Context(), q, g.UUID, m.PK); err != nil {
@@ -195,8 +188,7 @@ func (h *Handler) groupRemoveMember(w http.ResponseWriter, r *http.Request, u *s
 		return h.recordModel(r, q, u, event.ModelUpdated, userModel, m, h.userEntity())
 	})
 	if err != nil {
-		h.serverError(w, r, err)
-		return
+		return err
 	}
-	h.redirect(w, r, "/if/admin/groups/"+g.UUID+"/", flash{"ok", m.Username + " removed from " + g.Name + "."})
+	return h.redirect(w, r, "/if/admin/groups/"+g.UUID+"/", flash{"ok", m.Username + " removed from " + g.Name + "."})
 }

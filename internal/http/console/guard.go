@@ -11,8 +11,9 @@ import (
 	"github.com/usher-id/usher/internal/store"
 )
 
-// pageFunc is a handler that needs the signed-in user.
-type pageFunc func(w http.ResponseWriter, r *http.Request, u *store.User)
+// pageFunc is a handler that needs the signed-in user; it returns the error
+// to show (see showError) or nil once it has answered.
+type pageFunc func(w http.ResponseWriter, r *http.Request, u *store.User) error
 
 // currentUser returns the session's active user, or nil when anonymous (or
 // the user was deactivated or deleted since signing in).
@@ -41,44 +42,43 @@ func (h *Handler) loginURL(r *http.Request, next string) string {
 	return "/if/flow/" + url.PathEscape(slug) + "/?" + url.Values{"next": {next}}.Encode()
 }
 
-// userOnly sends anonymous visitors to sign in and passes the user on.
+// userOnly sends anonymous visitors to sign in and passes the user on; it
+// is the adapter that shows the error fn returns.
 func (h *Handler) userOnly(fn pageFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		u, err := h.currentUser(r)
-		if err != nil {
-			h.serverError(w, r, err)
-			return
-		}
-		if u == nil {
+		if err == nil && u == nil {
 			h.toLogin(w, r)
 			return
 		}
-		fn(w, r, u)
+		if err == nil {
+			err = fn(w, r, u)
+		}
+		if err != nil {
+			h.showError(w, r, u, err)
+		}
 	}
 }
 
 // admin lets only superusers through: anonymous visitors are sent to sign in,
 // other users get a 403 page.
 func (h *Handler) admin(fn pageFunc) http.HandlerFunc {
-	return h.userOnly(func(w http.ResponseWriter, r *http.Request, u *store.User) {
+	return h.userOnly(func(w http.ResponseWriter, r *http.Request, u *store.User) error {
 		ok, err := h.App.Store.IsSuperuser(r.Context(), u.PK)
 		if err != nil {
-			h.serverError(w, r, err)
-			return
+			return err
 		}
 		if !ok {
-			h.errorPage(w, r, u, http.StatusForbidden, "Permission denied",
+			return errPage(http.StatusForbidden, "Permission denied",
 				"The admin interface is only available to superusers. Ask an administrator to add you to a group with superuser rights.")
-			return
 		}
 		// The API's rule for query strings and paths (issue 12): the
 		// console's searches and filters reach the same stores.
 		if name, bad := badRequestText(r); bad {
-			h.errorPage(w, r, u, http.StatusBadRequest, "Invalid address",
+			return errPage(http.StatusBadRequest, "Invalid address",
 				name+": "+fieldrule.MsgText+" Correct the address and try again.")
-			return
 		}
-		fn(w, r, u)
+		return fn(w, r, u)
 	})
 }
 

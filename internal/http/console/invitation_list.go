@@ -78,20 +78,18 @@ func invitationURL(base, slug, token string) string {
 
 // invitationList is Directory > Invitations: one page of invitations, each
 // row expanding (a <details>) to its links, data and uses.
-func (h *Handler) invitationList(w http.ResponseWriter, r *http.Request, u *store.User) {
+func (h *Handler) invitationList(w http.ResponseWriter, r *http.Request, u *store.User) error {
 	ctx := r.Context()
 	p := newPager(r, "/if/admin/invitations/", []string{"name", "expires"}, "-expires")
 	invs, n, err := h.App.Store.ListInvitations(ctx, store.InvitationFilter{Search: p.Search, Ordering: p.Sort,
 		Limit: p.Size, Offset: p.Offset()})
 	if err != nil {
-		h.serverError(w, r, err)
-		return
+		return err
 	}
 	p.Count = n
 	ff, err := loadFlowFacts(ctx, h.App.Store)
 	if err != nil {
-		h.serverError(w, r, err)
-		return
+		return err
 	}
 	// Uses and emails of the whole page in one query each.
 	ids := make([]string, len(invs))
@@ -100,8 +98,7 @@ func (h *Handler) invitationList(w http.ResponseWriter, r *http.Request, u *stor
 	}
 	uses, err := h.App.Store.ListInvitationUsesFor(ctx, ids)
 	if err != nil {
-		h.serverError(w, r, err)
-		return
+		return err
 	}
 	used := map[string][]store.InvitationUse{}
 	for _, use := range uses {
@@ -109,8 +106,7 @@ func (h *Handler) invitationList(w http.ResponseWriter, r *http.Request, u *stor
 	}
 	emails, err := h.App.Store.InvitationOutbox(ctx, ids)
 	if err != nil {
-		h.serverError(w, r, err)
-		return
+		return err
 	}
 	open := r.URL.Query().Get("open")
 	base, now := httpx.BaseURL(r), h.App.Clock()
@@ -151,5 +147,5 @@ func (h *Handler) invitationList(w http.ResponseWriter, r *http.Request, u *stor
 	}
 	v := h.view(r, u, "Invitations", "invitations")
 	v.P = invitationListPage{Rows: rows, Pager: p}
-	h.render(w, r, http.StatusOK, "invitation_list", v)
+	return h.render(w, r, http.StatusOK, "invitation_list", v)
 }

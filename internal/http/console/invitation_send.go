@@ -71,22 +71,21 @@ func addresses(text string) ([]string, error) {
 	return out, nil
 }
 
-func (h *Handler) invitationSendShow(w http.ResponseWriter, r *http.Request, u *store.User, e *entity, obj resource.Object) {
+func (h *Handler) invitationSendShow(w http.ResponseWriter, r *http.Request, u *store.User, e *entity, obj resource.Object) error {
 	inv := as[store.Invitation](obj)
 	f := h.invitationSendForm(inv)
 	f.fill(url.Values{"to": {inv.Email}})
-	h.renderForm(w, r, u, e, http.StatusOK, f)
+	return h.renderForm(w, r, u, e, http.StatusOK, f)
 }
 
 // invitationSend enqueues one email per address in the outbox (delivered by
 // the mail worker), links the messages to the invitation so its row shows
 // their status, and records invitation_sent, all in one transaction.
-func (h *Handler) invitationSend(w http.ResponseWriter, r *http.Request, u *store.User, e *entity, obj resource.Object) {
+func (h *Handler) invitationSend(w http.ResponseWriter, r *http.Request, u *store.User, e *entity, obj resource.Object) error {
 	inv := as[store.Invitation](obj)
 	f := h.invitationSendForm(inv)
 	if err := r.ParseForm(); err != nil {
-		h.errorPage(w, r, u, http.StatusBadRequest, "Bad request", "The form could not be read. Go back and try again.")
-		return
+		return errBadForm
 	}
 	f.fill(r.PostForm)
 	lists := map[string][]string{}
@@ -102,8 +101,7 @@ func (h *Handler) invitationSend(w http.ResponseWriter, r *http.Request, u *stor
 	}
 	// A blocked send shows the reason as the form's intro.
 	if f.hasErrors() || f.Intro != "" {
-		h.renderForm(w, r, u, e, http.StatusUnprocessableEntity, f)
-		return
+		return &invalidForm{e, f}
 	}
 	err := h.App.Store.Tx(r.Context(), func(q store.Queries) error {
 		_, err := invitation.Send(r.Context(), h.App, q, inv, invitation.SendOptions{To: lists["to"], Cc: lists["cc"],
@@ -113,14 +111,12 @@ func (h *Handler) invitationSend(w http.ResponseWriter, r *http.Request, u *stor
 	switch {
 	case errors.Is(err, invitation.ErrNoFlow):
 		f.NonField = append(f.NonField, noFlowToSend)
-		h.renderForm(w, r, u, e, http.StatusUnprocessableEntity, f)
-		return
+		return &invalidForm{e, f}
 	case err != nil:
-		h.serverError(w, r, err)
-		return
+		return err
 	}
 	to := strings.Join(lists["to"], ", ")
-	h.redirect(w, r, invitationRowURL(inv), flash{"ok", "Invitation " + inv.Name + " queued for delivery to " + to + ". Its row shows the delivery status."})
+	return h.redirect(w, r, invitationRowURL(inv), flash{"ok", "Invitation " + inv.Name + " queued for delivery to " + to + ". Its row shows the delivery status."})
 }
 
 // invitationRowURL lists inv with its row expanded.

@@ -60,22 +60,19 @@ type policyRow struct {
 }
 
 // policyList is Customization > Policies.
-func (h *Handler) policyList(w http.ResponseWriter, r *http.Request, u *store.User) {
+func (h *Handler) policyList(w http.ResponseWriter, r *http.Request, u *store.User) error {
 	ctx := r.Context()
 	policies, err := h.App.Store.ListPolicies(ctx)
 	if err != nil {
-		h.serverError(w, r, err)
-		return
+		return err
 	}
 	bindings, err := h.App.Store.ListPolicyBindings(ctx, "")
 	if err != nil {
-		h.serverError(w, r, err)
-		return
+		return err
 	}
 	stages, err := h.App.Store.ListStages(ctx)
 	if err != nil {
-		h.serverError(w, r, err)
-		return
+		return err
 	}
 	uses := map[string]int{}
 	for _, b := range bindings {
@@ -98,5 +95,5 @@ func (h *Handler) policyList(w http.ResponseWriter, r *http.Request, u *store.Us
 	}
 	v := h.view(r, u, "Policies", "policies")
 	v.P = rows
-	h.render(w, r, http.StatusOK, "policy_list", v)
+	return h.render(w, r, http.StatusOK, "policy_list", v)
 }

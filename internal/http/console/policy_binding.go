@@ -34,28 +34,27 @@ type pbRow struct {
 // mountPolicyBindings adds the Policy Bindings routes of flows and of
 // stage bindings. The entity is built per request for its target.
 func (h *Handler) mountPolicyBindings(mux *routes, flows *entity) {
-	type targetFunc func(w http.ResponseWriter, r *http.Request, u *store.User, t pbTarget)
+	type targetFunc func(w http.ResponseWriter, r *http.Request, u *store.User, t pbTarget) error
 	onFlow := func(fn targetFunc) pageFunc {
-		return h.withObject(flows, func(w http.ResponseWriter, r *http.Request, u *store.User, _ *entity, obj resource.Object) {
+		return h.withObject(flows, func(w http.ResponseWriter, r *http.Request, u *store.User, _ *entity, obj resource.Object) error {
 			f := as[store.Flow](obj)
-			fn(w, r, u, pbTarget{UUID: f.UUID, Name: "flow " + f.Name, Nav: "flows",
+			return fn(w, r, u, pbTarget{UUID: f.UUID, Name: "flow " + f.Name, Nav: "flows",
 				Base: "/if/admin/flows/" + url.PathEscape(f.Slug) + "/policies/"})
 		})
 	}
 	onStageBinding := func(fn targetFunc) pageFunc {
-		return onFlow(func(w http.ResponseWriter, r *http.Request, u *store.User, ft pbTarget) {
+		return onFlow(func(w http.ResponseWriter, r *http.Request, u *store.User, ft pbTarget) error {
 			f, err := h.App.Store.GetFlow(r.Context(), ft.UUID)
 			if err != nil {
-				h.serverError(w, r, err)
-				return
+				return err
 			}
-			h.withObject(h.bindingEntity(f), func(w http.ResponseWriter, r *http.Request, u *store.User, _ *entity, obj resource.Object) {
+			return h.withObject(h.bindingEntity(f), func(w http.ResponseWriter, r *http.Request, u *store.User, _ *entity, obj resource.Object) error {
 				b := as[store.FlowStageBinding](obj)
 				name := b.Stage
 				if s, err := h.App.Store.GetStage(r.Context(), b.Stage); err == nil {
 					name = s.Name
 				}
-				fn(w, r, u, pbTarget{UUID: b.UUID, Nav: "flows",
+				return fn(w, r, u, pbTarget{UUID: b.UUID, Nav: "flows",
 					Name: "stage binding " + strconv.Itoa(b.Order) + " (" + name + ") of " + f.Name,
 					Base: "/if/admin/flows/" + url.PathEscape(f.Slug) + "/bindings/" + url.PathEscape(b.UUID) + "/policies/"})
 			})(w, r, u)
@@ -68,18 +67,22 @@ func (h *Handler) mountPolicyBindings(mux *routes, flows *entity) {
 		{"/if/admin/flows/{id}/policies/", onFlow},
 		{"/if/admin/flows/{id}/bindings/{bid}/policies/", onStageBinding},
 	} {
-		withEntity := func(fn func(w http.ResponseWriter, r *http.Request, u *store.User, e *entity)) pageFunc {
-			return t.on(func(w http.ResponseWriter, r *http.Request, u *store.User, pt pbTarget) {
-				fn(w, r, u, h.policyBindingEntity(pt))
+		withEntity := func(fn func(w http.ResponseWriter, r *http.Request, u *store.User, e *entity) error) pageFunc {
+			return t.on(func(w http.ResponseWriter, r *http.Request, u *store.User, pt pbTarget) error {
+				return fn(w, r, u, h.policyBindingEntity(pt))
 			})
 		}
 		withBinding := func(fn objectFunc) pageFunc {
-			return withEntity(func(w http.ResponseWriter, r *http.Request, u *store.User, e *entity) {
-				h.withObject(e, fn)(w, r, u)
+			return withEntity(func(w http.ResponseWriter, r *http.Request, u *store.User, e *entity) error {
+				return h.withObject(e, fn)(w, r, u)
 			})
 		}
-		newShow := func(w http.ResponseWriter, r *http.Request, u *store.User, e *entity) { h.entityShow(w, r, u, e, nil) }
-		newSave := func(w http.ResponseWriter, r *http.Request, u *store.User, e *entity) { h.entitySave(w, r, u, e, nil) }
+		newShow := func(w http.ResponseWriter, r *http.Request, u *store.User, e *entity) error {
+			return h.entityShow(w, r, u, e, nil)
+		}
+		newSave := func(w http.ResponseWriter, r *http.Request, u *store.User, e *entity) error {
+			return h.entitySave(w, r, u, e, nil)
+		}
 		mux.HandleFunc("GET "+t.base+"new/", h.admin(withEntity(newShow)))
 		mux.HandleFunc("POST "+t.base+"new/", h.admin(withEntity(newSave)))
 		mux.HandleFunc("GET "+t.base+"{pbid}/edit/", h.admin(withBinding(h.entityShow)))
@@ -225,20 +228,18 @@ type pbListPage struct {
 }
 
 // stageBindingPolicies is the Policy Bindings page of one stage binding.
-func (h *Handler) stageBindingPolicies(w http.ResponseWriter, r *http.Request, u *store.User, t pbTarget) {
+func (h *Handler) stageBindingPolicies(w http.ResponseWriter, r *http.Request, u *store.User, t pbTarget) error {
 	rows, err := h.policyBindingRows(r.Context(), t.UUID)
 	if err != nil {
-		h.serverError(w, r, err)
-		return
+		return err
 	}
 	b, err := h.App.Store.GetBinding(r.Context(), t.UUID)
 	if err != nil {
-		h.serverError(w, r, err)
-		return
+		return err
 	}
 	back := strings.TrimSuffix(t.Base, url.PathEscape(b.UUID)+"/policies/")
 	v := h.view(r, u, "Policy bindings of "+t.Name, "flows")
 	v.Back = &link{URL: back, Label: "Stage bindings"}
 	v.P = pbListPage{Target: t, Rows: rows, Mode: b.PolicyEngineMode, Back: back}
-	h.render(w, r, http.StatusOK, "stage_binding_policies", v)
+	return h.render(w, r, http.StatusOK, "stage_binding_policies", v)
 }

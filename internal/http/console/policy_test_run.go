@@ -42,29 +42,28 @@ func policyTestForm(p store.Policy) *formDef {
 	}
 }
 
-func (h *Handler) renderPolicyTest(w http.ResponseWriter, r *http.Request, u *store.User, status int, p policyTestPage) {
+func (h *Handler) renderPolicyTest(w http.ResponseWriter, r *http.Request, u *store.User, status int, p policyTestPage) error {
 	v := h.view(r, u, "Test policy "+p.Policy.Name, "policies")
 	v.Back = &link{URL: "/if/admin/policies/", Label: "Policies"}
 	v.P = p
-	h.render(w, r, status, "policy_test", v)
+	return h.render(w, r, status, "policy_test", v)
 }
 
 // policyTestShow is a policy's Test page: choose a user and a context.
-func (h *Handler) policyTestShow(w http.ResponseWriter, r *http.Request, u *store.User, _ *entity, obj resource.Object) {
+func (h *Handler) policyTestShow(w http.ResponseWriter, r *http.Request, u *store.User, _ *entity, obj resource.Object) error {
 	p := as[store.Policy](obj)
 	f := policyTestForm(p)
 	f.fill(url.Values{"user": {u.Username}, "context": {"{}"}})
-	h.renderPolicyTest(w, r, u, http.StatusOK, policyTestPage{Policy: p, Form: f})
+	return h.renderPolicyTest(w, r, u, http.StatusOK, policyTestPage{Policy: p, Form: f})
 }
 
 // policyTestRun evaluates the policy as the API's test action does and
 // shows passing, messages and what the expression logged.
-func (h *Handler) policyTestRun(w http.ResponseWriter, r *http.Request, u *store.User, _ *entity, obj resource.Object) {
+func (h *Handler) policyTestRun(w http.ResponseWriter, r *http.Request, u *store.User, _ *entity, obj resource.Object) error {
 	p := as[store.Policy](obj)
 	f := policyTestForm(p)
 	if err := r.ParseForm(); err != nil {
-		h.errorPage(w, r, u, http.StatusBadRequest, "Bad request", "The form could not be read. Go back and try again.")
-		return
+		return errBadForm
 	}
 	f.fill(r.PostForm)
 	page := policyTestPage{Policy: p, Form: f}
@@ -73,16 +72,14 @@ func (h *Handler) policyTestRun(w http.ResponseWriter, r *http.Request, u *store
 	case errors.Is(err, store.ErrNotFound):
 		f.addError("user", "No user with this username or ID. Enter the username of an existing user.")
 	case err != nil:
-		h.serverError(w, r, err)
-		return
+		return err
 	}
 	data, err := parseAttributes(r.PostForm.Get("context"))
 	if err != nil {
 		f.addError("context", err.Error())
 	}
 	if f.hasErrors() {
-		h.renderPolicyTest(w, r, u, http.StatusUnprocessableEntity, page)
-		return
+		return h.renderPolicyTest(w, r, u, http.StatusUnprocessableEntity, page)
 	}
 	res := policy.NewEngine(h.App).Test(r.Context(), h.App.Store, p, &user, data, r)
 	out := &policyTestResult{User: user.Username, Passing: res.Passing, Messages: res.Messages}
@@ -94,7 +91,7 @@ func (h *Handler) policyTestRun(w http.ResponseWriter, r *http.Request, u *store
 		out.Logs = append(out.Logs, line)
 	}
 	page.Result = out
-	h.renderPolicyTest(w, r, u, http.StatusOK, page)
+	return h.renderPolicyTest(w, r, u, http.StatusOK, page)
 }
 
 // userByNameOrPK finds a user by username, or by primary key when the text

@@ -66,17 +66,15 @@ type promptRow struct {
 }
 
 // promptList is Flows and Stages > Prompts, with the prompt stages using each.
-func (h *Handler) promptList(w http.ResponseWriter, r *http.Request, u *store.User) {
+func (h *Handler) promptList(w http.ResponseWriter, r *http.Request, u *store.User) error {
 	ctx := r.Context()
 	prompts, err := h.App.Store.ListPrompts(ctx)
 	if err != nil {
-		h.serverError(w, r, err)
-		return
+		return err
 	}
 	stages, err := h.App.Store.ListStages(ctx)
 	if err != nil {
-		h.serverError(w, r, err)
-		return
+		return err
 	}
 	usedBy := map[string][]store.Stage{}
 	for _, s := range stages {
@@ -97,5 +95,5 @@ func (h *Handler) promptList(w http.ResponseWriter, r *http.Request, u *store.Us
 	sort.Slice(rows, func(i, j int) bool { return rows[i].Prompt.Name < rows[j].Prompt.Name })
 	v := h.view(r, u, "Prompts", "prompts")
 	v.P = searchedList[promptRow]{rows, &pager{Base: "/if/admin/prompts/", Search: search}}
-	h.render(w, r, http.StatusOK, "prompt_list", v)
+	return h.render(w, r, http.StatusOK, "prompt_list", v)
 }

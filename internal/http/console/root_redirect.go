@@ -14,40 +14,40 @@ const internalOnlyMessage = "Interface can only be accessed by internal users."
 
 // rootRedirect sends anonymous visitors to sign in and signed-in users to
 // their interface.
-func (h *Handler) rootRedirect(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) rootRedirect(w http.ResponseWriter, r *http.Request) error {
 	u, err := h.currentUser(r)
 	if err != nil {
-		h.serverError(w, r, err)
-		return
+		return err
 	}
 	if u == nil {
 		httpx.Redirect(w, r, h.loginURL(r, "/"), "/", http.StatusFound)
-		return
+		return nil
 	}
-	if !h.internalOnly(w, r, u) {
-		return
+	if ok, err := h.internalOnly(w, r, u); !ok {
+		return err
 	}
 	httpx.Redirect(w, r, "/if/user/", "/", http.StatusFound)
+	return nil
 }
 
 // internalOnly reports whether u may use the interfaces. Other user types
 // go to the brand's default application or, without one, get the
-// access-denied page (HTTP 200, as authentik does).
-func (h *Handler) internalOnly(w http.ResponseWriter, r *http.Request, u *store.User) bool {
+// access-denied page (HTTP 200, as authentik does). When it reports false
+// it has answered, or returns the error to show.
+func (h *Handler) internalOnly(w http.ResponseWriter, r *http.Request, u *store.User) (bool, error) {
 	if u.Type == store.UserTypeInternal || u.Type == "" {
-		return true
+		return true, nil
 	}
 	b := h.brandFor(r)
 	if b.DefaultApplication != nil {
 		if a, err := h.App.Store.GetApplication(r.Context(), *b.DefaultApplication); err == nil {
 			httpx.Redirect(w, r, "/application/launch/"+url.PathEscape(a.Slug)+"/", "/", http.StatusFound)
-			return false
+			return false, nil
 		}
 	}
 	v := h.view(r, u, "Access denied", "")
 	v.P = internalOnlyMessage
-	h.render(w, r, http.StatusOK, "access_denied", v)
-	return false
+	return false, h.render(w, r, http.StatusOK, "access_denied", v)
 }
 
 func (h *Handler) logoutURL(r *http.Request) string { return h.logoutURLFor(r, h.brandFor(r)) }
@@ -58,19 +58,18 @@ func (h *Handler) logoutURLFor(r *http.Request, b store.Brand) string {
 }
 
 // appLaunch sends a signed-in user to the application's launch URL.
-func (h *Handler) appLaunch(w http.ResponseWriter, r *http.Request, u *store.User) {
+func (h *Handler) appLaunch(w http.ResponseWriter, r *http.Request, u *store.User) error {
 	a, err := h.App.Store.GetApplicationBySlug(r.Context(), r.PathValue("slug"))
 	if err != nil {
-		h.notFound(w, r, u)
-		return
+		return store.ErrNotFound
 	}
 	to, ok := launchTarget(a.MetaLaunchURL)
 	if !ok {
-		h.errorPage(w, r, u, http.StatusNotFound, "No launch URL",
+		return errPage(http.StatusNotFound, "No launch URL",
 			"The application "+a.Name+" has no usable launch URL (it must start with http://, https:// or /). An administrator can set one under Applications.")
-		return
 	}
 	httpx.SendRedirect(w, r, to, http.StatusFound)
+	return nil
 }
 
 // safeLaunchURL accepts http(s) URLs and site-relative paths, never

@@ -35,25 +35,23 @@ func (h *Handler) mountStages(mux *routes) {
 	// Create is two steps on one URL: without ?type= the type list, with it
 	// that type's form.
 	byKind := func(fn objectFunc) pageFunc {
-		return func(w http.ResponseWriter, r *http.Request, u *store.User) {
+		return func(w http.ResponseWriter, r *http.Request, u *store.User) error {
 			kind := store.StageKind(r.URL.Query().Get("type"))
 			if _, ok := stageTypes[kind]; !ok {
 				if r.Method == http.MethodGet {
-					h.stageTypeList(w, r, u)
-					return
+					return h.stageTypeList(w, r, u)
 				}
-				h.notFound(w, r, u)
-				return
+				return store.ErrNotFound
 			}
-			fn(w, r, u, h.stageEntity(kind), nil)
+			return fn(w, r, u, h.stageEntity(kind), nil)
 		}
 	}
 	mux.HandleFunc("GET /if/admin/stages/new/", h.admin(byKind(h.entityShow)))
 	mux.HandleFunc("POST /if/admin/stages/new/", h.admin(byKind(h.entitySave)))
 	// Edit and delete load the stage first, then use its kind's entity.
 	loaded := func(fn objectFunc) pageFunc {
-		return h.withObject(h.stageEntity(""), func(w http.ResponseWriter, r *http.Request, u *store.User, _ *entity, obj resource.Object) {
-			fn(w, r, u, h.stageEntity(as[store.Stage](obj).Kind), obj)
+		return h.withObject(h.stageEntity(""), func(w http.ResponseWriter, r *http.Request, u *store.User, _ *entity, obj resource.Object) error {
+			return fn(w, r, u, h.stageEntity(as[store.Stage](obj).Kind), obj)
 		})
 	}
 	mux.HandleFunc("GET /if/admin/stages/{id}/edit/", h.admin(loaded(h.entityShow)))

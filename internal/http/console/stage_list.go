@@ -14,22 +14,19 @@ type stageRow struct {
 }
 
 // stageList is Flows and Stages > Stages, with the flows each stage is bound to.
-func (h *Handler) stageList(w http.ResponseWriter, r *http.Request, u *store.User) {
+func (h *Handler) stageList(w http.ResponseWriter, r *http.Request, u *store.User) error {
 	ctx := r.Context()
 	ff, err := loadFlowFacts(ctx, h.App.Store)
 	if err != nil {
-		h.serverError(w, r, err)
-		return
+		return err
 	}
 	stages, err := h.App.Store.ListStages(ctx)
 	if err != nil {
-		h.serverError(w, r, err)
-		return
+		return err
 	}
 	bindings, err := h.App.Store.ListBindings(ctx, "")
 	if err != nil {
-		h.serverError(w, r, err)
-		return
+		return err
 	}
 	flowsOf := map[string][]store.Flow{}
 	for _, b := range bindings {
@@ -49,7 +46,7 @@ func (h *Handler) stageList(w http.ResponseWriter, r *http.Request, u *store.Use
 	sort.Slice(rows, func(i, j int) bool { return rows[i].Stage.Name < rows[j].Stage.Name })
 	v := h.view(r, u, "Stages", "stages")
 	v.P = searchedList[stageRow]{rows, &pager{Base: "/if/admin/stages/", Search: search}}
-	h.render(w, r, http.StatusOK, "stage_list", v)
+	return h.render(w, r, http.StatusOK, "stage_list", v)
 }
 
 type stageType struct {
@@ -58,7 +55,7 @@ type stageType struct {
 }
 
 // stageTypeList is the first step of Create: pick the stage type.
-func (h *Handler) stageTypeList(w http.ResponseWriter, r *http.Request, u *store.User) {
+func (h *Handler) stageTypeList(w http.ResponseWriter, r *http.Request, u *store.User) error {
 	var types []stageType
 	for _, k := range store.StageKinds {
 		t := stageTypes[k]
@@ -67,5 +64,5 @@ func (h *Handler) stageTypeList(w http.ResponseWriter, r *http.Request, u *store
 	v := h.view(r, u, "Create Stage", "stages")
 	v.Back = &link{URL: "/if/admin/stages/", Label: "Stages"}
 	v.P = types
-	h.render(w, r, http.StatusOK, "stage_types", v)
+	return h.render(w, r, http.StatusOK, "stage_types", v)
 }

@@ -8,16 +8,15 @@ import (
 )
 
 // blueprintList is System > Blueprints: instances with status and last apply.
-func (h *Handler) blueprintList(w http.ResponseWriter, r *http.Request, u *store.User) {
+func (h *Handler) blueprintList(w http.ResponseWriter, r *http.Request, u *store.User) error {
 	bps, err := h.App.Store.ListBlueprintInstances(r.Context())
 	if err != nil {
-		h.serverError(w, r, err)
-		return
+		return err
 	}
 	sort.Slice(bps, func(i, j int) bool { return bps[i].Name < bps[j].Name })
 	v := h.view(r, u, "Blueprints", "blueprints")
 	v.P = bps
-	h.render(w, r, http.StatusOK, "blueprint_list", v)
+	return h.render(w, r, http.StatusOK, "blueprint_list", v)
 }
 
 // eventActions are offered in the Events filter.
@@ -26,7 +25,7 @@ var eventActions = []string{"model_created", "model_updated", "model_deleted", "
 	"configuration_error", "email_sent"}
 
 // eventList is Events: newest first, paged, filtered by action.
-func (h *Handler) eventList(w http.ResponseWriter, r *http.Request, u *store.User) {
+func (h *Handler) eventList(w http.ResponseWriter, r *http.Request, u *store.User) error {
 	p := newPager(r, "/if/admin/events/", []string{"created"}, "-created")
 	action := r.URL.Query().Get("action")
 	if action != "" {
@@ -35,8 +34,7 @@ func (h *Handler) eventList(w http.ResponseWriter, r *http.Request, u *store.Use
 	events, n, err := h.App.Store.ListEvents(r.Context(), store.EventFilter{Action: action, Search: p.Search,
 		Ordering: p.Sort, Limit: p.Size, Offset: p.Offset()})
 	if err != nil {
-		h.serverError(w, r, err)
-		return
+		return err
 	}
 	p.Count = n
 	v := h.view(r, u, "Events", "events")
@@ -46,5 +44,5 @@ func (h *Handler) eventList(w http.ResponseWriter, r *http.Request, u *store.Use
 		Action  string
 		Pager   *pager
 	}{events, eventActions, action, p}
-	h.render(w, r, http.StatusOK, "event_list", v)
+	return h.render(w, r, http.StatusOK, "event_list", v)
 }

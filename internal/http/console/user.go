@@ -127,7 +127,7 @@ type userListPage struct {
 
 // userList is Directory > Users: a page of users, filtered by search and by
 // the path chosen in the tree.
-func (h *Handler) userList(w http.ResponseWriter, r *http.Request, u *store.User) {
+func (h *Handler) userList(w http.ResponseWriter, r *http.Request, u *store.User) error {
 	ctx := r.Context()
 	p := newPager(r, "/if/admin/users/", []string{"username", "name", "last_login", "date_joined"}, "username")
 	path := strings.Trim(r.URL.Query().Get("path"), "/")
@@ -137,16 +137,14 @@ func (h *Handler) userList(w http.ResponseWriter, r *http.Request, u *store.User
 	users, n, err := h.App.Store.ListUsers(ctx, store.UserFilter{Search: p.Search, PathPrefix: path, Ordering: p.Sort,
 		Limit: p.Size, Offset: p.Offset()})
 	if err != nil {
-		h.serverError(w, r, err)
-		return
+		return err
 	}
 	p.Count = n
 	paths, err := h.App.Store.UserPaths(ctx)
 	if err != nil {
-		h.serverError(w, r, err)
-		return
+		return err
 	}
 	v := h.view(r, u, "Users", "users")
 	v.P = userListPage{Users: users, Tree: pathTree(paths, path), Path: path, Pager: p}
-	h.render(w, r, http.StatusOK, "user_list", v)
+	return h.render(w, r, http.StatusOK, "user_list", v)
 }

@@ -26,33 +26,31 @@ func adminPasswordForm(base string) *formDef {
 	}}
 }
 
-func (h *Handler) userDetail(w http.ResponseWriter, r *http.Request, u *store.User, e *entity, obj resource.Object) {
+func (h *Handler) userDetail(w http.ResponseWriter, r *http.Request, u *store.User, e *entity, obj resource.Object) error {
 	target := as[store.User](obj)
-	h.renderUserDetail(w, r, u, target, http.StatusOK, adminPasswordForm(userBase(target)))
+	return h.renderUserDetail(w, r, u, target, http.StatusOK, adminPasswordForm(userBase(target)))
 }
 
 func userBase(u store.User) string { return "/if/admin/users/" + strconv.FormatInt(u.PK, 10) + "/" }
 
-func (h *Handler) renderUserDetail(w http.ResponseWriter, r *http.Request, u *store.User, target store.User, status int, pw *formDef) {
+func (h *Handler) renderUserDetail(w http.ResponseWriter, r *http.Request, u *store.User, target store.User, status int, pw *formDef) error {
 	ctx := r.Context()
 	groups, err := h.App.Store.UserGroups(ctx, target.PK)
 	if err != nil {
-		h.serverError(w, r, err)
-		return
+		return err
 	}
 	super, err := h.App.Store.IsSuperuser(ctx, target.PK)
 	if err != nil {
-		h.serverError(w, r, err)
-		return
+		return err
 	}
 	v := h.view(r, u, target.Username, "users")
 	v.Back = &link{URL: "/if/admin/users/", Label: "Users"}
 	v.P = userDetailPage{User: target, Groups: groups, Superuser: super, Password: pw, Base: userBase(target)}
-	h.render(w, r, status, "user_detail", v)
+	return h.render(w, r, status, "user_detail", v)
 }
 
 // userSetPassword sets a user's password (admin action, no current password).
-func (h *Handler) userSetPassword(w http.ResponseWriter, r *http.Request, u *store.User, e *entity, obj resource.Object) {
+func (h *Handler) userSetPassword(w http.ResponseWriter, r *http.Request, u *store.User, e *entity, obj resource.Object) error {
 	target := as[store.User](obj)
 	f := adminPasswordForm(userBase(target))
 	p1, p2 := r.PostFormValue("password"), r.PostFormValue("password_repeat")
@@ -63,8 +61,7 @@ func (h *Handler) userSetPassword(w http.ResponseWriter, r *http.Request, u *sto
 		f.field("password_repeat").Errors = []string{"Passwords don't match."}
 	}
 	if f.hasErrors() {
-		h.renderUserDetail(w, r, u, target, http.StatusUnprocessableEntity, f)
-		return
+		return h.renderUserDetail(w, r, u, target, http.StatusUnprocessableEntity, f)
 	}
 	// The admin's own session survives when they set their own password.
 	keep := ""
@@ -78,13 +75,12 @@ func (h *Handler) userSetPassword(w http.ResponseWriter, r *http.Request, u *sto
 		return h.recordModel(r, q, u, event.ModelUpdated, userModel, target, e)
 	})
 	if err != nil {
-		h.serverError(w, r, err)
-		return
+		return err
 	}
-	h.redirect(w, r, userBase(target), flash{"ok", "Password of " + target.Username + " set."})
+	return h.redirect(w, r, userBase(target), flash{"ok", "Password of " + target.Username + " set."})
 }
 
-func (h *Handler) userConfirmActive(w http.ResponseWriter, r *http.Request, u *store.User, e *entity, obj resource.Object) {
+func (h *Handler) userConfirmActive(w http.ResponseWriter, r *http.Request, u *store.User, e *entity, obj resource.Object) error {
 	target := as[store.User](obj)
 	p := confirmPage{Action: userBase(target) + "active/", Cancel: userBase(target)}
 	if target.IsActive {
@@ -96,15 +92,14 @@ func (h *Handler) userConfirmActive(w http.ResponseWriter, r *http.Request, u *s
 	}
 	v := h.view(r, u, p.Question, "users")
 	v.P = p
-	h.render(w, r, http.StatusOK, "confirm", v)
+	return h.render(w, r, http.StatusOK, "confirm", v)
 }
 
 // userToggleActive deactivates (ending the user's sessions) or reactivates.
-func (h *Handler) userToggleActive(w http.ResponseWriter, r *http.Request, u *store.User, e *entity, obj resource.Object) {
+func (h *Handler) userToggleActive(w http.ResponseWriter, r *http.Request, u *store.User, e *entity, obj resource.Object) error {
 	target := as[store.User](obj)
 	if target.PK == u.PK && target.IsActive {
-		h.redirect(w, r, userBase(target), flash{"error", "You cannot deactivate your own account."})
-		return
+		return h.redirect(w, r, userBase(target), flash{"error", "You cannot deactivate your own account."})
 	}
 	err := h.App.Store.Tx(r.Context(), func(q store.Queries) error {
 		if err := user.SetActive(r.Context(), q, &target, !target.IsActive); err != nil {
@@ -113,12 +108,11 @@ func (h *Handler) userToggleActive(w http.ResponseWriter, r *http.Request, u *st
 		return h.recordModel(r, q, u, event.ModelUpdated, userModel, target, e)
 	})
 	if err != nil {
-		h.serverError(w, r, err)
-		return
+		return err
 	}
 	msg := target.Username + " deactivated."
 	if target.IsActive {
 		msg = target.Username + " activated."
 	}
-	h.redirect(w, r, userBase(target), flash{"ok", msg})
+	return h.redirect(w, r, userBase(target), flash{"ok", msg})
 }

@@ -16,19 +16,18 @@ type userPage struct {
 
 // userInterface is the signed-in user's page: applications, details, change
 // password, sign out.
-func (h *Handler) userInterface(w http.ResponseWriter, r *http.Request, u *store.User) {
-	h.renderUserPage(w, r, u, http.StatusOK, passwordForm(nil))
+func (h *Handler) userInterface(w http.ResponseWriter, r *http.Request, u *store.User) error {
+	return h.renderUserPage(w, r, u, http.StatusOK, passwordForm(nil))
 }
 
-func (h *Handler) renderUserPage(w http.ResponseWriter, r *http.Request, u *store.User, status int, pw *formDef) {
-	if !h.internalOnly(w, r, u) {
-		return
+func (h *Handler) renderUserPage(w http.ResponseWriter, r *http.Request, u *store.User, status int, pw *formDef) error {
+	if ok, err := h.internalOnly(w, r, u); !ok {
+		return err
 	}
 	ctx := r.Context()
 	apps, err := h.App.Store.ListApplications(ctx)
 	if err != nil {
-		h.serverError(w, r, err)
-		return
+		return err
 	}
 	var launchable []store.Application
 	for _, a := range apps {
@@ -38,15 +37,13 @@ func (h *Handler) renderUserPage(w http.ResponseWriter, r *http.Request, u *stor
 	}
 	groups, err := h.App.Store.UserGroups(ctx, u.PK)
 	if err != nil {
-		h.serverError(w, r, err)
-		return
+		return err
 	}
 	super, err := h.App.Store.IsSuperuser(ctx, u.PK)
 	if err != nil {
-		h.serverError(w, r, err)
-		return
+		return err
 	}
 	v := h.view(r, u, "My account", "")
 	v.P = userPage{Apps: launchable, Groups: groups, Superuser: super, LogoutURL: h.logoutURL(r), Password: pw}
-	h.render(w, r, status, "user_interface", v)
+	return h.render(w, r, status, "user_interface", v)
 }

@@ -24,10 +24,10 @@ func passwordForm(vals map[string]string) *formDef {
 
 // userPasswordChange checks the current password, stores the new hash,
 // records password_set and signs out the user's other sessions.
-func (h *Handler) userPasswordChange(w http.ResponseWriter, r *http.Request, u *store.User) {
+func (h *Handler) userPasswordChange(w http.ResponseWriter, r *http.Request, u *store.User) error {
 	if u.Type != store.UserTypeInternal && u.Type != "" {
-		h.internalOnly(w, r, u)
-		return
+		_, err := h.internalOnly(w, r, u)
+		return err
 	}
 	cur, n1, n2 := r.PostFormValue("current_password"), r.PostFormValue("new_password"), r.PostFormValue("new_password_repeat")
 	f := passwordForm(nil)
@@ -39,7 +39,7 @@ func (h *Handler) userPasswordChange(w http.ResponseWriter, r *http.Request, u *
 		res := auth.CheckPassword(r.Context(), h.limiter, h.App.Passwords, u.Password, u.Username, cur, httpx.ClientIP(r))
 		if res.Limited {
 			ratelimit.WritePage(w, res.RetryAfter)
-			return
+			return nil
 		}
 		if !res.OK {
 			f.field("current_password").Errors = []string{"The current password is not correct."}
@@ -52,8 +52,7 @@ func (h *Handler) userPasswordChange(w http.ResponseWriter, r *http.Request, u *
 		f.field("new_password_repeat").Errors = []string{"Passwords don't match."}
 	}
 	if f.hasErrors() {
-		h.renderUserPage(w, r, u, http.StatusUnprocessableEntity, f)
-		return
+		return h.renderUserPage(w, r, u, http.StatusUnprocessableEntity, f)
 	}
 	keep := ""
 	if sess := auth.FromContext(r.Context()); sess != nil {
@@ -63,10 +62,9 @@ func (h *Handler) userPasswordChange(w http.ResponseWriter, r *http.Request, u *
 		return user.SetPassword(r.Context(), q, h.App.Passwords, h.App.Clock(), h.audit(r), u, n1, keep)
 	})
 	if err != nil {
-		h.serverError(w, r, err)
-		return
+		return err
 	}
-	h.redirect(w, r, "/if/user/", flash{"ok", "Your password was changed. Other sessions were signed out."})
+	return h.redirect(w, r, "/if/user/", flash{"ok", "Your password was changed. Other sessions were signed out."})
 }
 
 // audit is the domain services' event recorder for changes made through r.

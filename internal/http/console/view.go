@@ -62,20 +62,19 @@ func (h *Handler) view(r *http.Request, u *store.User, title, nav string) *view 
 }
 
 // render saves the session (flash messages were consumed) and writes the
-// page with status.
-func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, page string, v *view) {
+// page with status. It fails before writing anything.
+func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, page string, v *view) error {
 	body, err := h.tpl.execute(page, v)
 	if err != nil {
-		h.serverError(w, r, err)
-		return
+		return err
 	}
 	if s := auth.FromContext(r.Context()); s != nil {
 		if err := h.App.Sessions.Save(w, r, s); err != nil {
-			h.serverError(w, r, err)
-			return
+			return err
 		}
 	}
 	writeHTML(w, status, body)
+	return nil
 }
 
 // writeHTML sends a rendered page; pages show session data, so never cached.
@@ -87,8 +86,9 @@ func writeHTML(w http.ResponseWriter, status int, body []byte) {
 }
 
 // redirect saves the session and sends the browser to url with 303 (a POST
-// followed by a GET), adding an optional flash message first.
-func (h *Handler) redirect(w http.ResponseWriter, r *http.Request, url string, msgs ...flash) {
+// followed by a GET), adding an optional flash message first. It fails
+// before writing anything.
+func (h *Handler) redirect(w http.ResponseWriter, r *http.Request, url string, msgs ...flash) error {
 	if s := auth.FromContext(r.Context()); s != nil {
 		if len(msgs) > 0 {
 			var cur []flash
@@ -96,14 +96,15 @@ func (h *Handler) redirect(w http.ResponseWriter, r *http.Request, url string, m
 			s.Set(flashKey, append(cur, msgs...))
 		}
 		if err := h.App.Sessions.Save(w, r, s); err != nil {
-			h.serverError(w, r, err)
-			return
+			return err
 		}
 	}
 	httpx.Redirect(w, r, url, "/", http.StatusSeeOther)
+	return nil
 }
 
 // errorPage shows a short, safe message; details never reach the browser.
+// Only showError calls it.
 func (h *Handler) errorPage(w http.ResponseWriter, r *http.Request, u *store.User, status int, title, msg string) {
 	v := h.view(r, u, title, "")
 	v.P = msg
@@ -113,21 +114,6 @@ func (h *Handler) errorPage(w http.ResponseWriter, r *http.Request, u *store.Use
 		return
 	}
 	writeHTML(w, status, body)
-}
-
-func (h *Handler) notFound(w http.ResponseWriter, r *http.Request, u *store.User) {
-	h.errorPage(w, r, u, http.StatusNotFound, "Not found", "The page or object you asked for does not exist (it may have been deleted).")
-}
-
-// serverError logs err with the request ID and shows only that ID.
-func (h *Handler) serverError(w http.ResponseWriter, r *http.Request, err error) {
-	id := httpx.RequestID(r.Context())
-	h.log().ErrorContext(r.Context(), "web: request failed", "path", r.URL.Path, "request_id", id, "error", err)
-	msg := "Something went wrong on our side. Please try again."
-	if id != "" {
-		msg += " (request ID " + id + ")"
-	}
-	h.errorPage(w, r, nil, http.StatusInternalServerError, "Server error", msg)
 }
 
 func (h *Handler) log() *slog.Logger {
