@@ -80,8 +80,7 @@ func (h *Handler) blueprintImport(w http.ResponseWriter, r *http.Request, c *cal
 		return nil
 	}
 	if err := bp.CheckTrust(trusted); err != nil {
-		writeJSON(w, http.StatusBadRequest, map[string][]string{"file": {err.Error()}})
-		return
+		return errField("file", err.Error())
 	}
 	u := c.User
 	res, _ := blueprint.Apply(r.Context(), h.App, bp, blueprint.Options{User: &u, BaseURL: httpx.BaseURL(r), Trusted: trusted})

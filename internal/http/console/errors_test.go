@@ -53,11 +53,11 @@ func TestShowErrorAnswersEachKind(t *testing.T) {
 			h.showError(w, r, nil, c.err)
 			body := w.Body.String()
 			if w.Code != c.status {
-				t.Fatalf("status %d, want %d: %s", w.Code, c.status, snippet(body))
+				t.Fatalf("status %d, want %d: %.4000s", w.Code, c.status, body)
 			}
 			for _, s := range c.want {
 				if !strings.Contains(body, s) {
-					t.Errorf("page lacks %q: %s", s, snippet(body))
+					t.Errorf("page lacks %q: %.4000s", s, body)
 				}
 			}
 			for _, s := range c.not {

@@ -71,8 +71,7 @@ func (h *Handler) flowImport(w http.ResponseWriter, r *http.Request, u *store.Us
 	}
 	// An upload may not read the server's environment or files.
 	if err := bp.CheckTrust(false); err != nil {
-		h.renderImport(w, r, u, http.StatusUnprocessableEntity, importPage{FileName: hdr.Filename, Error: err.Error()})
-		return
+		return h.renderImport(w, r, u, http.StatusUnprocessableEntity, importPage{FileName: hdr.Filename, Error: err.Error()})
 	}
 	res, err := blueprint.Apply(r.Context(), h.App, bp, blueprint.Options{User: u, BaseURL: httpx.BaseURL(r)})
 	p := importPage{FileName: hdr.Filename, Result: &res, Counts: res.Counts()}
