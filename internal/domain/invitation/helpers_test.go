@@ -12,12 +12,11 @@ import (
 	"github.com/usher-id/usher/internal/store/storetest"
 )
 
-// fixture is a migrated SQLite store with an admin and an enrollment flow
-// that has an invitation stage and a prompt stage asking for email and name.
+// fixture is a migrated SQLite store with an admin, on a clock the test
+// moves.
 type fixture struct {
 	app   *app.App
 	admin *store.User
-	flow  store.Flow
 	now   time.Time
 }
 
@@ -32,27 +31,6 @@ func newFixture(t testing.TB) *fixture {
 	f.admin = &store.User{Username: "akadmin", Name: "authentik Default Admin", IsActive: true,
 		Type: store.UserTypeInternal, Path: "users", Attributes: map[string]any{}}
 	must(t, st.CreateUser(ctx, f.admin))
-	f.flow = store.Flow{Name: "Enrollment", Slug: "enroll", Title: "Welcome", Designation: store.DesignationEnrollment,
-		Authentication: "require_unauthenticated", Layout: "stacked", PolicyEngineMode: "any", DeniedAction: "message_continue"}
-	must(t, st.CreateFlow(ctx, &f.flow))
-	invStage, err := store.NewStage(store.StageInvitation, "enroll-invitation")
-	must(t, err)
-	must(t, st.CreateStage(ctx, &invStage))
-	var promptIDs []string
-	for i, key := range []string{"email", "name"} {
-		p := store.Prompt{Name: "enroll-" + key, FieldKey: key, Label: key, Type: "text", Required: true, Order: i}
-		must(t, st.CreatePrompt(ctx, &p))
-		promptIDs = append(promptIDs, p.UUID)
-	}
-	promptStage, err := store.NewStage(store.StagePrompt, "enroll-prompt")
-	must(t, err)
-	promptStage.Prompt.Fields = promptIDs
-	must(t, st.CreateStage(ctx, &promptStage))
-	for i, s := range []string{invStage.UUID, promptStage.UUID} {
-		b := store.FlowStageBinding{Target: f.flow.UUID, Stage: s, Order: 10 * (i + 1), EvaluateOnPlan: true,
-			ReEvaluatePolicies: true, InvalidResponseAction: "retry", PolicyEngineMode: "any"}
-		must(t, st.CreateBinding(ctx, &b))
-	}
 	return f
 }
 
