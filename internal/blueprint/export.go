@@ -216,11 +216,11 @@ func (x *exporter) render(flow store.Flow) error {
 	}
 	for _, id := range x.stageOrder {
 		s := x.stages[id]
-		kind, ok := resource.StageKind(s.Kind)
+		m, ok := resource.StageModel(s.Kind)
 		if !ok {
 			return fmt.Errorf("stage %q is of kind %q, which cannot be exported", s.Name, s.Kind)
 		}
-		if err := x.entry(kind.Model, "stage-"+s.Name, s, s.UUID, "name"); err != nil {
+		if err := x.entry(m.Name, "stage-"+s.Name, s, s.UUID, "name"); err != nil {
 			return err
 		}
 	}
@@ -357,11 +357,11 @@ func (x *exporter) naturalKey(model string, v any) (string, string, string, erro
 		if err != nil {
 			return "", "", "", err
 		}
-		kind, ok := resource.StageKind(s.Kind)
+		m, ok := resource.StageModel(s.Kind)
 		if !ok {
 			return "", "", "", store.ErrNotFound
 		}
-		return kind.Model, "name", s.Name, nil
+		return m.Name, "name", s.Name, nil
 	}
 	return "", "", "", store.ErrNotFound
 }

@@ -285,7 +285,7 @@ func getUser(ctx context.Context, q store.Queries, username string) (store.User,
 // recordUser writes a model event for a CLI change (no request, no actor).
 func recordUser(ctx context.Context, a *app.App, q store.Queries, action string, u *store.User) error {
 	return a.Events.Record(ctx, q, nil, nil, action, map[string]any{
-		"model": event.Model("authentik_core", "user", u.PK, u.Username), "source": "cli"})
+		"model": event.Model(store.ModelUser, u.PK, u.Username), "source": "cli"})
 }
 
 // checkUserFields applies the API's rules (authentik's core/api/users.py) to CLI input.

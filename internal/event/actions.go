@@ -35,7 +35,7 @@ func (rec *Recorder) ModelDeleted(ctx context.Context, q store.Queries, r *http.
 // (pending) user.
 func (rec *Recorder) InvitationUsed(ctx context.Context, q store.Queries, r *http.Request, user *store.User, inv store.Invitation) error {
 	return rec.Record(ctx, q, r, user, InvitationUsed, map[string]any{"invitation_uuid": Hex(inv.UUID),
-		"invitation": Model("authentik_stages_invitation", "invitation", inv.UUID, inv.Name)})
+		"invitation": Model(store.ModelInvitation, inv.UUID, inv.Name)})
 }
 
 // UserWritten records the user write stage: every prompt_data key except

@@ -120,12 +120,14 @@ func InvitationRef(v any) any {
 	return h[:8] + "…"
 }
 
-// Model renders a model reference the way authentik's events do; a UUID
-// pk becomes hex without dashes, as Python's uuid.hex.
-func Model(app, modelName string, pk any, name string) map[string]any {
+// Model renders a reference to a row of model ("app_label.model", a
+// store.Model* constant) the way authentik's events do; a UUID pk becomes
+// hex without dashes, as Python's uuid.hex.
+func Model(model string, pk any, name string) map[string]any {
 	if s, ok := pk.(string); ok {
 		pk = Hex(s)
 	}
+	app, modelName, _ := strings.Cut(model, ".")
 	return map[string]any{"app": app, "model_name": modelName, "pk": pk, "name": name}
 }
 

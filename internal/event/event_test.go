@@ -77,13 +77,13 @@ func TestRecordStoresMaskedEvents(t *testing.T) {
 			return rec.LoggedIn(ctx, st, r, &jane, map[string]any{"auth_method": "password", "other": 1})
 		}},
 		{event.ModelCreated, func() error {
-			return rec.ModelCreated(ctx, st, r, &admin, event.Model("authentik_stages_invitation", "invitation", inv.UUID, inv.Name))
+			return rec.ModelCreated(ctx, st, r, &admin, event.Model(store.ModelInvitation, inv.UUID, inv.Name))
 		}},
 		{event.ModelUpdated, func() error {
-			return rec.ModelUpdated(ctx, st, r, &admin, event.Model("authentik_core", "user", jane.PK, jane.Username))
+			return rec.ModelUpdated(ctx, st, r, &admin, event.Model(store.ModelUser, jane.PK, jane.Username))
 		}},
 		{event.ModelDeleted, func() error {
-			return rec.ModelDeleted(ctx, st, r, &admin, event.Model("authentik_stages_invitation", "invitation", inv.UUID, inv.Name))
+			return rec.ModelDeleted(ctx, st, r, &admin, event.Model(store.ModelInvitation, inv.UUID, inv.Name))
 		}},
 		{event.PasswordSet, func() error { return rec.PasswordChanged(ctx, st, r, &jane) }},
 		{event.LoginFailed, func() error { return rec.LoginFailedFor(ctx, st, r, "jane", "default-password") }},

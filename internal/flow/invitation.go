@@ -130,9 +130,9 @@ func (ex *Execution) RecordInvitationFailure(ierr *InvitationError) {
 		ex.limiter.Fail(ex.Ctx(), ex.invitationLimitKey())
 	}
 	data := map[string]any{"cause": ierr.Cause, "message": ierr.Message(),
-		"flow": event.Model("authentik_flows", "flow", hex(ex.Flow.UUID), ex.Flow.Slug)}
+		"flow": event.Model(store.ModelFlow, hex(ex.Flow.UUID), ex.Flow.Slug)}
 	if ierr.Invitation != nil {
-		data["invitation"] = event.Model("authentik_stages_invitation", "invitation", hex(ierr.Invitation.UUID), ierr.Invitation.Name)
+		data["invitation"] = event.Model(store.ModelInvitation, hex(ierr.Invitation.UUID), ierr.Invitation.Name)
 		data["invitation_uuid"] = hex(ierr.Invitation.UUID)
 	} else if ierr.Token != "" {
 		data["invitation_uuid"] = hex(ierr.Token)
@@ -181,7 +181,7 @@ func (ex *Execution) ConsumeInvitation(q store.Queries, user *store.User) error 
 		return fmt.Errorf("consume invitation: %w", err)
 	}
 	if err := ex.Record(q, user, event.InvitationUsed, map[string]any{"invitation_uuid": hex(fresh.UUID),
-		"invitation": event.Model("authentik_stages_invitation", "invitation", hex(fresh.UUID), fresh.Name)}); err != nil {
+		"invitation": event.Model(store.ModelInvitation, hex(fresh.UUID), fresh.Name)}); err != nil {
 		return err
 	}
 	ex.Plan.Consumed = true

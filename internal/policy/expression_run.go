@@ -322,7 +322,7 @@ func (e *Engine) record(ctx context.Context, q store.Queries, req Request, actio
 }
 
 func policyRef(p store.Policy) map[string]any {
-	return event.Model("authentik_policies_expression", "expressionpolicy", p.UUID, p.Name)
+	return event.Model(store.ModelExpressionPolicy, p.UUID, p.Name)
 }
 
 func bindingRef(b *store.PolicyBinding) any {
@@ -361,15 +361,15 @@ func eventSafe(v any) any {
 	case *store.User:
 		return event.UserRef(t)
 	case *store.Invitation:
-		return event.Model("authentik_stages_invitation", "invitation", t.UUID, t.Name)
+		return event.Model(store.ModelInvitation, t.UUID, t.Name)
 	case store.Flow:
-		return event.Model("authentik_flows", "flow", t.UUID, t.Slug)
+		return event.Model(store.ModelFlow, t.UUID, t.Slug)
 	case *store.Flow:
-		return event.Model("authentik_flows", "flow", t.UUID, t.Slug)
+		return event.Model(store.ModelFlow, t.UUID, t.Slug)
 	case store.FlowStageBinding:
-		return event.Model("authentik_flows", "flowstagebinding", t.UUID, "")
+		return event.Model(store.ModelFlowStageBinding, t.UUID, "")
 	case store.Application:
-		return event.Model("authentik_core", "application", t.UUID, t.Name)
+		return event.Model(store.ModelApplication, t.UUID, t.Name)
 	}
 	return fmt.Sprint(v)
 }

@@ -2,38 +2,39 @@ package resource
 
 import "github.com/usher-id/usher/internal/store"
 
-var applicationKind = &Kind{
-	Model: store.ModelApplication, VerboseName: "Application", VerboseNamePlural: "Applications",
+// Applications is authentik's core.Application.
+var Applications = &Model[store.Application]{
+	Name: store.ModelApplication, VerboseName: "Application", VerboseNamePlural: "Applications",
 	Fields: []string{"pk", "pbm_uuid", "name", "slug", "provider", "provider_obj", "backchannel_providers",
 		"backchannel_providers_obj", "launch_url", "open_in_new_tab", "meta_launch_url", "meta_icon", "meta_icon_url",
 		"meta_icon_themed_urls", "meta_description", "meta_publisher", "policy_engine_mode", "group", "meta_hide"},
-	PK:     func(o Object) any { return o.(store.Application).UUID },
-	Name:   func(o Object) string { return o.(store.Application).Name },
-	List:   func(c *Ctx) ([]Object, error) { return list(c.Q.ListApplications(c.ctx())) },
-	Delete: func(c *Ctx, o Object) error { return c.Q.DeleteApplication(c.ctx(), o.(store.Application).UUID) },
+	pk:    func(o store.Application) any { return o.UUID },
+	title: func(o store.Application) string { return o.Name },
+	list:  func(c *Ctx) ([]store.Application, error) { return c.Q.ListApplications(c.ctx()) },
+	del:   func(c *Ctx, o store.Application) error { return c.Q.DeleteApplication(c.ctx(), o.UUID) },
 }
 
 func init() {
-	applicationKind.Save, applicationKind.Serialize = saveApplication, serializeApplication
-	register(applicationKind, finder{
-		byPK: uuidPK(func(c *Ctx, id string) (Object, error) { return c.Q.GetApplication(c.ctx(), id) }),
-		unique: map[string]func(c *Ctx, v string) (Object, error){
-			"slug": func(c *Ctx, v string) (Object, error) { return c.Q.GetApplicationBySlug(c.ctx(), v) },
+	Applications.save, Applications.serialize = saveApplication, serializeApplication
+	define(Applications, finder[store.Application]{
+		byPK: uuidPK(func(c *Ctx, id string) (store.Application, error) { return c.Q.GetApplication(c.ctx(), id) }),
+		unique: map[string]func(c *Ctx, v string) (store.Application, error){
+			"slug": func(c *Ctx, v string) (store.Application, error) { return c.Q.GetApplicationBySlug(c.ctx(), v) },
 		},
 	})
 }
 
-func saveApplication(c *Ctx, existing Object, data map[string]any) (Object, error) {
+func saveApplication(c *Ctx, existing *store.Application, data map[string]any) (store.Application, error) {
 	a := store.Application{PolicyEngineMode: "any"}
 	if existing != nil {
-		a = existing.(store.Application)
+		a = *existing
 	}
-	in := newInput(c, applicationKind.Model, existing == nil, data)
+	in := newInput(c, store.ModelApplication, existing == nil, data)
 	setPK(c, in, &a.UUID)
 	in.readOnly("pbm_uuid", "provider_obj", "backchannel_providers_obj", "launch_url", "meta_icon_url",
 		"meta_icon_themed_urls", "meta_hide")
 	in.str("name", &a.Name, strOpt{required: true})
-	if in.slug("slug", &a.Slug, true) && (existing == nil || a.Slug != existing.(store.Application).Slug) {
+	if in.slug("slug", &a.Slug, true) && (existing == nil || a.Slug != existing.Slug) {
 		if other, err := c.Q.GetApplicationBySlug(c.ctx(), a.Slug); err == nil && other.UUID != a.UUID {
 			in.taken("slug", uniqueMsg("Application", "slug"))
 		}
@@ -52,7 +53,7 @@ func saveApplication(c *Ctx, existing Object, data map[string]any) (Object, erro
 	in.choice("policy_engine_mode", &a.PolicyEngineMode, false, PolicyEngineModes...)
 	in.str("group", &a.Group, strOpt{blank: true})
 	if err := in.err(); err != nil {
-		return nil, err
+		return store.Application{}, err
 	}
 	var err error
 	if existing == nil {
@@ -62,13 +63,12 @@ func saveApplication(c *Ctx, existing Object, data map[string]any) (Object, erro
 	}
 	c.forget()
 	if err != nil {
-		return nil, conflict(err, "slug", uniqueMsg("Application", "slug"))
+		return store.Application{}, conflict(err, "slug", uniqueMsg("Application", "slug"))
 	}
 	return a, nil
 }
 
-func serializeApplication(c *Ctx, o Object) (map[string]any, error) {
-	a := o.(store.Application)
+func serializeApplication(c *Ctx, a store.Application) (map[string]any, error) {
 	var launch, icon any
 	if a.MetaLaunchURL != "" {
 		launch = a.MetaLaunchURL

@@ -14,39 +14,42 @@ var BlueprintCheck func(c *Ctx, path, content string) *ValidationError
 // BlueprintStatuses are the instance status values.
 var BlueprintStatuses = []string{"successful", "warning", "error", "orphaned", "unknown"}
 
-var blueprintKind = &Kind{
-	Model: store.ModelBlueprintInstance, VerboseName: "Blueprint Instance",
+// BlueprintInstances is authentik's blueprints.BlueprintInstance.
+var BlueprintInstances = &Model[store.BlueprintInstance]{
+	Name: store.ModelBlueprintInstance, VerboseName: "Blueprint Instance",
 	VerboseNamePlural: "Blueprint Instances",
 	Fields: []string{"pk", "name", "path", "context", "last_applied", "last_applied_hash", "status", "enabled",
 		"managed_models", "metadata", "content"},
-	PK:   func(o Object) any { return o.(store.BlueprintInstance).UUID },
-	Name: func(o Object) string { return o.(store.BlueprintInstance).Name },
-	List: func(c *Ctx) ([]Object, error) { return list(c.Q.ListBlueprintInstances(c.ctx())) },
-	Delete: func(c *Ctx, o Object) error {
-		return c.Q.DeleteBlueprintInstance(c.ctx(), o.(store.BlueprintInstance).UUID)
+	pk:    func(o store.BlueprintInstance) any { return o.UUID },
+	title: func(o store.BlueprintInstance) string { return o.Name },
+	list:  func(c *Ctx) ([]store.BlueprintInstance, error) { return c.Q.ListBlueprintInstances(c.ctx()) },
+	del: func(c *Ctx, o store.BlueprintInstance) error {
+		return c.Q.DeleteBlueprintInstance(c.ctx(), o.UUID)
 	},
 }
 
 func init() {
-	blueprintKind.Save, blueprintKind.Serialize = saveBlueprint, serializeBlueprint
-	register(blueprintKind, finder{
-		byPK: uuidPK(func(c *Ctx, id string) (Object, error) { return c.Q.GetBlueprintInstance(c.ctx(), id) }),
-		unique: map[string]func(c *Ctx, v string) (Object, error){
-			"name": func(c *Ctx, v string) (Object, error) { return c.Q.GetBlueprintInstanceByName(c.ctx(), v) },
+	BlueprintInstances.save, BlueprintInstances.serialize = saveBlueprint, serializeBlueprint
+	define(BlueprintInstances, finder[store.BlueprintInstance]{
+		byPK: uuidPK(func(c *Ctx, id string) (store.BlueprintInstance, error) { return c.Q.GetBlueprintInstance(c.ctx(), id) }),
+		unique: map[string]func(c *Ctx, v string) (store.BlueprintInstance, error){
+			"name": func(c *Ctx, v string) (store.BlueprintInstance, error) {
+				return c.Q.GetBlueprintInstanceByName(c.ctx(), v)
+			},
 		},
 	})
 }
 
-func saveBlueprint(c *Ctx, existing Object, data map[string]any) (Object, error) {
+func saveBlueprint(c *Ctx, existing *store.BlueprintInstance, data map[string]any) (store.BlueprintInstance, error) {
 	b := store.BlueprintInstance{Enabled: true, Status: "unknown", Context: map[string]any{},
 		Metadata: map[string]any{}, ManagedModels: []string{}}
 	if existing != nil {
-		b = existing.(store.BlueprintInstance)
+		b = *existing
 	}
-	in := newInput(c, blueprintKind.Model, existing == nil, data)
+	in := newInput(c, store.ModelBlueprintInstance, existing == nil, data)
 	setPK(c, in, &b.UUID)
 	in.readOnly("last_applied", "last_applied_hash", "status", "managed_models", "metadata")
-	if in.str("name", &b.Name, strOpt{required: true}) && (existing == nil || b.Name != existing.(store.BlueprintInstance).Name) {
+	if in.str("name", &b.Name, strOpt{required: true}) && (existing == nil || b.Name != existing.Name) {
 		if other, err := c.Q.GetBlueprintInstanceByName(c.ctx(), b.Name); err == nil && other.UUID != b.UUID {
 			in.taken("name", uniqueMsg("Blueprint Instance", "name"))
 		}
@@ -69,7 +72,7 @@ func saveBlueprint(c *Ctx, existing Object, data map[string]any) (Object, error)
 		}
 	}
 	if err := in.err(); err != nil {
-		return nil, err
+		return store.BlueprintInstance{}, err
 	}
 	var err error
 	if existing == nil {
@@ -79,13 +82,12 @@ func saveBlueprint(c *Ctx, existing Object, data map[string]any) (Object, error)
 	}
 	c.forget()
 	if err != nil {
-		return nil, conflict(err, "name", uniqueMsg("Blueprint Instance", "name"))
+		return store.BlueprintInstance{}, conflict(err, "name", uniqueMsg("Blueprint Instance", "name"))
 	}
 	return b, nil
 }
 
-func serializeBlueprint(c *Ctx, o Object) (map[string]any, error) {
-	b := o.(store.BlueprintInstance)
+func serializeBlueprint(c *Ctx, b store.BlueprintInstance) (map[string]any, error) {
 	return map[string]any{
 		"pk": b.UUID, "name": b.Name, "path": b.Path, "context": nonNilMap(b.Context),
 		"last_applied": fieldrule.FormatTime(b.LastApplied), "last_applied_hash": b.LastAppliedHash, "status": statusOr(b.Status),

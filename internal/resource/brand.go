@@ -6,33 +6,34 @@ import (
 	"github.com/usher-id/usher/internal/store"
 )
 
-var brandKind = &Kind{
-	Model: store.ModelBrand, VerboseName: "Brand", VerboseNamePlural: "Brands",
+// Brands is authentik's brands.Brand.
+var Brands = &Model[store.Brand]{
+	Name: store.ModelBrand, VerboseName: "Brand", VerboseNamePlural: "Brands",
 	Fields: []string{"brand_uuid", "domain", "default", "branding_title", "branding_logo", "branding_favicon",
 		"branding_custom_css", "branding_default_flow_background", "branding_map_tiles", "flow_authentication",
 		"flow_user_switch", "flow_invalidation", "flow_recovery", "flow_unenrollment", "flow_user_settings",
 		"flow_device_code", "flow_lockdown", "flow_request", "default_application", "web_certificate",
 		"client_certificates", "attributes"},
-	PK:     func(o Object) any { return o.(store.Brand).UUID },
-	Name:   func(o Object) string { return o.(store.Brand).Domain },
-	List:   func(c *Ctx) ([]Object, error) { return list(c.Q.ListBrands(c.ctx())) },
-	Delete: func(c *Ctx, o Object) error { return c.Q.DeleteBrand(c.ctx(), o.(store.Brand).UUID) },
+	pk:    func(o store.Brand) any { return o.UUID },
+	title: func(o store.Brand) string { return o.Domain },
+	list:  func(c *Ctx) ([]store.Brand, error) { return c.Q.ListBrands(c.ctx()) },
+	del:   func(c *Ctx, o store.Brand) error { return c.Q.DeleteBrand(c.ctx(), o.UUID) },
 }
 
 func init() {
-	brandKind.Save, brandKind.Serialize = saveBrand, serializeBrand
-	register(brandKind, finder{
-		byPK: uuidPK(func(c *Ctx, id string) (Object, error) { return c.Q.GetBrand(c.ctx(), id) }),
+	Brands.save, Brands.serialize = saveBrand, serializeBrand
+	define(Brands, finder[store.Brand]{
+		byPK: uuidPK(func(c *Ctx, id string) (store.Brand, error) { return c.Q.GetBrand(c.ctx(), id) }),
 	})
 }
 
-func saveBrand(c *Ctx, existing Object, data map[string]any) (Object, error) {
+func saveBrand(c *Ctx, existing *store.Brand, data map[string]any) (store.Brand, error) {
 	b := store.Brand{BrandingTitle: "authentik", BrandingLogo: "/static/dist/assets/icons/icon_left_brand.svg",
 		BrandingFavicon: "/static/dist/assets/icons/icon.png", Attributes: map[string]any{}}
 	if existing != nil {
-		b = existing.(store.Brand)
+		b = *existing
 	}
-	in := newInput(c, brandKind.Model, existing == nil, data)
+	in := newInput(c, store.ModelBrand, existing == nil, data)
 	setPK(c, in, &b.UUID)
 	in.readOnly("brand_uuid")
 	in.str("domain", &b.Domain, strOpt{required: true})
@@ -63,7 +64,7 @@ func saveBrand(c *Ctx, existing Object, data map[string]any) (Object, error) {
 	if in.ok() && b.Default {
 		all, err := c.Q.ListBrands(c.ctx())
 		if err != nil {
-			return nil, err
+			return store.Brand{}, err
 		}
 		// Another default brand is a conflict like a taken unique value:
 		// two instances applying the default brand at once retry on it.
@@ -74,7 +75,7 @@ func saveBrand(c *Ctx, existing Object, data map[string]any) (Object, error) {
 		}
 	}
 	if err := in.err(); err != nil {
-		return nil, err
+		return store.Brand{}, err
 	}
 	var err error
 	if existing == nil {
@@ -85,15 +86,14 @@ func saveBrand(c *Ctx, existing Object, data map[string]any) (Object, error) {
 	c.forget()
 	if err != nil {
 		if errors.Is(err, store.ErrConflict) {
-			return nil, NewValidationError("domain", uniqueMsg("Brand", "domain"))
+			return store.Brand{}, NewValidationError("domain", uniqueMsg("Brand", "domain"))
 		}
-		return nil, err
+		return store.Brand{}, err
 	}
 	return b, nil
 }
 
-func serializeBrand(c *Ctx, o Object) (map[string]any, error) {
-	b := o.(store.Brand)
+func serializeBrand(c *Ctx, b store.Brand) (map[string]any, error) {
 	return map[string]any{
 		"brand_uuid": b.UUID, "domain": b.Domain, "default": b.Default, "branding_title": b.BrandingTitle,
 		"branding_logo": b.BrandingLogo, "branding_favicon": b.BrandingFavicon, "branding_custom_css": "",

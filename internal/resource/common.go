@@ -12,22 +12,15 @@ import (
 	"github.com/usher-id/usher/internal/store"
 )
 
-// register completes a kind with its finder and adds it to the registry.
-func register(k *Kind, f finder) {
-	f.kind = k
-	k.Find = f.find
-	Register(k)
-}
-
 // cached memoizes a lookup for the lifetime of c (one request or apply),
 // so serializing a page of objects does not fetch the same flow twenty times.
-func (c *Ctx) cached(key string, load func() (any, error)) (any, error) {
-	if v, ok := c.memo[key]; ok {
+func cached[T any](c *Ctx, key string, load func() (T, error)) (T, error) {
+	if v, ok := c.memo[key].(T); ok {
 		return v, nil
 	}
 	v, err := load()
 	if err != nil {
-		return nil, err
+		return v, err
 	}
 	if c.memo == nil {
 		c.memo = map[string]any{}
@@ -40,35 +33,19 @@ func (c *Ctx) cached(key string, load func() (any, error)) (any, error) {
 func (c *Ctx) forget() { c.memo = nil }
 
 func (c *Ctx) flow(id string) (store.Flow, error) {
-	v, err := c.cached("flow:"+id, func() (any, error) { return c.Q.GetFlow(c.ctx(), id) })
-	if err != nil {
-		return store.Flow{}, err
-	}
-	return v.(store.Flow), nil
+	return cached(c, "flow:"+id, func() (store.Flow, error) { return c.Q.GetFlow(c.ctx(), id) })
 }
 
 func (c *Ctx) user(pk int64) (store.User, error) {
-	v, err := c.cached(fmt.Sprintf("user:%d", pk), func() (any, error) { return c.Q.GetUser(c.ctx(), pk) })
-	if err != nil {
-		return store.User{}, err
-	}
-	return v.(store.User), nil
+	return cached(c, fmt.Sprintf("user:%d", pk), func() (store.User, error) { return c.Q.GetUser(c.ctx(), pk) })
 }
 
 func (c *Ctx) bindings() ([]store.FlowStageBinding, error) {
-	v, err := c.cached("bindings", func() (any, error) { return c.Q.ListBindings(c.ctx(), "") })
-	if err != nil {
-		return nil, err
-	}
-	return v.([]store.FlowStageBinding), nil
+	return cached(c, "bindings", func() ([]store.FlowStageBinding, error) { return c.Q.ListBindings(c.ctx(), "") })
 }
 
 func (c *Ctx) policyBindings() ([]store.PolicyBinding, error) {
-	v, err := c.cached("policybindings", func() (any, error) { return c.Q.ListPolicyBindings(c.ctx(), "") })
-	if err != nil {
-		return nil, err
-	}
-	return v.([]store.PolicyBinding), nil
+	return cached(c, "policybindings", func() ([]store.PolicyBinding, error) { return c.Q.ListPolicyBindings(c.ctx(), "") })
 }
 
 // exists returns a reference check for a UUID-keyed table.
@@ -155,18 +132,6 @@ func nonNil[T any](s []T) []T {
 		return []T{}
 	}
 	return s
-}
-
-// list adapts a typed listing to Objects.
-func list[T any](items []T, err error) ([]Object, error) {
-	if err != nil {
-		return nil, err
-	}
-	out := make([]Object, len(items))
-	for i, it := range items {
-		out[i] = it
-	}
-	return out, nil
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

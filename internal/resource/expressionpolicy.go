@@ -5,38 +5,39 @@ import (
 	"github.com/usher-id/usher/internal/store"
 )
 
-var policyKind = &Kind{
-	Model: store.ModelExpressionPolicy, VerboseName: "Expression Policy",
+// ExpressionPolicies is authentik's policies.expression.ExpressionPolicy.
+var ExpressionPolicies = &Model[store.Policy]{
+	Name: store.ModelExpressionPolicy, VerboseName: "Expression Policy",
 	VerboseNamePlural: "Expression Policies",
 	Fields: []string{"pk", "name", "execution_logging", "component", "verbose_name", "verbose_name_plural",
 		"meta_model_name", "bound_to", "expression"},
-	PK:   func(o Object) any { return o.(store.Policy).UUID },
-	Name: func(o Object) string { return o.(store.Policy).Name },
-	List: func(c *Ctx) ([]Object, error) { return list(c.Q.ListPolicies(c.ctx())) },
-	Delete: func(c *Ctx, o Object) error {
-		return c.Q.DeletePolicy(c.ctx(), o.(store.Policy).UUID)
+	pk:    func(o store.Policy) any { return o.UUID },
+	title: func(o store.Policy) string { return o.Name },
+	list:  func(c *Ctx) ([]store.Policy, error) { return c.Q.ListPolicies(c.ctx()) },
+	del: func(c *Ctx, o store.Policy) error {
+		return c.Q.DeletePolicy(c.ctx(), o.UUID)
 	},
 }
 
 func init() {
-	policyKind.Save, policyKind.Serialize = savePolicy, serializePolicy
-	register(policyKind, finder{
-		byPK: uuidPK(func(c *Ctx, id string) (Object, error) { return c.Q.GetPolicy(c.ctx(), id) }),
-		unique: map[string]func(c *Ctx, v string) (Object, error){
-			"name": func(c *Ctx, v string) (Object, error) { return c.Q.GetPolicyByName(c.ctx(), v) },
+	ExpressionPolicies.save, ExpressionPolicies.serialize = savePolicy, serializePolicy
+	define(ExpressionPolicies, finder[store.Policy]{
+		byPK: uuidPK(func(c *Ctx, id string) (store.Policy, error) { return c.Q.GetPolicy(c.ctx(), id) }),
+		unique: map[string]func(c *Ctx, v string) (store.Policy, error){
+			"name": func(c *Ctx, v string) (store.Policy, error) { return c.Q.GetPolicyByName(c.ctx(), v) },
 		},
 	})
 }
 
-func savePolicy(c *Ctx, existing Object, data map[string]any) (Object, error) {
+func savePolicy(c *Ctx, existing *store.Policy, data map[string]any) (store.Policy, error) {
 	p := store.Policy{Kind: "expression"}
 	if existing != nil {
-		p = existing.(store.Policy)
+		p = *existing
 	}
-	in := newInput(c, policyKind.Model, existing == nil, data)
+	in := newInput(c, store.ModelExpressionPolicy, existing == nil, data)
 	setPK(c, in, &p.UUID)
 	in.readOnly("component", "verbose_name", "verbose_name_plural", "meta_model_name", "bound_to")
-	if in.str("name", &p.Name, strOpt{required: true}) && (existing == nil || p.Name != existing.(store.Policy).Name) {
+	if in.str("name", &p.Name, strOpt{required: true}) && (existing == nil || p.Name != existing.Name) {
 		if other, err := c.Q.GetPolicyByName(c.ctx(), p.Name); err == nil && other.UUID != p.UUID {
 			in.taken("name", uniqueMsg("Policy", "name"))
 		}
@@ -49,7 +50,7 @@ func savePolicy(c *Ctx, existing Object, data map[string]any) (Object, error) {
 	}
 	in.boolean("execution_logging", &p.ExecutionLogging)
 	if err := in.err(); err != nil {
-		return nil, err
+		return store.Policy{}, err
 	}
 	var err error
 	if existing == nil {
@@ -59,13 +60,12 @@ func savePolicy(c *Ctx, existing Object, data map[string]any) (Object, error) {
 	}
 	c.forget()
 	if err != nil {
-		return nil, conflict(err, "name", uniqueMsg("Policy", "name"))
+		return store.Policy{}, conflict(err, "name", uniqueMsg("Policy", "name"))
 	}
 	return p, nil
 }
 
-func serializePolicy(c *Ctx, o Object) (map[string]any, error) {
-	p := o.(store.Policy)
+func serializePolicy(c *Ctx, p store.Policy) (map[string]any, error) {
 	m, err := policyObj(c, p)
 	if err != nil {
 		return nil, err
@@ -87,7 +87,7 @@ func policyObj(c *Ctx, p store.Policy) (map[string]any, error) {
 		}
 	}
 	return map[string]any{"pk": p.UUID, "name": p.Name, "execution_logging": p.ExecutionLogging,
-		"component": "ak-policy-expression-form", "verbose_name": policyKind.VerboseName,
-		"verbose_name_plural": policyKind.VerboseNamePlural, "meta_model_name": policyKind.Model,
+		"component": "ak-policy-expression-form", "verbose_name": ExpressionPolicies.VerboseName,
+		"verbose_name_plural": ExpressionPolicies.VerboseNamePlural, "meta_model_name": store.ModelExpressionPolicy,
 		"bound_to": bound}, nil
 }

@@ -10,22 +10,22 @@ import (
 	"github.com/usher-id/usher/internal/store"
 )
 
-// finder implements Kind.Find: "pk" OR the AND of the other identifiers,
-// compared with the serialized object (dict values match by "contains").
-type finder struct {
-	kind *Kind
-	// byPK gets the object by its primary key as given.
-	byPK func(c *Ctx, pk any) (Object, error)
-	// unique gets the object by a unique field, which is then the only
+// finder implements Model.Find: "pk" OR the AND of the other identifiers,
+// compared with the serialized row (dict values match by "contains").
+type finder[T any] struct {
+	// byPK gets the row by its primary key as given.
+	byPK func(c *Ctx, pk any) (T, error)
+	// unique gets the row by a unique field, which is then the only
 	// candidate (no full listing).
-	unique map[string]func(c *Ctx, v string) (Object, error)
+	unique map[string]func(c *Ctx, v string) (T, error)
 	// candidates narrows the listing for the identifiers (default: List).
-	candidates func(c *Ctx, ids map[string]any) ([]Object, error)
+	candidates func(c *Ctx, ids map[string]any) ([]T, error)
 }
 
-func (f finder) find(c *Ctx, ids map[string]any) (Object, error) {
+func (f finder[T]) find(c *Ctx, m *Model[T], ids map[string]any) (T, error) {
+	var none T
 	if len(ids) == 0 {
-		return nil, NewValidationError("identifiers", "No or invalid identifiers")
+		return none, NewValidationError("identifiers", "No or invalid identifiers")
 	}
 	keys := make([]string, 0, len(ids))
 	for k := range ids {
@@ -33,17 +33,17 @@ func (f finder) find(c *Ctx, ids map[string]any) (Object, error) {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		if k != "pk" && !contains(f.kind.Fields, k) {
-			return nil, NewValidationError(k, fmt.Sprintf("Invalid identifier field: %s (%s has fields: %s)", k, f.kind.Model, strings.Join(f.kind.Fields, ", ")))
+		if k != "pk" && !contains(m.Fields, k) {
+			return none, NewValidationError(k, fmt.Sprintf("Invalid identifier field: %s (%s has fields: %s)", k, m.Name, strings.Join(m.Fields, ", ")))
 		}
 	}
 	if pk, ok := ids["pk"]; ok && pk != nil {
-		obj, err := f.byPK(c, pk)
+		row, err := f.byPK(c, pk)
 		if err == nil {
-			return obj, nil
+			return row, nil
 		}
 		if !errors.Is(err, store.ErrNotFound) {
-			return nil, err
+			return none, err
 		}
 	}
 	rest := map[string]any{}
@@ -53,9 +53,9 @@ func (f finder) find(c *Ctx, ids map[string]any) (Object, error) {
 		}
 	}
 	if len(rest) == 0 {
-		return nil, store.ErrNotFound
+		return none, store.ErrNotFound
 	}
-	var list []Object
+	var list []T
 	var err error
 	for _, k := range keys {
 		get, ok := f.unique[k]
@@ -64,35 +64,35 @@ func (f finder) find(c *Ctx, ids map[string]any) (Object, error) {
 		}
 		s, isStr := asString(rest[k])
 		if !isStr {
-			return nil, store.ErrNotFound
+			return none, store.ErrNotFound
 		}
-		obj, err := get(c, s)
+		row, err := get(c, s)
 		if err != nil {
-			return nil, err
+			return none, err
 		}
-		list = []Object{obj}
+		list = []T{row}
 		break
 	}
 	if list == nil {
 		if f.candidates != nil {
 			list, err = f.candidates(c, rest)
 		} else {
-			list, err = f.kind.List(c)
+			list, err = m.list(c)
 		}
 		if err != nil {
-			return nil, err
+			return none, err
 		}
 	}
-	for _, obj := range list {
-		ser, err := f.kind.Serialize(c, obj)
+	for _, row := range list {
+		ser, err := m.serialize(c, row)
 		if err != nil {
-			return nil, err
+			return none, err
 		}
 		if Matches(rest, ser) {
-			return obj, nil
+			return row, nil
 		}
 	}
-	return nil, store.ErrNotFound
+	return none, store.ErrNotFound
 }
 
 // Matches reports whether every key of want matches got's value: mappings
@@ -177,15 +177,16 @@ func normScalar(v any) string {
 
 // uuidPK turns a pk identifier into a UUID lookup; anything that is not a
 // UUID finds nothing.
-func uuidPK(get func(c *Ctx, id string) (Object, error)) func(c *Ctx, pk any) (Object, error) {
-	return func(c *Ctx, pk any) (Object, error) {
+func uuidPK[T any](get func(c *Ctx, id string) (T, error)) func(c *Ctx, pk any) (T, error) {
+	return func(c *Ctx, pk any) (T, error) {
+		var none T
 		s, ok := pk.(string)
 		if !ok {
-			return nil, store.ErrNotFound
+			return none, store.ErrNotFound
 		}
 		id, ok := NormUUID(s)
 		if !ok {
-			return nil, store.ErrNotFound
+			return none, store.ErrNotFound
 		}
 		return get(c, id)
 	}

@@ -16,40 +16,36 @@ var (
 	DeniedActions     = []string{"message_continue", "message", "continue"}
 )
 
-var flowKind = &Kind{
-	Model: store.ModelFlow, VerboseName: "Flow", VerboseNamePlural: "Flows",
+// Flows is authentik's flows.Flow.
+var Flows = define(&Model[store.Flow]{
+	Name: store.ModelFlow, VerboseName: "Flow", VerboseNamePlural: "Flows",
 	Fields: []string{"pk", "policybindingmodel_ptr_id", "name", "slug", "title", "designation", "background",
 		"background_url", "background_themed_urls", "stages", "policies", "cache_count", "policy_engine_mode",
 		"compatibility_mode", "export_url", "layout", "denied_action", "authentication"},
-	PK:   func(o Object) any { return o.(store.Flow).UUID },
-	Name: func(o Object) string { return o.(store.Flow).Name },
-	List: func(c *Ctx) ([]Object, error) { return list(c.Q.ListFlows(c.ctx())) },
-	Delete: func(c *Ctx, o Object) error {
-		return c.Q.DeleteFlow(c.ctx(), o.(store.Flow).UUID)
+	pk:        func(f store.Flow) any { return f.UUID },
+	title:     func(f store.Flow) string { return f.Name },
+	list:      func(c *Ctx) ([]store.Flow, error) { return c.Q.ListFlows(c.ctx()) },
+	del:       func(c *Ctx, f store.Flow) error { return c.Q.DeleteFlow(c.ctx(), f.UUID) },
+	save:      saveFlow,
+	serialize: serializeFlow,
+}, finder[store.Flow]{
+	byPK: uuidPK(getFlow),
+	unique: map[string]func(c *Ctx, v string) (store.Flow, error){
+		"slug": func(c *Ctx, v string) (store.Flow, error) { return c.Q.GetFlowBySlug(c.ctx(), v) },
 	},
-}
+})
 
-func init() {
-	flowKind.Save, flowKind.Serialize = saveFlow, serializeFlow
-	register(flowKind, finder{
-		byPK: uuidPK(func(c *Ctx, id string) (Object, error) { return c.Q.GetFlow(c.ctx(), id) }),
-		unique: map[string]func(c *Ctx, v string) (Object, error){
-			"slug": func(c *Ctx, v string) (Object, error) { return c.Q.GetFlowBySlug(c.ctx(), v) },
-		},
-	})
-}
-
-func saveFlow(c *Ctx, existing Object, data map[string]any) (Object, error) {
+func saveFlow(c *Ctx, existing *store.Flow, data map[string]any) (store.Flow, error) {
 	f := store.Flow{Authentication: "none", Layout: "stacked", PolicyEngineMode: "any", DeniedAction: "message_continue"}
 	if existing != nil {
-		f = existing.(store.Flow)
+		f = *existing
 	}
-	in := newInput(c, flowKind.Model, existing == nil, data)
+	in := newInput(c, store.ModelFlow, existing == nil, data)
 	setPK(c, in, &f.UUID)
 	in.readOnly("policybindingmodel_ptr_id", "background_url", "background_themed_urls", "stages", "policies",
 		"cache_count", "export_url")
 	in.str("name", &f.Name, strOpt{required: true})
-	if in.slug("slug", &f.Slug, true) && (existing == nil || f.Slug != existing.(store.Flow).Slug) {
+	if in.slug("slug", &f.Slug, true) && (existing == nil || f.Slug != existing.Slug) {
 		if other, err := c.Q.GetFlowBySlug(c.ctx(), f.Slug); err == nil && other.UUID != f.UUID {
 			in.taken("slug", uniqueMsg("Flow", "slug"))
 		}
@@ -63,7 +59,7 @@ func saveFlow(c *Ctx, existing Object, data map[string]any) (Object, error) {
 	in.choice("denied_action", &f.DeniedAction, false, DeniedActions...)
 	in.choice("authentication", &f.Authentication, false, FlowAuthentications...)
 	if err := in.err(); err != nil {
-		return nil, err
+		return store.Flow{}, err
 	}
 	var err error
 	if existing == nil {
@@ -73,13 +69,12 @@ func saveFlow(c *Ctx, existing Object, data map[string]any) (Object, error) {
 	}
 	c.forget()
 	if err != nil {
-		return nil, conflict(err, "slug", uniqueMsg("Flow", "slug"))
+		return store.Flow{}, conflict(err, "slug", uniqueMsg("Flow", "slug"))
 	}
 	return f, nil
 }
 
-func serializeFlow(c *Ctx, o Object) (map[string]any, error) {
-	f := o.(store.Flow)
+func serializeFlow(c *Ctx, f store.Flow) (map[string]any, error) {
 	bindings, err := c.bindings()
 	if err != nil {
 		return nil, err

@@ -9,42 +9,43 @@ import (
 // InvalidResponseActions are the binding's invalid_response_action choices.
 var InvalidResponseActions = []string{"retry", "restart", "restart_with_context"}
 
-var bindingKind = &Kind{
-	Model: store.ModelFlowStageBinding, VerboseName: "Flow Stage Binding", VerboseNamePlural: "Flow Stage Bindings",
+// FlowStageBindings is authentik's flows.FlowStageBinding.
+var FlowStageBindings = &Model[store.FlowStageBinding]{
+	Name: store.ModelFlowStageBinding, VerboseName: "Flow Stage Binding", VerboseNamePlural: "Flow Stage Bindings",
 	Fields: []string{"pk", "policybindingmodel_ptr_id", "target", "stage", "stage_obj", "evaluate_on_plan",
 		"re_evaluate_policies", "order", "policy_engine_mode", "invalid_response_action"},
-	PK: func(o Object) any { return o.(store.FlowStageBinding).UUID },
-	Name: func(o Object) string {
-		b := o.(store.FlowStageBinding)
+	pk: func(o store.FlowStageBinding) any { return o.UUID },
+	title: func(o store.FlowStageBinding) string {
+		b := o
 		return "Flow-stage binding #" + itoa(b.Order) + " to " + b.Target
 	},
-	List:   func(c *Ctx) ([]Object, error) { return list(c.Q.ListBindings(c.ctx(), "")) },
-	Delete: func(c *Ctx, o Object) error { return c.Q.DeleteBinding(c.ctx(), o.(store.FlowStageBinding).UUID) },
+	list: func(c *Ctx) ([]store.FlowStageBinding, error) { return c.Q.ListBindings(c.ctx(), "") },
+	del:  func(c *Ctx, o store.FlowStageBinding) error { return c.Q.DeleteBinding(c.ctx(), o.UUID) },
 }
 
 func init() {
-	bindingKind.Save, bindingKind.Serialize = saveBinding, serializeBinding
-	register(bindingKind, finder{
-		byPK: uuidPK(func(c *Ctx, id string) (Object, error) { return c.Q.GetBinding(c.ctx(), id) }),
-		candidates: func(c *Ctx, ids map[string]any) ([]Object, error) {
+	FlowStageBindings.save, FlowStageBindings.serialize = saveBinding, serializeBinding
+	define(FlowStageBindings, finder[store.FlowStageBinding]{
+		byPK: uuidPK(func(c *Ctx, id string) (store.FlowStageBinding, error) { return c.Q.GetBinding(c.ctx(), id) }),
+		candidates: func(c *Ctx, ids map[string]any) ([]store.FlowStageBinding, error) {
 			if t, ok := ids["target"].(string); ok {
 				if id, ok := NormUUID(t); ok {
-					return list(c.Q.ListBindings(c.ctx(), id))
+					return c.Q.ListBindings(c.ctx(), id)
 				}
 			}
-			return list(c.Q.ListBindings(c.ctx(), ""))
+			return c.Q.ListBindings(c.ctx(), "")
 		},
 	})
 }
 
 const msgUniqueBinding = "The fields target, stage, order must make a unique set."
 
-func saveBinding(c *Ctx, existing Object, data map[string]any) (Object, error) {
+func saveBinding(c *Ctx, existing *store.FlowStageBinding, data map[string]any) (store.FlowStageBinding, error) {
 	b := store.FlowStageBinding{ReEvaluatePolicies: true, InvalidResponseAction: "retry", PolicyEngineMode: "any"}
 	if existing != nil {
-		b = existing.(store.FlowStageBinding)
+		b = *existing
 	}
-	in := newInput(c, bindingKind.Model, existing == nil, data)
+	in := newInput(c, store.ModelFlowStageBinding, existing == nil, data)
 	setPK(c, in, &b.UUID)
 	in.readOnly("policybindingmodel_ptr_id", "stage_obj")
 	var target, stage *string
@@ -68,7 +69,7 @@ func saveBinding(c *Ctx, existing Object, data map[string]any) (Object, error) {
 		}
 		others, err := c.Q.ListBindings(c.ctx(), b.Target)
 		if err != nil {
-			return nil, err
+			return store.FlowStageBinding{}, err
 		}
 		for _, o := range others {
 			if o.UUID != b.UUID && o.Stage == b.Stage && o.Order == b.Order {
@@ -77,7 +78,7 @@ func saveBinding(c *Ctx, existing Object, data map[string]any) (Object, error) {
 		}
 	}
 	if err := in.err(); err != nil {
-		return nil, err
+		return store.FlowStageBinding{}, err
 	}
 	var err error
 	if existing == nil {
@@ -87,13 +88,12 @@ func saveBinding(c *Ctx, existing Object, data map[string]any) (Object, error) {
 	}
 	c.forget()
 	if err != nil {
-		return nil, conflict(err, "non_field_errors", msgUniqueBinding)
+		return store.FlowStageBinding{}, conflict(err, "non_field_errors", msgUniqueBinding)
 	}
 	return b, nil
 }
 
-func serializeBinding(c *Ctx, o Object) (map[string]any, error) {
-	b := o.(store.FlowStageBinding)
+func serializeBinding(c *Ctx, b store.FlowStageBinding) (map[string]any, error) {
 	s, err := c.Q.GetStage(c.ctx(), b.Stage)
 	if err != nil {
 		return nil, err
@@ -111,7 +111,7 @@ func serializeBinding(c *Ctx, o Object) (map[string]any, error) {
 
 // SerializeStage renders any stage with its own kind's serializer.
 func SerializeStage(c *Ctx, s store.Stage) (map[string]any, error) {
-	k, ok := stageKinds[s.Kind]
+	k, ok := stageModels[s.Kind]
 	if !ok {
 		return map[string]any{"pk": s.UUID, "name": s.Name, "component": "", "verbose_name": string(s.Kind),
 			"verbose_name_plural": string(s.Kind), "meta_model_name": "", "flow_set": []any{}}, nil

@@ -8,25 +8,26 @@ import (
 	"github.com/usher-id/usher/internal/store"
 )
 
-var groupKind = &Kind{
-	Model: store.ModelGroup, VerboseName: "Group", VerboseNamePlural: "Groups",
+// Groups is authentik's core.Group.
+var Groups = &Model[store.Group]{
+	Name: store.ModelGroup, VerboseName: "Group", VerboseNamePlural: "Groups",
 	Fields: []string{"pk", "num_pk", "name", "is_superuser", "parents", "parents_obj", "users", "users_obj",
 		"attributes", "roles", "roles_obj", "inherited_roles_obj", "children", "children_obj"},
-	PK:   func(o Object) any { return o.(store.Group).UUID },
-	Name: func(o Object) string { return o.(store.Group).Name },
-	List: func(c *Ctx) ([]Object, error) {
+	pk:    func(o store.Group) any { return o.UUID },
+	title: func(o store.Group) string { return o.Name },
+	list: func(c *Ctx) ([]store.Group, error) {
 		all, _, err := c.Q.ListGroups(c.ctx(), store.GroupFilter{})
-		return list(all, err)
+		return all, err
 	},
-	Delete: func(c *Ctx, o Object) error { return group.Delete(c.ctx(), c.Q, o.(store.Group).UUID) },
+	del: func(c *Ctx, o store.Group) error { return group.Delete(c.ctx(), c.Q, o.UUID) },
 }
 
 func init() {
-	groupKind.Save, groupKind.Serialize = saveGroup, serializeGroup
-	register(groupKind, finder{
-		byPK: uuidPK(func(c *Ctx, id string) (Object, error) { return c.Q.GetGroup(c.ctx(), id) }),
-		unique: map[string]func(c *Ctx, v string) (Object, error){
-			"name": func(c *Ctx, v string) (Object, error) { return c.Q.GetGroupByName(c.ctx(), v) },
+	Groups.save, Groups.serialize = saveGroup, serializeGroup
+	define(Groups, finder[store.Group]{
+		byPK: uuidPK(func(c *Ctx, id string) (store.Group, error) { return c.Q.GetGroup(c.ctx(), id) }),
+		unique: map[string]func(c *Ctx, v string) (store.Group, error){
+			"name": func(c *Ctx, v string) (store.Group, error) { return c.Q.GetGroupByName(c.ctx(), v) },
 		},
 	})
 }
@@ -48,15 +49,15 @@ func relatedGroup(g store.Group) map[string]any {
 		"attributes": nonNilMap(g.Attributes), "group_uuid": g.UUID}
 }
 
-func saveGroup(c *Ctx, existing Object, data map[string]any) (Object, error) {
+func saveGroup(c *Ctx, existing *store.Group, data map[string]any) (store.Group, error) {
 	g := store.Group{Attributes: map[string]any{}}
 	if existing != nil {
-		g = existing.(store.Group)
+		g = *existing
 	}
-	in := newInput(c, groupKind.Model, existing == nil, data)
+	in := newInput(c, store.ModelGroup, existing == nil, data)
 	setPK(c, in, &g.UUID)
 	in.readOnly("num_pk", "parents_obj", "users_obj", "roles_obj", "inherited_roles_obj", "children", "children_obj")
-	if in.str("name", &g.Name, strOpt{required: true}) && (existing == nil || g.Name != existing.(store.Group).Name) {
+	if in.str("name", &g.Name, strOpt{required: true}) && (existing == nil || g.Name != existing.Name) {
 		if other, err := c.Q.GetGroupByName(c.ctx(), g.Name); err == nil && other.UUID != g.UUID {
 			in.taken("name", uniqueMsg("Group", "name"))
 		}
@@ -85,7 +86,7 @@ func saveGroup(c *Ctx, existing Object, data map[string]any) (Object, error) {
 	var roles []string
 	in.refs("roles", &roles, false, true, func(string) bool { return false })
 	if err := in.err(); err != nil {
-		return nil, err
+		return store.Group{}, err
 	}
 	var err error
 	if existing == nil {
@@ -95,11 +96,11 @@ func saveGroup(c *Ctx, existing Object, data map[string]any) (Object, error) {
 	}
 	c.forget()
 	if err != nil {
-		return nil, conflict(err, "name", uniqueMsg("Group", "name"))
+		return store.Group{}, conflict(err, "name", uniqueMsg("Group", "name"))
 	}
 	if setUsers {
 		if err := group.SetMembers(c.ctx(), c.Q, g.UUID, users); err != nil {
-			return nil, err
+			return store.Group{}, err
 		}
 	}
 	return g, nil
@@ -151,8 +152,7 @@ func (in *input) userRefs(key string, dst *[]int64) bool {
 	return true
 }
 
-func serializeGroup(c *Ctx, o Object) (map[string]any, error) {
-	g := o.(store.Group)
+func serializeGroup(c *Ctx, g store.Group) (map[string]any, error) {
 	parents, parentsObj := []string{}, []any{}
 	if g.Parent != nil {
 		p, err := c.Q.GetGroup(c.ctx(), *g.Parent)
@@ -170,7 +170,7 @@ func serializeGroup(c *Ctx, o Object) (map[string]any, error) {
 		users = append(users, u.PK)
 		usersObj = append(usersObj, PartialUser(u))
 	}
-	all, err := c.cached("groups", func() (any, error) {
+	all, err := cached(c, "groups", func() ([]store.Group, error) {
 		gs, _, err := c.Q.ListGroups(c.ctx(), store.GroupFilter{})
 		return gs, err
 	})
@@ -178,7 +178,7 @@ func serializeGroup(c *Ctx, o Object) (map[string]any, error) {
 		return nil, err
 	}
 	children, childrenObj := []string{}, []any{}
-	for _, ch := range all.([]store.Group) {
+	for _, ch := range all {
 		if ch.Parent != nil && *ch.Parent == g.UUID {
 			children = append(children, ch.UUID)
 			childrenObj = append(childrenObj, relatedGroup(ch))

@@ -9,40 +9,38 @@ import (
 	"github.com/usher-id/usher/internal/store"
 )
 
-var invitationKind = &Kind{
-	Model: store.ModelInvitation, VerboseName: "Invitation", VerboseNamePlural: "Invitations",
+// Invitations is authentik's stages.invitation.Invitation.
+var Invitations = define(&Model[store.Invitation]{
+	Name: store.ModelInvitation, VerboseName: "Invitation", VerboseNamePlural: "Invitations",
 	Fields: []string{"pk", "name", "expires", "fixed_data", "created_by", "single_use", "flow", "flow_obj",
 		"max_uses", "uses", "status", "link", "email"},
-	PK:   func(o Object) any { return o.(store.Invitation).UUID },
-	Name: func(o Object) string { return o.(store.Invitation).Name },
-	List: func(c *Ctx) ([]Object, error) {
+	pk:    func(inv store.Invitation) any { return inv.UUID },
+	title: func(inv store.Invitation) string { return inv.Name },
+	list: func(c *Ctx) ([]store.Invitation, error) {
 		all, _, err := c.Q.ListInvitations(c.ctx(), store.InvitationFilter{})
-		return list(all, err)
+		return all, err
 	},
-	Delete: func(c *Ctx, o Object) error { return c.Q.DeleteInvitation(c.ctx(), o.(store.Invitation).UUID) },
-}
+	del:       func(c *Ctx, inv store.Invitation) error { return c.Q.DeleteInvitation(c.ctx(), inv.UUID) },
+	save:      saveInvitation,
+	serialize: serializeInvitation,
+}, finder[store.Invitation]{
+	byPK: uuidPK(func(c *Ctx, id string) (store.Invitation, error) { return c.Q.GetInvitation(c.ctx(), id) }),
+	candidates: func(c *Ctx, ids map[string]any) ([]store.Invitation, error) {
+		f := store.InvitationFilter{}
+		if s, ok := ids["name"].(string); ok {
+			f.Name = s
+		}
+		all, _, err := c.Q.ListInvitations(c.ctx(), f)
+		return all, err
+	},
+})
 
-func init() {
-	invitationKind.Save, invitationKind.Serialize = saveInvitation, serializeInvitation
-	register(invitationKind, finder{
-		byPK: uuidPK(func(c *Ctx, id string) (Object, error) { return c.Q.GetInvitation(c.ctx(), id) }),
-		candidates: func(c *Ctx, ids map[string]any) ([]Object, error) {
-			f := store.InvitationFilter{}
-			if s, ok := ids["name"].(string); ok {
-				f.Name = s
-			}
-			all, _, err := c.Q.ListInvitations(c.ctx(), f)
-			return list(all, err)
-		},
-	})
-}
-
-func saveInvitation(c *Ctx, existing Object, data map[string]any) (Object, error) {
+func saveInvitation(c *Ctx, existing *store.Invitation, data map[string]any) (store.Invitation, error) {
 	inv := store.Invitation{Expiring: true, FixedData: map[string]any{}}
 	if existing != nil {
-		inv = existing.(store.Invitation)
+		inv = *existing
 	}
-	in := newInput(c, invitationKind.Model, existing == nil, data)
+	in := newInput(c, store.ModelInvitation, existing == nil, data)
 	setPK(c, in, &inv.UUID)
 	in.readOnly("flow_obj", "uses", "status", "link")
 	in.slug("name", &inv.Name, true)
@@ -79,7 +77,7 @@ func saveInvitation(c *Ctx, existing Object, data map[string]any) (Object, error
 		}
 	}
 	if err := in.err(); err != nil {
-		return nil, err
+		return store.Invitation{}, err
 	}
 	var err error
 	if existing == nil {
@@ -89,7 +87,7 @@ func saveInvitation(c *Ctx, existing Object, data map[string]any) (Object, error
 	}
 	c.forget()
 	if err != nil {
-		return nil, err
+		return store.Invitation{}, err
 	}
 	return inv, nil
 }
@@ -178,8 +176,7 @@ func FirstSuperuser(c *Ctx) (store.User, error) {
 	return found[0], nil
 }
 
-func serializeInvitation(c *Ctx, o Object) (map[string]any, error) {
-	inv := o.(store.Invitation)
+func serializeInvitation(c *Ctx, inv store.Invitation) (map[string]any, error) {
 	creator, err := partialUser(c, inv.CreatedBy)
 	if err != nil {
 		return nil, err

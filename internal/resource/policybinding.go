@@ -8,32 +8,33 @@ import (
 	"github.com/usher-id/usher/internal/store"
 )
 
-var policyBindingKind = &Kind{
-	Model: store.ModelPolicyBinding, VerboseName: "Policy Binding", VerboseNamePlural: "Policy Bindings",
+// PolicyBindings is authentik's policies.PolicyBinding.
+var PolicyBindings = &Model[store.PolicyBinding]{
+	Name: store.ModelPolicyBinding, VerboseName: "Policy Binding", VerboseNamePlural: "Policy Bindings",
 	Fields: []string{"pk", "policy", "group", "user", "policy_obj", "group_obj", "user_obj", "target", "negate",
 		"enabled", "order", "timeout", "failure_result", "expires", "expiring"},
-	PK: func(o Object) any { return o.(store.PolicyBinding).UUID },
-	Name: func(o Object) string {
-		b := o.(store.PolicyBinding)
+	pk: func(o store.PolicyBinding) any { return o.UUID },
+	title: func(o store.PolicyBinding) string {
+		b := o
 		return fmt.Sprintf("Binding from %s #%d", b.Target, b.Order)
 	},
-	List: func(c *Ctx) ([]Object, error) { return list(c.Q.ListPolicyBindings(c.ctx(), "")) },
-	Delete: func(c *Ctx, o Object) error {
-		return c.Q.DeletePolicyBinding(c.ctx(), o.(store.PolicyBinding).UUID)
+	list: func(c *Ctx) ([]store.PolicyBinding, error) { return c.Q.ListPolicyBindings(c.ctx(), "") },
+	del: func(c *Ctx, o store.PolicyBinding) error {
+		return c.Q.DeletePolicyBinding(c.ctx(), o.UUID)
 	},
 }
 
 func init() {
-	policyBindingKind.Save, policyBindingKind.Serialize = savePolicyBinding, serializePolicyBinding
-	register(policyBindingKind, finder{
-		byPK: uuidPK(func(c *Ctx, id string) (Object, error) { return c.Q.GetPolicyBinding(c.ctx(), id) }),
-		candidates: func(c *Ctx, ids map[string]any) ([]Object, error) {
+	PolicyBindings.save, PolicyBindings.serialize = savePolicyBinding, serializePolicyBinding
+	define(PolicyBindings, finder[store.PolicyBinding]{
+		byPK: uuidPK(func(c *Ctx, id string) (store.PolicyBinding, error) { return c.Q.GetPolicyBinding(c.ctx(), id) }),
+		candidates: func(c *Ctx, ids map[string]any) ([]store.PolicyBinding, error) {
 			if t, ok := ids["target"].(string); ok {
 				if id, ok := NormUUID(t); ok {
-					return list(c.Q.ListPolicyBindings(c.ctx(), id))
+					return c.Q.ListPolicyBindings(c.ctx(), id)
 				}
 			}
-			return list(c.Q.ListPolicyBindings(c.ctx(), ""))
+			return c.Q.ListPolicyBindings(c.ctx(), "")
 		},
 	})
 }
@@ -55,12 +56,12 @@ func bindingTarget(c *Ctx) func(string) bool {
 
 const msgUniquePolicyBinding = "The fields policy, target, order must make a unique set."
 
-func savePolicyBinding(c *Ctx, existing Object, data map[string]any) (Object, error) {
+func savePolicyBinding(c *Ctx, existing *store.PolicyBinding, data map[string]any) (store.PolicyBinding, error) {
 	b := store.PolicyBinding{Enabled: true, Timeout: 30}
 	if existing != nil {
-		b = existing.(store.PolicyBinding)
+		b = *existing
 	}
-	in := newInput(c, policyBindingKind.Model, existing == nil, data)
+	in := newInput(c, store.ModelPolicyBinding, existing == nil, data)
 	setPK(c, in, &b.UUID)
 	in.readOnly("policy_obj", "group_obj", "user_obj", "expires", "expiring")
 	in.ref("policy", &b.Policy, false, true, exists(c, getPolicy))
@@ -106,7 +107,7 @@ func savePolicyBinding(c *Ctx, existing Object, data map[string]any) (Object, er
 	if in.ok() && b.Policy != nil {
 		others, err := c.Q.ListPolicyBindings(c.ctx(), b.Target)
 		if err != nil {
-			return nil, err
+			return store.PolicyBinding{}, err
 		}
 		for _, o := range others {
 			if o.UUID != b.UUID && o.Policy != nil && *o.Policy == *b.Policy && o.Order == b.Order {
@@ -115,7 +116,7 @@ func savePolicyBinding(c *Ctx, existing Object, data map[string]any) (Object, er
 		}
 	}
 	if err := in.err(); err != nil {
-		return nil, err
+		return store.PolicyBinding{}, err
 	}
 	var err error
 	if existing == nil {
@@ -125,13 +126,12 @@ func savePolicyBinding(c *Ctx, existing Object, data map[string]any) (Object, er
 	}
 	c.forget()
 	if err != nil {
-		return nil, conflict(err, "non_field_errors", msgUniquePolicyBinding)
+		return store.PolicyBinding{}, conflict(err, "non_field_errors", msgUniquePolicyBinding)
 	}
 	return b, nil
 }
 
-func serializePolicyBinding(c *Ctx, o Object) (map[string]any, error) {
-	b := o.(store.PolicyBinding)
+func serializePolicyBinding(c *Ctx, b store.PolicyBinding) (map[string]any, error) {
 	var policyObjV, groupObj, userObj, user any
 	if b.Policy != nil {
 		p, err := c.Q.GetPolicy(c.ctx(), *b.Policy)

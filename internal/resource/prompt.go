@@ -6,35 +6,36 @@ import (
 	"github.com/usher-id/usher/internal/store"
 )
 
-var promptKind = &Kind{
-	Model: store.ModelPrompt, VerboseName: "Prompt", VerboseNamePlural: "Prompts",
+// Prompts is authentik's stages.prompt.Prompt.
+var Prompts = &Model[store.Prompt]{
+	Name: store.ModelPrompt, VerboseName: "Prompt", VerboseNamePlural: "Prompts",
 	Fields: []string{"pk", "name", "field_key", "label", "type", "required", "placeholder", "initial_value", "order",
 		"prompt_stages_obj", "sub_text", "placeholder_expression", "initial_value_expression"},
-	PK:     func(o Object) any { return o.(store.Prompt).UUID },
-	Name:   func(o Object) string { return o.(store.Prompt).Name },
-	List:   func(c *Ctx) ([]Object, error) { return list(c.Q.ListPrompts(c.ctx())) },
-	Delete: func(c *Ctx, o Object) error { return c.Q.DeletePrompt(c.ctx(), o.(store.Prompt).UUID) },
+	pk:    func(o store.Prompt) any { return o.UUID },
+	title: func(o store.Prompt) string { return o.Name },
+	list:  func(c *Ctx) ([]store.Prompt, error) { return c.Q.ListPrompts(c.ctx()) },
+	del:   func(c *Ctx, o store.Prompt) error { return c.Q.DeletePrompt(c.ctx(), o.UUID) },
 }
 
 func init() {
-	promptKind.Save, promptKind.Serialize = savePrompt, serializePrompt
-	register(promptKind, finder{
-		byPK: uuidPK(func(c *Ctx, id string) (Object, error) { return c.Q.GetPrompt(c.ctx(), id) }),
-		unique: map[string]func(c *Ctx, v string) (Object, error){
-			"name": func(c *Ctx, v string) (Object, error) { return c.Q.GetPromptByName(c.ctx(), v) },
+	Prompts.save, Prompts.serialize = savePrompt, serializePrompt
+	define(Prompts, finder[store.Prompt]{
+		byPK: uuidPK(func(c *Ctx, id string) (store.Prompt, error) { return c.Q.GetPrompt(c.ctx(), id) }),
+		unique: map[string]func(c *Ctx, v string) (store.Prompt, error){
+			"name": func(c *Ctx, v string) (store.Prompt, error) { return c.Q.GetPromptByName(c.ctx(), v) },
 		},
 	})
 }
 
-func savePrompt(c *Ctx, existing Object, data map[string]any) (Object, error) {
+func savePrompt(c *Ctx, existing *store.Prompt, data map[string]any) (store.Prompt, error) {
 	p := store.Prompt{Required: true}
 	if existing != nil {
-		p = existing.(store.Prompt)
+		p = *existing
 	}
-	in := newInput(c, promptKind.Model, existing == nil, data)
+	in := newInput(c, store.ModelPrompt, existing == nil, data)
 	setPK(c, in, &p.UUID)
 	in.readOnly("prompt_stages_obj")
-	if in.str("name", &p.Name, strOpt{required: true}) && (existing == nil || p.Name != existing.(store.Prompt).Name) {
+	if in.str("name", &p.Name, strOpt{required: true}) && (existing == nil || p.Name != existing.Name) {
 		if other, err := c.Q.GetPromptByName(c.ctx(), p.Name); err == nil && other.UUID != p.UUID {
 			in.taken("name", uniqueMsg("Prompt", "name"))
 		}
@@ -50,7 +51,7 @@ func savePrompt(c *Ctx, existing Object, data map[string]any) (Object, error) {
 	in.integer("order", &p.Order, false, math.MinInt32)
 	in.str("sub_text", &p.SubText, strOpt{blank: true})
 	if err := in.err(); err != nil {
-		return nil, err
+		return store.Prompt{}, err
 	}
 	var err error
 	if existing == nil {
@@ -60,21 +61,19 @@ func savePrompt(c *Ctx, existing Object, data map[string]any) (Object, error) {
 	}
 	c.forget()
 	if err != nil {
-		return nil, conflict(err, "name", uniqueMsg("Prompt", "name"))
+		return store.Prompt{}, conflict(err, "name", uniqueMsg("Prompt", "name"))
 	}
 	return p, nil
 }
 
-func serializePrompt(c *Ctx, o Object) (map[string]any, error) {
-	p := o.(store.Prompt)
+func serializePrompt(c *Ctx, p store.Prompt) (map[string]any, error) {
 	stages, err := c.Q.PromptStagesUsing(c.ctx(), p.UUID)
 	if err != nil {
 		return nil, err
 	}
 	objs := []any{}
-	sk := stageKinds[store.StagePrompt]
 	for _, s := range stages {
-		m, err := sk.Serialize(c, s)
+		m, err := PromptStages.Serialize(c, s)
 		if err != nil {
 			return nil, err
 		}

@@ -16,46 +16,47 @@ const (
 	AvatarURL = "/static/dist/assets/images/user_default.png"
 )
 
-var userKind = &Kind{
-	Model: store.ModelUser, VerboseName: "User", VerboseNamePlural: "Users",
+// Users is authentik's core.User.
+var Users = &Model[store.User]{
+	Name: store.ModelUser, VerboseName: "User", VerboseNamePlural: "Users",
 	Fields: []string{"pk", "username", "name", "is_active", "last_login", "date_joined", "is_superuser", "groups",
 		"groups_obj", "roles", "roles_obj", "email", "avatar", "attributes", "uid", "path", "type", "uuid",
 		"password_change_date", "last_updated"},
-	PK:   func(o Object) any { return o.(store.User).PK },
-	Name: func(o Object) string { return o.(store.User).Username },
-	List: func(c *Ctx) ([]Object, error) {
+	pk:    func(o store.User) any { return o.PK },
+	title: func(o store.User) string { return o.Username },
+	list: func(c *Ctx) ([]store.User, error) {
 		all, _, err := c.Q.ListUsers(c.ctx(), store.UserFilter{})
-		return list(all, err)
+		return all, err
 	},
-	Delete: func(c *Ctx, o Object) error { return user.Delete(c.ctx(), c.Q, o.(store.User).PK) },
+	del: func(c *Ctx, o store.User) error { return user.Delete(c.ctx(), c.Q, o.PK) },
 }
 
 func init() {
-	userKind.Save, userKind.Serialize = saveUser, serializeUser
-	register(userKind, finder{
-		byPK: func(c *Ctx, pk any) (Object, error) {
+	Users.save, Users.serialize = saveUser, serializeUser
+	define(Users, finder[store.User]{
+		byPK: func(c *Ctx, pk any) (store.User, error) {
 			n, ok := asInt(pk)
 			if !ok {
-				return nil, store.ErrNotFound
+				return store.User{}, store.ErrNotFound
 			}
 			return c.Q.GetUser(c.ctx(), int64(n))
 		},
-		unique: map[string]func(c *Ctx, v string) (Object, error){
-			"username": func(c *Ctx, v string) (Object, error) { return c.Q.GetUserByUsername(c.ctx(), v) },
-			"uuid": func(c *Ctx, v string) (Object, error) {
+		unique: map[string]func(c *Ctx, v string) (store.User, error){
+			"username": func(c *Ctx, v string) (store.User, error) { return c.Q.GetUserByUsername(c.ctx(), v) },
+			"uuid": func(c *Ctx, v string) (store.User, error) {
 				id, ok := NormUUID(v)
 				if !ok {
-					return nil, store.ErrNotFound
+					return store.User{}, store.ErrNotFound
 				}
 				return c.Q.GetUserByUUID(c.ctx(), id)
 			},
 		},
-		candidates: func(c *Ctx, ids map[string]any) ([]Object, error) {
+		candidates: func(c *Ctx, ids map[string]any) ([]store.User, error) {
 			f := store.UserFilter{}
 			f.Email, _ = ids["email"].(string)
 			f.Path, _ = ids["path"].(string)
 			all, _, err := c.Q.ListUsers(c.ctx(), f)
-			return list(all, err)
+			return all, err
 		},
 	})
 }
@@ -65,12 +66,12 @@ func init() {
 // stage.
 func ValidUserPath(p string) string { return fieldrule.UserPath(p) }
 
-func saveUser(c *Ctx, existing Object, data map[string]any) (Object, error) {
+func saveUser(c *Ctx, existing *store.User, data map[string]any) (store.User, error) {
 	u := store.User{IsActive: true, Type: store.UserTypeInternal, Path: "users", Attributes: map[string]any{}}
 	if existing != nil {
-		u = existing.(store.User)
+		u = *existing
 	}
-	in := newInput(c, userKind.Model, existing == nil, data)
+	in := newInput(c, store.ModelUser, existing == nil, data)
 	in.readOnly("pk", "last_login", "date_joined", "is_superuser", "groups_obj", "roles_obj", "avatar", "uid",
 		"uuid", "password_change_date", "last_updated")
 	// The user field rules are fieldrule's, which the user write stage
@@ -78,7 +79,7 @@ func saveUser(c *Ctx, existing Object, data map[string]any) (Object, error) {
 	if in.str("username", &u.Username, strOpt{required: true, max: fieldrule.UsernameMax}) {
 		if msg := fieldrule.Username(u.Username); msg != "" {
 			in.fail("username", msg)
-		} else if existing == nil || u.Username != existing.(store.User).Username {
+		} else if existing == nil || u.Username != existing.Username {
 			if other, err := c.Q.GetUserByUsername(c.ctx(), u.Username); err == nil && other.PK != u.PK {
 				in.taken("username", msgUsernameUnique)
 			}
@@ -106,7 +107,7 @@ func saveUser(c *Ctx, existing Object, data map[string]any) (Object, error) {
 	var typ string
 	if in.choice("type", &typ, false, UserTypes...) {
 		switch {
-		case existing != nil && existing.(store.User).Type == store.UserTypeInternalServiceAccount && typ != u.Type:
+		case existing != nil && existing.Type == store.UserTypeInternalServiceAccount && typ != u.Type:
 			in.fail("type", "Can't change internal service account to other user type.")
 		case typ == store.UserTypeInternalServiceAccount && (existing == nil || u.Type != typ):
 			in.fail("type", "Setting a user to internal service account is not allowed.")
@@ -131,34 +132,33 @@ func saveUser(c *Ctx, existing Object, data map[string]any) (Object, error) {
 				// the user out each time (user.Update ends no sessions
 				// for a new hash; user.SetPassword would).
 				if err := user.HashPassword(c.Passwords, &u, pw, c.now()); err != nil {
-					return nil, err
+					return store.User{}, err
 				}
 			}
 		}
 	}
 	if err := in.err(); err != nil {
-		return nil, err
+		return store.User{}, err
 	}
 	var err error
 	if existing == nil {
 		err = user.Create(c.ctx(), c.Q, &u)
 	} else {
-		err = user.Update(c.ctx(), c.Q, existing.(store.User), &u)
+		err = user.Update(c.ctx(), c.Q, *existing, &u)
 	}
 	c.forget()
 	if err != nil {
-		return nil, conflict(err, "username", msgUsernameUnique)
+		return store.User{}, conflict(err, "username", msgUsernameUnique)
 	}
 	if setGroups {
 		if err := group.SetUserGroups(c.ctx(), c.Q, u.PK, groups); err != nil {
-			return nil, err
+			return store.User{}, err
 		}
 	}
 	return u, nil
 }
 
-func serializeUser(c *Ctx, o Object) (map[string]any, error) {
-	u := o.(store.User)
+func serializeUser(c *Ctx, u store.User) (map[string]any, error) {
 	groups, err := c.Q.UserGroups(c.ctx(), u.PK)
 	if err != nil {
 		return nil, err

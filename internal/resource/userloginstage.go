@@ -17,32 +17,31 @@ var (
 	GeoIPBindings   = []string{"no_binding", "bind_continent", "bind_continent_country", "bind_continent_country_city"}
 )
 
-func init() {
-	stageKind(stageSpec{
-		kind: store.StageUserLogin, model: store.ModelUserLoginStage,
-		component: "ak-stage-user-login-form", verbose: "User Login Stage", plural: "User Login Stages",
-		fields: []string{"session_duration", "terminate_other_sessions", "remember_me_offset", "network_binding",
-			"geoip_binding", "remember_device"},
-		read: func(in *input, s *store.Stage) {
-			l := s.UserLogin
-			in.duration("session_duration", &l.SessionDuration)
-			in.duration("remember_me_offset", &l.RememberMeOffset)
-			in.duration("remember_device", &l.RememberDevice)
-			in.boolean("terminate_other_sessions", &l.TerminateOtherSessions)
-			in.choice("network_binding", &l.NetworkBinding, false, NetworkBindings...)
-			in.choice("geoip_binding", &l.GeoipBinding, false, GeoIPBindings...)
-		},
-		render: func(c *Ctx, s store.Stage, m map[string]any) {
-			l := s.UserLogin
-			m["session_duration"] = l.SessionDuration
-			m["terminate_other_sessions"] = l.TerminateOtherSessions
-			m["remember_me_offset"] = l.RememberMeOffset
-			m["network_binding"] = l.NetworkBinding
-			m["geoip_binding"] = l.GeoipBinding
-			m["remember_device"] = l.RememberDevice
-		},
-	})
-}
+// UserLoginStages is authentik's stages.user_login.UserLoginStage.
+var UserLoginStages = stageModel(stageSpec{
+	kind: store.StageUserLogin, model: store.ModelUserLoginStage,
+	component: "ak-stage-user-login-form", verbose: "User Login Stage", plural: "User Login Stages",
+	fields: []string{"session_duration", "terminate_other_sessions", "remember_me_offset", "network_binding",
+		"geoip_binding", "remember_device"},
+	read: func(in *input, s *store.Stage) {
+		l := s.UserLogin
+		in.duration("session_duration", &l.SessionDuration)
+		in.duration("remember_me_offset", &l.RememberMeOffset)
+		in.duration("remember_device", &l.RememberDevice)
+		in.boolean("terminate_other_sessions", &l.TerminateOtherSessions)
+		in.choice("network_binding", &l.NetworkBinding, false, NetworkBindings...)
+		in.choice("geoip_binding", &l.GeoipBinding, false, GeoIPBindings...)
+	},
+	render: func(c *Ctx, s store.Stage, m map[string]any) {
+		l := s.UserLogin
+		m["session_duration"] = l.SessionDuration
+		m["terminate_other_sessions"] = l.TerminateOtherSessions
+		m["remember_me_offset"] = l.RememberMeOffset
+		m["network_binding"] = l.NetworkBinding
+		m["geoip_binding"] = l.GeoipBinding
+		m["remember_device"] = l.RememberDevice
+	},
+})
 
 // duration reads authentik's "hours=3;minutes=1" timedelta strings.
 func (in *input) duration(key string, dst *string) {

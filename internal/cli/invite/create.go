@@ -38,7 +38,7 @@ func Create(ctx context.Context, a *app.App, q store.Queries, creator *store.Use
 			flow = &f
 		}
 	}
-	inv, verr := build(p, flow, a.Clock())
+	data, verr := build(p, flow, a.Clock())
 	if missingFlow {
 		delete(verr.Fields, "flow") // "required to send" would only repeat it
 		verr.Add("flow", fmt.Sprintf("no flow with slug %q (see the admin console's Flows page)", p.FlowSlug))
@@ -46,7 +46,8 @@ func Create(ctx context.Context, a *app.App, q store.Queries, creator *store.Use
 	if err := verr.Err(); err != nil {
 		return store.Invitation{}, err
 	}
-	if err := insert(ctx, a, q, creator, &inv, p.BaseURL); err != nil {
+	inv, err := insert(ctx, a, q, creator, data, p.BaseURL)
+	if err != nil {
 		return store.Invitation{}, err
 	}
 	if p.Send {
@@ -57,10 +58,13 @@ func Create(ctx context.Context, a *app.App, q store.Queries, creator *store.Use
 	return inv, nil
 }
 
-// build checks p (every problem at once) and returns the unsaved row.
-func build(p Params, flow *store.Flow, now time.Time) (store.Invitation, *resource.ValidationError) {
+// build checks p (every problem at once) and returns the invitation as the
+// API would receive it: the CLI words its own parse errors (relative
+// expiry, YAML fixed data) and the invitation model applies the rest.
+func build(p Params, flow *store.Flow, now time.Time) (map[string]any, *resource.ValidationError) {
 	v := &resource.ValidationError{}
-	inv := store.Invitation{Name: p.Name, Expiring: true, FixedData: map[string]any{}}
+	data := map[string]any{"name": p.Name, "fixed_data": map[string]any{},
+		"expires": nil, "flow": nil, "max_uses": nil, "email": ""}
 	switch {
 	case p.Name == "":
 		v.Add("name", msgRequired)
@@ -68,24 +72,24 @@ func build(p Params, flow *store.Flow, now time.Time) (store.Invitation, *resour
 		v.Add("name", msgSlug)
 	}
 	if flow != nil {
-		inv.Flow = &flow.UUID
+		data["flow"] = flow.UUID
 	}
 	exp, err := ParseExpires(p.Expires, now)
 	if err != nil {
 		v.Add("expires", err.Error())
 	}
-	inv.Expires = exp
+	if exp != nil {
+		data["expires"] = fieldrule.FormatTime(*exp)
+	}
 	switch {
 	case p.MaxUses < 0:
 		v.Add("max_uses", "must be at least 1 (leave it out for unlimited uses)")
 	case p.SingleUse && p.MaxUses > 1:
 		v.Add("single_use", fmt.Sprintf("conflicts with max_uses %d: single use means max_uses 1", p.MaxUses))
 	case p.SingleUse:
-		one := 1
-		inv.MaxUses = &one
+		data["single_use"], data["max_uses"] = true, 1
 	case p.MaxUses > 0:
-		n := p.MaxUses
-		inv.MaxUses = &n
+		data["max_uses"] = p.MaxUses
 	}
 	if p.FixedData != "" {
 		fd, err := ParseFixedData(p.FixedData)
@@ -93,7 +97,7 @@ func build(p Params, flow *store.Flow, now time.Time) (store.Invitation, *resour
 			v.Add("fixed_data", err.Error())
 		}
 		if fd != nil {
-			inv.FixedData = fd
+			data["fixed_data"] = fd
 		}
 	}
 	if p.Email != "" {
@@ -101,7 +105,7 @@ func build(p Params, flow *store.Flow, now time.Time) (store.Invitation, *resour
 		if err != nil {
 			v.Add("email", err.Error())
 		}
-		inv.Email = e
+		data["email"] = e
 	}
 	if p.Send && p.Email == "" {
 		v.Add("email", "is required to send the invitation (give the address to send it to)")
@@ -109,41 +113,16 @@ func build(p Params, flow *store.Flow, now time.Time) (store.Invitation, *resour
 	if p.Send && flow == nil {
 		v.Add("flow", "is required to send the invitation: the link names the flow")
 	}
-	return inv, v
+	return data, v
 }
 
-// insert saves inv as creator through the invitation's resource kind, so
-// the API serializer's rules apply to invitations made here too, and
-// records model_created.
-func insert(ctx context.Context, a *app.App, q store.Queries, creator *store.User, inv *store.Invitation, baseURL string) error {
-	k, ok := resource.Lookup(store.ModelInvitation)
-	if !ok {
-		return errors.New("invitation: the invitation model is not registered")
-	}
-	obj, err := k.Save(&resource.Ctx{Context: ctx, Q: q, User: creator, BaseURL: baseURL, Now: a.Clock()}, nil, saveData(*inv))
+// insert saves data as creator through the invitation model, so the API
+// serializer's rules apply to invitations made here too, and records
+// model_created.
+func insert(ctx context.Context, a *app.App, q store.Queries, creator *store.User, data map[string]any, baseURL string) (store.Invitation, error) {
+	inv, err := resource.Invitations.Create(&resource.Ctx{Context: ctx, Q: q, User: creator, BaseURL: baseURL, Now: a.Clock()}, data)
 	if err != nil {
-		return err
+		return store.Invitation{}, err
 	}
-	saved, ok := obj.(store.Invitation)
-	if !ok {
-		return fmt.Errorf("invitation: resource kind returned %T", obj)
-	}
-	*inv = saved
-	return invitation.Created(ctx, a, q, creator, *inv)
-}
-
-// saveData is the invitation as the API would receive it.
-func saveData(inv store.Invitation) map[string]any {
-	d := map[string]any{"name": inv.Name, "fixed_data": inv.FixedData, "single_use": inv.SingleUse(),
-		"expires": nil, "flow": nil, "max_uses": nil, "email": inv.Email}
-	if inv.Expires != nil {
-		d["expires"] = fieldrule.FormatTime(*inv.Expires)
-	}
-	if inv.Flow != nil {
-		d["flow"] = *inv.Flow
-	}
-	if inv.MaxUses != nil {
-		d["max_uses"] = *inv.MaxUses
-	}
-	return d
+	return inv, invitation.Created(ctx, a, q, creator, inv)
 }

@@ -78,9 +78,11 @@ func ImportCSV(ctx context.Context, a *app.App, r io.Reader, o ImportOptions) ([
 	}
 	err = a.Store.Tx(ctx, func(q store.Queries) error {
 		for i := range invs {
-			if err := insert(ctx, a, q, o.Creator, &invs[i].inv, o.BaseURL); err != nil {
+			inv, err := insert(ctx, a, q, o.Creator, invs[i].data, o.BaseURL)
+			if err != nil {
 				return fmt.Errorf("row %d: %w", invs[i].row, err)
 			}
+			invs[i].inv = inv
 			if o.Send {
 				if _, err := invitation.Send(ctx, a, q, invs[i].inv, invitation.SendOptions{To: []string{invs[i].inv.Email},
 					BaseURL: o.BaseURL, Inviter: o.Creator}); err != nil {
@@ -101,8 +103,9 @@ func ImportCSV(ctx context.Context, a *app.App, r io.Reader, o ImportOptions) ([
 }
 
 type csvRow struct {
-	row int
-	inv store.Invitation
+	row  int
+	data map[string]any   // the invitation as the API receives it
+	inv  store.Invitation // once saved
 }
 
 // parseCSV validates every row before anything is written.
@@ -171,20 +174,21 @@ func parseCSV(r io.Reader, o ImportOptions, flow store.Flow, a *app.App) ([]csvR
 			continue
 		}
 		seen[strings.ToLower(email)] = line
-		inv, verr := build(p, &flow, now)
+		data, verr := build(p, &flow, now)
 		if !verr.Empty() {
 			for _, msg := range rowMessages(verr, p) {
 				bad = append(bad, RowError{line, msg})
 			}
 			continue
 		}
+		fixed := data["fixed_data"].(map[string]any)
 		for i, v := range rec {
 			if i == emailCol || (hasName && i == nameCol) || header[i] == "" || strings.TrimSpace(v) == "" {
 				continue
 			}
-			inv.FixedData[strings.TrimPrefix(header[i], FixedDataPrefix)] = v
+			fixed[strings.TrimPrefix(header[i], FixedDataPrefix)] = v
 		}
-		out = append(out, csvRow{line, inv})
+		out = append(out, csvRow{row: line, data: data})
 	}
 	if len(bad) > 0 {
 		return nil, &ImportError{Rows: bad}

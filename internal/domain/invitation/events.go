@@ -21,7 +21,7 @@ const (
 
 // modelRef is the invitation as authentik's events reference models.
 func modelRef(inv store.Invitation) map[string]any {
-	return event.Model("authentik_stages_invitation", "invitation", store.Hex(inv.UUID), inv.Name)
+	return event.Model(store.ModelInvitation, store.Hex(inv.UUID), inv.Name)
 }
 
 // record writes an event about inv through q; a nil a.Events records nothing.

@@ -3,7 +3,6 @@ package api
 import (
 	"net/http"
 	"net/url"
-	"strings"
 
 	"github.com/usher-id/usher/internal/event"
 	"github.com/usher-id/usher/internal/resource"
@@ -11,18 +10,18 @@ import (
 )
 
 // endpoint is a model viewset: list, create, retrieve, update, partial
-// update and delete over one resource.Kind.
-type endpoint struct {
+// update and delete over one resource.Model.
+type endpoint[T any] struct {
 	path   string // "/api/v3/flows/instances/"
-	kind   *resource.Kind
+	model  *resource.Model[T]
 	lookup string // URL lookup field; "" = pk
-	// For lists served from Kind.List: exact filters (param -> serialized
+	// For lists served from Model.List: exact filters (param -> serialized
 	// field), search fields and the default ordering.
 	filters map[string]string
 	search  []string
 	order   string
 	// lister pages in SQL instead (users, groups, invitations).
-	lister lister
+	lister func(rc *resource.Ctx, q listQuery) ([]T, int, error)
 }
 
 // listQuery is a list request's parameters.
@@ -33,22 +32,20 @@ type listQuery struct {
 	Params   url.Values
 }
 
-// lister returns one page of objects and the total count.
-type lister func(rc *resource.Ctx, q listQuery) ([]resource.Object, int, error)
-
-func (h *Handler) crud(mux *http.ServeMux, e endpoint) {
+// crud registers e's routes on mux.
+func crud[T any](h *Handler, mux *http.ServeMux, e endpoint[T]) {
 	item := e.path + "{id}/{$}"
 	mux.HandleFunc("GET "+e.path+"{$}", h.superuser(e.list(h)))
 	mux.HandleFunc("POST "+e.path+"{$}", h.superuser(func(w http.ResponseWriter, r *http.Request, c *call) error {
-		return h.save(w, r, c, e, "", false)
+		return e.save(h, w, r, c, "", false)
 	}))
 	mux.HandleFunc("GET "+item, h.superuser(func(w http.ResponseWriter, r *http.Request, c *call) error {
 		rc := h.resourceCtx(r, c, h.App.Store)
-		obj, err := e.get(rc, r.PathValue("id"))
+		row, err := e.get(rc, r.PathValue("id"))
 		if err != nil {
 			return err
 		}
-		out, err := e.kind.Serialize(rc, obj)
+		out, err := e.model.Serialize(rc, row)
 		if err != nil {
 			return err
 		}
@@ -56,22 +53,22 @@ func (h *Handler) crud(mux *http.ServeMux, e endpoint) {
 		return nil
 	}))
 	mux.HandleFunc("PUT "+item, h.superuser(func(w http.ResponseWriter, r *http.Request, c *call) error {
-		return h.save(w, r, c, e, r.PathValue("id"), true)
+		return e.save(h, w, r, c, r.PathValue("id"), true)
 	}))
 	mux.HandleFunc("PATCH "+item, h.superuser(func(w http.ResponseWriter, r *http.Request, c *call) error {
-		return h.save(w, r, c, e, r.PathValue("id"), false)
+		return e.save(h, w, r, c, r.PathValue("id"), false)
 	}))
 	mux.HandleFunc("DELETE "+item, h.superuser(func(w http.ResponseWriter, r *http.Request, c *call) error {
 		err := h.App.Store.Tx(r.Context(), func(q store.Queries) error {
 			rc := h.resourceCtx(r, c, q)
-			obj, err := e.get(rc, r.PathValue("id"))
+			row, err := e.get(rc, r.PathValue("id"))
 			if err != nil {
 				return err
 			}
-			if err := e.kind.Delete(rc, obj); err != nil {
+			if err := e.model.Delete(rc, row); err != nil {
 				return err
 			}
-			return h.record(r, q, c, event.ModelDeleted, e.kind, obj)
+			return h.record(r, q, c, event.ModelDeleted, ref(e.model, row))
 		})
 		if err != nil {
 			return err
@@ -81,22 +78,22 @@ func (h *Handler) crud(mux *http.ServeMux, e endpoint) {
 	}))
 }
 
-// get finds the object the URL names.
-func (e endpoint) get(rc *resource.Ctx, id string) (resource.Object, error) {
+// get finds the row the URL names.
+func (e endpoint[T]) get(rc *resource.Ctx, id string) (T, error) {
 	key := "pk"
 	if e.lookup != "" {
 		key = e.lookup
 	}
-	obj, err := e.kind.Find(rc, map[string]any{key: id})
+	row, err := e.model.Find(rc, map[string]any{key: id})
 	if _, invalid := err.(*resource.ValidationError); invalid {
-		return nil, store.ErrNotFound
+		return row, store.ErrNotFound
 	}
-	return obj, err
+	return row, err
 }
 
-// save creates (id == "") or updates an object, recording the audit event
-// in the same transaction. full is a PUT: required fields must be present.
-func (h *Handler) save(w http.ResponseWriter, r *http.Request, c *call, e endpoint, id string, full bool) error {
+// save creates (id == "") or updates a row, recording the audit event in
+// the same transaction. full is a PUT: required fields must be present.
+func (e endpoint[T]) save(h *Handler, w http.ResponseWriter, r *http.Request, c *call, id string, full bool) error {
 	data, err := h.readBody(w, r)
 	if err != nil {
 		return err
@@ -105,23 +102,23 @@ func (h *Handler) save(w http.ResponseWriter, r *http.Request, c *call, e endpoi
 	err = h.App.Store.Tx(r.Context(), func(q store.Queries) error {
 		rc := h.resourceCtx(r, c, q)
 		rc.Full = full
-		var existing resource.Object
+		var row T
 		action := event.ModelCreated
-		if id != "" {
-			var err error
-			if existing, err = e.get(rc, id); err != nil {
-				return err
-			}
+		if id == "" {
+			row, err = e.model.Create(rc, data)
+		} else {
 			action = event.ModelUpdated
+			if row, err = e.get(rc, id); err == nil {
+				row, err = e.model.Update(rc, row, data)
+			}
 		}
-		obj, err := e.kind.Save(rc, existing, data)
 		if err != nil {
 			return err
 		}
-		if out, err = e.kind.Serialize(rc, obj); err != nil {
+		if out, err = e.model.Serialize(rc, row); err != nil {
 			return err
 		}
-		return h.record(r, q, c, action, e.kind, obj)
+		return h.record(r, q, c, action, ref(e.model, row))
 	})
 	if err != nil {
 		return err
@@ -134,19 +131,23 @@ func (h *Handler) save(w http.ResponseWriter, r *http.Request, c *call, e endpoi
 	return nil
 }
 
-// record writes a model_created/updated/deleted event (authentik's events/models.py EventAction).
-func (h *Handler) record(r *http.Request, q store.Queries, c *call, action string, k *resource.Kind, obj resource.Object) error {
+// ref is the audit events' reference to row.
+func ref[T any](m *resource.Model[T], row T) map[string]any {
+	return event.Model(m.Name, m.PK(row), m.Title(row))
+}
+
+// record writes a model_created/updated/deleted event about the row model
+// refers to (authentik's events/models.py EventAction).
+func (h *Handler) record(r *http.Request, q store.Queries, c *call, action string, model map[string]any) error {
 	if h.App.Events == nil {
 		return nil
 	}
-	app, model, _ := strings.Cut(k.Model, ".")
 	u := c.User
-	return h.App.Events.Record(r.Context(), q, r, &u, action,
-		map[string]any{"model": event.Model(app, model, k.PK(obj), k.Name(obj))})
+	return h.App.Events.Record(r.Context(), q, r, &u, action, map[string]any{"model": model})
 }
 
 // list serves GET on the collection.
-func (e endpoint) list(h *Handler) handlerFunc {
+func (e endpoint[T]) list(h *Handler) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request, c *call) error {
 		p, ok := pageOf(r)
 		if !ok {
@@ -156,7 +157,7 @@ func (e endpoint) list(h *Handler) handlerFunc {
 		lq := listQuery{Page: p, Ordering: q.Get("ordering"), Search: q.Get("search"), Params: q}
 		rc := h.resourceCtx(r, c, h.App.Store)
 		if e.lister != nil {
-			objs, count, err := e.lister(rc, lq)
+			rows, count, err := e.lister(rc, lq)
 			if err != nil {
 				return err
 			}
@@ -165,13 +166,13 @@ func (e endpoint) list(h *Handler) handlerFunc {
 				return errInvalidPage
 			}
 			if lq.Page.Number != before { // ?page=last: fetch the real last page
-				if objs, count, err = e.lister(rc, lq); err != nil {
+				if rows, count, err = e.lister(rc, lq); err != nil {
 					return err
 				}
 			}
-			results := make([]any, 0, len(objs))
-			for _, o := range objs {
-				m, err := e.kind.Serialize(rc, o)
+			results := make([]any, 0, len(rows))
+			for _, row := range rows {
+				m, err := e.model.Serialize(rc, row)
 				if err != nil {
 					return err
 				}
@@ -180,13 +181,13 @@ func (e endpoint) list(h *Handler) handlerFunc {
 			writeJSON(w, http.StatusOK, envelope(lq.Page, count, results))
 			return nil
 		}
-		all, err := e.kind.List(rc)
+		all, err := e.model.List(rc)
 		if err != nil {
 			return err
 		}
 		objs := make([]map[string]any, 0, len(all))
-		for _, o := range all {
-			m, err := e.kind.Serialize(rc, o)
+		for _, row := range all {
+			m, err := e.model.Serialize(rc, row)
 			if err != nil {
 				return err
 			}

@@ -39,75 +39,65 @@ func extend(f func(h *Handler, mux *http.ServeMux)) { extensions = append(extens
 
 // Mount registers every API route.
 func (h *Handler) Mount(mux *http.ServeMux) {
-	kind := func(model string) *resource.Kind {
-		k, ok := resource.Lookup(model)
-		if !ok {
-			panic("api: model not registered: " + model)
-		}
-		return k
-	}
-	for _, e := range []endpoint{
-		{path: "/api/v3/core/users/", kind: kind(store.ModelUser), lister: h.listUsers},
-		{path: "/api/v3/core/groups/", kind: kind(store.ModelGroup), lister: h.listGroups},
-		{path: "/api/v3/core/applications/", kind: kind(store.ModelApplication), lookup: "slug",
-			filters: filters("name", "slug", "group", "meta_launch_url", "meta_description", "meta_publisher"),
-			search:  []string{"name", "slug", "meta_launch_url", "meta_description", "meta_publisher", "group"},
-			order:   "name"},
-		{path: "/api/v3/core/brands/", kind: kind(store.ModelBrand),
-			filters: filters("domain", "default", "branding_title", "brand_uuid", "branding_logo", "branding_favicon",
-				"branding_default_flow_background", "flow_authentication", "flow_invalidation", "flow_recovery",
-				"flow_unenrollment", "flow_user_settings", "flow_device_code", "flow_user_switch", "flow_lockdown",
-				"flow_request", "web_certificate", "client_certificates"),
-			search: []string{"domain", "branding_title"}, order: "domain"},
-		{path: "/api/v3/flows/instances/", kind: kind(store.ModelFlow), lookup: "slug",
-			filters: withAliases(filters("name", "slug", "designation", "denied_action"), "flow_uuid", "pk"),
-			search:  []string{"name", "slug", "designation", "title"}, order: "slug"},
-		{path: "/api/v3/flows/bindings/", kind: kind(store.ModelFlowStageBinding),
-			filters: withAliases(filters("target", "stage", "order", "evaluate_on_plan", "re_evaluate_policies",
-				"policy_engine_mode", "invalid_response_action"), "fsb_uuid", "pk", "pbm_uuid", "pk"),
-			search: []string{"stage_obj.name", "order"}, order: "order"},
-		{path: "/api/v3/stages/invitation/invitations/", kind: kind(store.ModelInvitation),
-			lister: h.listInvitations},
-		{path: "/api/v3/stages/prompt/prompts/", kind: kind(store.ModelPrompt),
-			filters: filters("field_key", "label", "name", "type", "placeholder"),
-			search:  []string{"field_key", "label", "type", "placeholder", "name"}, order: "field_key"},
-		{path: "/api/v3/policies/expression/", kind: kind(store.ModelExpressionPolicy),
-			filters: withAliases(filters("name", "execution_logging", "expression"), "policy_uuid", "pk"),
-			search:  []string{"name"}, order: "name"},
-		{path: "/api/v3/policies/bindings/", kind: kind(store.ModelPolicyBinding),
-			filters: withAliases(filters("policy", "target", "enabled", "order", "timeout"), "policy_binding_uuid", "pk",
-				"policy__isnull", "isnull:policy", "target_in", "target"),
-			search: []string{"policy_obj.name", "group_obj.name", "user_obj.username"}, order: "order"},
-		{path: "/api/v3/managed/blueprints/", kind: kind(store.ModelBlueprintInstance),
-			filters: filters("name", "path"), search: []string{"name", "path"}, order: "name"},
-	} {
-		h.crud(mux, e)
-	}
+	crud(h, mux, endpoint[store.User]{path: "/api/v3/core/users/", model: resource.Users, lister: h.listUsers})
+	crud(h, mux, endpoint[store.Group]{path: "/api/v3/core/groups/", model: resource.Groups, lister: h.listGroups})
+	crud(h, mux, endpoint[store.Application]{path: "/api/v3/core/applications/", model: resource.Applications, lookup: "slug",
+		filters: filters("name", "slug", "group", "meta_launch_url", "meta_description", "meta_publisher"),
+		search:  []string{"name", "slug", "meta_launch_url", "meta_description", "meta_publisher", "group"},
+		order:   "name"})
+	crud(h, mux, endpoint[store.Brand]{path: "/api/v3/core/brands/", model: resource.Brands,
+		filters: filters("domain", "default", "branding_title", "brand_uuid", "branding_logo", "branding_favicon",
+			"branding_default_flow_background", "flow_authentication", "flow_invalidation", "flow_recovery",
+			"flow_unenrollment", "flow_user_settings", "flow_device_code", "flow_user_switch", "flow_lockdown",
+			"flow_request", "web_certificate", "client_certificates"),
+		search: []string{"domain", "branding_title"}, order: "domain"})
+	crud(h, mux, endpoint[store.Flow]{path: "/api/v3/flows/instances/", model: resource.Flows, lookup: "slug",
+		filters: withAliases(filters("name", "slug", "designation", "denied_action"), "flow_uuid", "pk"),
+		search:  []string{"name", "slug", "designation", "title"}, order: "slug"})
+	crud(h, mux, endpoint[store.FlowStageBinding]{path: "/api/v3/flows/bindings/", model: resource.FlowStageBindings,
+		filters: withAliases(filters("target", "stage", "order", "evaluate_on_plan", "re_evaluate_policies",
+			"policy_engine_mode", "invalid_response_action"), "fsb_uuid", "pk", "pbm_uuid", "pk"),
+		search: []string{"stage_obj.name", "order"}, order: "order"})
+	crud(h, mux, endpoint[store.Invitation]{path: "/api/v3/stages/invitation/invitations/", model: resource.Invitations,
+		lister: h.listInvitations})
+	crud(h, mux, endpoint[store.Prompt]{path: "/api/v3/stages/prompt/prompts/", model: resource.Prompts,
+		filters: filters("field_key", "label", "name", "type", "placeholder"),
+		search:  []string{"field_key", "label", "type", "placeholder", "name"}, order: "field_key"})
+	crud(h, mux, endpoint[store.Policy]{path: "/api/v3/policies/expression/", model: resource.ExpressionPolicies,
+		filters: withAliases(filters("name", "execution_logging", "expression"), "policy_uuid", "pk"),
+		search:  []string{"name"}, order: "name"})
+	crud(h, mux, endpoint[store.PolicyBinding]{path: "/api/v3/policies/bindings/", model: resource.PolicyBindings,
+		filters: withAliases(filters("policy", "target", "enabled", "order", "timeout"), "policy_binding_uuid", "pk",
+			"policy__isnull", "isnull:policy", "target_in", "target"),
+		search: []string{"policy_obj.name", "group_obj.name", "user_obj.username"}, order: "order"})
+	crud(h, mux, endpoint[store.BlueprintInstance]{path: "/api/v3/managed/blueprints/", model: resource.BlueprintInstances,
+		filters: filters("name", "path"), search: []string{"name", "path"}, order: "name"})
 	// Stage endpoints filter on their own fields as authentik's filtersets do.
 	for _, s := range []struct {
-		path, model string
-		fields      []string
-		aliases     []string // parameter, field path pairs
+		path    string
+		model   *resource.Model[store.Stage]
+		fields  []string
+		aliases []string // parameter, field path pairs
 	}{
-		{"/api/v3/stages/invitation/stages/", store.ModelInvitationStage,
+		{"/api/v3/stages/invitation/stages/", resource.InvitationStages,
 			[]string{"continue_flow_without_invitation"}, []string{"no_flows", "isnull:flow_set"}},
-		{"/api/v3/stages/prompt/stages/", store.ModelPromptStage,
+		{"/api/v3/stages/prompt/stages/", resource.PromptStages,
 			[]string{"fields", "validation_policies"}, nil},
-		{"/api/v3/stages/user_write/", store.ModelUserWriteStage,
+		{"/api/v3/stages/user_write/", resource.UserWriteStages,
 			[]string{"create_users_as_inactive", "create_users_group", "user_creation_mode", "user_path_template", "user_type"}, nil},
-		{"/api/v3/stages/user_login/", store.ModelUserLoginStage,
+		{"/api/v3/stages/user_login/", resource.UserLoginStages,
 			[]string{"geoip_binding", "network_binding", "remember_device", "remember_me_offset", "session_duration",
 				"terminate_other_sessions"}, nil},
-		{"/api/v3/stages/identification/", store.ModelIdentificationStage,
+		{"/api/v3/stages/identification/", resource.IdentificationStages,
 			[]string{"captcha_stage", "case_insensitive_matching", "enrollment_flow", "password_stage", "passwordless_flow",
 				"recovery_flow", "show_matched_user", "show_source_labels", "webauthn_stage"}, nil},
-		{"/api/v3/stages/password/", store.ModelPasswordStage,
+		{"/api/v3/stages/password/", resource.PasswordStages,
 			[]string{"allow_show_password", "configure_flow", "failed_attempts_before_cancel"}, nil},
-		{"/api/v3/stages/user_logout/", store.ModelUserLogoutStage, nil, nil},
-		{"/api/v3/stages/deny/", store.ModelDenyStage, []string{"deny_message"}, nil},
+		{"/api/v3/stages/user_logout/", resource.UserLogoutStages, nil, nil},
+		{"/api/v3/stages/deny/", resource.DenyStages, []string{"deny_message"}, nil},
 	} {
 		f := withAliases(filters(append([]string{"name"}, s.fields...)...), append([]string{"stage_uuid", "pk"}, s.aliases...)...)
-		h.crud(mux, endpoint{path: s.path, kind: kind(s.model), filters: f, search: []string{"name"}, order: "name"})
+		crud(h, mux, endpoint[store.Stage]{path: s.path, model: s.model, filters: f, search: []string{"name"}, order: "name"})
 	}
 
 	mux.HandleFunc("GET /api/v3/core/users/me/{$}", h.authenticated(h.userMe))

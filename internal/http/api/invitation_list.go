@@ -10,7 +10,7 @@ import (
 // listInvitations pages invitations in SQL with authentik's filters:
 // name, created_by__username, expires, flow__slug, search; ordering
 // defaults to -expires.
-func (h *Handler) listInvitations(rc *resource.Ctx, q listQuery) ([]resource.Object, int, error) {
+func (h *Handler) listInvitations(rc *resource.Ctx, q listQuery) ([]store.Invitation, int, error) {
 	p := q.Params
 	f := store.InvitationFilter{Search: q.Search, Name: p.Get("name"), CreatedByUsername: p.Get("created_by__username"),
 		FlowSlug: p.Get("flow__slug"), Ordering: invitationOrdering(q.Ordering), Limit: q.Page.Size, Offset: q.Page.Offset()}
@@ -21,15 +21,7 @@ func (h *Handler) listInvitations(rc *resource.Ctx, q listQuery) ([]resource.Obj
 		}
 		f.Expires = &t
 	}
-	invs, count, err := rc.Q.ListInvitations(rc.Context, f)
-	if err != nil {
-		return nil, 0, err
-	}
-	out := make([]resource.Object, len(invs))
-	for i, inv := range invs {
-		out[i] = inv
-	}
-	return out, count, nil
+	return rc.Q.ListInvitations(rc.Context, f)
 }
 
 // invitationOrdering passes the first ?ordering= key to the store, which

@@ -112,8 +112,7 @@ func (h *Handler) blueprintApply(w http.ResponseWriter, r *http.Request, c *call
 	if applyErr != nil && inst.Status == blueprint.StatusSuccessful {
 		return applyErr
 	}
-	k, _ := resource.Lookup(store.ModelBlueprintInstance)
-	out, err := k.Serialize(h.resourceCtx(r, c, h.App.Store), inst)
+	out, err := resource.BlueprintInstances.Serialize(h.resourceCtx(r, c, h.App.Store), inst)
 	if err != nil {
 		return err
 	}

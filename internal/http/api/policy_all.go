@@ -23,20 +23,10 @@ func init() {
 	})
 }
 
-const expressionPolicyModel = store.ModelExpressionPolicy
-
-func policyKind() *resource.Kind {
-	k, ok := resource.Lookup(expressionPolicyModel)
-	if !ok {
-		panic("api: model not registered: " + expressionPolicyModel)
-	}
-	return k
-}
-
 // basePolicy renders a policy without the subclass fields, as authentik's
 // PolicySerializer does on /policies/all/.
 func basePolicy(rc *resource.Ctx, p store.Policy) (map[string]any, error) {
-	m, err := policyKind().Serialize(rc, p)
+	m, err := resource.ExpressionPolicies.Serialize(rc, p)
 	if err != nil {
 		return nil, err
 	}
@@ -108,14 +98,11 @@ func (h *Handler) promptStagePolicies(r *http.Request) (map[string]bool, error) 
 }
 
 func (h *Handler) findPolicy(rc *resource.Ctx, id string) (store.Policy, error) {
-	obj, err := policyKind().Find(rc, map[string]any{"pk": id})
+	p, err := resource.ExpressionPolicies.Find(rc, map[string]any{"pk": id})
 	if _, invalid := err.(*resource.ValidationError); invalid {
 		return store.Policy{}, store.ErrNotFound
 	}
-	if err != nil {
-		return store.Policy{}, err
-	}
-	return obj.(store.Policy), nil
+	return p, err
 }
 
 func (h *Handler) policyAllRetrieve(w http.ResponseWriter, r *http.Request, c *call) error {
@@ -139,10 +126,10 @@ func (h *Handler) policyAllDelete(w http.ResponseWriter, r *http.Request, c *cal
 		if err != nil {
 			return err
 		}
-		if err := policyKind().Delete(rc, p); err != nil {
+		if err := resource.ExpressionPolicies.Delete(rc, p); err != nil {
 			return err
 		}
-		return h.record(r, q, c, event.ModelDeleted, policyKind(), p)
+		return h.record(r, q, c, event.ModelDeleted, ref(resource.ExpressionPolicies, p))
 	})
 	if err != nil {
 		return err

@@ -34,7 +34,7 @@ func (h *Handler) stageAllList(w http.ResponseWriter, r *http.Request, c *call) 
 	return nil
 }
 
-func (h *Handler) anyStage(r *http.Request) (store.Stage, *resource.Kind, error) {
+func (h *Handler) anyStage(r *http.Request) (store.Stage, *resource.Model[store.Stage], error) {
 	id, ok := resource.NormUUID(r.PathValue("pk"))
 	if !ok {
 		return store.Stage{}, nil, store.ErrNotFound
@@ -43,11 +43,11 @@ func (h *Handler) anyStage(r *http.Request) (store.Stage, *resource.Kind, error)
 	if err != nil {
 		return s, nil, err
 	}
-	k, ok := resource.StageKind(s.Kind)
+	m, ok := resource.StageModel(s.Kind)
 	if !ok {
 		return s, nil, store.ErrNotFound
 	}
-	return s, k, nil
+	return s, m, nil
 }
 
 func (h *Handler) stageAllRetrieve(w http.ResponseWriter, r *http.Request, c *call) error {
@@ -64,13 +64,13 @@ func (h *Handler) stageAllRetrieve(w http.ResponseWriter, r *http.Request, c *ca
 }
 
 func (h *Handler) stageAllDelete(w http.ResponseWriter, r *http.Request, c *call) error {
-	s, k, err := h.anyStage(r)
+	s, m, err := h.anyStage(r)
 	if err == nil {
 		err = h.App.Store.Tx(r.Context(), func(q store.Queries) error {
-			if err := k.Delete(h.resourceCtx(r, c, q), s); err != nil {
+			if err := m.Delete(h.resourceCtx(r, c, q), s); err != nil {
 				return err
 			}
-			return h.record(r, q, c, event.ModelDeleted, k, s)
+			return h.record(r, q, c, event.ModelDeleted, ref(m, s))
 		})
 	}
 	if err != nil {

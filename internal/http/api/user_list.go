@@ -20,7 +20,7 @@ import (
 // date_joined / last_login / last_updated ranges) are applied here to the
 // SQL-filtered rows, which are then paged in Go: they are rare, and the
 // common listing stays one bounded query.
-func (h *Handler) listUsers(rc *resource.Ctx, q listQuery) ([]resource.Object, int, error) {
+func (h *Handler) listUsers(rc *resource.Ctx, q listQuery) ([]store.User, int, error) {
 	p := q.Params
 	f := store.UserFilter{Search: q.Search, Username: p.Get("username"), Email: p.Get("email"), Path: p.Get("path"),
 		PathPrefix: p.Get("path_startswith"), Ordering: userOrdering(q.Ordering)}
@@ -104,7 +104,7 @@ func (h *Handler) listUsers(rc *resource.Ctx, q listQuery) ([]resource.Object, i
 		if err != nil {
 			return nil, 0, err
 		}
-		return objects(users), count, nil
+		return users, count, nil
 	}
 	all, _, err := rc.Q.ListUsers(rc.Context, f)
 	if err != nil {
@@ -124,7 +124,7 @@ next:
 		}
 		out = append(out, u)
 	}
-	return objects(pageOfSlice(out, q.Page)), len(out), nil
+	return pageOfSlice(out, q.Page), len(out), nil
 }
 
 // userOrdering passes the first ?ordering= key to the store, which falls
@@ -137,7 +137,7 @@ func userOrdering(s string) string {
 // listGroups pages groups in SQL (name, search, ordering); is_superuser,
 // members_by_pk, members_by_username and attributes are applied in Go to
 // the SQL-filtered rows, as for users.
-func (h *Handler) listGroups(rc *resource.Ctx, q listQuery) ([]resource.Object, int, error) {
+func (h *Handler) listGroups(rc *resource.Ctx, q listQuery) ([]store.Group, int, error) {
 	p := q.Params
 	ordering, _, _ := strings.Cut(q.Ordering, ",")
 	if strings.TrimPrefix(ordering, "-") != "name" {
@@ -199,7 +199,7 @@ func (h *Handler) listGroups(rc *resource.Ctx, q listQuery) ([]resource.Object, 
 		if err != nil {
 			return nil, 0, err
 		}
-		return objects(groups), count, nil
+		return groups, count, nil
 	}
 	all, _, err := rc.Q.ListGroups(rc.Context, f)
 	if err != nil {
@@ -215,7 +215,7 @@ next:
 		}
 		out = append(out, g)
 	}
-	return objects(pageOfSlice(out, q.Page)), len(out), nil
+	return pageOfSlice(out, q.Page), len(out), nil
 }
 
 // groupsByPK resolves groups_by_pk values, recording django-filter's
@@ -361,15 +361,6 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-// objects adapts a typed page to resource objects.
-func objects[T any](items []T) []resource.Object {
-	out := make([]resource.Object, len(items))
-	for i, it := range items {
-		out[i] = it
-	}
-	return out
 }
 
 // pageOfSlice returns the requested page of items filtered in Go.

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strings"
 
 	"github.com/usher-id/usher/internal/blueprint"
 	"github.com/usher-id/usher/internal/event"
@@ -100,13 +99,7 @@ func (h *Handler) recordImport(r *http.Request, u *store.User, res blueprint.Res
 			if !ok {
 				continue
 			}
-			app, model, _ := strings.Cut(c.Model, ".")
-			pk := c.PK
-			if s, ok := pk.(string); ok {
-				pk = strings.ReplaceAll(s, "-", "")
-			}
-			name := c.ID
-			if err := h.record(r.Context(), q, r, u, action, map[string]any{"model": event.Model(app, model, pk, name)}); err != nil {
+			if err := h.record(r.Context(), q, r, u, action, map[string]any{"model": event.Model(c.Model, c.PK, c.ID)}); err != nil {
 				return err
 			}
 		}

@@ -3,7 +3,6 @@ package console
 import (
 	"fmt"
 	"net/http"
-	"strings"
 
 	"github.com/usher-id/usher/internal/event"
 	"github.com/usher-id/usher/internal/httpx"
@@ -66,12 +65,8 @@ func (h *Handler) resourceCtx(r *http.Request, q store.Queries, u *store.User) *
 // recordModel records a model event shaped like authentik's: the model
 // reference with app, model_name, pk (UUIDs as hex) and name.
 func (h *Handler) recordModel(r *http.Request, q store.Queries, u *store.User, action, model string, obj resource.Object, e *entity) error {
-	app, name, _ := strings.Cut(model, ".")
 	_, pk, display := e.ident(obj)
-	if s, ok := pk.(string); ok {
-		pk = strings.ReplaceAll(s, "-", "")
-	}
-	return h.record(r.Context(), q, r, u, action, map[string]any{"model": event.Model(app, name, pk, display)})
+	return h.record(r.Context(), q, r, u, action, map[string]any{"model": event.Model(model, pk, display)})
 }
 
 // checkModels makes sure every model the console edits is registered, so a

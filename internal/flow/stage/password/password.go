@@ -135,7 +135,7 @@ func Check(ex *flow.Execution, u *store.User, identifier, pw string) (auth.Passw
 	}
 	if u == nil || !res.OK {
 		err := ex.Record(ex.Store(), nil, event.LoginFailed, map[string]any{"username": identifier,
-			"stage": event.Model("authentik_stages_password", "passwordstage", strings.ReplaceAll(ex.Stage.UUID, "-", ""), ex.Stage.Name)})
+			"stage": event.Model(store.ModelPasswordStage, strings.ReplaceAll(ex.Stage.UUID, "-", ""), ex.Stage.Name)})
 		return auth.PasswordCheck{}, err
 	}
 	if res.Rehash {

@@ -40,7 +40,7 @@ func (ev *evaluator) value(p store.Prompt, what, src string) any {
 	ex.Log().WarnContext(ex.Ctx(), "prompt: expression failed", "prompt", p.Name, "field", what, "error", err)
 	if rerr := ex.Record(ex.Store(), user, ActionPropertyMappingException, map[string]any{
 		"message": err.Error(), "expression": src, "field": what,
-		"prompt": event.Model("authentik_stages_prompt", "prompt", p.UUID, p.Name),
+		"prompt": event.Model(store.ModelPrompt, p.UUID, p.Name),
 	}); rerr != nil {
 		ex.Log().ErrorContext(ex.Ctx(), "prompt: recording property_mapping_exception failed", "error", rerr)
 	}

@@ -265,7 +265,7 @@ func record(ex *flow.Execution, q store.Queries, u *store.User, pd map[string]an
 	if err := ex.Record(q, u, event.UserWrite, data); err != nil {
 		return err
 	}
-	model := map[string]any{"model": event.Model("authentik_core", "user", u.PK, u.Username)}
+	model := map[string]any{"model": event.Model(store.ModelUser, u.PK, u.Username)}
 	if created {
 		return ex.Record(q, u, event.ModelCreated, model)
 	}
