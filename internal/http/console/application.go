@@ -10,20 +10,18 @@ import (
 	"github.com/usher-id/usher/internal/store"
 )
 
-const applicationModel = store.ModelApplication
-
 func (h *Handler) mountApplications(mux *routes) {
 	mux.HandleFunc("GET /if/admin/applications/", h.admin(h.applicationList))
-	h.mountEntity(mux, h.applicationEntity())
+	h.applicationEntity().mount(mux)
 }
 
-func (h *Handler) applicationEntity() *entity {
-	return &entity{
-		Singular: "Application", Base: "/if/admin/applications/", Nav: "applications", Model: applicationModel,
-		load: func(ctx context.Context, slug string) (resource.Object, error) {
+func (h *Handler) applicationEntity() *entity[store.Application] {
+	return &entity[store.Application]{h: h,
+		Singular: "Application", Base: "/if/admin/applications/", Nav: "applications", model: resource.Applications,
+		load: func(ctx context.Context, slug string) (store.Application, error) {
 			return h.App.Store.GetApplicationBySlug(ctx, slug)
 		},
-		form: func(ctx context.Context, obj resource.Object) (*formDef, error) {
+		form: func(ctx context.Context, obj *store.Application) (*formDef, error) {
 			return &formDef{Fields: []*field{
 				{Name: "name", Label: "Name", Kind: "text", Required: true, Help: "Shown to users."},
 				{Name: "slug", Label: "Slug", Kind: "text", Required: true, Help: "Internal application name used in URLs."},
@@ -37,16 +35,16 @@ func (h *Handler) applicationEntity() *entity {
 				{Name: "policy_engine_mode", Label: "Policy engine mode", Kind: "select", Options: engineModeOptions},
 			}}, nil
 		},
-		values: func(obj resource.Object) url.Values {
+		values: func(obj *store.Application) url.Values {
 			if obj == nil {
 				return url.Values{"policy_engine_mode": {"any"}}
 			}
-			a := as[store.Application](obj)
+			a := *obj
 			return url.Values{"name": {a.Name}, "slug": {a.Slug}, "group": {a.Group}, "meta_launch_url": {a.MetaLaunchURL},
 				"open_in_new_tab": {boolStr(a.OpenInNewTab)}, "meta_icon": {a.MetaIcon}, "meta_description": {a.MetaDescription},
 				"meta_publisher": {a.MetaPublisher}, "policy_engine_mode": {a.PolicyEngineMode}}
 		},
-		data: func(f *formDef, v url.Values, _ resource.Object) map[string]any {
+		data: func(f *formDef, v url.Values, _ *store.Application) map[string]any {
 			d := genericData(f, v)
 			for _, k := range []string{"meta_launch_url", "meta_icon"} {
 				if s := d[k].(string); s != "" && !safeLaunchURL(s) {
@@ -55,9 +53,8 @@ func (h *Handler) applicationEntity() *entity {
 			}
 			return d
 		},
-		ident: func(obj resource.Object) (string, any, string) {
-			a := as[store.Application](obj)
-			return a.Slug, a.UUID, a.Name
+		ident: func(a store.Application) (string, string) {
+			return a.Slug, a.Name
 		},
 	}
 }

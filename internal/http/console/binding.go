@@ -11,8 +11,6 @@ import (
 	"github.com/usher-id/usher/internal/store"
 )
 
-const bindingModel = store.ModelFlowStageBinding
-
 var invalidResponseOptions = choices("retry", "Retry: show the stage again with the error",
 	"restart", "Restart: start the flow again from the beginning",
 	"restart_with_context", "Restart with context: start again, keeping what was entered")
@@ -20,43 +18,44 @@ var invalidResponseOptions = choices("retry", "Retry: show the stage again with 
 // mountBindings adds the Stage Bindings tab's Bind Stage, edit and remove
 // routes under a flow. The entity is built per request because its base
 // path and target are the flow's.
-func (h *Handler) mountBindings(mux *routes, flows *entity) {
-	with := func(fn func(w http.ResponseWriter, r *http.Request, u *store.User, e *entity) error) pageFunc {
-		return h.withObject(flows, func(w http.ResponseWriter, r *http.Request, u *store.User, _ *entity, obj resource.Object) error {
-			return fn(w, r, u, h.bindingEntity(as[store.Flow](obj)))
+func (h *Handler) mountBindings(mux *routes, flows *entity[store.Flow]) {
+	type bindingsFunc func(w http.ResponseWriter, r *http.Request, u *store.User, e *entity[store.FlowStageBinding]) error
+	with := func(fn bindingsFunc) pageFunc {
+		return flows.with(func(w http.ResponseWriter, r *http.Request, u *store.User, _ *entity[store.Flow], f store.Flow) error {
+			return fn(w, r, u, h.bindingEntity(f))
 		})
 	}
-	withBinding := func(fn objectFunc) pageFunc {
-		return with(func(w http.ResponseWriter, r *http.Request, u *store.User, e *entity) error {
-			return h.withObject(e, fn)(w, r, u)
+	withBinding := func(fn objectFunc[store.FlowStageBinding]) pageFunc {
+		return with(func(w http.ResponseWriter, r *http.Request, u *store.User, e *entity[store.FlowStageBinding]) error {
+			return e.with(fn)(w, r, u)
 		})
 	}
 	base := "/if/admin/flows/{id}/bindings/"
-	mux.HandleFunc("GET "+base+"new/", h.admin(with(func(w http.ResponseWriter, r *http.Request, u *store.User, e *entity) error {
-		return h.entityShow(w, r, u, e, nil)
+	mux.HandleFunc("GET "+base+"new/", h.admin(with(func(w http.ResponseWriter, r *http.Request, u *store.User, e *entity[store.FlowStageBinding]) error {
+		return e.show(w, r, u, nil)
 	})))
-	mux.HandleFunc("POST "+base+"new/", h.admin(with(func(w http.ResponseWriter, r *http.Request, u *store.User, e *entity) error {
-		return h.entitySave(w, r, u, e, nil)
+	mux.HandleFunc("POST "+base+"new/", h.admin(with(func(w http.ResponseWriter, r *http.Request, u *store.User, e *entity[store.FlowStageBinding]) error {
+		return e.submit(w, r, u, nil)
 	})))
-	mux.HandleFunc("GET "+base+"{bid}/edit/", h.admin(withBinding(h.entityShow)))
-	mux.HandleFunc("POST "+base+"{bid}/edit/", h.admin(withBinding(h.entitySave)))
-	mux.HandleFunc("GET "+base+"{bid}/delete/", h.admin(withBinding(h.entityConfirmDelete)))
-	mux.HandleFunc("POST "+base+"{bid}/delete/", h.admin(withBinding(h.entityDelete)))
+	mux.HandleFunc("GET "+base+"{bid}/edit/", h.admin(withBinding(editForm)))
+	mux.HandleFunc("POST "+base+"{bid}/edit/", h.admin(withBinding(editSave)))
+	mux.HandleFunc("GET "+base+"{bid}/delete/", h.admin(withBinding(confirmDelete)))
+	mux.HandleFunc("POST "+base+"{bid}/delete/", h.admin(withBinding(deleteRow)))
 }
 
-func (h *Handler) bindingEntity(flow store.Flow) *entity {
+func (h *Handler) bindingEntity(flow store.Flow) *entity[store.FlowStageBinding] {
 	base := "/if/admin/flows/" + url.PathEscape(flow.Slug) + "/bindings/"
 	stageNames := map[string]string{}
-	return &entity{
-		Singular: "Stage binding", Base: base, Nav: "flows", Model: bindingModel, IDParam: "bid",
-		load: func(ctx context.Context, id string) (resource.Object, error) {
+	return &entity[store.FlowStageBinding]{h: h,
+		Singular: "Stage binding", Base: base, Nav: "flows", model: resource.FlowStageBindings, IDParam: "bid",
+		load: func(ctx context.Context, id string) (store.FlowStageBinding, error) {
 			b, err := h.App.Store.GetBinding(ctx, id)
 			if err == nil && b.Target != flow.UUID {
-				return nil, store.ErrNotFound
+				return store.FlowStageBinding{}, store.ErrNotFound
 			}
 			return b, err
 		},
-		form: func(ctx context.Context, obj resource.Object) (*formDef, error) {
+		form: func(ctx context.Context, obj *store.FlowStageBinding) (*formDef, error) {
 			stages, err := h.App.Store.ListStages(ctx)
 			if err != nil {
 				return nil, err
@@ -86,7 +85,7 @@ func (h *Handler) bindingEntity(flow store.Flow) *entity {
 			}
 			return f, nil
 		},
-		values: func(obj resource.Object) url.Values {
+		values: func(obj *store.FlowStageBinding) url.Values {
 			if obj == nil {
 				next := 10
 				if bs, err := h.App.Store.ListBindings(context.Background(), flow.UUID); err == nil && len(bs) > 0 {
@@ -95,12 +94,12 @@ func (h *Handler) bindingEntity(flow store.Flow) *entity {
 				return url.Values{"order": {strconv.Itoa(next)}, "re_evaluate_policies": {"on"},
 					"invalid_response_action": {"retry"}, "policy_engine_mode": {"any"}}
 			}
-			b := as[store.FlowStageBinding](obj)
+			b := *obj
 			return url.Values{"stage": {b.Stage}, "order": {strconv.Itoa(b.Order)}, "evaluate_on_plan": {boolStr(b.EvaluateOnPlan)},
 				"re_evaluate_policies": {boolStr(b.ReEvaluatePolicies)}, "invalid_response_action": {b.InvalidResponseAction},
 				"policy_engine_mode": {b.PolicyEngineMode}}
 		},
-		data: func(f *formDef, v url.Values, _ resource.Object) map[string]any {
+		data: func(f *formDef, v url.Values, _ *store.FlowStageBinding) map[string]any {
 			d := map[string]any{"target": flow.UUID, "stage": v.Get("stage"),
 				"evaluate_on_plan": checked(v, "evaluate_on_plan"), "re_evaluate_policies": checked(v, "re_evaluate_policies"),
 				"invalid_response_action": v.Get("invalid_response_action"), "policy_engine_mode": v.Get("policy_engine_mode")}
@@ -110,15 +109,14 @@ func (h *Handler) bindingEntity(flow store.Flow) *entity {
 			f.intValue(v, "order", d, false)
 			return d
 		},
-		ident: func(obj resource.Object) (string, any, string) {
-			b := as[store.FlowStageBinding](obj)
+		ident: func(b store.FlowStageBinding) (string, string) {
 			name := stageNames[b.Stage]
 			if name == "" {
 				if s, err := h.App.Store.GetStage(context.Background(), b.Stage); err == nil {
 					name = s.Name
 				}
 			}
-			return b.UUID, b.UUID, "Binding of " + name + " to " + flow.Name
+			return b.UUID, "Binding of " + name + " to " + flow.Name
 		},
 	}
 }

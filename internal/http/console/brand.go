@@ -9,8 +9,6 @@ import (
 	"github.com/usher-id/usher/internal/store"
 )
 
-const brandModel = store.ModelBrand
-
 var brandFlowFields = []struct{ Name, Label, Help string }{
 	{"flow_authentication", "Authentication flow", "Flow used to sign users in. Default: default-authentication-flow."},
 	{"flow_invalidation", "Invalidation flow", "Flow used to sign users out. Default: default-invalidation-flow."},
@@ -21,14 +19,14 @@ var brandFlowFields = []struct{ Name, Label, Help string }{
 
 func (h *Handler) mountBrands(mux *routes) {
 	mux.HandleFunc("GET /if/admin/brands/", h.admin(h.brandList))
-	h.mountEntity(mux, h.brandEntity())
+	h.brandEntity().mount(mux)
 }
 
-func (h *Handler) brandEntity() *entity {
-	return &entity{
-		Singular: "Brand", Base: "/if/admin/brands/", Nav: "brands", Model: brandModel,
-		load: func(ctx context.Context, id string) (resource.Object, error) { return h.App.Store.GetBrand(ctx, id) },
-		form: func(ctx context.Context, obj resource.Object) (*formDef, error) {
+func (h *Handler) brandEntity() *entity[store.Brand] {
+	return &entity[store.Brand]{h: h,
+		Singular: "Brand", Base: "/if/admin/brands/", Nav: "brands", model: resource.Brands,
+		load: func(ctx context.Context, id string) (store.Brand, error) { return h.App.Store.GetBrand(ctx, id) },
+		form: func(ctx context.Context, obj *store.Brand) (*formDef, error) {
 			flows, err := h.flowOptions(ctx, "Not set")
 			if err != nil {
 				return nil, err
@@ -59,20 +57,19 @@ func (h *Handler) brandEntity() *entity {
 					Help: "When set, external users will be redirected to this application after authenticating."})
 			return &formDef{Fields: fields}, nil
 		},
-		values: func(obj resource.Object) url.Values {
+		values: func(obj *store.Brand) url.Values {
 			if obj == nil {
 				return url.Values{"branding_title": {"usher"}}
 			}
-			b := as[store.Brand](obj)
+			b := *obj
 			return url.Values{"domain": {b.Domain}, "default": {boolStr(b.Default)}, "branding_title": {b.BrandingTitle},
 				"branding_logo": {b.BrandingLogo}, "branding_favicon": {b.BrandingFavicon},
 				"flow_authentication": {strPtr(b.FlowAuthentication)}, "flow_invalidation": {strPtr(b.FlowInvalidation)},
 				"flow_recovery": {strPtr(b.FlowRecovery)}, "flow_unenrollment": {strPtr(b.FlowUnenrollment)},
 				"flow_user_settings": {strPtr(b.FlowUserSettings)}, "default_application": {strPtr(b.DefaultApplication)}}
 		},
-		ident: func(obj resource.Object) (string, any, string) {
-			b := as[store.Brand](obj)
-			return b.UUID, b.UUID, b.Domain
+		ident: func(b store.Brand) (string, string) {
+			return b.UUID, b.Domain
 		},
 	}
 }

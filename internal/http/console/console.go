@@ -27,9 +27,6 @@ type Handler struct {
 // New parses every template and fingerprints the static files; a missing or
 // broken template fails here, at startup, not on a request.
 func New(a *app.App) (*Handler, error) {
-	if err := checkModels(); err != nil {
-		return nil, fmt.Errorf("web: %w", err)
-	}
 	tpl, err := parseTemplates()
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)

@@ -12,39 +12,43 @@ import (
 
 // entity describes one editable model so that create, edit and delete
 // share a single implementation: show the form, convert the submitted
-// values to API data, save through the model registry, record the audit
-// event, redirect.
-type entity struct {
+// values to API data, save through the model (the API's rules), record the
+// audit event, redirect. T is the model's row type.
+type entity[T any] struct {
+	h        *Handler
 	Singular string // "Flow"
 	Base     string // list URL, "/if/admin/flows/"
 	Nav      string
-	Model    string // resource model, store.ModelFlow
+	model    *resource.Model[T]
 	// NewPath overrides Base+"new/" (stages have one per kind).
 	NewPath string
-	// IDParam is the path wildcard holding the object id (default "id").
+	// IDParam is the path wildcard holding the row's id (default "id").
 	IDParam string
-	load    func(ctx context.Context, id string) (resource.Object, error)
+	load    func(ctx context.Context, id string) (T, error)
 	// form returns the empty form (fields and options) for obj (nil = new).
-	form func(ctx context.Context, obj resource.Object) (*formDef, error)
+	form func(ctx context.Context, obj *T) (*formDef, error)
 	// values returns the form values of obj, or the defaults when nil.
-	values func(obj resource.Object) url.Values
+	values func(obj *T) url.Values
 	// data converts submitted values to API data, adding parse errors to f
 	// (default: genericData).
-	data func(f *formDef, v url.Values, obj resource.Object) map[string]any
-	// ident returns the object's URL id, event pk and display name.
-	ident func(obj resource.Object) (id string, pk any, name string)
+	data func(f *formDef, v url.Values, obj *T) map[string]any
+	// ident returns the row's URL id and display name.
+	ident func(obj T) (id, name string)
 	// next is where to go after saving (default: the list).
-	next func(obj resource.Object) string
+	next func(obj T) string
 }
 
-func (e *entity) newPath() string {
+// objectFunc handles a page about one row of e.
+type objectFunc[T any] func(w http.ResponseWriter, r *http.Request, u *store.User, e *entity[T], obj T) error
+
+func (e *entity[T]) newPath() string {
 	if e.NewPath != "" {
 		return e.NewPath
 	}
 	return e.Base + "new/"
 }
 
-func (e *entity) after(obj resource.Object) string {
+func (e *entity[T]) after(obj T) string {
 	if e.next != nil {
 		return e.next(obj)
 	}
@@ -52,23 +56,22 @@ func (e *entity) after(obj resource.Object) string {
 }
 
 // mount registers new/edit/delete routes for e under its base path.
-func (h *Handler) mountEntity(mux *routes, e *entity) {
+func (e *entity[T]) mount(mux *routes) {
+	h := e.h
 	mux.HandleFunc("GET "+e.newPath(), h.admin(func(w http.ResponseWriter, r *http.Request, u *store.User) error {
-		return h.entityShow(w, r, u, e, nil)
+		return e.show(w, r, u, nil)
 	}))
 	mux.HandleFunc("POST "+e.newPath(), h.admin(func(w http.ResponseWriter, r *http.Request, u *store.User) error {
-		return h.entitySave(w, r, u, e, nil)
+		return e.submit(w, r, u, nil)
 	}))
-	mux.HandleFunc("GET "+e.Base+"{id}/edit/", h.admin(h.withObject(e, h.entityShow)))
-	mux.HandleFunc("POST "+e.Base+"{id}/edit/", h.admin(h.withObject(e, h.entitySave)))
-	mux.HandleFunc("GET "+e.Base+"{id}/delete/", h.admin(h.withObject(e, h.entityConfirmDelete)))
-	mux.HandleFunc("POST "+e.Base+"{id}/delete/", h.admin(h.withObject(e, h.entityDelete)))
+	mux.HandleFunc("GET "+e.Base+"{id}/edit/", h.admin(e.with(editForm)))
+	mux.HandleFunc("POST "+e.Base+"{id}/edit/", h.admin(e.with(editSave)))
+	mux.HandleFunc("GET "+e.Base+"{id}/delete/", h.admin(e.with(confirmDelete)))
+	mux.HandleFunc("POST "+e.Base+"{id}/delete/", h.admin(e.with(deleteRow)))
 }
 
-type objectFunc func(w http.ResponseWriter, r *http.Request, u *store.User, e *entity, obj resource.Object) error
-
-// withObject loads the {id} object (404 when missing).
-func (h *Handler) withObject(e *entity, fn objectFunc) pageFunc {
+// with loads the {id} row (404 when missing) and hands it to fn.
+func (e *entity[T]) with(fn objectFunc[T]) pageFunc {
 	return func(w http.ResponseWriter, r *http.Request, u *store.User) error {
 		param := e.IDParam
 		if param == "" {
@@ -82,7 +85,16 @@ func (h *Handler) withObject(e *entity, fn objectFunc) pageFunc {
 	}
 }
 
-func (h *Handler) entityForm(ctx context.Context, e *entity, obj resource.Object) (*formDef, error) {
+// The edit and delete pages of a loaded row.
+func editForm[T any](w http.ResponseWriter, r *http.Request, u *store.User, e *entity[T], obj T) error {
+	return e.show(w, r, u, &obj)
+}
+
+func editSave[T any](w http.ResponseWriter, r *http.Request, u *store.User, e *entity[T], obj T) error {
+	return e.submit(w, r, u, &obj)
+}
+
+func (e *entity[T]) formFor(ctx context.Context, obj *T) (*formDef, error) {
 	f, err := e.form(ctx, obj)
 	if err != nil {
 		return nil, err
@@ -93,7 +105,7 @@ func (h *Handler) entityForm(ctx context.Context, e *entity, obj resource.Object
 			f.Title = "Create " + e.Singular
 		}
 	} else {
-		id, _, name := e.ident(obj)
+		id, name := e.ident(*obj)
 		f.Action, f.Submit = e.Base+url.PathEscape(id)+"/edit/", "Save"
 		if f.Title == "" {
 			f.Title = "Update " + e.Singular + ": " + name
@@ -105,27 +117,28 @@ func (h *Handler) entityForm(ctx context.Context, e *entity, obj resource.Object
 	return f, nil
 }
 
-// entityShow renders the create or edit form with the object's values.
-func (h *Handler) entityShow(w http.ResponseWriter, r *http.Request, u *store.User, e *entity, obj resource.Object) error {
-	f, err := h.entityForm(r.Context(), e, obj)
+// show renders the create (obj nil) or edit form with the row's values.
+func (e *entity[T]) show(w http.ResponseWriter, r *http.Request, u *store.User, obj *T) error {
+	f, err := e.formFor(r.Context(), obj)
 	if err != nil {
 		return err
 	}
 	f.fill(e.values(obj))
-	return h.renderForm(w, r, u, e, http.StatusOK, f)
+	return e.h.renderForm(w, r, u, e.Nav, http.StatusOK, f)
 }
 
-func (h *Handler) renderForm(w http.ResponseWriter, r *http.Request, u *store.User, e *entity, status int, f *formDef) error {
-	v := h.view(r, u, f.Title, e.Nav)
+func (h *Handler) renderForm(w http.ResponseWriter, r *http.Request, u *store.User, nav string, status int, f *formDef) error {
+	v := h.view(r, u, f.Title, nav)
 	v.Back = &link{URL: f.Cancel, Label: "Back"}
 	v.P = f
 	return h.render(w, r, status, "form", v)
 }
 
-// entitySave validates and stores the submitted form; on errors the form is
-// shown again with the user's input and the messages beside the fields.
-func (h *Handler) entitySave(w http.ResponseWriter, r *http.Request, u *store.User, e *entity, obj resource.Object) error {
-	f, err := h.entityForm(r.Context(), e, obj)
+// submit validates and stores the submitted form (obj nil creates); on
+// errors the form is shown again with the user's input and the messages
+// beside the fields.
+func (e *entity[T]) submit(w http.ResponseWriter, r *http.Request, u *store.User, obj *T) error {
+	f, err := e.formFor(r.Context(), obj)
 	if err != nil {
 		return err
 	}
@@ -140,56 +153,47 @@ func (h *Handler) entitySave(w http.ResponseWriter, r *http.Request, u *store.Us
 		data = genericData(f, r.PostForm)
 	}
 	if f.hasErrors() {
-		return &invalidForm{e, f}
+		return &invalidForm{e.Nav, f}
 	}
-	saved, err := h.saveObject(r, u, e, obj, data)
+	saved, err := e.save(r, u, obj, data)
 	var ve *resource.ValidationError
 	if errors.As(err, &ve) {
 		f.applyErrors(ve)
-		return &invalidForm{e, f}
+		return &invalidForm{e.Nav, f}
 	}
 	if err != nil {
 		return err
 	}
-	_, _, name := e.ident(saved)
+	_, name := e.ident(saved)
 	verb := "created"
 	if obj != nil {
 		verb = "updated"
 	}
-	return h.redirect(w, r, e.after(saved), flash{"ok", e.Singular + " " + name + " " + verb + "."})
+	return e.h.redirect(w, r, e.after(saved), flash{"ok", e.Singular + " " + name + " " + verb + "."})
 }
 
 type confirmPage struct {
 	Question, Detail, Action, Cancel, Button string
 }
 
-func (h *Handler) entityConfirmDelete(w http.ResponseWriter, r *http.Request, u *store.User, e *entity, obj resource.Object) error {
-	id, _, name := e.ident(obj)
-	v := h.view(r, u, "Delete "+e.Singular, e.Nav)
+func confirmDelete[T any](w http.ResponseWriter, r *http.Request, u *store.User, e *entity[T], obj T) error {
+	id, name := e.ident(obj)
+	v := e.h.view(r, u, "Delete "+e.Singular, e.Nav)
 	v.P = confirmPage{
 		Question: "Delete " + e.Singular + " " + name + "?",
 		Detail:   "This cannot be undone. Objects that depend on it may be deleted too or lose their reference.",
 		Action:   e.Base + url.PathEscape(id) + "/delete/", Cancel: e.Base, Button: "Delete",
 	}
-	return h.render(w, r, http.StatusOK, "confirm", v)
+	return e.h.render(w, r, http.StatusOK, "confirm", v)
 }
 
-func (h *Handler) entityDelete(w http.ResponseWriter, r *http.Request, u *store.User, e *entity, obj resource.Object) error {
-	if err := h.deleteObject(r, u, e, obj); err != nil {
+func deleteRow[T any](w http.ResponseWriter, r *http.Request, u *store.User, e *entity[T], obj T) error {
+	_, name := e.ident(obj)
+	if err := e.remove(r, u, obj); err != nil {
 		if errors.Is(err, store.ErrReferenced) {
-			_, _, name := e.ident(obj)
-			return h.redirect(w, r, e.Base, flash{"error", e.Singular + " " + name + " is still in use and was not deleted."})
+			return e.h.redirect(w, r, e.Base, flash{"error", e.Singular + " " + name + " is still in use and was not deleted."})
 		}
 		return err
 	}
-	_, _, name := e.ident(obj)
-	return h.redirect(w, r, e.Base, flash{"ok", e.Singular + " " + name + " deleted."})
-}
-
-// as returns obj as a T: the registry hands back values or pointers.
-func as[T any](obj resource.Object) T {
-	if p, ok := obj.(*T); ok {
-		return *p
-	}
-	return obj.(T)
+	return e.h.redirect(w, r, e.Base, flash{"ok", e.Singular + " " + name + " deleted."})
 }

@@ -50,8 +50,8 @@ var errBadForm = errPage(http.StatusBadRequest, "Bad request", "The form could n
 // invalidForm shows entity e's form f again with 422: the user's input
 // with the messages beside the fields.
 type invalidForm struct {
-	e *entity
-	f *formDef
+	nav string
+	f   *formDef
 }
 
 func (e *invalidForm) Error() string { return "web: form " + e.f.Title + " has errors" }
@@ -62,7 +62,7 @@ func (h *Handler) showError(w http.ResponseWriter, r *http.Request, u *store.Use
 	var pe *pageError
 	switch {
 	case errors.As(err, &fe):
-		if rerr := h.renderForm(w, r, u, fe.e, http.StatusUnprocessableEntity, fe.f); rerr != nil {
+		if rerr := h.renderForm(w, r, u, fe.nav, http.StatusUnprocessableEntity, fe.f); rerr != nil {
 			h.showError(w, r, u, rerr)
 		}
 	case errors.As(err, &pe):

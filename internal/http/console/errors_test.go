@@ -42,7 +42,7 @@ func TestShowErrorAnswersEachKind(t *testing.T) {
 		{"page error", errPage(http.StatusForbidden, "Permission denied", "Superusers only."), http.StatusForbidden,
 			[]string{"Permission denied", "Superusers only."}, nil, 0},
 		{"bad form", errBadForm, http.StatusBadRequest, []string{"The form could not be read."}, nil, 0},
-		{"invalid form", &invalidForm{&entity{Nav: "flows"}, form}, http.StatusUnprocessableEntity,
+		{"invalid form", &invalidForm{"flows", form}, http.StatusUnprocessableEntity,
 			[]string{"Create Flow", "Enter a valid slug.", "bad slug"}, nil, 0},
 	} {
 		t.Run(c.name, func(t *testing.T) {

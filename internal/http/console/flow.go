@@ -9,8 +9,6 @@ import (
 	"github.com/usher-id/usher/internal/store"
 )
 
-const flowModel = store.ModelFlow
-
 var (
 	designationOptions = choices("authentication", "Authentication", "authorization", "Authorization",
 		"enrollment", "Enrollment", "invalidation", "Invalidation", "recovery", "Recovery",
@@ -32,21 +30,21 @@ func (h *Handler) mountFlows(mux *routes) {
 	mux.HandleFunc("GET /if/admin/flows/", h.admin(h.flowList))
 	mux.HandleFunc("GET "+importPath, h.admin(h.flowImportForm))
 	mux.HandleFunc("POST "+importPath, h.admin(h.flowImport))
-	h.mountEntity(mux, e)
-	mux.HandleFunc("GET /if/admin/flows/{id}/", h.admin(h.withObject(e, h.flowDetail)))
-	mux.HandleFunc("GET /if/admin/flows/{id}/bindings/", h.admin(h.withObject(e, h.flowDetail)))
-	mux.HandleFunc("GET /if/admin/flows/{id}/policies/", h.admin(h.withObject(e, h.flowDetail)))
+	e.mount(mux)
+	mux.HandleFunc("GET /if/admin/flows/{id}/", h.admin(e.with(h.flowDetail)))
+	mux.HandleFunc("GET /if/admin/flows/{id}/bindings/", h.admin(e.with(h.flowDetail)))
+	mux.HandleFunc("GET /if/admin/flows/{id}/policies/", h.admin(e.with(h.flowDetail)))
 	h.mountBindings(mux, e)
 	h.mountPolicyBindings(mux, e)
 }
 
-func (h *Handler) flowEntity() *entity {
-	return &entity{
-		Singular: "Flow", Base: "/if/admin/flows/", Nav: "flows", Model: flowModel,
-		load: func(ctx context.Context, slug string) (resource.Object, error) {
+func (h *Handler) flowEntity() *entity[store.Flow] {
+	return &entity[store.Flow]{h: h,
+		Singular: "Flow", Base: "/if/admin/flows/", Nav: "flows", model: resource.Flows,
+		load: func(ctx context.Context, slug string) (store.Flow, error) {
 			return h.App.Store.GetFlowBySlug(ctx, slug)
 		},
-		form: func(ctx context.Context, obj resource.Object) (*formDef, error) {
+		form: func(ctx context.Context, obj *store.Flow) (*formDef, error) {
 			return &formDef{Fields: []*field{
 				{Name: "name", Label: "Name", Kind: "text", Required: true},
 				{Name: "title", Label: "Title", Kind: "text", Required: true, Help: "Shown to users while they go through the flow."},
@@ -65,29 +63,28 @@ func (h *Handler) flowEntity() *entity {
 				{Name: "layout", Label: "Layout", Kind: "select", Options: layoutOptions},
 			}}, nil
 		},
-		values: func(obj resource.Object) url.Values {
+		values: func(obj *store.Flow) url.Values {
 			if obj == nil {
 				return url.Values{"designation": {"enrollment"}, "authentication": {"none"}, "policy_engine_mode": {"any"},
 					"denied_action": {"message_continue"}, "layout": {"stacked"}}
 			}
-			f := as[store.Flow](obj)
+			f := *obj
 			return url.Values{"name": {f.Name}, "title": {f.Title}, "slug": {f.Slug}, "designation": {f.Designation},
 				"authentication": {f.Authentication}, "policy_engine_mode": {f.PolicyEngineMode}, "denied_action": {f.DeniedAction},
 				"layout": {f.Layout}, "compatibility_mode": {boolStr(f.CompatibilityMode)}}
 		},
-		data: func(f *formDef, v url.Values, _ resource.Object) map[string]any {
+		data: func(f *formDef, v url.Values, _ *store.Flow) map[string]any {
 			d := map[string]any{"compatibility_mode": checked(v, "compatibility_mode")}
 			for _, k := range []string{"name", "title", "slug", "designation", "authentication", "policy_engine_mode", "denied_action", "layout"} {
 				d[k] = strings.TrimSpace(v.Get(k))
 			}
 			return d
 		},
-		ident: func(obj resource.Object) (string, any, string) {
-			f := as[store.Flow](obj)
-			return f.Slug, f.UUID, f.Name
+		ident: func(f store.Flow) (string, string) {
+			return f.Slug, f.Name
 		},
-		next: func(obj resource.Object) string {
-			return "/if/admin/flows/" + url.PathEscape(as[store.Flow](obj).Slug) + "/"
+		next: func(obj store.Flow) string {
+			return "/if/admin/flows/" + url.PathEscape(obj.Slug) + "/"
 		},
 	}
 }

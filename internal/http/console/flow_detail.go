@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/usher-id/usher/internal/resource"
 	"github.com/usher-id/usher/internal/store"
 )
 
@@ -26,8 +25,7 @@ type flowDetailPage struct {
 
 // flowDetail is a flow's page: its settings, and the Stage Bindings tab
 // with the stages in the order they run.
-func (h *Handler) flowDetail(w http.ResponseWriter, r *http.Request, u *store.User, e *entity, obj resource.Object) error {
-	f := as[store.Flow](obj)
+func (h *Handler) flowDetail(w http.ResponseWriter, r *http.Request, u *store.User, e *entity[store.Flow], f store.Flow) error {
 	ctx := r.Context()
 	bindings, err := h.App.Store.ListBindings(ctx, f.UUID)
 	if err != nil {

@@ -14,26 +14,24 @@ import (
 	"github.com/usher-id/usher/internal/store"
 )
 
-const groupModel = store.ModelGroup
-
 func (h *Handler) mountGroups(mux *routes) {
 	e := h.groupEntity()
 	mux.HandleFunc("GET /if/admin/groups/", h.admin(h.groupList))
-	h.mountEntity(mux, e)
-	mux.HandleFunc("GET /if/admin/groups/{id}/", h.admin(h.withObject(e, h.groupDetail)))
-	mux.HandleFunc("POST /if/admin/groups/{id}/members/", h.admin(h.withObject(e, h.groupAddMember)))
-	mux.HandleFunc("GET /if/admin/groups/{id}/members/{pk}/remove/", h.admin(h.withObject(e, h.groupConfirmRemove)))
-	mux.HandleFunc("POST /if/admin/groups/{id}/members/{pk}/remove/", h.admin(h.withObject(e, h.groupRemoveMember)))
+	e.mount(mux)
+	mux.HandleFunc("GET /if/admin/groups/{id}/", h.admin(e.with(h.groupDetail)))
+	mux.HandleFunc("POST /if/admin/groups/{id}/members/", h.admin(e.with(h.groupAddMember)))
+	mux.HandleFunc("GET /if/admin/groups/{id}/members/{pk}/remove/", h.admin(e.with(h.groupConfirmRemove)))
+	mux.HandleFunc("POST /if/admin/groups/{id}/members/{pk}/remove/", h.admin(e.with(h.groupRemoveMember)))
 }
 
-func (h *Handler) groupEntity() *entity {
-	return &entity{
-		Singular: "Group", Base: "/if/admin/groups/", Nav: "groups", Model: groupModel,
-		load: func(ctx context.Context, id string) (resource.Object, error) { return h.App.Store.GetGroup(ctx, id) },
-		form: func(ctx context.Context, obj resource.Object) (*formDef, error) {
+func (h *Handler) groupEntity() *entity[store.Group] {
+	return &entity[store.Group]{h: h,
+		Singular: "Group", Base: "/if/admin/groups/", Nav: "groups", model: resource.Groups,
+		load: func(ctx context.Context, id string) (store.Group, error) { return h.App.Store.GetGroup(ctx, id) },
+		form: func(ctx context.Context, obj *store.Group) (*formDef, error) {
 			self := ""
 			if obj != nil {
-				self = as[store.Group](obj).UUID
+				self = obj.UUID
 			}
 			opts, err := groupOptions(ctx, h.App.Store, "No parent", self)
 			if err != nil {
@@ -46,15 +44,15 @@ func (h *Handler) groupEntity() *entity {
 				{Name: "attributes", Label: "Attributes", Kind: "code", Help: "JSON or YAML mapping."},
 			}}, nil
 		},
-		values: func(obj resource.Object) url.Values {
+		values: func(obj *store.Group) url.Values {
 			if obj == nil {
 				return url.Values{"attributes": {"{}"}}
 			}
-			g := as[store.Group](obj)
+			g := *obj
 			return url.Values{"name": {g.Name}, "is_superuser": {boolStr(g.IsSuperuser)}, "parents": {strPtr(g.Parent)},
 				"attributes": {prettyJSON(orEmpty(g.Attributes))}}
 		},
-		data: func(f *formDef, v url.Values, _ resource.Object) map[string]any {
+		data: func(f *formDef, v url.Values, _ *store.Group) map[string]any {
 			d := map[string]any{"name": strings.TrimSpace(v.Get("name")), "is_superuser": checked(v, "is_superuser"), "parents": []string{}}
 			if p := v.Get("parents"); p != "" {
 				d["parents"] = []string{p}
@@ -66,11 +64,10 @@ func (h *Handler) groupEntity() *entity {
 			}
 			return d
 		},
-		ident: func(obj resource.Object) (string, any, string) {
-			g := as[store.Group](obj)
-			return g.UUID, g.UUID, g.Name
+		ident: func(g store.Group) (string, string) {
+			return g.UUID, g.Name
 		},
-		next: func(obj resource.Object) string { return "/if/admin/groups/" + as[store.Group](obj).UUID + "/" },
+		next: func(obj store.Group) string { return "/if/admin/groups/" + obj.UUID + "/" },
 	}
 }
 
@@ -108,8 +105,8 @@ type groupDetailPage struct {
 	AddName string
 }
 
-func (h *Handler) groupDetail(w http.ResponseWriter, r *http.Request, u *store.User, e *entity, obj resource.Object) error {
-	return h.renderGroupDetail(w, r, u, as[store.Group](obj), http.StatusOK, "", "")
+func (h *Handler) groupDetail(w http.ResponseWriter, r *http.Request, u *store.User, _ *entity[store.Group], g store.Group) error {
+	return h.renderGroupDetail(w, r, u, g, http.StatusOK, "", "")
 }
 
 func (h *Handler) renderGroupDetail(w http.ResponseWriter, r *http.Request, u *store.User, g store.Group, status int, addErr, addName string) error {
@@ -132,8 +129,7 @@ func (h *Handler) renderGroupDetail(w http.ResponseWriter, r *http.Request, u *s
 	return h.render(w, r, status, "group_detail", v)
 }
 
-func (h *Handler) groupAddMember(w http.ResponseWriter, r *http.Request, u *store.User, e *entity, obj resource.Object) error {
-	g := as[store.Group](obj)
+func (h *Handler) groupAddMember(w http.ResponseWriter, r *http.Request, u *store.User, e *entity[store.Group], g store.Group) error {
 	name := strings.TrimSpace(r.PostFormValue("username"))
 	member, err := h.App.Store.GetUserByUsername(r.Context(), name)
 	if errors.Is(err, store.ErrNotFound) || name == "" {
@@ -146,7 +142,7 @@ func (h *Handler) groupAddMember(w http.ResponseWriter, r *http.Request, u *stor
 		if err := group.AddMember(r.Context(), q, g.UUID, member.PK); err != nil {
 			return err
 		}
-		return h.recordModel(r, q, u, event.ModelUpdated, userModel, member, h.userEntity())
+		return h.record(r.Context(), q, r, u, event.ModelUpdated, ref(resource.Users, member))
 	})
 	if err != nil {
 		return err
@@ -162,8 +158,7 @@ func (h *Handler) groupMember(r *http.Request) (store.User, error) {
 	return h.App.Store.GetUser(r.Context(), pk)
 }
 
-func (h *Handler) groupConfirmRemove(w http.ResponseWriter, r *http.Request, u *store.User, e *entity, obj resource.Object) error {
-	g := as[store.Group](obj)
+func (h *Handler) groupConfirmRemove(w http.ResponseWriter, r *http.Request, u *store.User, e *entity[store.Group], g store.Group) error {
 	m, err := h.groupMember(r)
 	if err != nil {
 		return store.ErrNotFound
@@ -175,8 +170,7 @@ func (h *Handler) groupConfirmRemove(w http.ResponseWriter, r *http.Request, u *
 	return h.render(w, r, http.StatusOK, "confirm", v)
 }
 
-func (h *Handler) groupRemoveMember(w http.ResponseWriter, r *http.Request, u *store.User, e *entity, obj resource.Object) error {
-	g := as[store.Group](obj)
+func (h *Handler) groupRemoveMember(w http.ResponseWriter, r *http.Request, u *store.User, e *entity[store.Group], g store.Group) error {
 	m, err := h.groupMember(r)
 	if err != nil {
 		return store.ErrNotFound
@@ -185,7 +179,7 @@ func (h *Handler) groupRemoveMember(w http.ResponseWriter, r *http.Request, u *s
 		if err := group.RemoveMember(r.Context(), q, g.UUID, m.PK); err != nil {
 			return err
 		}
-		return h.recordModel(r, q, u, event.ModelUpdated, userModel, m, h.userEntity())
+		return h.record(r.Context(), q, r, u, event.ModelUpdated, ref(resource.Users, m))
 	})
 	if err != nil {
 		return err

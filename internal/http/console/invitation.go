@@ -14,34 +14,32 @@ import (
 func (h *Handler) mountInvitations(mux *routes) {
 	e := h.invitationEntity()
 	mux.HandleFunc("GET /if/admin/invitations/", h.admin(h.invitationList))
-	h.mountEntity(mux, e)
-	mux.HandleFunc("GET /if/admin/invitations/{id}/revoke/", h.admin(h.withObject(e, h.invitationConfirmRevoke)))
-	mux.HandleFunc("POST /if/admin/invitations/{id}/revoke/", h.admin(h.withObject(e, h.invitationRevoke)))
-	mux.HandleFunc("GET /if/admin/invitations/{id}/send/", h.admin(h.withObject(e, h.invitationSendShow)))
-	mux.HandleFunc("POST /if/admin/invitations/{id}/send/", h.admin(h.withObject(e, h.invitationSend)))
+	e.mount(mux)
+	mux.HandleFunc("GET /if/admin/invitations/{id}/revoke/", h.admin(e.with(h.invitationConfirmRevoke)))
+	mux.HandleFunc("POST /if/admin/invitations/{id}/revoke/", h.admin(e.with(h.invitationRevoke)))
+	mux.HandleFunc("GET /if/admin/invitations/{id}/send/", h.admin(e.with(h.invitationSendShow)))
+	mux.HandleFunc("POST /if/admin/invitations/{id}/send/", h.admin(e.with(h.invitationSend)))
 }
 
-const invitationModel = store.ModelInvitation
-
-func (h *Handler) invitationEntity() *entity {
-	return &entity{
-		Singular: "Invitation", Base: "/if/admin/invitations/", Nav: "invitations", Model: invitationModel,
-		load: func(ctx context.Context, id string) (resource.Object, error) {
+func (h *Handler) invitationEntity() *entity[store.Invitation] {
+	return &entity[store.Invitation]{h: h,
+		Singular: "Invitation", Base: "/if/admin/invitations/", Nav: "invitations", model: resource.Invitations,
+		load: func(ctx context.Context, id string) (store.Invitation, error) {
 			return h.App.Store.GetInvitation(ctx, id)
 		},
-		form: func(ctx context.Context, obj resource.Object) (*formDef, error) {
+		form: func(ctx context.Context, obj *store.Invitation) (*formDef, error) {
 			ff, err := loadFlowFacts(ctx, h.App.Store)
 			if err != nil {
 				return nil, err
 			}
 			return invitationForm(ff, obj == nil), nil
 		},
-		values: func(obj resource.Object) url.Values {
+		values: func(obj *store.Invitation) url.Values {
 			if obj == nil {
 				exp := h.App.Clock().Add(7 * 24 * time.Hour).Truncate(time.Minute)
 				return url.Values{"expires": {localTime(&exp)}, "single_use": {"on"}, "fixed_data": {"{}"}}
 			}
-			inv := as[store.Invitation](obj)
+			inv := *obj
 			v := url.Values{"name": {inv.Name}, "expires": {localTime(inv.Expires)}, "flow": {strPtr(inv.Flow)},
 				"fixed_data": {prettyJSON(orEmpty(inv.FixedData))}, "single_use": {boolStr(inv.SingleUse())}, "email": {inv.Email}}
 			if inv.MaxUses != nil && !inv.SingleUse() {
@@ -50,9 +48,8 @@ func (h *Handler) invitationEntity() *entity {
 			return v
 		},
 		data: invitationData,
-		ident: func(obj resource.Object) (string, any, string) {
-			inv := as[store.Invitation](obj)
-			return inv.UUID, inv.UUID, inv.Name
+		ident: func(inv store.Invitation) (string, string) {
+			return inv.UUID, inv.Name
 		},
 	}
 }
@@ -100,7 +97,7 @@ func invitationForm(ff *flowFacts, creating bool) *formDef {
 	return f
 }
 
-func invitationData(f *formDef, v url.Values, _ resource.Object) map[string]any {
+func invitationData(f *formDef, v url.Values, _ *store.Invitation) map[string]any {
 	d := map[string]any{"name": strings.TrimSpace(v.Get("name")), "flow": nullable(v.Get("flow")),
 		"email": strings.TrimSpace(v.Get("email"))}
 	f.timeValue(v, "expires", d)

@@ -2,9 +2,10 @@ package console
 
 import (
 	"context"
-	"github.com/usher-id/usher/internal/domain/invitation"
 	"sort"
 	"strings"
+
+	"github.com/usher-id/usher/internal/domain/invitation"
 
 	"github.com/usher-id/usher/internal/store"
 )

@@ -5,12 +5,10 @@ import (
 	"net/url"
 
 	"github.com/usher-id/usher/internal/domain/invitation"
-	"github.com/usher-id/usher/internal/resource"
 	"github.com/usher-id/usher/internal/store"
 )
 
-func (h *Handler) invitationConfirmRevoke(w http.ResponseWriter, r *http.Request, u *store.User, e *entity, obj resource.Object) error {
-	inv := as[store.Invitation](obj)
+func (h *Handler) invitationConfirmRevoke(w http.ResponseWriter, r *http.Request, u *store.User, e *entity[store.Invitation], inv store.Invitation) error {
 	v := h.view(r, u, "Revoke invitation", e.Nav)
 	v.P = confirmPage{
 		Question: "Revoke invitation " + inv.Name + "?",
@@ -22,8 +20,7 @@ func (h *Handler) invitationConfirmRevoke(w http.ResponseWriter, r *http.Request
 
 // invitationRevoke marks the invitation revoked (usher's addition; the
 // API has no field for it) and records invitation_revoked.
-func (h *Handler) invitationRevoke(w http.ResponseWriter, r *http.Request, u *store.User, e *entity, obj resource.Object) error {
-	inv := as[store.Invitation](obj)
+func (h *Handler) invitationRevoke(w http.ResponseWriter, r *http.Request, u *store.User, e *entity[store.Invitation], inv store.Invitation) error {
 	err := h.App.Store.Tx(r.Context(), func(q store.Queries) error {
 		_, err := invitation.Revoke(r.Context(), h.App, q, u, inv.UUID)
 		return err

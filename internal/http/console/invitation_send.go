@@ -9,7 +9,6 @@ import (
 
 	"github.com/usher-id/usher/internal/domain/invitation"
 	"github.com/usher-id/usher/internal/httpx"
-	"github.com/usher-id/usher/internal/resource"
 	"github.com/usher-id/usher/internal/store"
 	"github.com/usher-id/usher/internal/worker/mail"
 )
@@ -71,18 +70,16 @@ func addresses(text string) ([]string, error) {
 	return out, nil
 }
 
-func (h *Handler) invitationSendShow(w http.ResponseWriter, r *http.Request, u *store.User, e *entity, obj resource.Object) error {
-	inv := as[store.Invitation](obj)
+func (h *Handler) invitationSendShow(w http.ResponseWriter, r *http.Request, u *store.User, e *entity[store.Invitation], inv store.Invitation) error {
 	f := h.invitationSendForm(inv)
 	f.fill(url.Values{"to": {inv.Email}})
-	return h.renderForm(w, r, u, e, http.StatusOK, f)
+	return h.renderForm(w, r, u, e.Nav, http.StatusOK, f)
 }
 
 // invitationSend enqueues one email per address in the outbox (delivered by
 // the mail worker), links the messages to the invitation so its row shows
 // their status, and records invitation_sent, all in one transaction.
-func (h *Handler) invitationSend(w http.ResponseWriter, r *http.Request, u *store.User, e *entity, obj resource.Object) error {
-	inv := as[store.Invitation](obj)
+func (h *Handler) invitationSend(w http.ResponseWriter, r *http.Request, u *store.User, e *entity[store.Invitation], inv store.Invitation) error {
 	f := h.invitationSendForm(inv)
 	if err := r.ParseForm(); err != nil {
 		return errBadForm
@@ -101,7 +98,7 @@ func (h *Handler) invitationSend(w http.ResponseWriter, r *http.Request, u *stor
 	}
 	// A blocked send shows the reason as the form's intro.
 	if f.hasErrors() || f.Intro != "" {
-		return &invalidForm{e, f}
+		return &invalidForm{e.Nav, f}
 	}
 	err := h.App.Store.Tx(r.Context(), func(q store.Queries) error {
 		_, err := invitation.Send(r.Context(), h.App, q, inv, invitation.SendOptions{To: lists["to"], Cc: lists["cc"],
@@ -111,7 +108,7 @@ func (h *Handler) invitationSend(w http.ResponseWriter, r *http.Request, u *stor
 	switch {
 	case errors.Is(err, invitation.ErrNoFlow):
 		f.NonField = append(f.NonField, noFlowToSend)
-		return &invalidForm{e, f}
+		return &invalidForm{e.Nav, f}
 	case err != nil:
 		return err
 	}

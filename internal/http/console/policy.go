@@ -10,14 +10,12 @@ import (
 	"github.com/usher-id/usher/internal/store"
 )
 
-const policyModel = store.ModelExpressionPolicy
-
 func (h *Handler) mountPolicies(mux *routes) {
 	e := h.policyEntity()
 	mux.HandleFunc("GET /if/admin/policies/", h.admin(h.policyList))
-	h.mountEntity(mux, e)
-	mux.HandleFunc("GET /if/admin/policies/{id}/test/", h.admin(h.withObject(e, h.policyTestShow)))
-	mux.HandleFunc("POST /if/admin/policies/{id}/test/", h.admin(h.withObject(e, h.policyTestRun)))
+	e.mount(mux)
+	mux.HandleFunc("GET /if/admin/policies/{id}/test/", h.admin(e.with(h.policyTestShow)))
+	mux.HandleFunc("POST /if/admin/policies/{id}/test/", h.admin(e.with(h.policyTestRun)))
 }
 
 // expressionHelp lists what an expression can use (authentik's policies/expression/evaluator.py).
@@ -25,13 +23,13 @@ const expressionHelp = "Python syntax; the body of a function that returns True 
 	"context, ak_message(), ak_is_group_member(), ak_user_by(), ak_call_policy(), ak_create_event(), ak_logger, regex_match(), " +
 	"regex_replace(), list_flatten(), ip_address(), ip_network(), ak_client_ip, http_request. The syntax is checked when you save."
 
-func (h *Handler) policyEntity() *entity {
-	return &entity{
-		Singular: "Expression Policy", Base: "/if/admin/policies/", Nav: "policies", Model: policyModel,
-		load: func(ctx context.Context, id string) (resource.Object, error) {
+func (h *Handler) policyEntity() *entity[store.Policy] {
+	return &entity[store.Policy]{h: h,
+		Singular: "Expression Policy", Base: "/if/admin/policies/", Nav: "policies", model: resource.ExpressionPolicies,
+		load: func(ctx context.Context, id string) (store.Policy, error) {
 			return h.App.Store.GetPolicy(ctx, id)
 		},
-		form: func(ctx context.Context, obj resource.Object) (*formDef, error) {
+		form: func(ctx context.Context, obj *store.Policy) (*formDef, error) {
 			return &formDef{Fields: []*field{
 				{Name: "name", Label: "Name", Kind: "text", Required: true},
 				{Name: "execution_logging", Label: "Execution logging", Kind: "checkbox",
@@ -39,16 +37,15 @@ func (h *Handler) policyEntity() *entity {
 				{Name: "expression", Label: "Expression", Kind: "code", Required: true, Help: expressionHelp},
 			}}, nil
 		},
-		values: func(obj resource.Object) url.Values {
+		values: func(obj *store.Policy) url.Values {
 			if obj == nil {
 				return url.Values{"expression": {"return True\n"}}
 			}
-			p := as[store.Policy](obj)
+			p := *obj
 			return url.Values{"name": {p.Name}, "execution_logging": {boolStr(p.ExecutionLogging)}, "expression": {p.Expression}}
 		},
-		ident: func(obj resource.Object) (string, any, string) {
-			p := as[store.Policy](obj)
-			return p.UUID, p.UUID, p.Name
+		ident: func(p store.Policy) (string, string) {
+			return p.UUID, p.Name
 		},
 	}
 }

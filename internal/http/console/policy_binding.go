@@ -13,8 +13,6 @@ import (
 	"github.com/usher-id/usher/internal/store"
 )
 
-const policyBindingModel = store.ModelPolicyBinding
-
 // pbTarget is what policy bindings attach to: a flow or a stage binding.
 type pbTarget struct {
 	UUID string
@@ -33,11 +31,10 @@ type pbRow struct {
 
 // mountPolicyBindings adds the Policy Bindings routes of flows and of
 // stage bindings. The entity is built per request for its target.
-func (h *Handler) mountPolicyBindings(mux *routes, flows *entity) {
+func (h *Handler) mountPolicyBindings(mux *routes, flows *entity[store.Flow]) {
 	type targetFunc func(w http.ResponseWriter, r *http.Request, u *store.User, t pbTarget) error
 	onFlow := func(fn targetFunc) pageFunc {
-		return h.withObject(flows, func(w http.ResponseWriter, r *http.Request, u *store.User, _ *entity, obj resource.Object) error {
-			f := as[store.Flow](obj)
+		return flows.with(func(w http.ResponseWriter, r *http.Request, u *store.User, _ *entity[store.Flow], f store.Flow) error {
 			return fn(w, r, u, pbTarget{UUID: f.UUID, Name: "flow " + f.Name, Nav: "flows",
 				Base: "/if/admin/flows/" + url.PathEscape(f.Slug) + "/policies/"})
 		})
@@ -48,8 +45,7 @@ func (h *Handler) mountPolicyBindings(mux *routes, flows *entity) {
 			if err != nil {
 				return err
 			}
-			return h.withObject(h.bindingEntity(f), func(w http.ResponseWriter, r *http.Request, u *store.User, _ *entity, obj resource.Object) error {
-				b := as[store.FlowStageBinding](obj)
+			return h.bindingEntity(f).with(func(w http.ResponseWriter, r *http.Request, u *store.User, _ *entity[store.FlowStageBinding], b store.FlowStageBinding) error {
 				name := b.Stage
 				if s, err := h.App.Store.GetStage(r.Context(), b.Stage); err == nil {
 					name = s.Name
@@ -67,43 +63,44 @@ func (h *Handler) mountPolicyBindings(mux *routes, flows *entity) {
 		{"/if/admin/flows/{id}/policies/", onFlow},
 		{"/if/admin/flows/{id}/bindings/{bid}/policies/", onStageBinding},
 	} {
-		withEntity := func(fn func(w http.ResponseWriter, r *http.Request, u *store.User, e *entity) error) pageFunc {
+		type bindingsFunc func(w http.ResponseWriter, r *http.Request, u *store.User, e *entity[store.PolicyBinding]) error
+		withEntity := func(fn bindingsFunc) pageFunc {
 			return t.on(func(w http.ResponseWriter, r *http.Request, u *store.User, pt pbTarget) error {
 				return fn(w, r, u, h.policyBindingEntity(pt))
 			})
 		}
-		withBinding := func(fn objectFunc) pageFunc {
-			return withEntity(func(w http.ResponseWriter, r *http.Request, u *store.User, e *entity) error {
-				return h.withObject(e, fn)(w, r, u)
+		withBinding := func(fn objectFunc[store.PolicyBinding]) pageFunc {
+			return withEntity(func(w http.ResponseWriter, r *http.Request, u *store.User, e *entity[store.PolicyBinding]) error {
+				return e.with(fn)(w, r, u)
 			})
 		}
-		newShow := func(w http.ResponseWriter, r *http.Request, u *store.User, e *entity) error {
-			return h.entityShow(w, r, u, e, nil)
+		newShow := func(w http.ResponseWriter, r *http.Request, u *store.User, e *entity[store.PolicyBinding]) error {
+			return e.show(w, r, u, nil)
 		}
-		newSave := func(w http.ResponseWriter, r *http.Request, u *store.User, e *entity) error {
-			return h.entitySave(w, r, u, e, nil)
+		newSave := func(w http.ResponseWriter, r *http.Request, u *store.User, e *entity[store.PolicyBinding]) error {
+			return e.submit(w, r, u, nil)
 		}
 		mux.HandleFunc("GET "+t.base+"new/", h.admin(withEntity(newShow)))
 		mux.HandleFunc("POST "+t.base+"new/", h.admin(withEntity(newSave)))
-		mux.HandleFunc("GET "+t.base+"{pbid}/edit/", h.admin(withBinding(h.entityShow)))
-		mux.HandleFunc("POST "+t.base+"{pbid}/edit/", h.admin(withBinding(h.entitySave)))
-		mux.HandleFunc("GET "+t.base+"{pbid}/delete/", h.admin(withBinding(h.entityConfirmDelete)))
-		mux.HandleFunc("POST "+t.base+"{pbid}/delete/", h.admin(withBinding(h.entityDelete)))
+		mux.HandleFunc("GET "+t.base+"{pbid}/edit/", h.admin(withBinding(editForm)))
+		mux.HandleFunc("POST "+t.base+"{pbid}/edit/", h.admin(withBinding(editSave)))
+		mux.HandleFunc("GET "+t.base+"{pbid}/delete/", h.admin(withBinding(confirmDelete)))
+		mux.HandleFunc("POST "+t.base+"{pbid}/delete/", h.admin(withBinding(deleteRow)))
 	}
 	mux.HandleFunc("GET /if/admin/flows/{id}/bindings/{bid}/policies/", h.admin(onStageBinding(h.stageBindingPolicies)))
 }
 
-func (h *Handler) policyBindingEntity(t pbTarget) *entity {
-	return &entity{
-		Singular: "Policy binding", Base: t.Base, Nav: t.Nav, Model: policyBindingModel, IDParam: "pbid",
-		load: func(ctx context.Context, id string) (resource.Object, error) {
+func (h *Handler) policyBindingEntity(t pbTarget) *entity[store.PolicyBinding] {
+	return &entity[store.PolicyBinding]{h: h,
+		Singular: "Policy binding", Base: t.Base, Nav: t.Nav, model: resource.PolicyBindings, IDParam: "pbid",
+		load: func(ctx context.Context, id string) (store.PolicyBinding, error) {
 			b, err := h.App.Store.GetPolicyBinding(ctx, id)
 			if err == nil && b.Target != t.UUID {
-				return nil, store.ErrNotFound
+				return store.PolicyBinding{}, store.ErrNotFound
 			}
 			return b, err
 		},
-		form: func(ctx context.Context, obj resource.Object) (*formDef, error) {
+		form: func(ctx context.Context, obj *store.PolicyBinding) (*formDef, error) {
 			policies, err := h.App.Store.ListPolicies(ctx)
 			if err != nil {
 				return nil, err
@@ -138,7 +135,7 @@ func (h *Handler) policyBindingEntity(t pbTarget) *entity {
 			f.Cancel = t.Base
 			return f, nil
 		},
-		values: func(obj resource.Object) url.Values {
+		values: func(obj *store.PolicyBinding) url.Values {
 			if obj == nil {
 				next := 0
 				if bs, err := h.App.Store.ListPolicyBindings(context.Background(), t.UUID); err == nil && len(bs) > 0 {
@@ -146,7 +143,7 @@ func (h *Handler) policyBindingEntity(t pbTarget) *entity {
 				}
 				return url.Values{"enabled": {"on"}, "order": {strconv.Itoa(next)}, "timeout": {"30"}}
 			}
-			b := as[store.PolicyBinding](obj)
+			b := *obj
 			v := url.Values{"policy": {strPtr(b.Policy)}, "group": {strPtr(b.Group)}, "enabled": {boolStr(b.Enabled)},
 				"negate": {boolStr(b.Negate)}, "order": {strconv.Itoa(b.Order)}, "timeout": {strconv.Itoa(b.Timeout)},
 				"failure_result": {boolStr(b.FailureResult)}}
@@ -157,7 +154,7 @@ func (h *Handler) policyBindingEntity(t pbTarget) *entity {
 			}
 			return v
 		},
-		data: func(f *formDef, v url.Values, _ resource.Object) map[string]any {
+		data: func(f *formDef, v url.Values, _ *store.PolicyBinding) map[string]any {
 			d := map[string]any{"target": t.UUID, "policy": nullable(v.Get("policy")), "group": nullable(v.Get("group")),
 				"user": nil, "enabled": checked(v, "enabled"), "negate": checked(v, "negate"),
 				"failure_result": checked(v, "failure_result")}
@@ -176,10 +173,9 @@ func (h *Handler) policyBindingEntity(t pbTarget) *entity {
 			f.intValue(v, "timeout", d, false)
 			return d
 		},
-		ident: func(obj resource.Object) (string, any, string) {
-			b := as[store.PolicyBinding](obj)
+		ident: func(b store.PolicyBinding) (string, string) {
 			row := h.describePolicyBinding(context.Background(), b)
-			return b.UUID, b.UUID, "Binding of " + strings.ToLower(row.Kind) + " " + row.Name + " to " + t.Name
+			return b.UUID, "Binding of " + strings.ToLower(row.Kind) + " " + row.Name + " to " + t.Name
 		},
 	}
 }

@@ -9,7 +9,6 @@ import (
 
 	"github.com/usher-id/usher/internal/event"
 	"github.com/usher-id/usher/internal/policy"
-	"github.com/usher-id/usher/internal/resource"
 	"github.com/usher-id/usher/internal/store"
 )
 
@@ -50,8 +49,7 @@ func (h *Handler) renderPolicyTest(w http.ResponseWriter, r *http.Request, u *st
 }
 
 // policyTestShow is a policy's Test page: choose a user and a context.
-func (h *Handler) policyTestShow(w http.ResponseWriter, r *http.Request, u *store.User, _ *entity, obj resource.Object) error {
-	p := as[store.Policy](obj)
+func (h *Handler) policyTestShow(w http.ResponseWriter, r *http.Request, u *store.User, e *entity[store.Policy], p store.Policy) error {
 	f := policyTestForm(p)
 	f.fill(url.Values{"user": {u.Username}, "context": {"{}"}})
 	return h.renderPolicyTest(w, r, u, http.StatusOK, policyTestPage{Policy: p, Form: f})
@@ -59,8 +57,7 @@ func (h *Handler) policyTestShow(w http.ResponseWriter, r *http.Request, u *stor
 
 // policyTestRun evaluates the policy as the API's test action does and
 // shows passing, messages and what the expression logged.
-func (h *Handler) policyTestRun(w http.ResponseWriter, r *http.Request, u *store.User, _ *entity, obj resource.Object) error {
-	p := as[store.Policy](obj)
+func (h *Handler) policyTestRun(w http.ResponseWriter, r *http.Request, u *store.User, e *entity[store.Policy], p store.Policy) error {
 	f := policyTestForm(p)
 	if err := r.ParseForm(); err != nil {
 		return errBadForm

@@ -11,22 +11,20 @@ import (
 	"github.com/usher-id/usher/internal/store"
 )
 
-const promptModel = store.ModelPrompt
-
 func (h *Handler) mountPrompts(mux *routes) {
 	mux.HandleFunc("GET /if/admin/prompts/", h.admin(h.promptList))
-	h.mountEntity(mux, h.promptEntity())
+	h.promptEntity().mount(mux)
 }
 
-func (h *Handler) promptEntity() *entity {
+func (h *Handler) promptEntity() *entity[store.Prompt] {
 	var types []option
 	for _, t := range store.PromptTypes {
 		types = append(types, option{Value: t, Label: t})
 	}
-	return &entity{
-		Singular: "Prompt", Base: "/if/admin/prompts/", Nav: "prompts", Model: promptModel,
-		load: func(ctx context.Context, id string) (resource.Object, error) { return h.App.Store.GetPrompt(ctx, id) },
-		form: func(ctx context.Context, obj resource.Object) (*formDef, error) {
+	return &entity[store.Prompt]{h: h,
+		Singular: "Prompt", Base: "/if/admin/prompts/", Nav: "prompts", model: resource.Prompts,
+		load: func(ctx context.Context, id string) (store.Prompt, error) { return h.App.Store.GetPrompt(ctx, id) },
+		form: func(ctx context.Context, obj *store.Prompt) (*formDef, error) {
 			return &formDef{Fields: []*field{
 				{Name: "name", Label: "Name", Kind: "text", Required: true, Help: "Unique name of this field, used for selecting fields in prompt stages."},
 				{Name: "field_key", Label: "Field Key", Kind: "text", Required: true,
@@ -43,19 +41,18 @@ func (h *Handler) promptEntity() *entity {
 				{Name: "order", Label: "Order", Kind: "number", Required: true},
 			}}, nil
 		},
-		values: func(obj resource.Object) url.Values {
+		values: func(obj *store.Prompt) url.Values {
 			if obj == nil {
 				return url.Values{"type": {"text"}, "required": {"on"}, "order": {"0"}}
 			}
-			p := as[store.Prompt](obj)
+			p := *obj
 			return url.Values{"name": {p.Name}, "field_key": {p.FieldKey}, "label": {p.Label}, "type": {p.Type},
 				"required": {boolStr(p.Required)}, "placeholder": {p.Placeholder}, "placeholder_expression": {boolStr(p.PlaceholderExpression)},
 				"initial_value": {p.InitialValue}, "initial_value_expression": {boolStr(p.InitialValueExpression)},
 				"sub_text": {p.SubText}, "order": {strconv.Itoa(p.Order)}}
 		},
-		ident: func(obj resource.Object) (string, any, string) {
-			p := as[store.Prompt](obj)
-			return p.UUID, p.UUID, p.Name
+		ident: func(p store.Prompt) (string, string) {
+			return p.UUID, p.Name
 		},
 	}
 }

@@ -12,15 +12,19 @@ import (
 )
 
 // stageTypes names each stage kind as the admin console and the API do.
-var stageTypes = map[store.StageKind]struct{ Label, Model, Description string }{
-	store.StageInvitation:     {"Invitation Stage", store.ModelInvitationStage, "Checks that an invitation was given and pre-fills its data. Use it in enrollment flows."},
-	store.StagePrompt:         {"Prompt Stage", store.ModelPromptStage, "Asks the user for the values of prompt fields."},
-	store.StageUserWrite:      {"User Write Stage", store.ModelUserWriteStage, "Creates or updates the user from the collected data."},
-	store.StageUserLogin:      {"User Login Stage", store.ModelUserLoginStage, "Signs the pending user in."},
-	store.StageIdentification: {"Identification Stage", store.ModelIdentificationStage, "Asks who the user is (username or email)."},
-	store.StagePassword:       {"Password Stage", store.ModelPasswordStage, "Checks the user's password."},
-	store.StageUserLogout:     {"User Logout Stage", store.ModelUserLogoutStage, "Signs the user out."},
-	store.StageDeny:           {"Deny Stage", store.ModelDenyStage, "Stops the flow with a message."},
+var stageTypes = map[store.StageKind]struct {
+	Label       string
+	Model       *resource.Model[store.Stage]
+	Description string
+}{
+	store.StageInvitation:     {"Invitation Stage", resource.InvitationStages, "Checks that an invitation was given and pre-fills its data. Use it in enrollment flows."},
+	store.StagePrompt:         {"Prompt Stage", resource.PromptStages, "Asks the user for the values of prompt fields."},
+	store.StageUserWrite:      {"User Write Stage", resource.UserWriteStages, "Creates or updates the user from the collected data."},
+	store.StageUserLogin:      {"User Login Stage", resource.UserLoginStages, "Signs the pending user in."},
+	store.StageIdentification: {"Identification Stage", resource.IdentificationStages, "Asks who the user is (username or email)."},
+	store.StagePassword:       {"Password Stage", resource.PasswordStages, "Checks the user's password."},
+	store.StageUserLogout:     {"User Logout Stage", resource.UserLogoutStages, "Signs the user out."},
+	store.StageDeny:           {"Deny Stage", resource.DenyStages, "Stops the flow with a message."},
 }
 
 func stageKindLabel(k store.StageKind) string {
@@ -34,7 +38,8 @@ func (h *Handler) mountStages(mux *routes) {
 	mux.HandleFunc("GET /if/admin/stages/", h.admin(h.stageList))
 	// Create is two steps on one URL: without ?type= the type list, with it
 	// that type's form.
-	byKind := func(fn objectFunc) pageFunc {
+	type newFunc func(e *entity[store.Stage], w http.ResponseWriter, r *http.Request, u *store.User, obj *store.Stage) error
+	byKind := func(fn newFunc) pageFunc {
 		return func(w http.ResponseWriter, r *http.Request, u *store.User) error {
 			kind := store.StageKind(r.URL.Query().Get("type"))
 			if _, ok := stageTypes[kind]; !ok {
@@ -43,32 +48,32 @@ func (h *Handler) mountStages(mux *routes) {
 				}
 				return store.ErrNotFound
 			}
-			return fn(w, r, u, h.stageEntity(kind), nil)
+			return fn(h.stageEntity(kind), w, r, u, nil)
 		}
 	}
-	mux.HandleFunc("GET /if/admin/stages/new/", h.admin(byKind(h.entityShow)))
-	mux.HandleFunc("POST /if/admin/stages/new/", h.admin(byKind(h.entitySave)))
+	mux.HandleFunc("GET /if/admin/stages/new/", h.admin(byKind((*entity[store.Stage]).show)))
+	mux.HandleFunc("POST /if/admin/stages/new/", h.admin(byKind((*entity[store.Stage]).submit)))
 	// Edit and delete load the stage first, then use its kind's entity.
-	loaded := func(fn objectFunc) pageFunc {
-		return h.withObject(h.stageEntity(""), func(w http.ResponseWriter, r *http.Request, u *store.User, _ *entity, obj resource.Object) error {
-			return fn(w, r, u, h.stageEntity(as[store.Stage](obj).Kind), obj)
+	loaded := func(fn objectFunc[store.Stage]) pageFunc {
+		return h.stageEntity("").with(func(w http.ResponseWriter, r *http.Request, u *store.User, _ *entity[store.Stage], s store.Stage) error {
+			return fn(w, r, u, h.stageEntity(s.Kind), s)
 		})
 	}
-	mux.HandleFunc("GET /if/admin/stages/{id}/edit/", h.admin(loaded(h.entityShow)))
-	mux.HandleFunc("POST /if/admin/stages/{id}/edit/", h.admin(loaded(h.entitySave)))
-	mux.HandleFunc("GET /if/admin/stages/{id}/delete/", h.admin(loaded(h.entityConfirmDelete)))
-	mux.HandleFunc("POST /if/admin/stages/{id}/delete/", h.admin(loaded(h.entityDelete)))
+	mux.HandleFunc("GET /if/admin/stages/{id}/edit/", h.admin(loaded(editForm)))
+	mux.HandleFunc("POST /if/admin/stages/{id}/edit/", h.admin(loaded(editSave)))
+	mux.HandleFunc("GET /if/admin/stages/{id}/delete/", h.admin(loaded(confirmDelete)))
+	mux.HandleFunc("POST /if/admin/stages/{id}/delete/", h.admin(loaded(deleteRow)))
 }
 
-func (h *Handler) stageEntity(kind store.StageKind) *entity {
+func (h *Handler) stageEntity(kind store.StageKind) *entity[store.Stage] {
 	t := stageTypes[kind]
-	return &entity{
-		Singular: t.Label, Base: "/if/admin/stages/", Nav: "stages", Model: t.Model,
+	return &entity[store.Stage]{h: h,
+		Singular: t.Label, Base: "/if/admin/stages/", Nav: "stages", model: t.Model,
 		NewPath: "/if/admin/stages/new/?type=" + string(kind),
-		load: func(ctx context.Context, id string) (resource.Object, error) {
+		load: func(ctx context.Context, id string) (store.Stage, error) {
 			return h.App.Store.GetStage(ctx, id)
 		},
-		form: func(ctx context.Context, obj resource.Object) (*formDef, error) {
+		form: func(ctx context.Context, obj *store.Stage) (*formDef, error) {
 			fields, err := h.stageFields(ctx, kind)
 			if err != nil {
 				return nil, err
@@ -76,12 +81,12 @@ func (h *Handler) stageEntity(kind store.StageKind) *entity {
 			f := &formDef{Intro: "", Fields: append([]*field{{Name: "name", Label: "Name", Kind: "text", Required: true}}, fields...)}
 			return f, nil
 		},
-		values: func(obj resource.Object) url.Values {
+		values: func(obj *store.Stage) url.Values {
 			var s store.Stage
 			if obj == nil {
 				s, _ = store.NewStage(kind, "")
 			} else {
-				s = as[store.Stage](obj)
+				s = *obj
 			}
 			raw, _ := s.SettingsJSON()
 			m := map[string]any{}
@@ -90,9 +95,8 @@ func (h *Handler) stageEntity(kind store.StageKind) *entity {
 			v.Set("name", s.Name)
 			return v
 		},
-		ident: func(obj resource.Object) (string, any, string) {
-			s := as[store.Stage](obj)
-			return s.UUID, s.UUID, s.Name
+		ident: func(s store.Stage) (string, string) {
+			return s.UUID, s.Name
 		},
 	}
 }

@@ -12,32 +12,30 @@ import (
 	"github.com/usher-id/usher/internal/store"
 )
 
-const userModel = store.ModelUser
-
 var userTypeOptions = choices("internal", "Internal", "external", "External", "service_account", "Service account",
 	"internal_service_account", "Internal service account")
 
 func (h *Handler) mountUsers(mux *routes) {
 	e := h.userEntity()
 	mux.HandleFunc("GET /if/admin/users/", h.admin(h.userList))
-	h.mountEntity(mux, e)
-	mux.HandleFunc("GET /if/admin/users/{id}/", h.admin(h.withObject(e, h.userDetail)))
-	mux.HandleFunc("POST /if/admin/users/{id}/password/", h.admin(h.withObject(e, h.userSetPassword)))
-	mux.HandleFunc("GET /if/admin/users/{id}/active/", h.admin(h.withObject(e, h.userConfirmActive)))
-	mux.HandleFunc("POST /if/admin/users/{id}/active/", h.admin(h.withObject(e, h.userToggleActive)))
+	e.mount(mux)
+	mux.HandleFunc("GET /if/admin/users/{id}/", h.admin(e.with(h.userDetail)))
+	mux.HandleFunc("POST /if/admin/users/{id}/password/", h.admin(e.with(h.userSetPassword)))
+	mux.HandleFunc("GET /if/admin/users/{id}/active/", h.admin(e.with(h.userConfirmActive)))
+	mux.HandleFunc("POST /if/admin/users/{id}/active/", h.admin(e.with(h.userToggleActive)))
 }
 
-func (h *Handler) userEntity() *entity {
-	return &entity{
-		Singular: "User", Base: "/if/admin/users/", Nav: "users", Model: userModel,
-		load: func(ctx context.Context, id string) (resource.Object, error) {
+func (h *Handler) userEntity() *entity[store.User] {
+	return &entity[store.User]{h: h,
+		Singular: "User", Base: "/if/admin/users/", Nav: "users", model: resource.Users,
+		load: func(ctx context.Context, id string) (store.User, error) {
 			pk, err := strconv.ParseInt(id, 10, 64)
 			if err != nil {
-				return nil, store.ErrNotFound
+				return store.User{}, store.ErrNotFound
 			}
 			return h.App.Store.GetUser(ctx, pk)
 		},
-		form: func(ctx context.Context, obj resource.Object) (*formDef, error) {
+		form: func(ctx context.Context, obj *store.User) (*formDef, error) {
 			gopts, err := groupOptions(ctx, h.App.Store, "", "")
 			if err != nil {
 				return nil, err
@@ -54,11 +52,11 @@ func (h *Handler) userEntity() *entity {
 				{Name: "attributes", Label: "Attributes", Kind: "code", Help: "JSON or YAML mapping."},
 			}}, nil
 		},
-		values: func(obj resource.Object) url.Values {
+		values: func(obj *store.User) url.Values {
 			if obj == nil {
 				return url.Values{"type": {"internal"}, "path": {"users"}, "is_active": {"on"}, "attributes": {"{}"}}
 			}
-			u := as[store.User](obj)
+			u := *obj
 			v := url.Values{"username": {u.Username}, "name": {u.Name}, "email": {u.Email}, "type": {u.Type}, "path": {u.Path},
 				"is_active": {boolStr(u.IsActive)}, "attributes": {prettyJSON(orEmpty(u.Attributes))}}
 			if gs, err := h.App.Store.UserGroups(context.Background(), u.PK); err == nil {
@@ -68,7 +66,7 @@ func (h *Handler) userEntity() *entity {
 			}
 			return v
 		},
-		data: func(f *formDef, v url.Values, _ resource.Object) map[string]any {
+		data: func(f *formDef, v url.Values, _ *store.User) map[string]any {
 			d := genericData(f, v)
 			if a, err := parseAttributes(v.Get("attributes")); err != nil {
 				f.addError("attributes", err.Error())
@@ -77,12 +75,11 @@ func (h *Handler) userEntity() *entity {
 			}
 			return d
 		},
-		ident: func(obj resource.Object) (string, any, string) {
-			u := as[store.User](obj)
-			return strconv.FormatInt(u.PK, 10), u.PK, u.Username
+		ident: func(u store.User) (string, string) {
+			return strconv.FormatInt(u.PK, 10), u.Username
 		},
-		next: func(obj resource.Object) string {
-			return "/if/admin/users/" + strconv.FormatInt(as[store.User](obj).PK, 10) + "/"
+		next: func(obj store.User) string {
+			return "/if/admin/users/" + strconv.FormatInt(obj.PK, 10) + "/"
 		},
 	}
 }

@@ -26,8 +26,7 @@ func adminPasswordForm(base string) *formDef {
 	}}
 }
 
-func (h *Handler) userDetail(w http.ResponseWriter, r *http.Request, u *store.User, e *entity, obj resource.Object) error {
-	target := as[store.User](obj)
+func (h *Handler) userDetail(w http.ResponseWriter, r *http.Request, u *store.User, e *entity[store.User], target store.User) error {
 	return h.renderUserDetail(w, r, u, target, http.StatusOK, adminPasswordForm(userBase(target)))
 }
 
@@ -50,8 +49,7 @@ func (h *Handler) renderUserDetail(w http.ResponseWriter, r *http.Request, u *st
 }
 
 // userSetPassword sets a user's password (admin action, no current password).
-func (h *Handler) userSetPassword(w http.ResponseWriter, r *http.Request, u *store.User, e *entity, obj resource.Object) error {
-	target := as[store.User](obj)
+func (h *Handler) userSetPassword(w http.ResponseWriter, r *http.Request, u *store.User, e *entity[store.User], target store.User) error {
 	f := adminPasswordForm(userBase(target))
 	p1, p2 := r.PostFormValue("password"), r.PostFormValue("password_repeat")
 	switch {
@@ -72,7 +70,7 @@ func (h *Handler) userSetPassword(w http.ResponseWriter, r *http.Request, u *sto
 		if err := user.SetPassword(r.Context(), q, h.App.Passwords, h.App.Clock(), h.audit(r), &target, p1, keep); err != nil {
 			return err
 		}
-		return h.recordModel(r, q, u, event.ModelUpdated, userModel, target, e)
+		return h.record(r.Context(), q, r, u, event.ModelUpdated, ref(resource.Users, target))
 	})
 	if err != nil {
 		return err
@@ -80,8 +78,7 @@ func (h *Handler) userSetPassword(w http.ResponseWriter, r *http.Request, u *sto
 	return h.redirect(w, r, userBase(target), flash{"ok", "Password of " + target.Username + " set."})
 }
 
-func (h *Handler) userConfirmActive(w http.ResponseWriter, r *http.Request, u *store.User, e *entity, obj resource.Object) error {
-	target := as[store.User](obj)
+func (h *Handler) userConfirmActive(w http.ResponseWriter, r *http.Request, u *store.User, e *entity[store.User], target store.User) error {
 	p := confirmPage{Action: userBase(target) + "active/", Cancel: userBase(target)}
 	if target.IsActive {
 		p.Question, p.Button = "Deactivate "+target.Username+"?", "Deactivate"
@@ -96,8 +93,7 @@ func (h *Handler) userConfirmActive(w http.ResponseWriter, r *http.Request, u *s
 }
 
 // userToggleActive deactivates (ending the user's sessions) or reactivates.
-func (h *Handler) userToggleActive(w http.ResponseWriter, r *http.Request, u *store.User, e *entity, obj resource.Object) error {
-	target := as[store.User](obj)
+func (h *Handler) userToggleActive(w http.ResponseWriter, r *http.Request, u *store.User, e *entity[store.User], target store.User) error {
 	if target.PK == u.PK && target.IsActive {
 		return h.redirect(w, r, userBase(target), flash{"error", "You cannot deactivate your own account."})
 	}
@@ -105,7 +101,7 @@ func (h *Handler) userToggleActive(w http.ResponseWriter, r *http.Request, u *st
 		if err := user.SetActive(r.Context(), q, &target, !target.IsActive); err != nil {
 			return err
 		}
-		return h.recordModel(r, q, u, event.ModelUpdated, userModel, target, e)
+		return h.record(r.Context(), q, r, u, event.ModelUpdated, ref(resource.Users, target))
 	})
 	if err != nil {
 		return err
