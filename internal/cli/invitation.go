@@ -32,7 +32,8 @@ the invitation email to --email; a running 'usher serve' delivers it.`,
 usher invitation create --name onboarding-q1 --flow default-enrollment-flow --max-uses 25 --expires 2026-12-31
 usher invitation create --name jane --flow default-enrollment-flow --email jane@example.com --send
 usher invitation create --name eng --flow default-enrollment-flow --fixed-data '{"attributes": {"department": "Engineering"}}'
-usher invitation create --name contractor --flow default-enrollment-flow --fixed-data @contractor.yaml`,
+usher invitation create --name contractor --flow default-enrollment-flow --fixed-data @contractor.yaml
+usher invitation create --name jane --flow default-enrollment-flow --email jane@example.com --group staff --group vpn`,
 		Run: runInvitationCreate,
 	})
 	register(&Command{
@@ -91,11 +92,14 @@ usher invitation send onboarding-q1 --to a@example.com --to b@example.com`,
 		Description: `The first row names the columns. "email" is required and binds each
 invitation to that address; "name" names the invitation (default: a slug of
 the email); every other column goes into the invitation's fixed data (prefix
-a column with "fixed_data." to pre-fill a prompt field called "name").
+a column with "fixed_data." to pre-fill a prompt field called "name"), except
+"groups": group names or pks separated by ";" that the row's invitee joins
+on enrollment (--group adds groups to every row).
 All rows are created in one transaction: if any row is bad, every bad row is
 reported and nothing is created. FILE "-" reads standard input.`,
 		Examples: `usher invitation import invitees.csv --flow invitation-enrollment-flow-external
 usher invitation import invitees.csv --flow default-enrollment-flow --expires 14d --send
+usher invitation import invitees.csv --flow default-enrollment-flow --group staff
 cat invitees.csv | usher invitation import - --flow default-enrollment-flow`,
 		Run: runInvitationImport,
 	})
@@ -162,6 +166,10 @@ func runInvitationCreate(ctx context.Context, env *Env, args []string) error {
 	fs.StringVar(&p.FixedData, "fixed-data", "", "data pre-filled in the flow: a JSON or YAML object, or @FILE")
 	fs.StringVar(&p.Email, "email", "", "bind the invitation to this email address")
 	fs.BoolVar(&p.Send, "send", false, "queue the invitation email to --email")
+	fs.Func("group", "a group (name or pk) the invitee joins on enrollment (repeatable)", func(s string) error {
+		p.Groups = append(p.Groups, s)
+		return nil
+	})
 	actor := addActorFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -389,6 +397,17 @@ func runInvitationShow(ctx context.Context, env *Env, args []string) error {
 	if inv.RevokedAt != nil {
 		fmt.Fprintf(w, "Revoked:     %s\n", inv.RevokedAt.UTC().Format(invitation.ExpiryFormat))
 	}
+	groups, err := a.Store.InvitationGroups(ctx, []string{inv.UUID})
+	if err != nil {
+		return err
+	}
+	if gs := groups[inv.UUID]; len(gs) > 0 {
+		names := make([]string, len(gs))
+		for i, g := range gs {
+			names[i] = g.Name
+		}
+		fmt.Fprintf(w, "Groups:      %s\n", strings.Join(names, ", "))
+	}
 	fd, _ := json.MarshalIndent(inv.FixedData, "             ", "  ")
 	fmt.Fprintf(w, "Fixed data:  %s\n", fd)
 	usesList, err := a.Store.ListInvitationUses(ctx, inv.UUID)
@@ -464,6 +483,11 @@ func runInvitationImport(ctx context.Context, env *Env, args []string) error {
 	expires := fs.String("expires", "", "expiry of every invitation: a duration (14d), a date or date-time; default: never")
 	maxUses := fs.Int("max-uses", 1, "uses per invitation (0 = unlimited)")
 	send := fs.Bool("send", false, "queue the invitation email to each row's address")
+	var groups []string
+	fs.Func("group", "a group (name or pk) every row's invitee joins on enrollment (repeatable)", func(s string) error {
+		groups = append(groups, s)
+		return nil
+	})
 	actor := addActorFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -494,7 +518,7 @@ func runInvitationImport(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	invs, err := invite.ImportCSV(ctx, a, r, invite.ImportOptions{FlowSlug: *flow, Creator: creator,
-		Expires: *expires, MaxUses: *maxUses, Send: *send, BaseURL: actor.base(env)})
+		Expires: *expires, MaxUses: *maxUses, Send: *send, BaseURL: actor.base(env), Groups: groups})
 	var ie *invite.ImportError
 	if errors.As(err, &ie) {
 		// One line per bad row, so the whole list is readable.

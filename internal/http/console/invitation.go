@@ -32,7 +32,11 @@ func (h *Handler) invitationEntity() *entity[store.Invitation] {
 			if err != nil {
 				return nil, err
 			}
-			return invitationForm(ff, obj == nil), nil
+			gopts, err := groupOptions(ctx, h.App.Store, "", "")
+			if err != nil {
+				return nil, err
+			}
+			return invitationForm(ff, gopts), nil
 		},
 		values: func(obj *store.Invitation) url.Values {
 			if obj == nil {
@@ -44,6 +48,11 @@ func (h *Handler) invitationEntity() *entity[store.Invitation] {
 				"fixed_data": {prettyJSON(orEmpty(inv.FixedData))}, "single_use": {boolStr(inv.SingleUse())}, "email": {inv.Email}}
 			if inv.MaxUses != nil && !inv.SingleUse() {
 				v.Set("max_uses", strconv.Itoa(*inv.MaxUses))
+			}
+			if gs, err := h.App.Store.InvitationGroups(context.Background(), []string{inv.UUID}); err == nil {
+				for _, g := range gs[inv.UUID] {
+					v.Add("groups", g.UUID)
+				}
 			}
 			return v
 		},
@@ -62,7 +71,7 @@ func orEmpty(m map[string]any) map[string]any {
 	return m
 }
 
-func invitationForm(ff *flowFacts, creating bool) *formDef {
+func invitationForm(ff *flowFacts, groups []option) *formDef {
 	opts := []option{{Value: "", Label: "Any flow with an invitation stage"}}
 	for _, f := range ff.flows {
 		if f.Designation != store.DesignationEnrollment && !ff.invitable[f.UUID] {
@@ -90,6 +99,8 @@ func invitationForm(ff *flowFacts, creating bool) *formDef {
 			Help: "How many people may enroll with a multi-use invitation. Leave empty for unlimited."},
 		{Name: "email", Label: "Email", Kind: "email", Autocomplete: "off",
 			Help: "Optional. When set, only this address can enroll; the email field is pre-filled and locked."},
+		{Name: "groups", Label: "Groups", Kind: "multiselect", Options: groups,
+			Help: "The account joins these groups when the invitation is used (Ctrl or Cmd + click to choose several)."},
 	}}
 	if len(ff.invitableFlows()) == 0 {
 		f.Intro = "No flow has an invitation stage yet, so no invitation can work. Create an Invitation Stage and bind it to an enrollment flow first (Flows and Stages)."
@@ -98,8 +109,9 @@ func invitationForm(ff *flowFacts, creating bool) *formDef {
 }
 
 func invitationData(f *formDef, v url.Values, _ *store.Invitation) map[string]any {
+	// An empty multiselect sends nothing: that means "no groups".
 	d := map[string]any{"name": strings.TrimSpace(v.Get("name")), "flow": nullable(v.Get("flow")),
-		"email": strings.TrimSpace(v.Get("email"))}
+		"email": strings.TrimSpace(v.Get("email")), "groups": append([]string{}, v["groups"]...)}
 	f.timeValue(v, "expires", d)
 	if fd, err := parseAttributes(v.Get("fixed_data")); err != nil {
 		f.addError("fixed_data", err.Error())

@@ -34,6 +34,7 @@ func Run(t *testing.T, open Opener) {
 		{"InvitationListing", testInvitationListing},
 		{"Search", testSearch},
 		{"ConsumeInvitation", testConsumeInvitation},
+		{"InvitationGroups", testInvitationGroups},
 		{"Policies", testPolicies},
 		{"PolicyBindings", testPolicyBindings},
 		{"Brands", testBrands},
