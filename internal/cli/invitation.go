@@ -82,7 +82,8 @@ usher invitation revoke 0b9c3a55-3f7e-4c3b-9a7e-5d2f0a1b2c3d`,
 email address. A running 'usher serve' delivers it (see the email_sent and
 email_failed events).`,
 		Examples: `usher invitation send jane
-usher invitation send onboarding-q1 --to a@example.com --to b@example.com`,
+usher invitation send onboarding-q1 --to a@example.com --to b@example.com
+usher invitation send jane --expires 7d      # resend with a new expiry`,
 		Run: runInvitationSend,
 	})
 	register(&Command{
@@ -417,6 +418,24 @@ func runInvitationShow(ctx context.Context, env *Env, args []string) error {
 	for _, u := range usesList {
 		fmt.Fprintf(w, "Used by:     %s at %s from %s\n", u.Username, u.UsedAt.UTC().Format(invitation.ExpiryFormat), u.ClientIP)
 	}
+	hist, err := invitation.History(ctx, a.Store, inv, 200)
+	if err != nil {
+		return err
+	}
+	for i, h := range hist {
+		label := "             "
+		if i == 0 {
+			label = "History:     "
+		}
+		line := h.At.UTC().Format(invitation.ExpiryFormat) + "  " + h.What
+		if h.By != "" {
+			line += " by " + h.By
+		}
+		if h.Detail != "" {
+			line += " (" + h.Detail + ")"
+		}
+		fmt.Fprintln(w, label+line)
+	}
 	return warnProblems(ctx, a, w, inv)
 }
 
@@ -455,10 +474,15 @@ func runInvitationSend(ctx context.Context, env *Env, args []string) error {
 		to = append(to, s)
 		return nil
 	})
+	expires := fs.String("expires", "", "move the invitation's expiry first: a duration (7d) or a date or date-time (resend with a new expiry)")
 	actor := addActorFlags(fs)
 	a, err := env.parseOne(ctx, fs, args, invitationArg)
 	if err != nil {
 		return err
+	}
+	newExpiry, err := invite.ParseExpires(*expires, a.Clock())
+	if err != nil {
+		return usageError{fmt.Errorf("--expires: %w", err)}
 	}
 	err = actor.onInvitation(ctx, a, fs.Arg(0), func(q store.Queries, by *store.User, inv store.Invitation) error {
 		if len(to) == 0 && inv.Email != "" {
@@ -467,7 +491,11 @@ func runInvitationSend(ctx context.Context, env *Env, args []string) error {
 		if len(to) == 0 {
 			return errors.New("--to: the invitation has no email address; say whom to send it to")
 		}
-		_, err := invitation.Send(ctx, a, q, inv, invitation.SendOptions{To: to, BaseURL: actor.base(env), Inviter: by})
+		_, err := invitation.Send(ctx, a, q, inv, invitation.SendOptions{To: to, BaseURL: actor.base(env), Inviter: by,
+			Expires: newExpiry})
+		if errors.Is(err, invitation.ErrExpiryPast) || errors.Is(err, invitation.ErrExpiryRevoked) {
+			return fmt.Errorf("--expires: %w", err)
+		}
 		return err
 	})
 	if err != nil {
