@@ -171,6 +171,7 @@ func runInvitationCreate(ctx context.Context, env *Env, args []string) error {
 		p.Groups = append(p.Groups, s)
 		return nil
 	})
+	fs.StringVar(&p.Redirect, "redirect", "", "where the invitee lands after enrolling: a path on this site (/application/launch/SLUG/)")
 	actor := addActorFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"sort"
 
+	"github.com/usher-id/usher/internal/httpx"
 	"github.com/usher-id/usher/internal/store"
 )
 
@@ -13,7 +14,7 @@ import (
 var Invitations = define(&Model[store.Invitation]{
 	Name: store.ModelInvitation, VerboseName: "Invitation", VerboseNamePlural: "Invitations",
 	Fields: []string{"pk", "name", "expires", "fixed_data", "created_by", "single_use", "flow", "flow_obj",
-		"max_uses", "uses", "status", "link", "email", "groups", "groups_obj"},
+		"max_uses", "uses", "status", "link", "email", "groups", "groups_obj", "redirect"},
 	pk:    func(inv store.Invitation) any { return inv.UUID },
 	title: func(inv store.Invitation) string { return inv.Name },
 	list: func(c *Ctx) ([]store.Invitation, error) {
@@ -53,6 +54,15 @@ func saveInvitation(c *Ctx, existing *store.Invitation, data map[string]any) (st
 	// leaves an absent many-to-many field alone.
 	var groups []string
 	setGroups := in.refs("groups", &groups, false, true, exists(c, getGroup))
+	// redirect (issue 18): where the invitee lands after enrolling, a path
+	// on this site checked as every next= is (httpx.LocalRedirect).
+	var redirect string
+	setRedirect := in.str("redirect", &redirect, strOpt{blank: true})
+	if setRedirect && redirect != "" {
+		if _, ok := httpx.LocalRedirect(redirect); !ok {
+			in.fail("redirect", "Enter a path on this site, such as /if/user/ or /application/launch/<slug>/.")
+		}
+	}
 
 	// single_use is usher's max_uses == 1; both may be given if they agree.
 	maxGiven := in.nullInt("max_uses", &inv.MaxUses, 1)
@@ -92,6 +102,9 @@ func saveInvitation(c *Ctx, existing *store.Invitation, data map[string]any) (st
 	}
 	if err == nil && setGroups {
 		err = c.Q.SetInvitationGroups(c.ctx(), inv.UUID, groups)
+	}
+	if err == nil && setRedirect {
+		err = c.Q.SetInvitationRedirect(c.ctx(), inv.UUID, redirect)
 	}
 	c.forget()
 	if err != nil {
@@ -219,8 +232,12 @@ func serializeInvitation(c *Ctx, inv store.Invitation) (map[string]any, error) {
 		groupPKs = append(groupPKs, g.UUID)
 		groupsObj = append(groupsObj, partialGroup(g))
 	}
+	redirect, err := c.Q.InvitationRedirect(c.ctx(), inv.UUID)
+	if err != nil {
+		return nil, err
+	}
 	return map[string]any{
-		"groups": groupPKs, "groups_obj": groupsObj,
+		"groups": groupPKs, "groups_obj": groupsObj, "redirect": redirect,
 		"pk": inv.UUID, "name": inv.Name, "expires": fmtTimePtr(inv.Expires), "fixed_data": fixed,
 		"created_by": creator, "single_use": inv.SingleUse(), "flow": strPtr(inv.Flow), "flow_obj": flowObj,
 		"max_uses": maxUses, "uses": inv.Uses, "status": inv.Status(c.now()), "link": link, "email": inv.Email,

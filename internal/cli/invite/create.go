@@ -108,6 +108,9 @@ func build(p Params, flow *store.Flow, now time.Time) (map[string]any, *resource
 		}
 		data["email"] = e
 	}
+	if p.Redirect != "" {
+		data["redirect"] = p.Redirect
+	}
 	if p.Send && p.Email == "" {
 		v.Add("email", "is required to send the invitation (give the address to send it to)")
 	}

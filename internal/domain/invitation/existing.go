@@ -9,6 +9,7 @@ import (
 
 	"github.com/usher-id/usher/internal/app"
 	"github.com/usher-id/usher/internal/event"
+	"github.com/usher-id/usher/internal/httpx"
 	"github.com/usher-id/usher/internal/store"
 )
 
@@ -121,4 +122,18 @@ func fixedAttributes(fixed map[string]any) map[string]any {
 		}
 	}
 	return out
+}
+
+// Redirect is where the invitee of the invitation lands after enrolling or
+// accepting: its redirect when set and still a path on this site
+// (httpx.LocalRedirect, the one redirect check), else "".
+func Redirect(ctx context.Context, q store.Queries, uuid string) (string, error) {
+	s, err := q.InvitationRedirect(ctx, uuid)
+	if err != nil || s == "" {
+		return "", err
+	}
+	if safe, ok := httpx.LocalRedirect(s); ok {
+		return safe, nil
+	}
+	return "", nil
 }

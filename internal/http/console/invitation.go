@@ -49,6 +49,9 @@ func (h *Handler) invitationEntity() *entity[store.Invitation] {
 			if inv.MaxUses != nil && !inv.SingleUse() {
 				v.Set("max_uses", strconv.Itoa(*inv.MaxUses))
 			}
+			if to, err := h.App.Store.InvitationRedirect(context.Background(), inv.UUID); err == nil {
+				v.Set("redirect", to)
+			}
 			if gs, err := h.App.Store.InvitationGroups(context.Background(), []string{inv.UUID}); err == nil {
 				for _, g := range gs[inv.UUID] {
 					v.Add("groups", g.UUID)
@@ -101,6 +104,8 @@ func invitationForm(ff *flowFacts, groups []option) *formDef {
 			Help: "Optional. When set, only this address can enroll; the email field is pre-filled and locked."},
 		{Name: "groups", Label: "Groups", Kind: "multiselect", Options: groups,
 			Help: "The account joins these groups when the invitation is used (Ctrl or Cmd + click to choose several)."},
+		{Name: "redirect", Label: "After enrolling, go to", Kind: "text", Autocomplete: "off", Placeholder: "/application/launch/<slug>/",
+			Help: "Optional. A path on this site where the invitee lands after enrolling, such as an application's /application/launch/<slug>/."},
 	}}
 	if len(ff.invitableFlows()) == 0 {
 		f.Intro = "No flow has an invitation stage yet, so no invitation can work. Create an Invitation Stage and bind it to an enrollment flow first (Flows and Stages)."
@@ -111,7 +116,8 @@ func invitationForm(ff *flowFacts, groups []option) *formDef {
 func invitationData(f *formDef, v url.Values, _ *store.Invitation) map[string]any {
 	// An empty multiselect sends nothing: that means "no groups".
 	d := map[string]any{"name": strings.TrimSpace(v.Get("name")), "flow": nullable(v.Get("flow")),
-		"email": strings.TrimSpace(v.Get("email")), "groups": append([]string{}, v["groups"]...)}
+		"email": strings.TrimSpace(v.Get("email")), "groups": append([]string{}, v["groups"]...),
+		"redirect": strings.TrimSpace(v.Get("redirect"))}
 	f.timeValue(v, "expires", d)
 	if fd, err := parseAttributes(v.Get("fixed_data")); err != nil {
 		f.addError("fixed_data", err.Error())

@@ -138,7 +138,11 @@ func (h *Handler) invitationPost(w http.ResponseWriter, r *http.Request) {
 		case err != nil:
 			h.fail(w, r, err)
 		default:
-			httpx.Redirect(w, r, "/if/user/", "/", http.StatusSeeOther)
+			to, err := invitation.Redirect(r.Context(), a.Store, inv.UUID)
+			if err != nil || to == "" {
+				to = "/if/user/"
+			}
+			httpx.Redirect(w, r, to, "/", http.StatusSeeOther)
 		}
 	default:
 		h.message(w, r, a.Store, http.StatusNotFound, "Page not found", "There is no such page. Check the link you followed.")
