@@ -87,6 +87,20 @@ usher invitation send jane --expires 7d      # resend with a new expiry`,
 		Run: runInvitationSend,
 	})
 	register(&Command{
+		Name:    "invitation delegate",
+		Summary: "Let a group's members invite people themselves, within a quota",
+		Usage:   "usher invitation delegate [flags] GROUP",
+		Description: `Members of GROUP (a name or pk) may then create invitations to --flow from
+their account page (/if/user/invitations/): single use, bound to the address
+they enter, valid for 7 days, with them as the creator. Each member may have
+--max-live open invitations at once and create --max-per-month per calendar
+month (UTC). Running it again for the group replaces its settings; --remove
+takes the permission away (existing invitations stay).`,
+		Examples: `usher invitation delegate staff --flow invitation-enrollment-flow-external --max-live 5 --max-per-month 20
+usher invitation delegate staff --remove`,
+		Run: runInvitationDelegate,
+	})
+	register(&Command{
 		Name:    "invitation import",
 		Summary: "Create one invitation per row of a CSV file",
 		Usage:   "usher invitation import [flags] FILE.csv",
@@ -565,5 +579,53 @@ func runInvitationImport(ctx context.Context, env *Env, args []string) error {
 		fmt.Fprintf(env.Stdout, "; %d invitation emails queued", len(invs))
 	}
 	fmt.Fprintln(env.Stdout)
+	return nil
+}
+
+func runInvitationDelegate(ctx context.Context, env *Env, args []string) error {
+	fs := env.Flags()
+	flow := fs.String("flow", "", "slug of the flow members may invite people to (required)")
+	maxLive := fs.Int("max-live", 5, "open invitations each member may have at once")
+	maxPerMonth := fs.Int("max-per-month", 20, "invitations each member may create per calendar month")
+	remove := fs.Bool("remove", false, "take the permission away from the group")
+	a, err := env.parseOne(ctx, fs, args, "GROUP (a name or pk)")
+	if err != nil {
+		return err
+	}
+	if !*remove && *flow == "" {
+		return usageError{errors.New("--flow is required")}
+	}
+	var d store.InvitationDelegation
+	err = a.Store.Tx(ctx, func(q store.Queries) error {
+		if *remove {
+			g, err := invitation.ResolveGroup(ctx, q, fs.Arg(0))
+			if err != nil {
+				return err
+			}
+			d.Group = g.Name
+			if err := q.DeleteInvitationDelegation(ctx, g.UUID); errors.Is(err, store.ErrNotFound) {
+				return fmt.Errorf("group %s may not invite people anyway", g.Name)
+			} else if err != nil {
+				return err
+			}
+			return nil
+		}
+		var err error
+		d, err = invitation.Delegate(ctx, q, fs.Arg(0), *flow, *maxLive, *maxPerMonth)
+		return err
+	})
+	var fe *invitation.FieldError
+	if errors.As(err, &fe) {
+		return fmt.Errorf("--%s: %s", strings.ReplaceAll(fe.Field, "_", "-"), fe.Msg)
+	}
+	if err != nil {
+		return err
+	}
+	if *remove {
+		fmt.Fprintf(env.Stdout, "members of %s may no longer invite people\n", d.Group)
+		return nil
+	}
+	fmt.Fprintf(env.Stdout, "members of %s may invite people to %s: %d open at once, %d per month each\n",
+		fs.Arg(0), *flow, d.MaxLive, d.MaxPerMonth)
 	return nil
 }
