@@ -11,7 +11,7 @@ import (
 	"github.com/usher-id/usher/internal/store"
 )
 
-func (f *fixture) group(t *testing.T, name string) store.Group {
+func (f *fixture) group(t testing.TB, name string) store.Group {
 	t.Helper()
 	g := store.Group{Name: name}
 	must(t, f.app.Store.CreateGroup(context.Background(), &g))
