@@ -35,6 +35,7 @@ func Run(t *testing.T, open Opener) {
 		{"Search", testSearch},
 		{"ConsumeInvitation", testConsumeInvitation},
 		{"InvitationGroups", testInvitationGroups},
+		{"InvitationDelegation", testInvitationDelegation},
 		{"Policies", testPolicies},
 		{"PolicyBindings", testPolicyBindings},
 		{"Brands", testBrands},

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"testing"
+	"time"
 
 	"github.com/usher-id/usher/internal/store"
 )
@@ -59,5 +60,55 @@ func testInvitationGroups(t *testing.T, s store.Store) {
 	check(t, s.SetInvitationGroups(ctx, other.UUID, nil), "clear")
 	if got := names(other.UUID); len(got) != 0 {
 		t.Errorf("after clear = %v", got)
+	}
+}
+
+func testInvitationDelegation(t *testing.T, s store.Store) {
+	u := mkUser(t, s, "bob")
+	f := mkFlow(t, s, "enroll")
+	g := mkGroup(t, s, "inviters", nil)
+	inv := mkInvitation(t, s, "a", u.PK, ptr(1))
+
+	// Redirects: set, replace, remove; none reads as "".
+	check(t, s.SetInvitationRedirect(ctx, inv.UUID, "/if/user/"), "set redirect")
+	check(t, s.SetInvitationRedirect(ctx, inv.UUID, "/application/launch/wiki/"), "replace redirect")
+	if r, err := s.InvitationRedirect(ctx, inv.UUID); err != nil || r != "/application/launch/wiki/" {
+		t.Errorf("redirect = %q, %v", r, err)
+	}
+	check(t, s.SetInvitationRedirect(ctx, inv.UUID, ""), "remove redirect")
+	if r, err := s.InvitationRedirect(ctx, inv.UUID); err != nil || r != "" {
+		t.Errorf("removed redirect = %q, %v", r, err)
+	}
+
+	// Delegations: upsert per group, delete, unknown flow refused.
+	check(t, s.SetInvitationDelegation(ctx, store.InvitationDelegation{Group: g.UUID, Flow: f.UUID, MaxLive: 2, MaxPerMonth: 5}), "delegate")
+	check(t, s.SetInvitationDelegation(ctx, store.InvitationDelegation{Group: g.UUID, Flow: f.UUID, MaxLive: 3, MaxPerMonth: 6}), "re-delegate")
+	ds, err := s.ListInvitationDelegations(ctx)
+	check(t, err, "list delegations")
+	if len(ds) != 1 || ds[0].MaxLive != 3 || ds[0].MaxPerMonth != 6 || ds[0].Flow != f.UUID {
+		t.Errorf("delegations = %+v", ds)
+	}
+	wantErr(t, s.SetInvitationDelegation(ctx, store.InvitationDelegation{Group: g.UUID, Flow: "00000000-0000-4000-8000-000000000000",
+		MaxLive: 1, MaxPerMonth: 1}), store.ErrReferenced, "unknown flow")
+	check(t, s.DeleteInvitationDelegation(ctx, g.UUID), "undelegate")
+	wantErr(t, s.DeleteInvitationDelegation(ctx, g.UUID), store.ErrNotFound, "undelegate twice")
+
+	// Counts: live excludes used up, revoked and expired ones; created
+	// counts from since.
+	check(t, s.ConsumeInvitation(ctx, &store.InvitationUse{Invitation: inv.UUID}), "use a")
+	mkInvitation(t, s, "b", u.PK, nil)
+	rev := mkInvitation(t, s, "c", u.PK, nil)
+	now := ts(0)
+	rev.RevokedAt = &now
+	check(t, s.UpdateInvitation(ctx, &rev), "revoke c")
+	past := ts(-time.Hour)
+	old := store.Invitation{Name: "d", Expires: &past, Expiring: true, CreatedBy: u.PK, Created: ts(-48 * time.Hour)}
+	check(t, s.CreateInvitation(ctx, &old), "expired d")
+	check(t, s.Tx(ctx, func(q store.Queries) error { return q.LockInvitationQuota(ctx, u.PK) }), "lock")
+	check(t, s.Tx(ctx, func(q store.Queries) error { return q.LockInvitationQuota(ctx, u.PK) }), "lock again")
+	live, created, err := s.CountInvitationsBy(ctx, u.PK, ts(-24*time.Hour), now)
+	check(t, err, "count")
+	if live != 1 || created != 3 {
+		t.Errorf("live %d created %d, want 1 (b) and 3 (a, b, c)", live, created)
 	}
 }
