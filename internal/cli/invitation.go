@@ -32,7 +32,8 @@ the invitation email to --email; a running 'usher serve' delivers it.`,
 usher invitation create --name onboarding-q1 --flow default-enrollment-flow --max-uses 25 --expires 2026-12-31
 usher invitation create --name jane --flow default-enrollment-flow --email jane@example.com --send
 usher invitation create --name eng --flow default-enrollment-flow --fixed-data '{"attributes": {"department": "Engineering"}}'
-usher invitation create --name contractor --flow default-enrollment-flow --fixed-data @contractor.yaml`,
+usher invitation create --name contractor --flow default-enrollment-flow --fixed-data @contractor.yaml
+usher invitation create --name jane --flow default-enrollment-flow --email jane@example.com --group staff --group vpn`,
 		Run: runInvitationCreate,
 	})
 	register(&Command{
@@ -81,8 +82,23 @@ usher invitation revoke 0b9c3a55-3f7e-4c3b-9a7e-5d2f0a1b2c3d`,
 email address. A running 'usher serve' delivers it (see the email_sent and
 email_failed events).`,
 		Examples: `usher invitation send jane
-usher invitation send onboarding-q1 --to a@example.com --to b@example.com`,
+usher invitation send onboarding-q1 --to a@example.com --to b@example.com
+usher invitation send jane --expires 7d      # resend with a new expiry`,
 		Run: runInvitationSend,
+	})
+	register(&Command{
+		Name:    "invitation delegate",
+		Summary: "Let a group's members invite people themselves, within a quota",
+		Usage:   "usher invitation delegate [flags] GROUP",
+		Description: `Members of GROUP (a name or pk) may then create invitations to --flow from
+their account page (/if/user/invitations/): single use, bound to the address
+they enter, valid for 7 days, with them as the creator. Each member may have
+--max-live open invitations at once and create --max-per-month per calendar
+month (UTC). Running it again for the group replaces its settings; --remove
+takes the permission away (existing invitations stay).`,
+		Examples: `usher invitation delegate staff --flow invitation-enrollment-flow-external --max-live 5 --max-per-month 20
+usher invitation delegate staff --remove`,
+		Run: runInvitationDelegate,
 	})
 	register(&Command{
 		Name:    "invitation import",
@@ -91,11 +107,14 @@ usher invitation send onboarding-q1 --to a@example.com --to b@example.com`,
 		Description: `The first row names the columns. "email" is required and binds each
 invitation to that address; "name" names the invitation (default: a slug of
 the email); every other column goes into the invitation's fixed data (prefix
-a column with "fixed_data." to pre-fill a prompt field called "name").
+a column with "fixed_data." to pre-fill a prompt field called "name"), except
+"groups": group names or pks separated by ";" that the row's invitee joins
+on enrollment (--group adds groups to every row).
 All rows are created in one transaction: if any row is bad, every bad row is
 reported and nothing is created. FILE "-" reads standard input.`,
 		Examples: `usher invitation import invitees.csv --flow invitation-enrollment-flow-external
 usher invitation import invitees.csv --flow default-enrollment-flow --expires 14d --send
+usher invitation import invitees.csv --flow default-enrollment-flow --group staff
 cat invitees.csv | usher invitation import - --flow default-enrollment-flow`,
 		Run: runInvitationImport,
 	})
@@ -162,6 +181,11 @@ func runInvitationCreate(ctx context.Context, env *Env, args []string) error {
 	fs.StringVar(&p.FixedData, "fixed-data", "", "data pre-filled in the flow: a JSON or YAML object, or @FILE")
 	fs.StringVar(&p.Email, "email", "", "bind the invitation to this email address")
 	fs.BoolVar(&p.Send, "send", false, "queue the invitation email to --email")
+	fs.Func("group", "a group (name or pk) the invitee joins on enrollment (repeatable)", func(s string) error {
+		p.Groups = append(p.Groups, s)
+		return nil
+	})
+	fs.StringVar(&p.Redirect, "redirect", "", "where the invitee lands after enrolling: a path on this site (/application/launch/SLUG/)")
 	actor := addActorFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -389,6 +413,17 @@ func runInvitationShow(ctx context.Context, env *Env, args []string) error {
 	if inv.RevokedAt != nil {
 		fmt.Fprintf(w, "Revoked:     %s\n", inv.RevokedAt.UTC().Format(invitation.ExpiryFormat))
 	}
+	groups, err := a.Store.InvitationGroups(ctx, []string{inv.UUID})
+	if err != nil {
+		return err
+	}
+	if gs := groups[inv.UUID]; len(gs) > 0 {
+		names := make([]string, len(gs))
+		for i, g := range gs {
+			names[i] = g.Name
+		}
+		fmt.Fprintf(w, "Groups:      %s\n", strings.Join(names, ", "))
+	}
 	fd, _ := json.MarshalIndent(inv.FixedData, "             ", "  ")
 	fmt.Fprintf(w, "Fixed data:  %s\n", fd)
 	usesList, err := a.Store.ListInvitationUses(ctx, inv.UUID)
@@ -397,6 +432,24 @@ func runInvitationShow(ctx context.Context, env *Env, args []string) error {
 	}
 	for _, u := range usesList {
 		fmt.Fprintf(w, "Used by:     %s at %s from %s\n", u.Username, u.UsedAt.UTC().Format(invitation.ExpiryFormat), u.ClientIP)
+	}
+	hist, err := invitation.History(ctx, a.Store, inv, 200)
+	if err != nil {
+		return err
+	}
+	for i, h := range hist {
+		label := "             "
+		if i == 0 {
+			label = "History:     "
+		}
+		line := h.At.UTC().Format(invitation.ExpiryFormat) + "  " + h.What
+		if h.By != "" {
+			line += " by " + h.By
+		}
+		if h.Detail != "" {
+			line += " (" + h.Detail + ")"
+		}
+		fmt.Fprintln(w, label+line)
 	}
 	return warnProblems(ctx, a, w, inv)
 }
@@ -436,10 +489,15 @@ func runInvitationSend(ctx context.Context, env *Env, args []string) error {
 		to = append(to, s)
 		return nil
 	})
+	expires := fs.String("expires", "", "move the invitation's expiry first: a duration (7d) or a date or date-time (resend with a new expiry)")
 	actor := addActorFlags(fs)
 	a, err := env.parseOne(ctx, fs, args, invitationArg)
 	if err != nil {
 		return err
+	}
+	newExpiry, err := invite.ParseExpires(*expires, a.Clock())
+	if err != nil {
+		return usageError{fmt.Errorf("--expires: %w", err)}
 	}
 	err = actor.onInvitation(ctx, a, fs.Arg(0), func(q store.Queries, by *store.User, inv store.Invitation) error {
 		if len(to) == 0 && inv.Email != "" {
@@ -448,7 +506,11 @@ func runInvitationSend(ctx context.Context, env *Env, args []string) error {
 		if len(to) == 0 {
 			return errors.New("--to: the invitation has no email address; say whom to send it to")
 		}
-		_, err := invitation.Send(ctx, a, q, inv, invitation.SendOptions{To: to, BaseURL: actor.base(env), Inviter: by})
+		_, err := invitation.Send(ctx, a, q, inv, invitation.SendOptions{To: to, BaseURL: actor.base(env), Inviter: by,
+			Expires: newExpiry})
+		if errors.Is(err, invitation.ErrExpiryPast) || errors.Is(err, invitation.ErrExpiryRevoked) {
+			return fmt.Errorf("--expires: %w", err)
+		}
 		return err
 	})
 	if err != nil {
@@ -464,6 +526,11 @@ func runInvitationImport(ctx context.Context, env *Env, args []string) error {
 	expires := fs.String("expires", "", "expiry of every invitation: a duration (14d), a date or date-time; default: never")
 	maxUses := fs.Int("max-uses", 1, "uses per invitation (0 = unlimited)")
 	send := fs.Bool("send", false, "queue the invitation email to each row's address")
+	var groups []string
+	fs.Func("group", "a group (name or pk) every row's invitee joins on enrollment (repeatable)", func(s string) error {
+		groups = append(groups, s)
+		return nil
+	})
 	actor := addActorFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -494,7 +561,7 @@ func runInvitationImport(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	invs, err := invite.ImportCSV(ctx, a, r, invite.ImportOptions{FlowSlug: *flow, Creator: creator,
-		Expires: *expires, MaxUses: *maxUses, Send: *send, BaseURL: actor.base(env)})
+		Expires: *expires, MaxUses: *maxUses, Send: *send, BaseURL: actor.base(env), Groups: groups})
 	var ie *invite.ImportError
 	if errors.As(err, &ie) {
 		// One line per bad row, so the whole list is readable.
@@ -512,5 +579,53 @@ func runInvitationImport(ctx context.Context, env *Env, args []string) error {
 		fmt.Fprintf(env.Stdout, "; %d invitation emails queued", len(invs))
 	}
 	fmt.Fprintln(env.Stdout)
+	return nil
+}
+
+func runInvitationDelegate(ctx context.Context, env *Env, args []string) error {
+	fs := env.Flags()
+	flow := fs.String("flow", "", "slug of the flow members may invite people to (required)")
+	maxLive := fs.Int("max-live", 5, "open invitations each member may have at once")
+	maxPerMonth := fs.Int("max-per-month", 20, "invitations each member may create per calendar month")
+	remove := fs.Bool("remove", false, "take the permission away from the group")
+	a, err := env.parseOne(ctx, fs, args, "GROUP (a name or pk)")
+	if err != nil {
+		return err
+	}
+	if !*remove && *flow == "" {
+		return usageError{errors.New("--flow is required")}
+	}
+	var d store.InvitationDelegation
+	err = a.Store.Tx(ctx, func(q store.Queries) error {
+		if *remove {
+			g, err := invitation.ResolveGroup(ctx, q, fs.Arg(0))
+			if err != nil {
+				return err
+			}
+			d.Group = g.Name
+			if err := q.DeleteInvitationDelegation(ctx, g.UUID); errors.Is(err, store.ErrNotFound) {
+				return fmt.Errorf("group %s may not invite people anyway", g.Name)
+			} else if err != nil {
+				return err
+			}
+			return nil
+		}
+		var err error
+		d, err = invitation.Delegate(ctx, q, fs.Arg(0), *flow, *maxLive, *maxPerMonth)
+		return err
+	})
+	var fe *invitation.FieldError
+	if errors.As(err, &fe) {
+		return fmt.Errorf("--%s: %s", strings.ReplaceAll(fe.Field, "_", "-"), fe.Msg)
+	}
+	if err != nil {
+		return err
+	}
+	if *remove {
+		fmt.Fprintf(env.Stdout, "members of %s may no longer invite people\n", d.Group)
+		return nil
+	}
+	fmt.Fprintf(env.Stdout, "members of %s may invite people to %s: %d open at once, %d per month each\n",
+		fs.Arg(0), *flow, d.MaxLive, d.MaxPerMonth)
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/usher-id/usher/internal/app"
 	"github.com/usher-id/usher/internal/auth"
+	"github.com/usher-id/usher/internal/domain/invitation"
 	"github.com/usher-id/usher/internal/httpx"
 	"github.com/usher-id/usher/internal/policy"
 	"github.com/usher-id/usher/internal/ratelimit"
@@ -388,6 +389,14 @@ func (e *Executor) finish(ex *Execution) (Result, error) {
 	// away a finished login or enrollment over a bad link parameter.
 	to := "/"
 	target, _ := ex.Plan.Context[CtxRedirect].(string)
+	if target == "" {
+		// The invitation's redirect (issue 18), then the link's next=.
+		if inv, err := ex.Invitation(); err == nil && inv != nil {
+			if target, err = invitation.Redirect(ex.Ctx(), e.App.Store, inv.UUID); err != nil {
+				return Result{}, err
+			}
+		}
+	}
 	if target == "" {
 		target = ex.Query.Get("next")
 	}

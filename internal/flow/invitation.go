@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/usher-id/usher/internal/domain/invitation"
 	"github.com/usher-id/usher/internal/event"
 	"github.com/usher-id/usher/internal/httpx"
 	"github.com/usher-id/usher/internal/store"
@@ -180,8 +181,24 @@ func (ex *Execution) ConsumeInvitation(q store.Queries, user *store.User) error 
 	case err != nil:
 		return fmt.Errorf("consume invitation: %w", err)
 	}
-	if err := ex.Record(q, user, event.InvitationUsed, map[string]any{"invitation_uuid": hex(fresh.UUID),
-		"invitation": event.Model(store.ModelInvitation, hex(fresh.UUID), fresh.Name)}); err != nil {
+	data := map[string]any{"invitation_uuid": hex(fresh.UUID),
+		"invitation": event.Model(store.ModelInvitation, hex(fresh.UUID), fresh.Name)}
+	if user != nil {
+		// The invitation's groups join with the use: the same transaction,
+		// after the conditional UPDATE that makes this use the counted one.
+		joined, err := invitation.JoinGroups(ex.Ctx(), q, fresh.UUID, user.PK)
+		if err != nil {
+			return err
+		}
+		if len(joined) > 0 {
+			names := make([]string, len(joined))
+			for i, g := range joined {
+				names[i] = g.Name
+			}
+			data["groups"] = names
+		}
+	}
+	if err := ex.Record(q, user, event.InvitationUsed, data); err != nil {
 		return err
 	}
 	ex.Plan.Consumed = true

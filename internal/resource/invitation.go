@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"sort"
 
+	"github.com/usher-id/usher/internal/httpx"
 	"github.com/usher-id/usher/internal/store"
 )
 
@@ -13,7 +14,7 @@ import (
 var Invitations = define(&Model[store.Invitation]{
 	Name: store.ModelInvitation, VerboseName: "Invitation", VerboseNamePlural: "Invitations",
 	Fields: []string{"pk", "name", "expires", "fixed_data", "created_by", "single_use", "flow", "flow_obj",
-		"max_uses", "uses", "status", "link", "email"},
+		"max_uses", "uses", "status", "link", "email", "groups", "groups_obj", "redirect"},
 	pk:    func(inv store.Invitation) any { return inv.UUID },
 	title: func(inv store.Invitation) string { return inv.Name },
 	list: func(c *Ctx) ([]store.Invitation, error) {
@@ -42,12 +43,26 @@ func saveInvitation(c *Ctx, existing *store.Invitation, data map[string]any) (st
 	}
 	in := newInput(c, store.ModelInvitation, existing == nil, data)
 	setPK(c, in, &inv.UUID)
-	in.readOnly("flow_obj", "uses", "status", "link")
+	in.readOnly("flow_obj", "uses", "status", "link", "groups_obj")
 	in.slug("name", &inv.Name, true)
 	in.when("expires", &inv.Expires)
 	in.dict("fixed_data", &inv.FixedData)
 	in.ref("flow", &inv.Flow, false, true, exists(c, getFlow))
 	in.email("email", &inv.Email)
+	// groups: usher's addition (issue 18), the groups the invitee joins
+	// when the invitation is used. Left out, an update keeps them, as DRF
+	// leaves an absent many-to-many field alone.
+	var groups []string
+	setGroups := in.refs("groups", &groups, false, true, exists(c, getGroup))
+	// redirect (issue 18): where the invitee lands after enrolling, a path
+	// on this site checked as every next= is (httpx.LocalRedirect).
+	var redirect string
+	setRedirect := in.str("redirect", &redirect, strOpt{blank: true})
+	if setRedirect && redirect != "" {
+		if _, ok := httpx.LocalRedirect(redirect); !ok {
+			in.fail("redirect", "Enter a path on this site, such as /if/user/ or /application/launch/<slug>/.")
+		}
+	}
 
 	// single_use is usher's max_uses == 1; both may be given if they agree.
 	maxGiven := in.nullInt("max_uses", &inv.MaxUses, 1)
@@ -84,6 +99,12 @@ func saveInvitation(c *Ctx, existing *store.Invitation, data map[string]any) (st
 		err = c.Q.CreateInvitation(c.ctx(), &inv)
 	} else {
 		err = c.Q.UpdateInvitation(c.ctx(), &inv)
+	}
+	if err == nil && setGroups {
+		err = c.Q.SetInvitationGroups(c.ctx(), inv.UUID, groups)
+	}
+	if err == nil && setRedirect {
+		err = c.Q.SetInvitationRedirect(c.ctx(), inv.UUID, redirect)
 	}
 	c.forget()
 	if err != nil {
@@ -202,7 +223,21 @@ func serializeInvitation(c *Ctx, inv store.Invitation) (map[string]any, error) {
 	if fixed == nil {
 		fixed = map[string]any{}
 	}
+	groups, err := c.Q.InvitationGroups(c.ctx(), []string{inv.UUID})
+	if err != nil {
+		return nil, err
+	}
+	groupPKs, groupsObj := []string{}, []map[string]any{}
+	for _, g := range groups[inv.UUID] {
+		groupPKs = append(groupPKs, g.UUID)
+		groupsObj = append(groupsObj, partialGroup(g))
+	}
+	redirect, err := c.Q.InvitationRedirect(c.ctx(), inv.UUID)
+	if err != nil {
+		return nil, err
+	}
 	return map[string]any{
+		"groups": groupPKs, "groups_obj": groupsObj, "redirect": redirect,
 		"pk": inv.UUID, "name": inv.Name, "expires": fmtTimePtr(inv.Expires), "fixed_data": fixed,
 		"created_by": creator, "single_use": inv.SingleUse(), "flow": strPtr(inv.Flow), "flow_obj": flowObj,
 		"max_uses": maxUses, "uses": inv.Uses, "status": inv.Status(c.now()), "link": link, "email": inv.Email,

@@ -39,6 +39,7 @@ func Create(ctx context.Context, a *app.App, q store.Queries, creator *store.Use
 		}
 	}
 	data, verr := build(p, flow, a.Clock())
+	groupsData(ctx, q, p.Groups, data, verr, map[string]string{})
 	if missingFlow {
 		delete(verr.Fields, "flow") // "required to send" would only repeat it
 		verr.Add("flow", fmt.Sprintf("no flow with slug %q (see the admin console's Flows page)", p.FlowSlug))
@@ -107,6 +108,9 @@ func build(p Params, flow *store.Flow, now time.Time) (map[string]any, *resource
 		}
 		data["email"] = e
 	}
+	if p.Redirect != "" {
+		data["redirect"] = p.Redirect
+	}
 	if p.Send && p.Email == "" {
 		v.Add("email", "is required to send the invitation (give the address to send it to)")
 	}
@@ -114,6 +118,29 @@ func build(p Params, flow *store.Flow, now time.Time) (map[string]any, *resource
 		v.Add("flow", "is required to send the invitation: the link names the flow")
 	}
 	return data, v
+}
+
+// groupsData resolves refs (names or pks) through the invitation domain
+// into data["groups"], adding one "groups" error per unknown group. cache
+// maps refs already resolved (a CSV import names the same groups often).
+func groupsData(ctx context.Context, q store.Queries, refs []string, data map[string]any, v *resource.ValidationError, cache map[string]string) {
+	if len(refs) == 0 {
+		return
+	}
+	pks := make([]any, 0, len(refs))
+	for _, ref := range refs {
+		pk, ok := cache[ref]
+		if !ok {
+			g, err := invitation.ResolveGroup(ctx, q, ref)
+			if err != nil {
+				v.Add("groups", err.Error())
+				continue
+			}
+			pk, cache[ref] = g.UUID, g.UUID
+		}
+		pks = append(pks, pk)
+	}
+	data["groups"] = pks
 }
 
 // insert saves data as creator through the invitation model, so the API

@@ -19,9 +19,10 @@ import (
 type ImportOptions struct {
 	FlowSlug string // required
 	Creator  *store.User
-	Expires  string // as Params.Expires
-	MaxUses  int    // 0 = unlimited
-	Send     bool   // enqueue the invitation email for each row
+	Expires  string   // as Params.Expires
+	MaxUses  int      // 0 = unlimited
+	Send     bool     // enqueue the invitation email for each row
+	Groups   []string // names or pks every row's invitee joins (plus the row's groups column)
 	BaseURL  string
 }
 
@@ -56,10 +57,14 @@ func (e *ImportError) Error() string {
 // invitation.
 const FixedDataPrefix = "fixed_data."
 
+// GroupsColumn lists the groups a row's invitee joins ("staff;vpn").
+const GroupsColumn = "groups"
+
 // ImportCSV creates one invitation per row of r, all in one transaction:
 // column "email" (required) binds the invitation to the address, "name"
 // names it (default: a slug of the email), and every other column goes
-// into fixed_data (empty cells are left out). If any row is bad, every bad
+// into fixed_data (empty cells are left out), except "groups": group
+// names or pks separated by ";" that the invitee joins. If any row is bad, every bad
 // row is reported in an *ImportError and nothing is created.
 func ImportCSV(ctx context.Context, a *app.App, r io.Reader, o ImportOptions) ([]store.Invitation, error) {
 	if o.FlowSlug == "" {
@@ -75,6 +80,20 @@ func ImportCSV(ctx context.Context, a *app.App, r io.Reader, o ImportOptions) ([
 	invs, err := parseCSV(r, o, flow, a)
 	if err != nil {
 		return nil, err
+	}
+	// Group names resolve once the whole file has parsed, still before
+	// anything is written.
+	var bad []RowError
+	resolved := map[string]string{}
+	for i := range invs {
+		verr := &resource.ValidationError{}
+		groupsData(ctx, a.Store, invs[i].groups, invs[i].data, verr, resolved)
+		for _, msg := range rowMessages(verr, Params{}) {
+			bad = append(bad, RowError{invs[i].row, msg})
+		}
+	}
+	if len(bad) > 0 {
+		return nil, &ImportError{Rows: bad}
 	}
 	err = a.Store.Tx(ctx, func(q store.Queries) error {
 		for i := range invs {
@@ -104,8 +123,10 @@ func ImportCSV(ctx context.Context, a *app.App, r io.Reader, o ImportOptions) ([
 
 type csvRow struct {
 	row  int
-	data map[string]any   // the invitation as the API receives it
-	inv  store.Invitation // once saved
+	data map[string]any // the invitation as the API receives it
+	// groups as written (names or pks), resolved into data before saving
+	groups []string
+	inv    store.Invitation // once saved
 }
 
 // parseCSV validates every row before anything is written.
@@ -133,6 +154,7 @@ func parseCSV(r io.Reader, o ImportOptions, flow store.Flow, a *app.App) ([]csvR
 		return nil, &ImportError{Rows: []RowError{{1, fmt.Sprintf(`no "email" column (columns: %s)`, strings.Join(header, ", "))}}}
 	}
 	nameCol, hasName := col["name"]
+	groupsCol, hasGroups := col[GroupsColumn]
 	now := a.Clock()
 	var bad []RowError
 	var out []csvRow
@@ -159,7 +181,14 @@ func parseCSV(r io.Reader, o ImportOptions, flow store.Flow, a *app.App) ([]csvR
 		}
 		line, _ := cr.FieldPos(0)
 		email := strings.TrimSpace(rec[emailCol])
-		p := Params{Email: email, Expires: o.Expires, MaxUses: o.MaxUses, Send: o.Send}
+		p := Params{Email: email, Expires: o.Expires, MaxUses: o.MaxUses, Send: o.Send, Groups: append([]string(nil), o.Groups...)}
+		if hasGroups {
+			for _, g := range strings.Split(rec[groupsCol], ";") {
+				if g = strings.TrimSpace(g); g != "" {
+					p.Groups = append(p.Groups, g)
+				}
+			}
+		}
 		if hasName && strings.TrimSpace(rec[nameCol]) != "" {
 			p.Name = strings.TrimSpace(rec[nameCol])
 		} else {
@@ -183,12 +212,12 @@ func parseCSV(r io.Reader, o ImportOptions, flow store.Flow, a *app.App) ([]csvR
 		}
 		fixed := data["fixed_data"].(map[string]any)
 		for i, v := range rec {
-			if i == emailCol || (hasName && i == nameCol) || header[i] == "" || strings.TrimSpace(v) == "" {
+			if i == emailCol || (hasName && i == nameCol) || (hasGroups && i == groupsCol) || header[i] == "" || strings.TrimSpace(v) == "" {
 				continue
 			}
 			fixed[strings.TrimPrefix(header[i], FixedDataPrefix)] = v
 		}
-		out = append(out, csvRow{row: line, data: data})
+		out = append(out, csvRow{row: line, data: data, groups: p.Groups})
 	}
 	if len(bad) > 0 {
 		return nil, &ImportError{Rows: bad}

@@ -32,6 +32,10 @@ type Params struct {
 	// FixedData is a JSON or YAML object, or "@path" to read one from a file.
 	FixedData string
 	Email     string // binds the invitation to this address
+	// Groups the invitee joins on enrollment, each a group name or pk.
+	Groups []string
+	// Redirect is where the invitee lands after enrolling (a path here).
+	Redirect string
 	// Send enqueues the invitation email to Email in the same transaction.
 	Send    bool
 	BaseURL string // for the link in the email, e.g. https://id.example.com

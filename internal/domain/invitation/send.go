@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/usher-id/usher/internal/brand"
 
@@ -33,6 +34,9 @@ type SendOptions struct {
 	// Inviter is named in the email; nil leaves it out.
 	Inviter  *store.User
 	Template string // default "invitation"
+	// Expires, when set, moves the invitation's expiry first (SetExpiry),
+	// so the email names the new one: "resend with a new expiry".
+	Expires *time.Time
 }
 
 // ExpiryFormat is how emails and the CLI print an expiry.
@@ -47,6 +51,12 @@ func Send(ctx context.Context, a *app.App, q store.Queries, inv store.Invitation
 	}
 	if inv.Flow == nil {
 		return nil, ErrNoFlow
+	}
+	if o.Expires != nil {
+		var err error
+		if inv, err = SetExpiry(ctx, a, q, o.Inviter, inv, *o.Expires); err != nil {
+			return nil, err
+		}
 	}
 	tmpl, err := mail.ResolveTemplate(a.TemplatesDir, o.Template)
 	if err != nil {

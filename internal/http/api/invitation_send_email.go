@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"time"
 
 	"github.com/usher-id/usher/internal/domain/invitation"
 	"github.com/usher-id/usher/internal/httpx"
@@ -19,6 +20,9 @@ type sendEmailRequest struct {
 	CcAddresses    []string `json:"cc_addresses"`
 	BccAddresses   []string `json:"bcc_addresses"`
 	Template       string   `json:"template"`
+	// Expires (usher, issue 18) moves the invitation's expiry before
+	// sending: resend with a new expiry in one call.
+	Expires *string `json:"expires"`
 }
 
 // invitationSendEmail answers POST .../invitations/{pk}/send_email/: one
@@ -41,6 +45,14 @@ func (h *Handler) invitationSendEmail(w http.ResponseWriter, r *http.Request, c 
 			}
 		}
 	}
+	var expires *time.Time
+	if req.Expires != nil && *req.Expires != "" {
+		t, ok := parseTime(*req.Expires)
+		if !ok {
+			return errField("expires", "Datetime has wrong format. Use one of these formats instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z].")
+		}
+		expires = &t
+	}
 	err := h.App.Store.Tx(r.Context(), func(q store.Queries) error {
 		inv, err := q.GetInvitation(r.Context(), id)
 		if err != nil {
@@ -48,13 +60,16 @@ func (h *Handler) invitationSendEmail(w http.ResponseWriter, r *http.Request, c 
 		}
 		u := c.User
 		_, err = invitation.Send(r.Context(), h.App, q, inv, invitation.SendOptions{To: req.EmailAddresses,
-			Cc: req.CcAddresses, Bcc: req.BccAddresses, BaseURL: httpx.BaseURL(r), Inviter: &u, Template: req.Template})
+			Cc: req.CcAddresses, Bcc: req.BccAddresses, BaseURL: httpx.BaseURL(r), Inviter: &u, Template: req.Template,
+			Expires: expires})
 		return err
 	})
 	var terr *mail.TemplateError
 	switch {
 	case errors.As(err, &terr):
 		return errField("template", terr.Error())
+	case errors.Is(err, invitation.ErrExpiryPast), errors.Is(err, invitation.ErrExpiryRevoked):
+		return errField("expires", err.Error())
 	case errors.Is(err, invitation.ErrNoAddresses), errors.Is(err, invitation.ErrNoFlow):
 		return errBody(http.StatusBadRequest, map[string]string{"error": err.Error()})
 	case err != nil:

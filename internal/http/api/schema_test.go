@@ -516,6 +516,8 @@ var knownDifferences = map[string]bool{
 	// and the bound email address.
 	"Invitation adds max_uses": true, "Invitation adds uses": true, "Invitation adds status": true,
 	"Invitation adds link": true, "Invitation adds email": true,
+	// issue 18: the groups the invitee joins on enrollment.
+	"Invitation adds groups": true, "Invitation adds groups_obj": true, "Invitation adds redirect": true,
 	// used_by names who used the invitation and when.
 	"UsedBy adds user": true, "UsedBy adds username": true, "UsedBy adds used_at": true, "UsedBy adds client_ip": true,
 }

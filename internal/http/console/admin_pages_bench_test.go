@@ -152,6 +152,15 @@ func bigFixture(t testing.TB) (*fixture, *browser, *sqlstore.DB) {
 	f := fixtureOn(t, db, server.Options{})
 	admin := f.user(t, "admin", store.UserTypeInternal, true)
 	flow := invitableFlow(t, f, "enroll", true)
+	// Issue 18's fields: every invitation names a group, every tenth a
+	// redirect too.
+	var groups [2]store.Group
+	for i, name := range []string{"staff", "vpn"} {
+		groups[i] = store.Group{Name: name}
+		if err := db.CreateGroup(context.Background(), &groups[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
 	// Recursive CTEs insert each table in one statement: seconds become
 	// milliseconds. Columns follow migrations/0001_init.sql.
 	start := time.Now()
@@ -172,6 +181,12 @@ func bigFixture(t testing.TB) (*fixture, *browser, *sqlstore.DB) {
 		{series + `INSERT INTO invitations (invite_uuid, name, expires, expiring, flow, max_uses, uses, fixed_data, created_by, email, created)
 			SELECT printf('%08x-1111-4000-8000-%012x', i, i), printf('inv-%06d', i), ` + at + `, 1, ?, CASE WHEN i % 3 = 0 THEN 1 END, 0,
 				json_object('email', 'invitee-' || i || '@example.com'), ?, '', ` + at + ` FROM n`, []any{benchRows - 1, flow.UUID, admin.PK}},
+		{series + `INSERT INTO invitation_groups (invitation, group_uuid)
+			SELECT printf('%08x-1111-4000-8000-%012x', i, i), CASE i % 2 WHEN 0 THEN ? ELSE ? END FROM n`,
+			[]any{benchRows - 1, groups[0].UUID, groups[1].UUID}},
+		{series + `INSERT INTO invitation_redirects (invitation, redirect)
+			SELECT printf('%08x-1111-4000-8000-%012x', i, i), '/application/launch/wiki/' FROM n WHERE i % 10 = 0`,
+			[]any{benchRows - 1}},
 	} {
 		if _, err := tx.Exec(q.sql, q.args...); err != nil {
 			t.Fatal(err)
@@ -198,6 +213,8 @@ var adminPages = []struct {
 	// Matches every invitation through its creator: the page comes from
 	// the list's index (sqlstore.ftsSortCap), the count from every row.
 	{"invitations-search-creator", "/if/admin/invitations/?search=admin", "inv-099999", true, true},
+	// An expanded row reads its history from the events (issue 18).
+	{"invitations-row-history", "/if/admin/invitations/?search=inv-042424&open=0000a5b8-1111-4000-8000-00000000a5b8", "<h3>History</h3>", true, false},
 }
 
 // fullScans runs EXPLAIN QUERY PLAN on the queries and returns the steps

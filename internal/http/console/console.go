@@ -58,6 +58,8 @@ func (h *Handler) Mount(m *http.ServeMux) {
 	mux.HandleFunc("GET /application/launch/{slug}/", h.userOnly(h.appLaunch))
 	mux.HandleFunc("GET /if/user/", h.userOnly(h.userInterface))
 	mux.HandleFunc("POST /if/user/password/", h.userOnly(h.userPasswordChange))
+	mux.HandleFunc("GET /if/user/invitations/", h.userOnly(h.userInvitations))
+	mux.HandleFunc("POST /if/user/invitations/", h.userOnly(h.userInvitationCreate))
 
 	mux.HandleFunc("GET /if/admin/", h.admin(h.adminOverview))
 	h.mountInvitations(mux)

@@ -32,7 +32,11 @@ func (h *Handler) invitationEntity() *entity[store.Invitation] {
 			if err != nil {
 				return nil, err
 			}
-			return invitationForm(ff, obj == nil), nil
+			gopts, err := groupOptions(ctx, h.App.Store, "", "")
+			if err != nil {
+				return nil, err
+			}
+			return invitationForm(ff, gopts), nil
 		},
 		values: func(obj *store.Invitation) url.Values {
 			if obj == nil {
@@ -44,6 +48,14 @@ func (h *Handler) invitationEntity() *entity[store.Invitation] {
 				"fixed_data": {prettyJSON(orEmpty(inv.FixedData))}, "single_use": {boolStr(inv.SingleUse())}, "email": {inv.Email}}
 			if inv.MaxUses != nil && !inv.SingleUse() {
 				v.Set("max_uses", strconv.Itoa(*inv.MaxUses))
+			}
+			if to, err := h.App.Store.InvitationRedirect(context.Background(), inv.UUID); err == nil {
+				v.Set("redirect", to)
+			}
+			if gs, err := h.App.Store.InvitationGroups(context.Background(), []string{inv.UUID}); err == nil {
+				for _, g := range gs[inv.UUID] {
+					v.Add("groups", g.UUID)
+				}
 			}
 			return v
 		},
@@ -62,7 +74,7 @@ func orEmpty(m map[string]any) map[string]any {
 	return m
 }
 
-func invitationForm(ff *flowFacts, creating bool) *formDef {
+func invitationForm(ff *flowFacts, groups []option) *formDef {
 	opts := []option{{Value: "", Label: "Any flow with an invitation stage"}}
 	for _, f := range ff.flows {
 		if f.Designation != store.DesignationEnrollment && !ff.invitable[f.UUID] {
@@ -90,6 +102,10 @@ func invitationForm(ff *flowFacts, creating bool) *formDef {
 			Help: "How many people may enroll with a multi-use invitation. Leave empty for unlimited."},
 		{Name: "email", Label: "Email", Kind: "email", Autocomplete: "off",
 			Help: "Optional. When set, only this address can enroll; the email field is pre-filled and locked."},
+		{Name: "groups", Label: "Groups", Kind: "multiselect", Options: groups,
+			Help: "The account joins these groups when the invitation is used (Ctrl or Cmd + click to choose several)."},
+		{Name: "redirect", Label: "After enrolling, go to", Kind: "text", Autocomplete: "off", Placeholder: "/application/launch/<slug>/",
+			Help: "Optional. A path on this site where the invitee lands after enrolling, such as an application's /application/launch/<slug>/."},
 	}}
 	if len(ff.invitableFlows()) == 0 {
 		f.Intro = "No flow has an invitation stage yet, so no invitation can work. Create an Invitation Stage and bind it to an enrollment flow first (Flows and Stages)."
@@ -98,8 +114,10 @@ func invitationForm(ff *flowFacts, creating bool) *formDef {
 }
 
 func invitationData(f *formDef, v url.Values, _ *store.Invitation) map[string]any {
+	// An empty multiselect sends nothing: that means "no groups".
 	d := map[string]any{"name": strings.TrimSpace(v.Get("name")), "flow": nullable(v.Get("flow")),
-		"email": strings.TrimSpace(v.Get("email"))}
+		"email": strings.TrimSpace(v.Get("email")), "groups": append([]string{}, v["groups"]...),
+		"redirect": strings.TrimSpace(v.Get("redirect"))}
 	f.timeValue(v, "expires", d)
 	if fd, err := parseAttributes(v.Get("fixed_data")); err != nil {
 		f.addError("fixed_data", err.Error())

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/usher-id/usher/internal/domain/invitation"
 	"github.com/usher-id/usher/internal/httpx"
 	"github.com/usher-id/usher/internal/store"
 	"github.com/usher-id/usher/internal/worker/mail"
@@ -27,6 +28,11 @@ type invitationRow struct {
 	// visible without expanding it.
 	EmailTrouble bool
 	Open         bool // expanded on load (after sending)
+	Groups       []string
+	// History is read for the expanded row only (one query), so a page of
+	// rows costs no more than before; HistoryURL expands the row.
+	History    []invitation.HistoryEntry
+	HistoryURL string
 }
 
 // emailRow is one invitation email and where its delivery stands.
@@ -108,6 +114,10 @@ func (h *Handler) invitationList(w http.ResponseWriter, r *http.Request, u *stor
 	if err != nil {
 		return err
 	}
+	groups, err := h.App.Store.InvitationGroups(ctx, ids)
+	if err != nil {
+		return err
+	}
 	open := r.URL.Query().Get("open")
 	base, now := httpx.BaseURL(r), h.App.Clock()
 	creators := map[int64]string{}
@@ -142,6 +152,15 @@ func (h *Handler) invitationList(w http.ResponseWriter, r *http.Request, u *stor
 			}
 		}
 		row.Open = open == inv.UUID
+		for _, g := range groups[inv.UUID] {
+			row.Groups = append(row.Groups, g.Name)
+		}
+		row.HistoryURL = invitationRowURL(inv)
+		if row.Open {
+			if row.History, err = invitation.History(ctx, h.App.Store, inv, 200); err != nil {
+				return err
+			}
+		}
 		row.Warnings = ff.invitationWarnings(inv, row.Status)
 		rows = append(rows, row)
 	}

@@ -24,6 +24,8 @@ func (h *Handler) invitationSendForm(inv store.Invitation) *formDef {
 				Help: "One or more email addresses, separated by commas or new lines. Each address gets its own email with the invitation link."},
 			{Name: "cc", Label: "Cc", Kind: "textarea", Help: "Optional. Copied on every email."},
 			{Name: "bcc", Label: "Bcc", Kind: "textarea", Help: "Optional. Blind-copied on every email."},
+			{Name: "expires", Label: "New expiry", Kind: "datetime",
+				Help: "Optional. Moves the invitation's expiry (UTC) before sending, also for an expired invitation: resend with a new expiry in one step."},
 		},
 	}
 	f.Intro = sendBlocker(inv, h.App.Clock())
@@ -36,7 +38,7 @@ func sendBlocker(inv store.Invitation, now time.Time) string {
 	case store.InvitationRevoked:
 		return "This invitation is revoked: its link no longer works, so it cannot be sent."
 	case store.InvitationExpired:
-		return "This invitation has expired. Edit it to set a later expiry before sending it."
+		return "This invitation has expired. Give it a new expiry below to send it again."
 	case store.InvitationUsedUp:
 		return "Every allowed use of this invitation has been taken. Raise Max uses or create a new invitation before sending it."
 	}
@@ -96,16 +98,29 @@ func (h *Handler) invitationSend(w http.ResponseWriter, r *http.Request, u *stor
 	if len(lists["to"]) == 0 && !f.hasErrors() {
 		f.addError("to", "Enter at least one email address.")
 	}
+	exp := map[string]any{}
+	f.timeValue(r.PostForm, "expires", exp)
+	var newExpiry *time.Time
+	if s, ok := exp["expires"].(string); ok {
+		t, _ := time.Parse(time.RFC3339, s)
+		newExpiry = &t
+		if inv.Status(h.App.Clock()) == store.InvitationExpired {
+			f.Intro = "" // the new expiry revives it
+		}
+	}
 	// A blocked send shows the reason as the form's intro.
 	if f.hasErrors() || f.Intro != "" {
 		return &invalidForm{e.Nav, f}
 	}
 	err := h.App.Store.Tx(r.Context(), func(q store.Queries) error {
 		_, err := invitation.Send(r.Context(), h.App, q, inv, invitation.SendOptions{To: lists["to"], Cc: lists["cc"],
-			Bcc: lists["bcc"], BaseURL: httpx.BaseURL(r), Inviter: u})
+			Bcc: lists["bcc"], BaseURL: httpx.BaseURL(r), Inviter: u, Expires: newExpiry})
 		return err
 	})
 	switch {
+	case errors.Is(err, invitation.ErrExpiryPast), errors.Is(err, invitation.ErrExpiryRevoked):
+		f.addError("expires", err.Error())
+		return &invalidForm{e.Nav, f}
 	case errors.Is(err, invitation.ErrNoFlow):
 		f.NonField = append(f.NonField, noFlowToSend)
 		return &invalidForm{e.Nav, f}

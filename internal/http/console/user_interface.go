@@ -3,6 +3,7 @@ package console
 import (
 	"net/http"
 
+	"github.com/usher-id/usher/internal/domain/invitation"
 	"github.com/usher-id/usher/internal/store"
 )
 
@@ -12,6 +13,7 @@ type userPage struct {
 	Superuser bool
 	LogoutURL string
 	Password  *formDef
+	CanInvite bool // a delegate (issue 18): links to /if/user/invitations/
 }
 
 // userInterface is the signed-in user's page: applications, details, change
@@ -43,7 +45,12 @@ func (h *Handler) renderUserPage(w http.ResponseWriter, r *http.Request, u *stor
 	if err != nil {
 		return err
 	}
+	allow, err := invitation.Allowances(ctx, h.App.Store, u.PK)
+	if err != nil {
+		return err
+	}
 	v := h.view(r, u, "My account", "")
-	v.P = userPage{Apps: launchable, Groups: groups, Superuser: super, LogoutURL: h.logoutURL(r), Password: pw}
+	v.P = userPage{Apps: launchable, Groups: groups, Superuser: super, LogoutURL: h.logoutURL(r), Password: pw,
+		CanInvite: len(allow) > 0}
 	return h.render(w, r, status, "user_interface", v)
 }

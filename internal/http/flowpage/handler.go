@@ -48,6 +48,7 @@ type Handler struct {
 func (h *Handler) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("GET /if/flow/{slug}/", h.serve)
 	mux.HandleFunc("POST /if/flow/{slug}/", h.serve)
+	mux.HandleFunc("POST /if/flow/{slug}/-/invitation/{action}/", h.invitationPost)
 	mux.HandleFunc("GET "+CSSPath, serveCSS)
 }
 
@@ -72,6 +73,9 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 	sess, err := h.Exec.Session(r)
 	if err != nil {
 		h.fail(w, r, err)
+		return
+	}
+	if r.Method == http.MethodGet && r.URL.Query().Get("itoken") != "" && h.existingAccount(w, r, sess, slug) {
 		return
 	}
 	var data map[string]any

@@ -34,6 +34,8 @@ func Run(t *testing.T, open Opener) {
 		{"InvitationListing", testInvitationListing},
 		{"Search", testSearch},
 		{"ConsumeInvitation", testConsumeInvitation},
+		{"InvitationGroups", testInvitationGroups},
+		{"InvitationDelegation", testInvitationDelegation},
 		{"Policies", testPolicies},
 		{"PolicyBindings", testPolicyBindings},
 		{"Brands", testBrands},
