@@ -91,6 +91,16 @@ type PasswordChallenge struct {
 	AllowShowPassword bool `json:"allow_show_password"`
 }
 
+// AuthenticatorTOTPChallenge shows a new TOTP secret to add to an
+// authenticator app and asks for one code to confirm it (authentik's
+// stages/authenticator_totp/stage.py). ConfigURL is the otpauth:// URI
+// (the QR code's content); the answer is {"code": "123456"}.
+type AuthenticatorTOTPChallenge struct {
+	Common
+	UserInfo
+	ConfigURL string `json:"config_url"`
+}
+
 // UserLoginChallenge asks whether to stay signed in.
 type UserLoginChallenge struct {
 	Common

@@ -47,6 +47,11 @@ func (s Stage) Clone() Stage {
 		v := *s.Deny
 		s.Deny = &v
 	}
+	if s.TOTP != nil {
+		v := *s.TOTP
+		v.ConfigureFlow = clonePtr(v.ConfigureFlow)
+		s.TOTP = &v
+	}
 	return s
 }
 

@@ -8,6 +8,8 @@ const (
 	ModelBlueprintInstance   = "authentik_blueprints.blueprintinstance"
 	ModelBrand               = "authentik_brands.brand"
 	ModelDenyStage           = "authentik_stages_deny.denystage"
+	ModelTOTPStage           = "authentik_stages_authenticator_totp.authenticatortotpstage"
+	ModelTOTPDevice          = "authentik_stages_authenticator_totp.totpdevice"
 	ModelExpressionPolicy    = "authentik_policies_expression.expressionpolicy"
 	ModelFlow                = "authentik_flows.flow"
 	ModelFlowStageBinding    = "authentik_flows.flowstagebinding"

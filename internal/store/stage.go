@@ -17,12 +17,14 @@ const (
 	StagePassword       StageKind = "password"
 	StageUserLogout     StageKind = "user_logout"
 	StageDeny           StageKind = "deny"
+	// StageAuthenticatorTOTP sets up a TOTP device for the pending user.
+	StageAuthenticatorTOTP StageKind = "authenticator_totp"
 )
 
 // StageKinds lists every kind usher implements, in the order the admin
 // console offers them.
 var StageKinds = []StageKind{StageInvitation, StagePrompt, StageUserWrite, StageUserLogin,
-	StageIdentification, StagePassword, StageUserLogout, StageDeny}
+	StageIdentification, StagePassword, StageUserLogout, StageDeny, StageAuthenticatorTOTP}
 
 // Stage is one configured stage. Exactly the settings pointer matching Kind
 // is set; the others are nil. Settings are stored as JSON beside the kind,
@@ -40,6 +42,7 @@ type Stage struct {
 	Password       *PasswordStageSettings
 	UserLogout     *UserLogoutStageSettings
 	Deny           *DenyStageSettings
+	TOTP           *TOTPStageSettings
 }
 
 // InvitationStageSettings: authentik_stages_invitation.invitationstage.
@@ -103,6 +106,13 @@ type DenyStageSettings struct {
 	DenyMessage string `json:"deny_message"`
 }
 
+// TOTPStageSettings: authentik_stages_authenticator_totp.authenticatortotpstage.
+type TOTPStageSettings struct {
+	ConfigureFlow *string `json:"configure_flow"` // flow UUID; nulled on delete
+	FriendlyName  string  `json:"friendly_name"`  // name given to devices set up here
+	Digits        int     `json:"digits"`         // 6 (default) or 8
+}
+
 // NewStage returns a stage of the given kind with authentik's defaults.
 func NewStage(kind StageKind, name string) (Stage, error) {
 	s := Stage{Name: name, Kind: kind}
@@ -125,6 +135,8 @@ func NewStage(kind StageKind, name string) (Stage, error) {
 		s.UserLogout = &UserLogoutStageSettings{}
 	case StageDeny:
 		s.Deny = &DenyStageSettings{}
+	case StageAuthenticatorTOTP:
+		s.TOTP = &TOTPStageSettings{Digits: 6}
 	default:
 		return s, fmt.Errorf("unknown stage kind %q", kind)
 	}
@@ -165,6 +177,10 @@ func (s *Stage) settings() any {
 	case StageDeny:
 		if s.Deny != nil {
 			return s.Deny
+		}
+	case StageAuthenticatorTOTP:
+		if s.TOTP != nil {
+			return s.TOTP
 		}
 	}
 	return nil

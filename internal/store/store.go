@@ -35,6 +35,8 @@ type PoolStats struct {
 // generated keys (UUID when empty, PK, timestamps) on the value passed.
 type Queries interface {
 	InvitationExtraQueries
+	TOTPQueries
+
 	// Settings: small key/value rows (secret key, bootstrap marker).
 	GetSetting(ctx context.Context, key string) (string, error)
 	// SetSettingIfAbsent stores value unless key exists; it reports the

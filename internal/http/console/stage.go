@@ -25,6 +25,8 @@ var stageTypes = map[store.StageKind]struct {
 	store.StagePassword:       {"Password Stage", resource.PasswordStages, "Checks the user's password."},
 	store.StageUserLogout:     {"User Logout Stage", resource.UserLogoutStages, "Signs the user out."},
 	store.StageDeny:           {"Deny Stage", resource.DenyStages, "Stops the flow with a message."},
+	store.StageAuthenticatorTOTP: {"TOTP Authenticator Setup Stage", resource.AuthenticatorTOTPStages,
+		"Sets up a time-based one-time password app (a QR code to scan, then one code to confirm)."},
 }
 
 func stageKindLabel(k store.StageKind) string {
@@ -209,6 +211,17 @@ func (h *Handler) stageFields(ctx context.Context, kind store.StageKind) ([]*fie
 		}, nil
 	case store.StageDeny:
 		return []*field{{Name: "deny_message", Label: "Deny message", Kind: "text", Help: "Shown to the user; empty shows a generic message."}}, nil
+	case store.StageAuthenticatorTOTP:
+		flowOpts, err := h.flowOptions(ctx, "No flow")
+		if err != nil {
+			return nil, err
+		}
+		return []*field{
+			{Name: "friendly_name", Label: "Friendly name", Kind: "text", Help: "Name given to devices set up with this stage."},
+			{Name: "digits", Label: "Digits", Kind: "select", Options: choices("6", "6 digits, widely compatible", "8", "8 digits, not compatible with apps like Google Authenticator")},
+			{Name: "configure_flow", Label: "Configuration flow", Kind: "select", Options: flowOpts, Nullable: true,
+				Help: "Flow users run from their settings page to set up a device."},
+		}, nil
 	}
 	return nil, nil
 }

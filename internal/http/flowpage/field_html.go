@@ -34,6 +34,17 @@ func writeField(b *strings.Builder, f *input) {
 		esc(b, f.Label)
 		b.WriteString("</p>\n")
 		return
+	case "qr":
+		// Value is base64 (letters, digits, + / =), escaped all the same.
+		b.WriteString(`<p class="qr"><img id="`)
+		esc(b, f.ID)
+		b.WriteString(`" width="200" height="200" alt="`)
+		esc(b, f.Label)
+		b.WriteString(`" src="data:image/png;base64,`)
+		esc(b, f.Value)
+		b.WriteString(`"></p>`)
+		b.WriteString("\n")
+		return
 	case "static":
 		b.WriteString(`<p class="static" id="`)
 		esc(b, f.ID)

@@ -91,6 +91,9 @@ func build(p *page, c flow.Challenge) {
 		// The read-only username helps password managers; it is not sent
 		// to any stage that reads it.
 		delete(per, "password")
+	case *flow.AuthenticatorTOTPChallenge:
+		buildTOTP(p, c, per)
+		delete(per, "code")
 	case *flow.UserLoginChallenge:
 		p.Form, p.Submit = true, "Continue"
 		p.PendingUser = c.PendingUser

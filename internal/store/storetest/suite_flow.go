@@ -65,6 +65,8 @@ func testStages(t *testing.T, s store.Store) {
 			st.Password.FailedAttemptsBeforeCancel = 3
 		case store.StageDeny:
 			st.Deny.DenyMessage = "no"
+		case store.StageAuthenticatorTOTP:
+			st.TOTP.Digits, st.TOTP.ConfigureFlow, st.TOTP.FriendlyName = 8, &f.UUID, "Phone"
 		}
 		check(t, s.CreateStage(ctx, &st), "create %s", kind)
 		got, err := s.GetStage(ctx, st.UUID)
@@ -85,7 +87,7 @@ func testStages(t *testing.T, s store.Store) {
 	}
 	list, err := s.ListStages(ctx)
 	check(t, err, "list")
-	if len(list) != len(store.StageKinds) || list[0].Name != "stage-deny" {
+	if len(list) != len(store.StageKinds) || list[0].Name != "stage-authenticator_totp" {
 		t.Errorf("list = %v", names(list, func(s store.Stage) string { return s.Name }))
 	}
 	for _, st := range list {
