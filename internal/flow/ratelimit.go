@@ -40,7 +40,7 @@ func (ex *Execution) limitKeys() []string {
 		return []string{ratelimit.IPKey(ratelimit.LoginFail, ip)}
 	case store.StagePrompt:
 		return []string{ratelimit.IPKey(ratelimit.PromptFail, ip)}
-	case store.StageAuthenticatorTOTP:
+	case store.StageAuthenticatorTOTP, store.StageAuthenticatorValidate:
 		// A six-digit code is guessable: count wrong codes per address and
 		// per account, like passwords.
 		keys := []string{ratelimit.IPKey(ratelimit.CodeFail, ip)}

@@ -9,6 +9,7 @@ const (
 	ModelBrand               = "authentik_brands.brand"
 	ModelDenyStage           = "authentik_stages_deny.denystage"
 	ModelTOTPStage           = "authentik_stages_authenticator_totp.authenticatortotpstage"
+	ModelValidateStage       = "authentik_stages_authenticator_validate.authenticatorvalidatestage"
 	ModelTOTPDevice          = "authentik_stages_authenticator_totp.totpdevice"
 	ModelExpressionPolicy    = "authentik_policies_expression.expressionpolicy"
 	ModelFlow                = "authentik_flows.flow"

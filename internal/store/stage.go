@@ -19,12 +19,14 @@ const (
 	StageDeny           StageKind = "deny"
 	// StageAuthenticatorTOTP sets up a TOTP device for the pending user.
 	StageAuthenticatorTOTP StageKind = "authenticator_totp"
+	// StageAuthenticatorValidate asks for a second factor.
+	StageAuthenticatorValidate StageKind = "authenticator_validate"
 )
 
 // StageKinds lists every kind usher implements, in the order the admin
 // console offers them.
 var StageKinds = []StageKind{StageInvitation, StagePrompt, StageUserWrite, StageUserLogin,
-	StageIdentification, StagePassword, StageUserLogout, StageDeny, StageAuthenticatorTOTP}
+	StageIdentification, StagePassword, StageUserLogout, StageDeny, StageAuthenticatorTOTP, StageAuthenticatorValidate}
 
 // Stage is one configured stage. Exactly the settings pointer matching Kind
 // is set; the others are nil. Settings are stored as JSON beside the kind,
@@ -43,6 +45,7 @@ type Stage struct {
 	UserLogout     *UserLogoutStageSettings
 	Deny           *DenyStageSettings
 	TOTP           *TOTPStageSettings
+	Validate       *ValidateStageSettings
 }
 
 // InvitationStageSettings: authentik_stages_invitation.invitationstage.
@@ -113,6 +116,19 @@ type TOTPStageSettings struct {
 	Digits        int     `json:"digits"`         // 6 (default) or 8
 }
 
+// ValidateStageSettings:
+// authentik_stages_authenticator_validate.authenticatorvalidatestage.
+type ValidateStageSettings struct {
+	DeviceClasses       []string `json:"device_classes"`        // static, totp, webauthn, duo, sms, email
+	NotConfiguredAction string   `json:"not_configured_action"` // skip (default), deny, configure
+	ConfigurationStages []string `json:"configuration_stages"`  // stage UUIDs; removed on delete
+	LastAuthThreshold   string   `json:"last_auth_threshold"`   // default "seconds=0"
+	WebAuthnUserVerify  string   `json:"webauthn_user_verification"`
+}
+
+// DeviceClasses are the validation stage's device class choices.
+var DeviceClasses = []string{"static", "totp", "webauthn", "duo", "sms", "email"}
+
 // NewStage returns a stage of the given kind with authentik's defaults.
 func NewStage(kind StageKind, name string) (Stage, error) {
 	s := Stage{Name: name, Kind: kind}
@@ -137,6 +153,10 @@ func NewStage(kind StageKind, name string) (Stage, error) {
 		s.Deny = &DenyStageSettings{}
 	case StageAuthenticatorTOTP:
 		s.TOTP = &TOTPStageSettings{Digits: 6}
+	case StageAuthenticatorValidate:
+		s.Validate = &ValidateStageSettings{DeviceClasses: append([]string(nil), DeviceClasses...),
+			NotConfiguredAction: "skip", ConfigurationStages: []string{}, LastAuthThreshold: "seconds=0",
+			WebAuthnUserVerify: "preferred"}
 	default:
 		return s, fmt.Errorf("unknown stage kind %q", kind)
 	}
@@ -181,6 +201,10 @@ func (s *Stage) settings() any {
 	case StageAuthenticatorTOTP:
 		if s.TOTP != nil {
 			return s.TOTP
+		}
+	case StageAuthenticatorValidate:
+		if s.Validate != nil {
+			return s.Validate
 		}
 	}
 	return nil

@@ -25,6 +25,8 @@ var stageTypes = map[store.StageKind]struct {
 	store.StagePassword:       {"Password Stage", resource.PasswordStages, "Checks the user's password."},
 	store.StageUserLogout:     {"User Logout Stage", resource.UserLogoutStages, "Signs the user out."},
 	store.StageDeny:           {"Deny Stage", resource.DenyStages, "Stops the flow with a message."},
+	store.StageAuthenticatorValidate: {"Authenticator Validation Stage", resource.AuthenticatorValidateStages,
+		"Asks for a second factor (a code from an authenticator app) after the password."},
 	store.StageAuthenticatorTOTP: {"TOTP Authenticator Setup Stage", resource.AuthenticatorTOTPStages,
 		"Sets up a time-based one-time password app (a QR code to scan, then one code to confirm)."},
 }
@@ -211,6 +213,30 @@ func (h *Handler) stageFields(ctx context.Context, kind store.StageKind) ([]*fie
 		}, nil
 	case store.StageDeny:
 		return []*field{{Name: "deny_message", Label: "Deny message", Kind: "text", Help: "Shown to the user; empty shows a generic message."}}, nil
+	case store.StageAuthenticatorValidate:
+		stages, err := q.ListStages(ctx)
+		if err != nil {
+			return nil, err
+		}
+		var sopts []option
+		for _, s := range stages {
+			if s.Kind == store.StageAuthenticatorTOTP {
+				sopts = append(sopts, option{Value: s.UUID, Label: s.Name})
+			}
+		}
+		return []*field{
+			{Name: "device_classes", Label: "Device classes", Kind: "multiselect", Options: choices(
+				"totp", "TOTP authenticators", "static", "Static tokens", "webauthn", "WebAuthn authenticators",
+				"email", "Email", "sms", "SMS", "duo", "Duo authenticators"),
+				Help: "Device classes which can be used to authenticate. usher checks TOTP devices so far."},
+			{Name: "not_configured_action", Label: "Not configured action", Kind: "select", Options: choices(
+				"skip", "Skip: continue without a second factor", "deny", "Deny: the user cannot sign in",
+				"configure", "Configure: set up a device with one of the configuration stages")},
+			{Name: "configuration_stages", Label: "Configuration stages", Kind: "multiselect", Options: sopts,
+				Help: "Offered when the user has no device yet and the action is Configure."},
+			{Name: "last_auth_threshold", Label: "Last validation threshold", Kind: "text",
+				Help: "Skip this stage when a device was used within this time (e.g. hours=1); seconds=0 always asks."},
+		}, nil
 	case store.StageAuthenticatorTOTP:
 		flowOpts, err := h.flowOptions(ctx, "No flow")
 		if err != nil {

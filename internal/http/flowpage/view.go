@@ -91,6 +91,15 @@ func build(p *page, c flow.Challenge) {
 		// The read-only username helps password managers; it is not sent
 		// to any stage that reads it.
 		delete(per, "password")
+	case *flow.AuthenticatorValidationChallenge:
+		p.Form, p.Submit = true, "Continue"
+		p.PendingUser = c.PendingUser
+		p.Fields = []input{
+			{Kind: "static", ID: "mfa-help", Value: "Enter the code from your authenticator app."},
+			{Kind: "input", Type: "text", Key: "code", ID: "field-code", Label: "Code", InputMode: "numeric",
+				Autocomplete: "one-time-code", Required: true, NoCapitalize: true, Errors: per["code"]},
+		}
+		delete(per, "code")
 	case *flow.AuthenticatorTOTPChallenge:
 		buildTOTP(p, c, per)
 		delete(per, "code")

@@ -65,6 +65,8 @@ func testStages(t *testing.T, s store.Store) {
 			st.Password.FailedAttemptsBeforeCancel = 3
 		case store.StageDeny:
 			st.Deny.DenyMessage = "no"
+		case store.StageAuthenticatorValidate:
+			st.Validate.DeviceClasses, st.Validate.NotConfiguredAction = []string{"totp"}, "deny"
 		case store.StageAuthenticatorTOTP:
 			st.TOTP.Digits, st.TOTP.ConfigureFlow, st.TOTP.FriendlyName = 8, &f.UUID, "Phone"
 		}
