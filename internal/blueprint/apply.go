@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -233,8 +234,24 @@ func (imp *importer) resourceCtx(q store.Queries) *resource.Ctx {
 func (imp *importer) entry(ctx context.Context, q store.Queries, e *Entry) error {
 	r := imp.r
 	r.rc = imp.resourceCtx(q)
+	var ignored []string
+	r.rc.Ignored = func(key, msg string) {
+		ignored = append(ignored, strconv.Quote(key))
+		attrs := map[string]any{"entry": e.Index, "model": r.model, "field": key}
+		if e.ID != "" {
+			attrs["id"] = e.ID
+		}
+		r.warn(msg, attrs)
+	}
 	r.model = ""
-	fail := func(model string, err error) error { return imp.entryErr(e, model, err) }
+	fail := func(model string, err error) error {
+		ee := imp.entryErr(e, model, err)
+		if len(ignored) > 0 && ee.Note == "" {
+			// A misspelt key is often why a required field is missing.
+			ee.Note = "ignored " + strings.Join(ignored, ", ") + ": not fields of this model"
+		}
+		return ee
+	}
 
 	// 1. Conditions: a false one skips the entry entirely.
 	for _, c := range e.conditions {

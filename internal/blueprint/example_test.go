@@ -300,8 +300,10 @@ func TestExampleWithMistakes(t *testing.T) {
 	}{
 		{"bad choice", "type: email", "type: emial",
 			`entry 6 (id: prompt-field-email, model authentik_stages_prompt.prompt): field "type": "emial" is not a valid choice.`},
-		{"unknown field", "field_key: email", "feild_key: email",
-			`entry 6 (id: prompt-field-email, model authentik_stages_prompt.prompt): field "feild_key": Unknown field`},
+		// authentik ignores keys a model does not have; the entry fails on
+		// the real problem and names the ignored key.
+		{"misspelt field", "field_key: email", "feild_key: email",
+			`entry 6 (id: prompt-field-email, model authentik_stages_prompt.prompt): field "field_key": This field is required. (ignored "feild_key": not fields of this model)`},
 		{"bad slug", "slug: default-enrollment-flow", "slug: default enrollment flow",
 			`entry 1 (id: flow, model authentik_flows.flow): field "slug": Enter a valid “slug”`},
 		{"last entry fails", "stage: !KeyOf default-enrollment-user-login", "stage: !KeyOf no-such-stage",

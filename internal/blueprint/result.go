@@ -66,6 +66,8 @@ type EntryError struct {
 	// Fields holds per-field messages when the model's validation failed.
 	Fields map[string][]string
 	Err    error
+	// Note adds context, e.g. keys that were ignored in the same entry.
+	Note string
 }
 
 func (e *EntryError) Error() string {
@@ -92,13 +94,17 @@ func (e *EntryError) Where() string {
 
 // Detail is the message without the entry.
 func (e *EntryError) Detail() string {
-	if len(e.Fields) == 0 {
-		if e.Err == nil {
-			return "invalid entry"
-		}
-		return e.Err.Error()
+	s := "invalid entry"
+	switch {
+	case len(e.Fields) > 0:
+		s = fieldMessages(e.Fields)
+	case e.Err != nil:
+		s = e.Err.Error()
 	}
-	return fieldMessages(e.Fields)
+	if e.Note != "" {
+		s += " (" + e.Note + ")"
+	}
+	return s
 }
 
 func fieldMessages(fields map[string][]string) string {

@@ -78,6 +78,7 @@ func runBlueprint(ctx context.Context, env *Env, args []string, dry bool) error 
 			res, err = blueprint.Apply(ctx, a, bp, opts)
 		}
 		printChanges(env.Stdout, res, dry)
+		printWarnings(env.Stderr, path, res)
 		if err != nil {
 			return fmt.Errorf("%s: %w (nothing was changed)", path, err)
 		}
@@ -90,6 +91,24 @@ func runBlueprint(ctx context.Context, env *Env, args []string, dry bool) error 
 			c[blueprint.ActionCreated], c[blueprint.ActionUpdated], c[blueprint.ActionUnchanged], c[blueprint.ActionDeleted], c[blueprint.ActionSkipped])
 	}
 	return nil
+}
+
+// printWarnings shows what the import ignored (keys usher's models do not
+// have, as authentik ignores them), one line per entry and key.
+func printWarnings(w io.Writer, path string, res blueprint.Result) {
+	for _, l := range res.Logs {
+		if l.LogLevel != "warning" {
+			continue
+		}
+		where := ""
+		if n, ok := l.Attributes["entry"]; ok {
+			where = fmt.Sprintf(" entry %v", n)
+			if id, ok := l.Attributes["id"]; ok {
+				where += fmt.Sprintf(" (id: %v)", id)
+			}
+		}
+		fmt.Fprintf(w, "%s:%s: warning: %s\n", path, where, l.Event)
+	}
 }
 
 func printChanges(w io.Writer, res blueprint.Result, dry bool) {

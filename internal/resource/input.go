@@ -109,10 +109,19 @@ func (in *input) err() error {
 			fields = append(fields, k)
 		}
 		sort.Strings(fields)
+		var unknown []string
 		for k := range in.data {
 			if !in.known[k] {
-				in.fail(k, fmt.Sprintf("Unknown field: %s has no field %q. Valid fields: %s.", in.model, k, strings.Join(fields, ", ")))
+				unknown = append(unknown, k)
 			}
+		}
+		sort.Strings(unknown)
+		for _, k := range unknown {
+			if in.c.Ignored != nil {
+				in.c.Ignored(k, fmt.Sprintf("field %q ignored: %s has no such field (authentik ignores it too)", k, in.model))
+				continue
+			}
+			in.fail(k, fmt.Sprintf("Unknown field: %s has no field %q. Valid fields: %s.", in.model, k, strings.Join(fields, ", ")))
 		}
 	}
 	if in.v.Empty() {

@@ -38,6 +38,11 @@ type Ctx struct {
 	// key (the blueprint importer sets it); otherwise they are ignored, as
 	// DRF does for the API.
 	Strict bool
+	// Ignored, when set with Strict, receives each key the model does not
+	// have instead of failing on it: authentik's serializers ignore such
+	// keys, so a blueprint written for another authentik version still
+	// applies, and the importer logs a warning naming the key.
+	Ignored func(key, msg string)
 	// Full marks a replacing update (the API's PUT): required fields must be
 	// present, as on create.
 	Full bool

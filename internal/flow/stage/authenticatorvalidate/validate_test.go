@@ -12,6 +12,7 @@ import (
 
 	"github.com/usher-id/usher/internal/app"
 	"github.com/usher-id/usher/internal/blueprint"
+	domaintotp "github.com/usher-id/usher/internal/domain/totp"
 	"github.com/usher-id/usher/internal/testapp"
 	"github.com/usher-id/usher/internal/testkit"
 )
@@ -159,5 +160,56 @@ func TestSecondFactor(t *testing.T) {
 				t.Fatalf("devices after configure: %d", len(devs))
 			}
 		})
+	}
+}
+
+// TestLogin2FAExample imports authentik's two-factor login example
+// unmodified: its identification stage sets "template", which authentik
+// ignores, so usher warns and applies; a user with a TOTP device is then
+// asked for a code behind the expression policy bound to the stage.
+func TestLogin2FAExample(t *testing.T) {
+	path := testkit.AuthentikBlueprint(t, "flows-login-2fa.yaml")
+	b := testapp.Backends(t)[0]
+	st := b.Open(t)
+	a := testapp.NewApp(t, st)
+	fx := testapp.NewFixture(t, st, a.Passwords.Hash)
+	fx.LoginLogout()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bp, err := blueprint.Parse(data, "flows-login-2fa.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := blueprint.Apply(context.Background(), a, bp, blueprint.Options{})
+	if err != nil || !res.Success {
+		t.Fatalf("apply: %v", err)
+	}
+	warned := false
+	for _, l := range res.Logs {
+		if l.LogLevel == "warning" && l.Attributes["field"] == "template" {
+			warned = true
+		}
+	}
+	if !warned {
+		t.Errorf("no warning about the ignored template key: %+v", res.Logs)
+	}
+	key, err := domaintotp.NewKey("usher", "akadmin", 6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	if _, err := domaintotp.Enroll(context.Background(), st, fx.Admin.PK, "Phone", key.Secret(), 6, domaintotp.Step(now)-5, now); err != nil {
+		t.Fatal(err)
+	}
+	srv := testapp.NewServer(t, a)
+	cl, u, ch := signIn(t, srv.URL)
+	if ch["component"] != validate {
+		t.Fatalf("after the password: %v", ch)
+	}
+	code, _ := totp.GenerateCode(key.Secret(), now)
+	if _, ch, _ = cl.Do(http.MethodPost, u, map[string]any{"component": validate, "code": code}); ch["component"] != "xak-flow-redirect" {
+		t.Fatalf("with the code: %v", ch)
 	}
 }
