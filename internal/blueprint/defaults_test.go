@@ -22,7 +22,7 @@ func TestApplyDefaults(t *testing.T) {
 		t.Fatalf("logout flow = %+v, %v", logout, err)
 	}
 	bindings, err := a.Store.ListBindings(ctx, login.UUID)
-	if err != nil || len(bindings) != 2 {
+	if err != nil || len(bindings) != 3 {
 		t.Fatalf("login bindings = %+v, %v", bindings, err)
 	}
 	ident, err := a.Store.GetStage(ctx, bindings[0].Stage)
@@ -30,8 +30,16 @@ func TestApplyDefaults(t *testing.T) {
 		len(ident.Identification.UserFields) != 2 || ident.Identification.UserFields[0] != "username" {
 		t.Fatalf("identification stage = %+v, %v", ident.Identification, err)
 	}
-	if st, _ := a.Store.GetStage(ctx, bindings[1].Stage); st.Kind != store.StageUserLogin {
+	if st, _ := a.Store.GetStage(ctx, bindings[1].Stage); st.Kind != store.StageAuthenticatorValidate ||
+		st.Validate.NotConfiguredAction != "skip" {
 		t.Fatalf("second stage = %+v", st)
+	}
+	if st, _ := a.Store.GetStage(ctx, bindings[2].Stage); st.Kind != store.StageUserLogin {
+		t.Fatalf("third stage = %+v", st)
+	}
+	setup, err := a.Store.GetFlowBySlug(ctx, "default-authenticator-totp-setup")
+	if err != nil || setup.Designation != store.DesignationStageConfiguration || setup.Authentication != "require_authenticated" {
+		t.Fatalf("totp setup flow = %+v, %v", setup, err)
 	}
 	brands, err := a.Store.ListBrands(ctx)
 	if err != nil || len(brands) != 1 {
@@ -56,7 +64,7 @@ func TestApplyDefaults(t *testing.T) {
 		t.Fatalf("brands after restart = %+v", brands)
 	}
 	flows, _ := a.Store.ListFlows(ctx)
-	if len(flows) != 2 {
+	if len(flows) != 3 {
 		t.Fatalf("flows after restart = %d", len(flows))
 	}
 }

@@ -6,6 +6,7 @@ package totp
 import (
 	"context"
 	"crypto/subtle"
+	"errors"
 	"time"
 
 	"github.com/pquerna/otp"
@@ -66,4 +67,38 @@ func Enroll(ctx context.Context, q store.Queries, userPK int64, name, secret str
 		LastStep: step, Created: now, LastUsed: &now}
 	err := q.CreateTOTPDevice(ctx, &d)
 	return d, err
+}
+
+// SetupFlow is the flow a user runs to set up a TOTP device: the
+// configure_flow of the first TOTP setup stage that has one (authentik's
+// user settings offer each setup stage's configure_flow the same way).
+func SetupFlow(ctx context.Context, q store.Queries) (store.Flow, bool, error) {
+	stages, err := q.ListStages(ctx)
+	if err != nil {
+		return store.Flow{}, false, err
+	}
+	for _, s := range stages {
+		if s.Kind != store.StageAuthenticatorTOTP || s.TOTP == nil || s.TOTP.ConfigureFlow == nil {
+			continue
+		}
+		f, err := q.GetFlow(ctx, *s.TOTP.ConfigureFlow)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		return f, err == nil, err
+	}
+	return store.Flow{}, false, nil
+}
+
+// Remove deletes one of the user's own devices; another user's device is
+// ErrNotFound, so its existence is not revealed.
+func Remove(ctx context.Context, q store.Queries, userPK, id int64) (store.TOTPDevice, error) {
+	d, err := q.GetTOTPDevice(ctx, id)
+	if err != nil {
+		return d, err
+	}
+	if d.UserPK != userPK {
+		return store.TOTPDevice{}, store.ErrNotFound
+	}
+	return d, q.DeleteTOTPDevice(ctx, id)
 }

@@ -2,8 +2,10 @@ package console
 
 import (
 	"net/http"
+	"net/url"
 
 	"github.com/usher-id/usher/internal/domain/invitation"
+	"github.com/usher-id/usher/internal/domain/totp"
 	"github.com/usher-id/usher/internal/store"
 )
 
@@ -14,6 +16,10 @@ type userPage struct {
 	LogoutURL string
 	Password  *formDef
 	CanInvite bool // a delegate (issue 18): links to /if/user/invitations/
+	// The user's TOTP devices and where to set one up ("" when no setup
+	// flow is configured).
+	Devices  []store.TOTPDevice
+	SetupURL string
 }
 
 // userInterface is the signed-in user's page: applications, details, change
@@ -49,8 +55,18 @@ func (h *Handler) renderUserPage(w http.ResponseWriter, r *http.Request, u *stor
 	if err != nil {
 		return err
 	}
+	devices, err := h.App.Store.ListTOTPDevices(ctx, u.PK)
+	if err != nil {
+		return err
+	}
+	setupURL := ""
+	if f, ok, err := totp.SetupFlow(ctx, h.App.Store); err != nil {
+		return err
+	} else if ok {
+		setupURL = "/if/flow/" + url.PathEscape(f.Slug) + "/?next=" + url.QueryEscape("/if/user/")
+	}
 	v := h.view(r, u, "My account", "")
 	v.P = userPage{Apps: launchable, Groups: groups, Superuser: super, LogoutURL: h.logoutURL(r), Password: pw,
-		CanInvite: len(allow) > 0}
+		CanInvite: len(allow) > 0, Devices: devices, SetupURL: setupURL}
 	return h.render(w, r, status, "user_interface", v)
 }
