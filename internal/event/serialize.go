@@ -10,7 +10,8 @@ import (
 const TimeFormat = "2006-01-02T15:04:05.000000Z"
 
 // Serialize renders an event in authentik's API shape (the events API and
-// the webhook payload share it).
+// the webhook payload share it). usher's own actions are shown as
+// authentik's closest one, with usher's in context.usher_action.
 func Serialize(e store.Event) map[string]any {
 	var clientIP any
 	if e.ClientIP != "" {
@@ -26,10 +27,19 @@ func Serialize(e store.Event) map[string]any {
 	if brand == nil {
 		brand = map[string]any{}
 	}
+	action, changed := APIAction(e.Action)
+	if changed {
+		c := make(map[string]any, len(ctx)+1)
+		for k, v := range ctx {
+			c[k] = v
+		}
+		c["usher_action"] = e.Action
+		ctx = c
+	}
 	out := map[string]any{
 		"pk":        e.UUID,
 		"user":      user,
-		"action":    e.Action,
+		"action":    action,
 		"app":       e.App,
 		"context":   ctx,
 		"client_ip": clientIP,
