@@ -5,19 +5,13 @@ import "strings"
 // authentikActions are the actions authentik's API declares (its
 // EventActions enum). Clients generated from its schema, such as
 // goauthentik.io/api/v3, refuse an event whose action is not one of them.
-var authentikActions = map[string]bool{
-	"login": true, "login_failed": true, "logout": true, "user_write": true, "user_offboarded": true,
-	"suspicious_request": true, "password_set": true, "secret_view": true, "secret_rotate": true,
-	"invitation_used": true, "authorize_application": true, "source_linked": true,
-	"impersonation_started": true, "impersonation_ended": true, "flow_execution": true,
-	"policy_execution": true, "policy_exception": true, "property_mapping_exception": true,
-	"system_task_execution": true, "system_task_exception": true, "system_exception": true,
-	"configuration_error": true, "configuration_warning": true, "model_created": true,
-	"model_updated": true, "model_deleted": true, "email_sent": true, "update_available": true,
-	"export_ready": true, "review_initiated": true, "review_overdue": true, "review_attested": true,
-	"review_completed": true, "access_request_created": true, "access_request_approved": true,
-	"access_request_denied": true, "access_request_revoked": true,
-}
+var authentikActions = func() map[string]bool {
+	m := map[string]bool{}
+	for _, a := range APIActions() {
+		m[a] = true
+	}
+	return m
+}()
 
 // usherActions maps the actions usher records beyond authentik's onto the
 // closest of authentik's, for the API and webhooks; the event's context
@@ -43,4 +37,17 @@ func APIAction(action string) (shown string, changed bool) {
 		return a, true
 	}
 	return "configuration_warning", true
+}
+
+// APIActions lists the actions the events API can show, in authentik's
+// order.
+func APIActions() []string {
+	return []string{"login", "login_failed", "logout", "user_write", "user_offboarded", "suspicious_request",
+		"password_set", "secret_view", "secret_rotate", "invitation_used", "authorize_application", "source_linked",
+		"impersonation_started", "impersonation_ended", "flow_execution", "policy_execution", "policy_exception",
+		"property_mapping_exception", "system_task_execution", "system_task_exception", "system_exception",
+		"configuration_error", "configuration_warning", "model_created", "model_updated", "model_deleted",
+		"email_sent", "update_available", "export_ready", "review_initiated", "review_overdue", "review_attested",
+		"review_completed", "access_request_created", "access_request_approved", "access_request_denied",
+		"access_request_revoked", "custom_"}
 }

@@ -17,7 +17,10 @@ type stageSpec struct {
 	validate         func(in *input, s *store.Stage)               // cross-field checks, optional
 }
 
-var stageModels = map[store.StageKind]*Model[store.Stage]{}
+var (
+	stageModels     = map[store.StageKind]*Model[store.Stage]{}
+	stageComponents = map[store.StageKind]string{}
+)
 
 // StageModel returns the model of a stage type (for /stages/all/).
 func StageModel(k store.StageKind) (*Model[store.Stage], bool) {
@@ -112,6 +115,7 @@ func stageModel(spec stageSpec) *Model[store.Stage] {
 		},
 	})
 	stageModels[spec.kind] = m
+	stageComponents[spec.kind] = spec.component
 	return m
 }
 

@@ -1,0 +1,107 @@
+package api_test
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"testing"
+
+	authentik "goauthentik.io/api/v3"
+
+	"github.com/usher-id/usher/internal/event"
+	"github.com/usher-id/usher/internal/store"
+)
+
+// TestAdminToolEndpoints: the calls admin tools make through authentik's
+// Go client work against usher (they were 404s): set a password, add and
+// remove a group member, the current brand, root config, version, and the
+// type and action lists.
+func TestAdminToolEndpoints(t *testing.T) {
+	e, _ := newPolicyEnv(t)
+	ctx := context.Background()
+	jane := store.User{Username: "jane", Email: "jane@example.com", IsActive: true, Type: store.UserTypeInternal, Path: "users"}
+	must(t, e.store.CreateUser(ctx, &jane))
+	g := store.Group{Name: "staff"}
+	must(t, e.store.CreateGroup(ctx, &g))
+	c := e.client
+
+	t.Run("set_password", func(t *testing.T) {
+		resp, err := c.CoreAPI.CoreUsersSetPasswordCreate(ctx, int32(jane.PK)).
+			UserPasswordSetRequest(*authentik.NewUserPasswordSetRequest("a new long passphrase")).Execute()
+		if err != nil || resp.StatusCode != http.StatusNoContent {
+			t.Fatalf("set_password: %v %v", resp, err)
+		}
+		u, _ := e.store.GetUser(ctx, jane.PK)
+		if ok, _ := e.app.Passwords.Verify(u.Password, "a new long passphrase"); !ok {
+			t.Error("password not set")
+		}
+		if evs, _, _ := e.store.ListEvents(ctx, store.EventFilter{Action: event.PasswordSet}); len(evs) != 1 {
+			t.Errorf("password_set events: %d", len(evs))
+		}
+		if status, body := e.adminJSON("POST", "/api/v3/core/users/"+strconv.FormatInt(jane.PK, 10)+"/set_password/", map[string]any{}); status != 400 || body["password"] == nil {
+			t.Errorf("empty password: %d %v", status, body)
+		}
+		if status, _ := e.adminJSON("POST", "/api/v3/core/users/999999/set_password/", map[string]any{"password": "x"}); status != 404 {
+			t.Errorf("unknown user: %d", status)
+		}
+	})
+
+	t.Run("group members", func(t *testing.T) {
+		if _, err := c.CoreAPI.CoreGroupsAddUserCreate(ctx, g.UUID).UserAccountRequest(*authentik.NewUserAccountRequest(int32(jane.PK))).Execute(); err != nil {
+			t.Fatalf("add_user: %v", err)
+		}
+		if gs, _ := e.store.UserGroups(ctx, jane.PK); len(gs) != 1 || gs[0].UUID != g.UUID {
+			t.Fatalf("after add_user: %+v", gs)
+		}
+		if _, err := c.CoreAPI.CoreGroupsRemoveUserCreate(ctx, g.UUID).UserAccountRequest(*authentik.NewUserAccountRequest(int32(jane.PK))).Execute(); err != nil {
+			t.Fatalf("remove_user: %v", err)
+		}
+		if gs, _ := e.store.UserGroups(ctx, jane.PK); len(gs) != 0 {
+			t.Fatalf("after remove_user: %+v", gs)
+		}
+		if status, _ := e.adminJSON("POST", "/api/v3/core/groups/"+g.UUID+"/add_user/", map[string]any{"pk": 999999}); status != 404 {
+			t.Errorf("unknown user: %d", status)
+		}
+	})
+
+	t.Run("brand, config, version", func(t *testing.T) {
+		b, _, err := c.CoreAPI.CoreBrandsCurrentRetrieve(ctx).Execute()
+		if err != nil || b.BrandingTitle == "" {
+			t.Fatalf("brands/current: %+v %v", b, err)
+		}
+		if _, _, err := c.RootAPI.RootConfigRetrieve(ctx).Execute(); err != nil {
+			t.Fatalf("root/config: %v", err)
+		}
+		v, _, err := c.AdminAPI.AdminVersionRetrieve(ctx).Execute()
+		if err != nil || v.VersionCurrent != e.app.Version {
+			t.Fatalf("admin/version: %+v %v", v, err)
+		}
+		// Anonymous callers read the brand (the login page needs it).
+		resp, err := http.Get(e.srv.URL + "/api/v3/core/brands/current/")
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("anonymous brands/current: %v %v", resp, err)
+		}
+		resp.Body.Close()
+	})
+
+	t.Run("types and actions", func(t *testing.T) {
+		st, _, err := c.StagesAPI.StagesAllTypesList(ctx).Execute()
+		if err != nil || len(st) != len(store.StageKinds) {
+			t.Fatalf("stages/all/types: %d %v", len(st), err)
+		}
+		found := false
+		for _, ty := range st {
+			found = found || (ty.ModelName == "authenticatortotpstage" && ty.Component == "ak-stage-authenticator-totp-form")
+		}
+		if !found {
+			t.Errorf("no TOTP stage type in %+v", st)
+		}
+		if pt, _, err := c.PoliciesAPI.PoliciesAllTypesList(ctx).Execute(); err != nil || len(pt) != 1 || pt[0].ModelName != "expressionpolicy" {
+			t.Fatalf("policies/all/types: %+v %v", pt, err)
+		}
+		acts, _, err := c.EventsAPI.EventsEventsActionsList(ctx).Execute()
+		if err != nil || len(acts) != len(event.APIActions()) || acts[0].Component != "login" || acts[0].Name != "Login" {
+			t.Fatalf("events/actions: %+v %v", acts, err)
+		}
+	})
+}
