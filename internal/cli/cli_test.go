@@ -250,9 +250,19 @@ func TestServePortInUse(t *testing.T) {
 func TestServe(t *testing.T) {
 	env := append(testEnv(t), "USHER_BOOTSTRAP_TOKEN=bootstrap-token-0123456789", "USHER_LOG_FORMAT=json")
 	first := serveOnce(t, env)
-	if !strings.Contains(first, `"msg":"created administrator with a generated password; log in and change it"`) ||
-		!strings.Contains(first, `"one_time_password":"`) || !strings.Contains(first, `/if/flow/default-authentication-flow/`) {
+	if !strings.Contains(first, `created administrator with a generated password (printed above, not logged)`) ||
+		!strings.Contains(first, "|   Username:  akadmin") || !strings.Contains(first, `/if/flow/default-authentication-flow/`) {
 		t.Errorf("first start did not announce the administrator:\n%s", first)
+	}
+	// The password is in the framed block and in no log line.
+	pw := ""
+	for _, line := range strings.Split(first, "\n") {
+		if rest, ok := strings.CutPrefix(line, "|   Password:  "); ok {
+			pw = strings.TrimSpace(strings.TrimSuffix(rest, "|"))
+		}
+	}
+	if len(pw) < 16 || strings.Count(first, pw) != 1 {
+		t.Errorf("password %q missing from the block or repeated in the logs:\n%s", pw, first)
 	}
 	if strings.Contains(first, "bootstrap-token-0123456789") {
 		t.Error("the bootstrap token was logged")

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"net"
 	"strings"
 
@@ -78,10 +80,11 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		attrs := []any{"username", auth.AdminUsername, "login_url", base + "/if/flow/default-authentication-flow/",
 			"api_token", cfg.BootstrapToken != ""}
 		if res.GeneratedPassword != "" {
-			// Printed this once, as the operator asked for no password;
-			// it is not stored anywhere else.
-			attrs = append(attrs, "one_time_password", res.GeneratedPassword)
-			a.Log.Warn("created administrator with a generated password; log in and change it", attrs...)
+			// Printed this once, as the operator asked for no password, in
+			// a block of its own on the terminal rather than in a log line
+			// (logs are shipped and kept; the password must not be).
+			printFirstLogin(env.Stderr, base+"/if/flow/default-authentication-flow/", res.GeneratedPassword)
+			a.Log.Warn("created administrator with a generated password (printed above, not logged); log in and change it", attrs...)
 		} else {
 			a.Log.Info("created administrator", attrs...)
 		}
@@ -123,4 +126,30 @@ func baseURL(cfg *config.Config, addr net.Addr) string {
 		host = "127.0.0.1"
 	}
 	return "http://" + net.JoinHostPort(host, port)
+}
+
+// printFirstLogin frames the first sign-in details so they stand out from
+// the request logs that follow.
+func printFirstLogin(w io.Writer, loginURL, password string) {
+	lines := []string{
+		"usher is ready. Sign in as the administrator:",
+		"",
+		"  URL:       " + loginURL,
+		"  Username:  " + auth.AdminUsername,
+		"  Password:  " + password,
+		"",
+		"This password is shown only now. Change it after signing in",
+		"(My account > Change password), or set USHER_BOOTSTRAP_PASSWORD",
+		"before the first start.",
+	}
+	width := 0
+	for _, l := range lines {
+		width = max(width, len(l))
+	}
+	bar := "+" + strings.Repeat("-", width+2) + "+"
+	fmt.Fprintln(w, bar)
+	for _, l := range lines {
+		fmt.Fprintf(w, "| %-*s |\n", width, l)
+	}
+	fmt.Fprintln(w, bar)
 }
