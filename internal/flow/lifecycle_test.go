@@ -151,6 +151,15 @@ func TestLoginLogout(t *testing.T) {
 				t.Fatalf("after 5 failures: %v", ch)
 			}
 		})
+		t.Run("stray itoken on the login", func(t *testing.T) {
+			// A login link that still carries an invitation token signs in:
+			// only enrollment flows refuse one they cannot use.
+			cl := e.Client()
+			steps := cl.FollowJSON(login, e.IToken("example-external-basic-invitation"), map[string]any{"uid_field": "akadmin", "password": testapp.AdminPassword})
+			if last := testapp.Last(steps); last.Component != flow.ComponentRedirect || e.LoggedIn(cl) != e.Fixture.Admin.PK {
+				t.Fatalf("login with a stray itoken: %v", steps)
+			}
+		})
 		t.Run("login and logout", func(t *testing.T) {
 			cl := e.Client()
 			steps := cl.FollowJSON(login, "next=%2Fif%2Fadmin%2F", map[string]any{"uid_field": "AKADMIN", "password": testapp.AdminPassword})

@@ -105,12 +105,14 @@ func (e *Executor) plan(ex *Execution, seed map[string]any) (*Plan, error) {
 	return p, nil
 }
 
-// checkInvitationStage refuses a link that carries itoken into a flow with
-// no invitation stage: the invitee would otherwise enroll without the
-// invitation's data and without using it up.
+// checkInvitationStage refuses a link that carries itoken into an
+// enrollment flow with no invitation stage: the invitee would otherwise
+// enroll without the invitation's data and without using it up. Other
+// flows ignore a stray token, as authentik does (a login must not be
+// blocked by one).
 func (e *Executor) checkInvitationStage(ex *Execution, bindings []store.FlowStageBinding) error {
 	token := ex.Query.Get("itoken")
-	if token == "" {
+	if token == "" || ex.Flow.Designation != store.DesignationEnrollment {
 		return nil
 	}
 	for _, b := range bindings {
