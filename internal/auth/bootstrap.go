@@ -45,6 +45,11 @@ type BootstrapResult struct {
 // It runs in one transaction guarded by the "bootstrap" setting, so when
 // several instances start at once exactly one does the work, and a failure
 // leaves nothing behind. Later calls (restarts) change nothing.
+// AttrPasswordChangeRequired, in a user's attributes, sends them to change
+// their password before any other page (set on an administrator created
+// with a generated password; any password change removes it).
+const AttrPasswordChangeRequired = "usher_password_change_required"
+
 func Bootstrap(ctx context.Context, st store.Store, pw *Passwords, opts BootstrapOptions) (BootstrapResult, error) {
 	var res BootstrapResult
 	if opts.Now.IsZero() {
@@ -77,6 +82,11 @@ func Bootstrap(ctx context.Context, st store.Store, pw *Passwords, opts Bootstra
 		u := store.User{Username: AdminUsername, Name: AdminName, Email: opts.Email, Password: hash,
 			PasswordChangeDate: &now, IsActive: true, Type: store.UserTypeInternal, Path: "users",
 			Attributes: map[string]any{}}
+		if res.GeneratedPassword != "" {
+			// The generated password was printed on a terminal: it serves
+			// to sign in once and choose a real one.
+			u.Attributes[AttrPasswordChangeRequired] = true
+		}
 		if err := q.CreateUser(ctx, &u); err != nil {
 			return fmt.Errorf("create %s: %w", AdminUsername, err)
 		}

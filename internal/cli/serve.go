@@ -138,9 +138,9 @@ func printFirstLogin(w io.Writer, loginURL, password string) {
 		"  Username:  " + auth.AdminUsername,
 		"  Password:  " + password,
 		"",
-		"This password is shown only now. Change it after signing in",
-		"(My account > Change password), or set USHER_BOOTSTRAP_PASSWORD",
-		"before the first start.",
+		"This password is shown only now and serves to sign in once:",
+		"the console then asks you to choose your own. To pick it",
+		"yourself, set USHER_BOOTSTRAP_PASSWORD before the first start.",
 	}
 	width := 0
 	for _, l := range lines {

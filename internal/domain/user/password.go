@@ -21,6 +21,15 @@ func HashPassword(p *auth.Passwords, u *store.User, password string, now time.Ti
 		return err
 	}
 	u.Password, u.PasswordChangeDate = h, &now
+	if _, ok := u.Attributes[auth.AttrPasswordChangeRequired]; ok {
+		attrs := make(map[string]any, len(u.Attributes))
+		for k, v := range u.Attributes {
+			if k != auth.AttrPasswordChangeRequired {
+				attrs[k] = v
+			}
+		}
+		u.Attributes = attrs
+	}
 	return nil
 }
 

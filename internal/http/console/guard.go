@@ -51,6 +51,13 @@ func (h *Handler) userOnly(fn pageFunc) http.HandlerFunc {
 			h.toLogin(w, r)
 			return
 		}
+		if err == nil && mustChangePassword(u) && r.URL.Path != "/if/user/" && r.URL.Path != "/if/user/password/" {
+			// A generated first password: nothing else until it is replaced.
+			if err := h.redirect(w, r, "/if/user/#change-password", flash{"warn", msgChangePassword}); err != nil {
+				h.showError(w, r, u, err)
+			}
+			return
+		}
 		if err == nil {
 			err = fn(w, r, u)
 		}
@@ -58,6 +65,13 @@ func (h *Handler) userOnly(fn pageFunc) http.HandlerFunc {
 			h.showError(w, r, u, err)
 		}
 	}
+}
+
+const msgChangePassword = "You signed in with the password generated on the first start. Choose your own password now: until you do, this is the only page usher shows you."
+
+func mustChangePassword(u *store.User) bool {
+	v, _ := u.Attributes[auth.AttrPasswordChangeRequired].(bool)
+	return v
 }
 
 // admin lets only superusers through: anonymous visitors are sent to sign in,

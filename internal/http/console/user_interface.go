@@ -66,6 +66,9 @@ func (h *Handler) renderUserPage(w http.ResponseWriter, r *http.Request, u *stor
 		setupURL = "/if/flow/" + url.PathEscape(f.Slug) + "/?next=" + url.QueryEscape("/if/user/")
 	}
 	v := h.view(r, u, "My account", "")
+	if mustChangePassword(u) && len(v.Flash) == 0 {
+		v.Flash = append(v.Flash, flash{"warn", msgChangePassword})
+	}
 	v.P = userPage{Apps: launchable, Groups: groups, Superuser: super, LogoutURL: h.logoutURL(r), Password: pw,
 		CanInvite: len(allow) > 0, Devices: devices, SetupURL: setupURL}
 	return h.render(w, r, status, "user_interface", v)
