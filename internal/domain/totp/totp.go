@@ -7,6 +7,8 @@ import (
 	"context"
 	"crypto/subtle"
 	"errors"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/pquerna/otp"
@@ -101,4 +103,23 @@ func Remove(ctx context.Context, q store.Queries, userPK, id int64) (store.TOTPD
 		return store.TOTPDevice{}, store.ErrNotFound
 	}
 	return d, q.DeleteTOTPDevice(ctx, id)
+}
+
+// Code reads a code as typed (a string; spaces ignored) or as authentik's
+// web UI sends it (a number, which loses leading zeros: they are put back
+// up to digits).
+func Code(v any, digits int) string {
+	switch t := v.(type) {
+	case string:
+		return strings.ReplaceAll(strings.TrimSpace(t), " ", "")
+	case float64:
+		if t >= 0 && t == float64(int64(t)) {
+			s := strconv.FormatInt(int64(t), 10)
+			if len(s) < digits {
+				s = strings.Repeat("0", digits-len(s)) + s
+			}
+			return s
+		}
+	}
+	return ""
 }

@@ -8,8 +8,6 @@ package authenticatortotp
 
 import (
 	"fmt"
-	"strconv"
-	"strings"
 
 	"github.com/pquerna/otp"
 
@@ -102,7 +100,7 @@ func (view) Post(ex *flow.Execution, data map[string]any) flow.Response {
 		return flow.Invalid(msgNoUser)
 	}
 	digits := settings(ex).Digits
-	code := codeOf(data["code"], digits)
+	code := totp.Code(data["code"], digits)
 	if code == "" {
 		errs := flow.Errors{}
 		errs.Add("code", "This field is required.", "required")
@@ -124,22 +122,4 @@ func (view) Post(ex *flow.Execution, data map[string]any) flow.Response {
 	}
 	delete(ex.Context(), ctxKey)
 	return flow.Passed()
-}
-
-// codeOf reads the code as typed (a string, spaces ignored) or as
-// authentik's web UI sends it (a number, which loses leading zeros).
-func codeOf(v any, digits int) string {
-	switch t := v.(type) {
-	case string:
-		return strings.ReplaceAll(strings.TrimSpace(t), " ", "")
-	case float64:
-		if t >= 0 && t == float64(int64(t)) {
-			s := strconv.FormatInt(int64(t), 10)
-			if len(s) < digits {
-				s = strings.Repeat("0", digits-len(s)) + s
-			}
-			return s
-		}
-	}
-	return ""
 }

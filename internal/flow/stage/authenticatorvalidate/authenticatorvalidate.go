@@ -9,7 +9,6 @@ package authenticatorvalidate
 import (
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/usher-id/usher/internal/domain/totp"
 	"github.com/usher-id/usher/internal/fieldrule"
@@ -125,11 +124,7 @@ func (view) Post(ex *flow.Execution, data map[string]any) flow.Response {
 		return view{}.Get(ex)
 	}
 	c := challenge(u, devs)
-	code, _ := data["code"].(string)
-	if f, ok := data["code"].(float64); ok && f >= 0 && f == float64(int64(f)) {
-		code = strconv.FormatInt(int64(f), 10)
-	}
-	code = strings.ReplaceAll(strings.TrimSpace(code), " ", "")
+	code := totp.Code(data["code"], 0)
 	if code == "" {
 		errs := flow.Errors{}
 		errs.Add("code", "This field is required.", "required")
@@ -137,11 +132,7 @@ func (view) Post(ex *flow.Execution, data map[string]any) flow.Response {
 	}
 	now := ex.Now()
 	for _, d := range devs {
-		padded := code
-		if len(padded) < d.Digits {
-			padded = strings.Repeat("0", d.Digits-len(padded)) + padded
-		}
-		ok, err := totp.Verify(ex.Ctx(), ex.Store(), d, padded, now)
+		ok, err := totp.Verify(ex.Ctx(), ex.Store(), d, totp.Code(data["code"], d.Digits), now)
 		if err != nil {
 			return flow.Fail(err)
 		}
