@@ -192,7 +192,7 @@ func parseCSV(r io.Reader, o ImportOptions, flow store.Flow, a *app.App) ([]csvR
 		if hasName && strings.TrimSpace(rec[nameCol]) != "" {
 			p.Name = strings.TrimSpace(rec[nameCol])
 		} else {
-			p.Name = Slugify(email)
+			p.Name = invitation.Slug(email)
 		}
 		if email == "" {
 			bad = append(bad, RowError{line, "email is empty"})

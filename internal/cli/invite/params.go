@@ -174,25 +174,3 @@ func ParseFixedData(s string) (map[string]any, error) {
 	}
 	return out, nil
 }
-
-// Slugify turns an email address or a title into a valid invitation name:
-// "Jane.Smith@Example.com" -> "jane-smith-example-com".
-func Slugify(s string) string {
-	var b strings.Builder
-	dash := false
-	for _, r := range strings.ToLower(s) {
-		switch {
-		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '_':
-			b.WriteRune(r)
-			dash = false
-		case !dash && b.Len() > 0:
-			b.WriteByte('-')
-			dash = true
-		}
-	}
-	out := strings.TrimSuffix(b.String(), "-")
-	if out == "" {
-		return "invitation"
-	}
-	return out
-}

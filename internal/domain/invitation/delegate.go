@@ -151,21 +151,7 @@ func CreateDelegated(ctx context.Context, a *app.App, q store.Queries, u *store.
 }
 
 // delegatedName is a valid invitation name from the address.
-func delegatedName(email string) string {
-	var b strings.Builder
-	dash := false
-	for _, r := range strings.ToLower(email) {
-		switch {
-		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '_':
-			b.WriteRune(r)
-			dash = false
-		case !dash && b.Len() > 0:
-			b.WriteByte('-')
-			dash = true
-		}
-	}
-	return "invite-" + strings.TrimSuffix(b.String(), "-")
-}
+func delegatedName(email string) string { return "invite-" + Slug(email) }
 
 // Delegate lets the members of group (name or pk) invite people to the flow
 // (slug), within maxLive open invitations each and maxPerMonth created per

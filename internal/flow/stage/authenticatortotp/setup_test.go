@@ -13,6 +13,7 @@ import (
 
 	"github.com/usher-id/usher/internal/blueprint"
 	domaintotp "github.com/usher-id/usher/internal/domain/totp"
+	"github.com/usher-id/usher/internal/store"
 	"github.com/usher-id/usher/internal/testapp"
 	"github.com/usher-id/usher/internal/testkit"
 )
@@ -24,26 +25,10 @@ const setupFlow = "default-authenticator-totp-setup"
 // pquerna/otp, and checks the device: stored, confirmed, and its setup code
 // not usable again.
 func TestSetupFlow(t *testing.T) {
-	path := testkit.AuthentikBlueprint(t, "flow-default-authenticator-totp-setup.yaml")
 	for _, b := range testapp.Backends(t) {
 		t.Run(b.Name, func(t *testing.T) {
-			st := b.Open(t)
-			a := testapp.NewApp(t, st)
-			fx := testapp.NewFixture(t, st, a.Passwords.Hash)
-			fx.LoginLogout()
-			data, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			bp, err := blueprint.Parse(data, "flow-default-authenticator-totp-setup.yaml")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if res, err := blueprint.Apply(context.Background(), a, bp, blueprint.Options{}); err != nil || !res.Success {
-				t.Fatalf("apply: %v %+v", err, res)
-			}
-			srv := testapp.NewServer(t, a)
-			cl := testapp.NewClient(t, srv.URL)
+			st, admin, base := newServer(t, b)
+			cl := testapp.NewClient(t, base)
 
 			// Signed out, the flow (authentication: require_authenticated) is refused.
 			_, ch, err := cl.Do(http.MethodGet, cl.ExecutorURL(setupFlow, ""), nil)
@@ -70,7 +55,7 @@ func TestSetupFlow(t *testing.T) {
 					t.Fatalf("wrong code accepted: %v", ch)
 				}
 			}
-			if devs, _ := st.ListTOTPDevices(context.Background(), fx.Admin.PK); len(devs) != 0 {
+			if devs, _ := st.ListTOTPDevices(context.Background(), admin.PK); len(devs) != 0 {
 				t.Fatalf("device stored before confirmation: %+v", devs)
 			}
 
@@ -82,7 +67,7 @@ func TestSetupFlow(t *testing.T) {
 			if ch["component"] != "xak-flow-redirect" {
 				t.Fatalf("after the right code: %v", ch)
 			}
-			devs, err := st.ListTOTPDevices(context.Background(), fx.Admin.PK)
+			devs, err := st.ListTOTPDevices(context.Background(), admin.PK)
 			if err != nil || len(devs) != 1 {
 				t.Fatalf("devices: %v %+v", err, devs)
 			}
@@ -102,22 +87,8 @@ func TestSetupFlow(t *testing.T) {
 // TestSetupPage shows the setup as a page without JavaScript: the QR code
 // as an inline PNG, the key as text, and a code field.
 func TestSetupPage(t *testing.T) {
-	path := testkit.AuthentikBlueprint(t, "flow-default-authenticator-totp-setup.yaml")
-	b := testapp.Backends(t)[0]
-	st := b.Open(t)
-	a := testapp.NewApp(t, st)
-	fx := testapp.NewFixture(t, st, a.Passwords.Hash)
-	fx.LoginLogout()
-	data, _ := os.ReadFile(path)
-	bp, err := blueprint.Parse(data, "setup.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := blueprint.Apply(context.Background(), a, bp, blueprint.Options{}); err != nil {
-		t.Fatal(err)
-	}
-	srv := testapp.NewServer(t, a)
-	cl := testapp.NewClient(t, srv.URL)
+	st, admin, base := newServer(t, testapp.Backends(t)[0])
+	cl := testapp.NewClient(t, base)
 	cl.FollowHTML("default-authentication-flow", "", map[string]any{"uid_field": "akadmin", "password": testapp.AdminPassword})
 	p := cl.Get(cl.PageURL(setupFlow, ""))
 	if p.Status != http.StatusOK || !strings.Contains(p.Body, `src="data:image/png;base64,`) ||
@@ -132,7 +103,7 @@ func TestSetupPage(t *testing.T) {
 		t.Fatalf("secret %q from the page: %v", secret, err)
 	}
 	cl.Submit(p, map[string]any{"code": code})
-	if devs, _ := st.ListTOTPDevices(context.Background(), fx.Admin.PK); len(devs) != 1 {
+	if devs, _ := st.ListTOTPDevices(context.Background(), admin.PK); len(devs) != 1 {
 		t.Fatalf("devices after the page's form: %d", len(devs))
 	}
 }
@@ -140,22 +111,8 @@ func TestSetupPage(t *testing.T) {
 // TestWrongCodesLimited: guessing codes is throttled like passwords (429
 // with Retry-After once the address's limit is reached).
 func TestWrongCodesLimited(t *testing.T) {
-	path := testkit.AuthentikBlueprint(t, "flow-default-authenticator-totp-setup.yaml")
-	b := testapp.Backends(t)[0]
-	st := b.Open(t)
-	a := testapp.NewApp(t, st)
-	fx := testapp.NewFixture(t, st, a.Passwords.Hash)
-	fx.LoginLogout()
-	data, _ := os.ReadFile(path)
-	bp, err := blueprint.Parse(data, "setup.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := blueprint.Apply(context.Background(), a, bp, blueprint.Options{}); err != nil {
-		t.Fatal(err)
-	}
-	srv := testapp.NewServer(t, a)
-	cl := testapp.NewClient(t, srv.URL)
+	_, _, base := newServer(t, testapp.Backends(t)[0])
+	cl := testapp.NewClient(t, base)
 	cl.FollowJSON("default-authentication-flow", "", map[string]any{"uid_field": "akadmin", "password": testapp.AdminPassword})
 	u := cl.ExecutorURL(setupFlow, "")
 	if _, ch, _ := cl.Do(http.MethodGet, u, nil); ch["component"] != "ak-stage-authenticator-totp" {
@@ -172,4 +129,27 @@ func TestWrongCodesLimited(t *testing.T) {
 	if !limited {
 		t.Fatal("30 wrong codes were never limited")
 	}
+}
+
+// newServer serves a fresh store on b with the login flows and authentik's
+// TOTP setup blueprint applied unmodified.
+func newServer(t *testing.T, b testapp.Backend) (store.Store, store.User, string) {
+	t.Helper()
+	path := testkit.AuthentikBlueprint(t, "flow-default-authenticator-totp-setup.yaml")
+	st := b.Open(t)
+	a := testapp.NewApp(t, st)
+	fx := testapp.NewFixture(t, st, a.Passwords.Hash)
+	fx.LoginLogout()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bp, err := blueprint.Parse(data, "flow-default-authenticator-totp-setup.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := blueprint.Apply(context.Background(), a, bp, blueprint.Options{}); err != nil || !res.Success {
+		t.Fatalf("apply: %v %+v", err, res)
+	}
+	return st, fx.Admin, testapp.NewServer(t, a).URL
 }
