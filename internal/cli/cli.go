@@ -82,6 +82,8 @@ type Env struct {
 	flags *flag.FlagSet
 	store store.Store
 	app   *app.App
+	// guessed: the link base guess was already announced.
+	guessed bool
 }
 
 // usageError is a problem with the command line itself.

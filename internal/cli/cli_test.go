@@ -267,6 +267,20 @@ func TestServe(t *testing.T) {
 	if strings.Contains(first, "bootstrap-token-0123456789") {
 		t.Error("the bootstrap token was logged")
 	}
+	// The server recorded where it answers, for the CLI's links.
+	for _, kv := range env {
+		if dir, ok := strings.CutPrefix(kv, "USHER_DATA_DIR="); ok {
+			st, err := sqlite.Open(context.Background(), filepath.Join(dir, "usher.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			u, err := st.GetSetting(context.Background(), settingServerURL)
+			st.Close()
+			if err != nil || !strings.HasPrefix(u, "http://127.0.0.1:") {
+				t.Errorf("recorded server URL %q, %v", u, err)
+			}
+		}
+	}
 	second := serveOnce(t, env)
 	if strings.Contains(second, "created administrator") {
 		t.Errorf("second start bootstrapped again:\n%s", second)

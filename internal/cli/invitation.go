@@ -132,14 +132,29 @@ func addActorFlags(fs *FlagSet) actorFlags {
 	}
 }
 
-func (f actorFlags) base(env *Env) string {
+// base is the scheme and host of printed links: --base-url, else
+// USHER_EXTERNAL_URL, else the address the last `usher serve` on this
+// database listened at (it records it), else a guess from USHER_LISTEN,
+// which is said on stderr: a link to the wrong port is a dead link.
+func (f actorFlags) base(ctx context.Context, env *Env) string {
 	if *f.baseURL != "" {
 		return strings.TrimRight(*f.baseURL, "/")
 	}
 	if env.Config.ExternalURL != "" {
 		return strings.TrimRight(env.Config.ExternalURL, "/")
 	}
-	return "http://" + env.Config.Listen
+	if env.store != nil {
+		if u, err := env.store.GetSetting(ctx, settingServerURL); err == nil && u != "" {
+			return u
+		}
+	}
+	guess := "http://" + env.Config.Listen
+	if !env.guessed {
+		env.guessed = true
+		fmt.Fprintf(env.Stderr, "note: links use %s, a guess (no usher server has run on this database yet); "+
+			"set USHER_EXTERNAL_URL or pass --base-url\n", guess)
+	}
+	return guess
 }
 
 func (f actorFlags) user(ctx context.Context, q store.Queries) (*store.User, error) {
@@ -200,7 +215,7 @@ func runInvitationCreate(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	p.BaseURL = actor.base(env)
+	p.BaseURL = actor.base(ctx, env)
 	var inv store.Invitation
 	var flow store.Flow
 	err = a.Store.Tx(ctx, func(q store.Queries) error {
@@ -400,7 +415,7 @@ func runInvitationShow(ctx context.Context, env *Env, args []string) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(w, "Flow:        %s\nLink:        %s\n", flow.Slug, invitation.Link(actor.base(env), inv, flow))
+		fmt.Fprintf(w, "Flow:        %s\nLink:        %s\n", flow.Slug, invitation.Link(actor.base(ctx, env), inv, flow))
 	} else {
 		fmt.Fprintln(w, "Flow:        (any flow with an invitation stage)")
 	}
@@ -506,7 +521,7 @@ func runInvitationSend(ctx context.Context, env *Env, args []string) error {
 		if len(to) == 0 {
 			return errors.New("--to: the invitation has no email address; say whom to send it to")
 		}
-		_, err := invitation.Send(ctx, a, q, inv, invitation.SendOptions{To: to, BaseURL: actor.base(env), Inviter: by,
+		_, err := invitation.Send(ctx, a, q, inv, invitation.SendOptions{To: to, BaseURL: actor.base(ctx, env), Inviter: by,
 			Expires: newExpiry})
 		if errors.Is(err, invitation.ErrExpiryPast) || errors.Is(err, invitation.ErrExpiryRevoked) {
 			return fmt.Errorf("--expires: %w", err)
@@ -561,7 +576,7 @@ func runInvitationImport(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	invs, err := invite.ImportCSV(ctx, a, r, invite.ImportOptions{FlowSlug: *flow, Creator: creator,
-		Expires: *expires, MaxUses: *maxUses, Send: *send, BaseURL: actor.base(env), Groups: groups})
+		Expires: *expires, MaxUses: *maxUses, Send: *send, BaseURL: actor.base(ctx, env), Groups: groups})
 	var ie *invite.ImportError
 	if errors.As(err, &ie) {
 		// One line per bad row, so the whole list is readable.

@@ -241,3 +241,24 @@ func TestInvitationCLIExpiryRange(t *testing.T) {
 		t.Error("invitation still there after delete")
 	}
 }
+
+// Without USHER_EXTERNAL_URL, links use the address the last server on this
+// database recorded; before any server ran, they are a guess that is said.
+func TestInvitationLinkBase(t *testing.T) {
+	c := newInvitationCLI(t)
+	c.env = []string{c.env[0], c.env[1]} // no USHER_EXTERNAL_URL
+	code, out, errs := c.run("", "invitation", "create", "--name", "guess", "--flow", "enroll")
+	if code != 0 || !strings.HasPrefix(out, "http://127.0.0.1:9000/if/flow/enroll/?itoken=") ||
+		!strings.Contains(errs, "a guess (no usher server has run on this database yet)") {
+		t.Fatalf("before a server ran: %d %q %q", code, out, errs)
+	}
+	ctx := context.Background()
+	st := c.store()
+	if err := st.SetSetting(ctx, settingServerURL, "http://127.0.0.1:9100"); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs = c.run("", "invitation", "create", "--name", "recorded", "--flow", "enroll")
+	if code != 0 || !strings.HasPrefix(out, "http://127.0.0.1:9100/if/flow/enroll/?itoken=") || strings.Contains(errs, "guess") {
+		t.Fatalf("after a server recorded its address: %d %q %q", code, out, errs)
+	}
+}

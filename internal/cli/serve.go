@@ -76,6 +76,10 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	base := baseURL(cfg, ln.Addr())
+	// Where this server answers, for the CLI's links (see actorFlags.base).
+	if err := st.SetSetting(ctx, settingServerURL, base); err != nil {
+		return err
+	}
 	if res.Created {
 		attrs := []any{"username", auth.AdminUsername, "login_url", base + "/if/flow/default-authentication-flow/",
 			"api_token", cfg.BootstrapToken != ""}
@@ -114,6 +118,10 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 
 // baseURL is USHER_EXTERNAL_URL, or http:// plus the address actually
 // listened on (a wildcard host shown as 127.0.0.1).
+// settingServerURL records the base URL of the last server started on the
+// database.
+const settingServerURL = "server_url"
+
 func baseURL(cfg *config.Config, addr net.Addr) string {
 	if cfg.ExternalURL != "" {
 		return strings.TrimRight(cfg.ExternalURL, "/")
