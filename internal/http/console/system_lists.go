@@ -2,6 +2,7 @@ package console
 
 import (
 	"net/http"
+	"slices"
 	"sort"
 
 	"github.com/usher-id/usher/internal/store"
@@ -20,9 +21,19 @@ func (h *Handler) blueprintList(w http.ResponseWriter, r *http.Request, u *store
 }
 
 // eventActions are offered in the Events filter.
-var eventActions = []string{"model_created", "model_updated", "model_deleted", "invitation_used", "user_write",
-	"password_set", "login", "login_failed", "logout", "policy_exception", "policy_execution", "system_exception",
-	"configuration_error", "email_sent"}
+var eventActions = []string{"model_created", "model_updated", "model_deleted", "invitation_used", "invitation_failed",
+	"invitation_sent", "invitation_revoked", "invitation_expiry_changed", "invitation_expired", "user_write",
+	"password_set", "login", "login_failed", "logout", "rate_limited", "policy_exception", "policy_execution",
+	"system_exception", "configuration_error", "email_sent"}
+
+// actionsWith is the filter's choices, with the active one added when it is
+// not among them (a link may name any action), so the filter shows it.
+func actionsWith(action string) []string {
+	if action == "" || slices.Contains(eventActions, action) {
+		return eventActions
+	}
+	return append(slices.Clone(eventActions), action)
+}
 
 // eventList is Events: newest first, paged, filtered by action.
 func (h *Handler) eventList(w http.ResponseWriter, r *http.Request, u *store.User) error {
@@ -43,6 +54,6 @@ func (h *Handler) eventList(w http.ResponseWriter, r *http.Request, u *store.Use
 		Actions []string
 		Action  string
 		Pager   *pager
-	}{events, eventActions, action, p}
+	}{events, actionsWith(action), action, p}
 	return h.render(w, r, http.StatusOK, "event_list", v)
 }
