@@ -14,7 +14,7 @@ import (
 // Names of what bootstrap creates (authentik's).
 const (
 	AdminUsername       = "akadmin"
-	AdminName           = "authentik Default Admin"
+	AdminName           = "usher administrator" // authentik names it "authentik Default Admin"; the username stays akadmin
 	AdminGroup          = "authentik Admins"
 	BootstrapTokenID    = "authentik-bootstrap-token"
 	bootstrapSettingKey = "bootstrap"

@@ -26,7 +26,7 @@ func TestBootstrapOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if u.Name != "authentik Default Admin" || u.Type != store.UserTypeInternal || u.Path != "users" || !u.IsActive || u.Email != "admin@example.com" {
+	if u.Name != "usher administrator" || u.Type != store.UserTypeInternal || u.Path != "users" || !u.IsActive || u.Email != "admin@example.com" {
 		t.Errorf("akadmin = %+v", u)
 	}
 	if ok, _ := pw.Verify(u.Password, res.GeneratedPassword); !ok {
