@@ -70,7 +70,7 @@ var Options = []*Option{
 		Help:  "Key that signs cookies and tokens (at least 32 characters). When unset, one is generated on first start and shared by every instance through the database.",
 		field: func(c *Config) any { return &c.SecretKey }},
 	{Env: "USHER_EXTERNAL_URL", Check: checkHTTPURL, DefaultDoc: "`http://<listen>`",
-		Help:  "Public base URL, used in links printed by the CLI and in the bootstrap message.",
+		Help:  "Public base URL, used in links printed by the CLI and in the bootstrap message (without it the CLI uses the address the server recorded).",
 		field: func(c *Config) any { return &c.ExternalURL }},
 	{Env: "USHER_BOOTSTRAP_PASSWORD", Secret: true,
 		Help:  "Password of the `akadmin` user created on first start. When unset, a one-time password is generated and printed once to the log.",
