@@ -73,7 +73,7 @@ var Options = []*Option{
 		Help:  "Public base URL, used in links printed by the CLI and in the bootstrap message (without it the CLI uses the address the server recorded).",
 		field: func(c *Config) any { return &c.ExternalURL }},
 	{Env: "USHER_BOOTSTRAP_PASSWORD", Secret: true,
-		Help:  "Password of the `akadmin` user created on first start. When unset, a one-time password is generated and printed once to the log.",
+		Help:  "Password of the `akadmin` user created on first start. When unset, a password is generated and printed once in a framed block on standard error (never logged); it serves for one sign-in, then the console asks for a new one.",
 		field: func(c *Config) any { return &c.BootstrapPassword }},
 	{Env: "USHER_BOOTSTRAP_TOKEN", Secret: true, Check: checkBootstrapToken,
 		Help:  "When set on first start, an API token with this key is created for `akadmin` (identifier `authentik-bootstrap-token`).",
