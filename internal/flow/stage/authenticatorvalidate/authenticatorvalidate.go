@@ -22,9 +22,9 @@ const Component = "ak-stage-authenticator-validate"
 
 // Messages, as authentik words them.
 const (
-	msgNoUser       = "No pending user."
-	msgNotConfigued = "No (allowed) MFA authenticator configured."
-	msgBadCode      = "Invalid Token. Please ensure the time on your device is accurate and try again."
+	msgNoUser        = "No pending user."
+	msgNotConfigured = "No (allowed) MFA authenticator configured."
+	msgBadCode       = "Invalid Token. Please ensure the time on your device is accurate and try again."
 )
 
 type view struct{}
@@ -83,10 +83,10 @@ func (view) Get(ex *flow.Execution) flow.Response {
 	if len(devs) == 0 {
 		switch s.NotConfiguredAction {
 		case "deny":
-			return flow.Invalid(msgNotConfigued)
+			return flow.Invalid(msgNotConfigured)
 		case "configure":
 			if len(s.ConfigurationStages) == 0 {
-				return flow.Invalid(msgNotConfigued)
+				return flow.Invalid(msgNotConfigured)
 			}
 			// authentik lets the user pick when there are several; usher
 			// runs the first one. Once it passes, this stage is done.
