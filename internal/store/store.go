@@ -34,6 +34,7 @@ type PoolStats struct {
 // violation and ErrReferenced on a missing reference. Create* fill in
 // generated keys (UUID when empty, PK, timestamps) on the value passed.
 type Queries interface {
+	DeviceQueries
 	// Settings: small key/value rows (secret key, bootstrap marker).
 	GetSetting(ctx context.Context, key string) (string, error)
 	// SetSettingIfAbsent stores value unless key exists; it reports the

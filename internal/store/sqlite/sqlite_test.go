@@ -7,9 +7,11 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/usher-id/usher/internal/store"
 	"github.com/usher-id/usher/internal/store/sqlite"
+	"github.com/usher-id/usher/internal/store/sqlstore"
 	"github.com/usher-id/usher/internal/store/storetest"
 )
 
@@ -73,3 +75,40 @@ func TestOpenFailsClearly(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// TestMigrationGaps: migrations numbered with gaps (branches given their
+// own numbers) apply in order, a database that has a later one gets an
+// earlier one merged afterwards, and it counts as outdated until then.
+func TestMigrationGaps(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.OpenSQLiteUnmigrated(t, filepath.Join(t.TempDir(), "usher.db"))
+	w := db.Writer()
+	first := fstest.MapFS{
+		"0001_a.sql": {Data: []byte("CREATE TABLE a (x INTEGER);")},
+		"0009_c.sql": {Data: []byte("CREATE TABLE c (x INTEGER);")},
+	}
+	if err := sqlstore.New(w, w, sqlite.Dialect, first).Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	merged := fstest.MapFS{"0006_b.sql": {Data: []byte("CREATE TABLE b (x INTEGER);")}}
+	for k, v := range first {
+		merged[k] = v
+	}
+	later := sqlstore.New(w, w, sqlite.Dialect, merged)
+	if cur, latest, err := later.SchemaVersion(ctx); err != nil || cur != 1 || latest != 9 {
+		t.Errorf("before the gap is filled: SchemaVersion = %d, %d, %v; want 1, 9", cur, latest, err)
+	}
+	if err := later.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Exec("INSERT INTO b (x) VALUES (1)"); err != nil {
+		t.Errorf("0006 was not applied after 0009: %v", err)
+	}
+	if cur, latest, err := later.SchemaVersion(ctx); err != nil || cur != 9 || latest != 9 {
+		t.Errorf("after: SchemaVersion = %d, %d, %v; want 9, 9", cur, latest, err)
+	}
+	dup := fstest.MapFS{"0002_x.sql": {Data: []byte("")}, "0002_y.sql": {Data: []byte("")}}
+	if _, err := sqlstore.ParseMigrations(dup); err == nil {
+		t.Error("two migrations with one version were accepted")
+	}
+}

@@ -29,8 +29,11 @@ func MigrationsIn(f fs.FS, dir string) fs.FS {
 	return sub
 }
 
-// ParseMigrations reads NNNN_name.sql files from fsys (its root) and checks
-// that versions run 1, 2, 3, ... without gaps or duplicates.
+// ParseMigrations reads NNNN_name.sql files from fsys (its root), in version
+// order, and checks that no version appears twice. Versions may leave gaps:
+// branches developed side by side are each given their own number, and a
+// database migrated by one branch gets the other's migration applied when
+// the branches meet (Migrate applies every version not yet recorded).
 func ParseMigrations(fsys fs.FS) ([]Migration, error) {
 	entries, err := fs.ReadDir(fsys, ".")
 	if err != nil {
@@ -54,12 +57,20 @@ func ParseMigrations(fsys fs.FS) ([]Migration, error) {
 		out = append(out, Migration{Version: v, Name: name, SQL: string(body)})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Version < out[j].Version })
-	for i, m := range out {
-		if m.Version != i+1 {
-			return nil, fmt.Errorf("store: migration %q: expected version %d (versions must be contiguous from 1)", m.Name, i+1)
+	for i := 1; i < len(out); i++ {
+		if out[i].Version == out[i-1].Version {
+			return nil, fmt.Errorf("store: migrations %q and %q have the same version", out[i-1].Name, out[i].Name)
 		}
 	}
 	return out, nil
+}
+
+// latestOf is the highest version known (0 for none).
+func latestOf(migs []Migration) int {
+	if len(migs) == 0 {
+		return 0
+	}
+	return migs[len(migs)-1].Version
 }
 
 const createMigrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -73,7 +84,7 @@ func (db *DB) Migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	latest := len(migs)
+	latest := latestOf(migs)
 	// Creating the bookkeeping table is itself serialized by the lock:
 	// PostgreSQL's CREATE TABLE IF NOT EXISTS is not safe under races.
 	if err := db.migrationTx(ctx, func(c *conn) error {
@@ -89,7 +100,14 @@ func (db *DB) Migrate(ctx context.Context) error {
 	if current > latest {
 		return tooNew(current, latest)
 	}
-	for _, m := range migs[current:] {
+	applied, err := db.appliedVersions(ctx, db.conn)
+	if err != nil {
+		return err
+	}
+	for _, m := range migs {
+		if applied[m.Version] {
+			continue
+		}
 		err := db.migrationTx(ctx, func(c *conn) error {
 			// Another process may have applied it while we waited for the lock.
 			cur, err := db.currentVersion(ctx, c)
@@ -99,7 +117,11 @@ func (db *DB) Migrate(ctx context.Context) error {
 			if cur > latest {
 				return tooNew(cur, latest)
 			}
-			if cur >= m.Version {
+			var done int
+			if err := c.queryRow(ctx, "SELECT COUNT(*) FROM schema_migrations WHERE version = ?", m.Version).Scan(&done); err != nil {
+				return fmt.Errorf("store: read schema version: %w", err)
+			}
+			if done > 0 {
 				return nil
 			}
 			if _, err := c.exec(ctx, m.SQL); err != nil {
@@ -149,12 +171,53 @@ func (db *DB) currentVersion(ctx context.Context, c *conn) (int, error) {
 	return v, nil
 }
 
-// SchemaVersion reports the database's and the binary's latest version.
+// appliedVersions is the set of versions recorded in schema_migrations.
+func (db *DB) appliedVersions(ctx context.Context, c *conn) (map[int]bool, error) {
+	out := map[int]bool{}
+	var exists bool
+	if err := c.queryRow(ctx, db.dialect.TableExists, "schema_migrations").Scan(&exists); err != nil || !exists {
+		return out, err
+	}
+	rows, err := c.query(ctx, "SELECT version FROM schema_migrations")
+	if err != nil {
+		return nil, fmt.Errorf("store: read schema versions: %w", err)
+	}
+	vs, err := collect(rows, func(s scanner) (int, error) {
+		var v int
+		return v, s.Scan(&v)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: read schema versions: %w", err)
+	}
+	for _, v := range vs {
+		out[v] = true
+	}
+	return out, nil
+}
+
+// SchemaVersion reports the database's and the binary's latest version. A
+// database missing a known migration below its highest one (another
+// branch's, merged later) reports the version before the first missing
+// one, so it counts as outdated until Migrate fills the gap.
 func (db *DB) SchemaVersion(ctx context.Context) (current, latest int, err error) {
 	migs, err := ParseMigrations(db.migrations)
 	if err != nil {
 		return 0, 0, err
 	}
-	current, err = db.currentVersion(ctx, db.conn)
-	return current, len(migs), err
+	latest = latestOf(migs)
+	if current, err = db.currentVersion(ctx, db.conn); err != nil || current > latest {
+		return current, latest, err
+	}
+	applied, err := db.appliedVersions(ctx, db.conn)
+	if err != nil {
+		return 0, 0, err
+	}
+	prev := 0
+	for _, m := range migs {
+		if !applied[m.Version] {
+			return prev, latest, nil
+		}
+		prev = m.Version
+	}
+	return current, latest, nil
 }

@@ -42,6 +42,8 @@ func RunConcurrency(t *testing.T, open Opener) {
 	t.Run("Lease", func(t *testing.T) { testRaceLease(t, open(t)) })
 	t.Run("ClaimOutbox", func(t *testing.T) { testRaceOutbox(t, open(t)) })
 	t.Run("ConfigWriters", func(t *testing.T) { testRaceConfigWriters(t, open(t)) })
+	t.Run("TOTPStep", func(t *testing.T) { testRaceTOTPStep(t, open(t)) })
+	t.Run("StaticToken", func(t *testing.T) { testRaceStaticToken(t, open(t)) })
 }
 
 // testRaceInvitation: racers enroll through one invitation, each consuming

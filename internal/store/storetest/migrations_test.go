@@ -8,8 +8,8 @@ import (
 	"github.com/usher-id/usher/internal/store/sqlstore"
 )
 
-// Both dialects must have the same contiguous list of migrations, so a
-// database on either backend is at the same schema version.
+// Both dialects must have the same list of migrations (versions and names),
+// so a database on either backend is at the same schema version.
 func TestMigrationVersionsMatch(t *testing.T) {
 	lite, err := sqlstore.ParseMigrations(sqlite.Migrations)
 	if err != nil {
@@ -23,7 +23,7 @@ func TestMigrationVersionsMatch(t *testing.T) {
 		t.Fatalf("sqlite has %d migrations, postgres %d", len(lite), len(pg))
 	}
 	for i := range lite {
-		if lite[i].Version != i+1 || pg[i].Version != i+1 || lite[i].Name != pg[i].Name {
+		if lite[i].Version != pg[i].Version || lite[i].Name != pg[i].Name {
 			t.Errorf("migration %d: sqlite %s, postgres %s", i+1, lite[i].Name, pg[i].Name)
 		}
 	}

@@ -43,6 +43,7 @@ func Run(t *testing.T, open Opener) {
 		{"Outbox", testOutbox},
 		{"Leases", testLeases},
 		{"RateLimits", testRateLimits},
+		{"Devices", testDevices},
 		{"DeleteUserCascades", testDeleteUserCascades},
 		{"DeleteFlowCleanup", testDeleteFlowCleanup},
 		{"DeleteStageCleanup", testDeleteStageCleanup},
