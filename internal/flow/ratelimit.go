@@ -41,7 +41,7 @@ func (ex *Execution) limitKeys() []string {
 	case store.StagePrompt:
 		return []string{ratelimit.IPKey(ratelimit.PromptFail, ip)}
 	}
-	return nil
+	return ex.authenticatorLimitKeys()
 }
 
 // invitationLimitKey counts bad invitation tokens of this client.

@@ -17,12 +17,20 @@ const (
 	StagePassword       StageKind = "password"
 	StageUserLogout     StageKind = "user_logout"
 	StageDeny           StageKind = "deny"
+	// Authenticator stages (stage_authenticator.go).
+	StageAuthenticatorTOTP     StageKind = "authenticator_totp"
+	StageAuthenticatorStatic   StageKind = "authenticator_static"
+	StageAuthenticatorWebAuthn StageKind = "authenticator_webauthn"
+	StageAuthenticatorEmail    StageKind = "authenticator_email"
+	StageAuthenticatorValidate StageKind = "authenticator_validate"
 )
 
 // StageKinds lists every kind usher implements, in the order the admin
 // console offers them.
 var StageKinds = []StageKind{StageInvitation, StagePrompt, StageUserWrite, StageUserLogin,
-	StageIdentification, StagePassword, StageUserLogout, StageDeny}
+	StageIdentification, StagePassword, StageUserLogout, StageDeny,
+	StageAuthenticatorValidate, StageAuthenticatorTOTP, StageAuthenticatorStatic, StageAuthenticatorWebAuthn,
+	StageAuthenticatorEmail}
 
 // Stage is one configured stage. Exactly the settings pointer matching Kind
 // is set; the others are nil. Settings are stored as JSON beside the kind,
@@ -40,6 +48,7 @@ type Stage struct {
 	Password       *PasswordStageSettings
 	UserLogout     *UserLogoutStageSettings
 	Deny           *DenyStageSettings
+	AuthenticatorStages
 }
 
 // InvitationStageSettings: authentik_stages_invitation.invitationstage.
@@ -126,6 +135,9 @@ func NewStage(kind StageKind, name string) (Stage, error) {
 	case StageDeny:
 		s.Deny = &DenyStageSettings{}
 	default:
+		if s.newAuthenticator(kind) {
+			return s, nil
+		}
 		return s, fmt.Errorf("unknown stage kind %q", kind)
 	}
 	return s, nil
@@ -166,6 +178,8 @@ func (s *Stage) settings() any {
 		if s.Deny != nil {
 			return s.Deny
 		}
+	default:
+		return s.authenticatorSettings()
 	}
 	return nil
 }

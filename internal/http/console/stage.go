@@ -210,7 +210,7 @@ func (h *Handler) stageFields(ctx context.Context, kind store.StageKind) ([]*fie
 	case store.StageDeny:
 		return []*field{{Name: "deny_message", Label: "Deny message", Kind: "text", Help: "Shown to the user; empty shows a generic message."}}, nil
 	}
-	return nil, nil
+	return h.authenticatorStageFields(ctx, kind)
 }
 
 // flowOptions is a select list of every flow with an empty choice first.

@@ -22,6 +22,13 @@ type page struct {
 	FieldsHTML                        template.HTML // Fields rendered (field_html.go)
 	Submit                            string
 	Links                             []link
+	// Authenticator stages (view_authenticator.go).
+	Intro    string
+	QRCode   template.URL // a data: URI made by the server, never user input
+	Secret   string
+	Codes    []string
+	WebAuthn *webauthnBlock
+	Script   string
 }
 
 type link struct{ URL, Label string }
@@ -98,7 +105,9 @@ func build(p *page, c flow.Challenge) {
 			Hidden: true, Errors: per["remember_me"]}}
 		delete(per, "remember_me")
 	default:
-		p.Message = "This step cannot be shown on this page. Please use a current browser or contact your administrator."
+		if !buildAuthenticator(p, c, per) {
+			p.Message = "This step cannot be shown on this page. Please use a current browser or contact your administrator."
+		}
 	}
 	for k, msgs := range per {
 		if !hasField(p.Fields, k) {

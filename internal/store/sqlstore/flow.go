@@ -87,6 +87,9 @@ func (c *conn) DeleteFlow(ctx context.Context, uuid string) error {
 		}); err != nil {
 			return err
 		}
+		if err := c.clearConfigureFlows(ctx, uuid); err != nil {
+			return err
+		}
 		return c.rewriteStages(ctx, store.StagePassword, func(s *store.Stage) bool {
 			return clearRef(&s.Password.ConfigureFlow, uuid)
 		})

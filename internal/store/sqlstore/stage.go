@@ -211,6 +211,9 @@ func (c *conn) DeleteStage(ctx context.Context, uuid string) error {
 		if err := c.execOne(ctx, "delete stage", "DELETE FROM stages WHERE uuid = ?", uuid); err != nil {
 			return err
 		}
+		if err := c.dropConfigurationStage(ctx, uuid); err != nil {
+			return err
+		}
 		return c.rewriteStages(ctx, store.StageIdentification, func(s *store.Stage) bool {
 			return clearRef(&s.Identification.PasswordStage, uuid)
 		})

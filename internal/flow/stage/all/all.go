@@ -3,6 +3,10 @@
 package all
 
 import (
+	_ "github.com/usher-id/usher/internal/flow/stage/authstatic"     // static (recovery) token setup stage
+	_ "github.com/usher-id/usher/internal/flow/stage/authtotp"       // TOTP setup stage
+	_ "github.com/usher-id/usher/internal/flow/stage/authvalidate"   // authenticator validation stage
+	_ "github.com/usher-id/usher/internal/flow/stage/authwebauthn"   // WebAuthn setup stage
 	_ "github.com/usher-id/usher/internal/flow/stage/deny"           // deny stage
 	_ "github.com/usher-id/usher/internal/flow/stage/identification" // identification stage
 	_ "github.com/usher-id/usher/internal/flow/stage/invitation"     // invitation stage
