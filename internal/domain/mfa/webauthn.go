@@ -30,8 +30,15 @@ func RelyingParty(r *http.Request, displayName string) (*webauthn.WebAuthn, erro
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		host = h
 	}
+	if net.ParseIP(host) != nil || host == "" {
+		return nil, ErrNoRPID
+	}
 	return webauthn.New(&webauthn.Config{RPID: host, RPDisplayName: displayName, RPOrigins: []string{httpx.BaseURL(r)}})
 }
+
+// ErrNoRPID: the site was opened by an IP address, where browsers do not
+// offer WebAuthn (a relying party ID must be a domain name).
+var ErrNoRPID = errors.New("passkeys and security keys need the site to be opened by its domain name, not an IP address")
 
 // webauthnUser adapts a user and their WebAuthn devices to go-webauthn.
 type webauthnUser struct {

@@ -39,6 +39,20 @@ func buildAuthenticator(p *page, c flow.Challenge, per map[string][]string) bool
 		p.WebAuthn = &webauthnBlock{Mode: "create", Field: "response", Options: jsonText(c.Registration),
 			Button: "Register passkey or security key"}
 		p.Script = ScriptPath + "?v=" + scriptHash
+	case *flow.AuthenticatorEmailChallenge:
+		p.Form, p.Submit, p.PendingUser = true, "Continue", c.PendingUser
+		if c.EmailRequired {
+			p.Intro = "Enter the email address sign-in codes should be sent to."
+			p.Fields = []input{{Kind: "input", Type: "email", Key: "email", ID: "field-email", Label: "Email",
+				Autocomplete: "email", NoCapitalize: true, Required: true, Errors: per["email"]}}
+			delete(per, "email")
+		} else {
+			if c.Email != nil {
+				p.Intro = "We sent a code to " + *c.Email + ". Enter it here."
+			}
+			p.Fields = []input{codeInput(per)}
+			delete(per, "code")
+		}
 	case *flow.AuthenticatorValidationChallenge:
 		buildValidation(p, c, per)
 	default:

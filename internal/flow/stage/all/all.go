@@ -3,6 +3,7 @@
 package all
 
 import (
+	_ "github.com/usher-id/usher/internal/flow/stage/authemail"      // email code setup stage
 	_ "github.com/usher-id/usher/internal/flow/stage/authstatic"     // static (recovery) token setup stage
 	_ "github.com/usher-id/usher/internal/flow/stage/authtotp"       // TOTP setup stage
 	_ "github.com/usher-id/usher/internal/flow/stage/authvalidate"   // authenticator validation stage

@@ -6,6 +6,7 @@
 package authvalidate
 
 import (
+	"errors"
 	"slices"
 	"strconv"
 
@@ -50,6 +51,9 @@ type state struct {
 	devices    []store.Device // the user's devices of allowed classes
 	challenges []flow.DeviceChallenge
 	stages     []flow.SelectableStage // offered setup stages (configure, several)
+	// unusable: the user has a key that cannot be used on this address
+	// (see mfa.ErrNoRPID); never a reason to skip the second factor.
+	unusable bool
 }
 
 // load finds the user's allowed devices and builds one challenge per
@@ -84,6 +88,13 @@ func load(ex *flow.Execution) (*state, error) {
 		}
 		seen[d.Kind] = true
 		ch, err := deviceChallenge(ex, u, d, all)
+		if errors.Is(err, mfa.ErrNoRPID) {
+			// Opened by IP address: the browser cannot use the key here;
+			// the user's other devices still can.
+			ex.Log().WarnContext(ex.Ctx(), "webauthn unavailable", "err", err)
+			st.unusable = true
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -98,6 +109,8 @@ func deviceChallenge(ex *flow.Execution, u *store.User, d store.Device, all []st
 	switch d.Kind {
 	case store.DeviceWebAuthn:
 		return webauthnChallenge(ex, u, all)
+	case store.DeviceEmail:
+		return map[string]any{}, sendEmailCode(ex, u, d)
 	}
 	return map[string]any{}, nil
 }
@@ -152,6 +165,9 @@ func decide(ex *flow.Execution, st *state) (flow.Response, bool) {
 	}
 	if len(st.challenges) > 0 {
 		return flow.Response{}, false
+	}
+	if st.unusable {
+		return flow.Invalid("Your passkey or security key cannot be used on this address: open the site by its domain name."), true
 	}
 	switch s.NotConfiguredAction {
 	case "deny":

@@ -36,7 +36,8 @@ func newEnv(t *testing.T, b testapp.Backend) *env {
 	fx.LoginLogout()
 	testapp.ApplyFile(t, a, testkit.AuthentikBlueprint(t, "flow-default-authenticator-totp-setup.yaml"))
 	testapp.ApplyFile(t, a, testkit.AuthentikBlueprint(t, "flow-default-authentication-flow.yaml"))
-	return &env{Fixture: fx, app: a, url: testapp.NewServer(t, a).URL}
+	// localhost, not 127.0.0.1: WebAuthn needs a domain name.
+	return &env{Fixture: fx, app: a, url: strings.Replace(testapp.NewServer(t, a).URL, "127.0.0.1", "localhost", 1)}
 }
 
 func (e *env) client(t *testing.T) *testapp.Client { return testapp.NewClient(t, e.url) }

@@ -70,6 +70,9 @@ func passwordless(ex *flow.Execution, st *state) (bool, error) {
 		return false, nil
 	}
 	rp, err := relyingParty(ex)
+	if errors.Is(err, mfa.ErrNoRPID) {
+		return false, nil
+	}
 	if err != nil {
 		return false, err
 	}

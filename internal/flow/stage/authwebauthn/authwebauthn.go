@@ -48,6 +48,9 @@ func settings(ex *flow.Execution) *store.AuthenticatorWebAuthnStageSettings {
 // Get starts a registration ceremony.
 func (view) Get(ex *flow.Execution) flow.Response {
 	c, err := challenge(ex)
+	if errors.Is(err, mfa.ErrNoRPID) {
+		return flow.Invalid("Passkeys and security keys cannot be set up on this address: open the site by its domain name.")
+	}
 	if err != nil {
 		return flow.Fail(err)
 	}
