@@ -8,9 +8,17 @@ import (
 	"github.com/usher-id/usher/internal/store"
 )
 
-// Plan-context keys of the authenticator stages (authentik's
-// stages/password/stage.py PLAN_CONTEXT_METHOD_ARGS).
-const CtxAuthMethodArgs = "auth_method_args"
+// Plan-context keys of the authenticator stages.
+const (
+	// CtxAuthMethodArgs: authentik's stages/password/stage.py PLAN_CONTEXT_METHOD_ARGS.
+	CtxAuthMethodArgs = "auth_method_args"
+	// CtxPendingUserUUID is the UUID the account being enrolled will get,
+	// fixed when a passkey is registered before the account exists.
+	CtxPendingUserUUID = "pending_user_uuid"
+	// CtxPendingDevices are devices registered before the account exists
+	// (see mfa.PendingDevice); the user write stage saves them.
+	CtxPendingDevices = "pending_devices"
+)
 
 // FlowUser is who an authenticator stage works for: the pending user, else
 // the signed-in user (authentik's ChallengeStageView.get_pending_user).

@@ -179,3 +179,55 @@ func ResidentKey(s string) protocol.ResidentKeyRequirement {
 	}
 	return protocol.ResidentKeyRequirementPreferred
 }
+
+// A passkey registered during enrollment, before the account exists, waits
+// in the flow's context (PendingDevice) and is saved by the user write
+// stage in the transaction that creates the account and consumes the
+// invitation (CreatePendingDevices): there is no account without its
+// passkey, and no used invitation without either.
+
+// PendingDevice is the context form of a verified credential.
+func PendingDevice(name string, stage *string, c *webauthn.Credential) (map[string]any, error) {
+	raw, err := json.Marshal(c)
+	if err != nil {
+		return nil, err
+	}
+	m := map[string]any{"name": name, "credential": string(raw)}
+	if stage != nil {
+		m["stage"] = *stage
+	}
+	return m, nil
+}
+
+// CreatePendingDevices saves the pending devices (a context list) for
+// userPK through q.
+func CreatePendingDevices(ctx context.Context, q store.Queries, userPK int64, pending []any) error {
+	for _, p := range pending {
+		m, _ := p.(map[string]any)
+		raw, _ := m["credential"].(string)
+		var c webauthn.Credential
+		if err := json.Unmarshal([]byte(raw), &c); err != nil {
+			return fmt.Errorf("pending webauthn device: %w", err)
+		}
+		name, _ := m["name"].(string)
+		var stage *string
+		if s, ok := m["stage"].(string); ok {
+			stage = &s
+		}
+		d, err := NewWebAuthnDevice(userPK, name, stage, &c)
+		if err != nil {
+			return err
+		}
+		if err := q.CreateDevice(ctx, &d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ProspectiveUser is the account an enrollment is about to create, for a
+// registration before it exists: its UUID is fixed now (the passkey's user
+// handle) and given to the account when it is created.
+func ProspectiveUser(uuid, username, name string) webauthn.User {
+	return &webauthnUser{u: store.User{UUID: uuid, Username: username, Name: name}}
+}

@@ -189,8 +189,8 @@ func buildIdentification(p *page, c *flow.IdentificationChallenge, per map[strin
 			Label: "Password", Autocomplete: "current-password", Required: true, Errors: per["password"]})
 		delete(per, "password")
 	}
-	for _, l := range []struct{ url, label string }{{c.EnrollURL, "Need an account? Sign up."},
-		{c.RecoveryURL, "Forgot username or password?"}} {
+	for _, l := range []struct{ url, label string }{{c.PasswordlessURL, "Sign in with a passkey"},
+		{c.EnrollURL, "Need an account? Sign up."}, {c.RecoveryURL, "Forgot username or password?"}} {
 		if l.url != "" {
 			p.Links = append(p.Links, link{URL: l.url, Label: l.label})
 		}

@@ -5,7 +5,9 @@
 package authwebauthn
 
 import (
+	"crypto/rand"
 	"errors"
+	"fmt"
 	"strconv"
 
 	"github.com/go-webauthn/webauthn/protocol"
@@ -68,18 +70,42 @@ func relyingParty(ex *flow.Execution) (*webauthn.WebAuthn, error) {
 	return mfa.RelyingParty(ex.R, brand.Title(b))
 }
 
+// account is who registers: the flow's user, or in an enrollment before
+// the user write stage the account about to be created (from prompt_data,
+// with its UUID fixed now); nil when there is neither.
+func account(ex *flow.Execution) (webauthn.User, *store.User, error) {
+	u, err := ex.FlowUser()
+	if err != nil || u != nil {
+		if u == nil {
+			return nil, nil, err
+		}
+		wu, err := mfa.WebAuthnUser(ex.Ctx(), ex.Store(), *u)
+		return wu, u, err
+	}
+	if !ex.HasPromptData() {
+		return nil, nil, nil
+	}
+	username, _ := ex.PromptData()["username"].(string)
+	if username == "" {
+		return nil, nil, nil
+	}
+	name, _ := ex.PromptData()["name"].(string)
+	id, _ := ex.Context()[flow.CtxPendingUserUUID].(string)
+	if id == "" {
+		id = newUUID()
+		ex.Context()[flow.CtxPendingUserUUID] = id
+	}
+	return mfa.ProspectiveUser(id, username, name), nil, nil
+}
+
 // challenge makes the creation options from the stage's settings; the
 // user's registered keys are excluded, so a key is not registered twice.
 func challenge(ex *flow.Execution) (*flow.AuthenticatorWebAuthnChallenge, error) {
-	u, err := ex.FlowUser()
-	if err != nil || u == nil {
+	wu, _, err := account(ex)
+	if err != nil || wu == nil {
 		return nil, err
 	}
 	rp, err := relyingParty(ex)
-	if err != nil {
-		return nil, err
-	}
-	wu, err := mfa.WebAuthnUser(ex.Ctx(), ex.Store(), *u)
 	if err != nil {
 		return nil, err
 	}
@@ -119,17 +145,17 @@ func challenge(ex *flow.Execution) (*flow.AuthenticatorWebAuthnChallenge, error)
 		return nil, err
 	}
 	return &flow.AuthenticatorWebAuthnChallenge{Common: flow.Common{Component: Component},
-		UserInfo: flow.UserInfo{PendingUser: u.Username, PendingUserAvatar: flow.DefaultAvatar}, Registration: reg}, nil
+		UserInfo: flow.UserInfo{PendingUser: wu.WebAuthnName(), PendingUserAvatar: flow.DefaultAvatar}, Registration: reg}, nil
 }
 
 // Post verifies the new credential with go-webauthn and saves it.
 func (view) Post(ex *flow.Execution, data map[string]any) flow.Response {
 	ceremony, _ := ex.Context()[ctxKey].(string)
-	u, err := ex.FlowUser()
+	wu, u, err := account(ex)
 	if err != nil {
 		return flow.Fail(err)
 	}
-	if u == nil {
+	if wu == nil {
 		return flow.Invalid(msgNoUser)
 	}
 	fail := func(msg string) flow.Response {
@@ -163,13 +189,9 @@ func (view) Post(ex *flow.Execution, data map[string]any) flow.Response {
 	if err != nil {
 		return flow.Fail(err)
 	}
-	wu, err := mfa.WebAuthnUser(ex.Ctx(), ex.Store(), *u)
-	if err != nil {
-		return flow.Fail(err)
-	}
 	cred, err := rp.CreateCredential(wu, sess, parsed)
 	if err != nil {
-		ex.Log().InfoContext(ex.Ctx(), "webauthn registration refused", "user", u.PK, "err", err)
+		ex.Log().InfoContext(ex.Ctx(), "webauthn registration refused", "user", wu.WebAuthnName(), "err", err)
 		return fail(msgFailed)
 	}
 	name := settings(ex).FriendlyName
@@ -177,6 +199,21 @@ func (view) Post(ex *flow.Execution, data map[string]any) flow.Response {
 		name = DefaultName
 	}
 	stage := ex.Stage.UUID
+	if u == nil {
+		// Enrollment: saved with the account by the user write stage.
+		if _, err := ex.Store().GetDeviceByCredentialID(ex.Ctx(), mfa.CredentialID(cred.ID)); err == nil {
+			return fail(msgKnown)
+		}
+		p, err := mfa.PendingDevice(name, &stage, cred)
+		if err != nil {
+			return flow.Fail(err)
+		}
+		list, _ := ex.Context()[flow.CtxPendingDevices].([]any)
+		ex.Context()[flow.CtxPendingDevices] = append(list, p)
+		delete(ex.Context(), ctxKey)
+		delete(ex.Context(), ctxAttempts)
+		return flow.Passed()
+	}
 	d, err := mfa.NewWebAuthnDevice(u.PK, name, &stage, cred)
 	if err != nil {
 		return flow.Fail(err)
@@ -190,4 +227,13 @@ func (view) Post(ex *flow.Execution, data map[string]any) flow.Response {
 	delete(ex.Context(), ctxAttempts)
 	ex.Log().DebugContext(ex.Ctx(), "webauthn device registered", "user", u.PK, "device", strconv.FormatInt(d.PK, 10))
 	return flow.Passed()
+}
+
+// newUUID is a random (version 4) UUID.
+func newUUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
