@@ -47,6 +47,7 @@ func (s Stage) Clone() Stage {
 		v := *s.Deny
 		s.Deny = &v
 	}
+	s.AuthenticatorStages = s.AuthenticatorStages.clone()
 	return s
 }
 

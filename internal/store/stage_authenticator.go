@@ -1,5 +1,7 @@
 package store
 
+import "slices"
+
 // AuthenticatorStages holds the settings of the authenticator stage kinds;
 // a Stage embeds it, and exactly the pointer matching its Kind is set.
 type AuthenticatorStages struct {
@@ -143,4 +145,36 @@ func (s *Stage) ConfigureFlow() *string {
 		return s.AuthenticatorEmail.ConfigureFlow
 	}
 	return nil
+}
+
+// clone deep-copies the authenticator settings (see Stage.Clone).
+func (a AuthenticatorStages) clone() AuthenticatorStages {
+	if a.AuthenticatorTOTP != nil {
+		v := *a.AuthenticatorTOTP
+		v.ConfigureFlow = clonePtr(v.ConfigureFlow)
+		a.AuthenticatorTOTP = &v
+	}
+	if a.AuthenticatorStatic != nil {
+		v := *a.AuthenticatorStatic
+		v.ConfigureFlow = clonePtr(v.ConfigureFlow)
+		a.AuthenticatorStatic = &v
+	}
+	if a.AuthenticatorWebAuthn != nil {
+		v := *a.AuthenticatorWebAuthn
+		v.ConfigureFlow, v.AuthenticatorAttachment = clonePtr(v.ConfigureFlow), clonePtr(v.AuthenticatorAttachment)
+		v.Hints, v.DeviceTypeRestrictions = slices.Clone(v.Hints), slices.Clone(v.DeviceTypeRestrictions)
+		a.AuthenticatorWebAuthn = &v
+	}
+	if a.AuthenticatorEmail != nil {
+		v := *a.AuthenticatorEmail
+		v.ConfigureFlow = clonePtr(v.ConfigureFlow)
+		a.AuthenticatorEmail = &v
+	}
+	if a.AuthenticatorValidate != nil {
+		v := *a.AuthenticatorValidate
+		v.DeviceClasses, v.ConfigurationStages = slices.Clone(v.DeviceClasses), slices.Clone(v.ConfigurationStages)
+		v.WebAuthnHints, v.WebAuthnAllowedDeviceTypes = slices.Clone(v.WebAuthnHints), slices.Clone(v.WebAuthnAllowedDeviceTypes)
+		a.AuthenticatorValidate = &v
+	}
+	return a
 }
