@@ -58,6 +58,8 @@ func (h *Handler) Mount(m *http.ServeMux) {
 	mux.HandleFunc("GET /application/launch/{slug}/", h.userOnly(h.appLaunch))
 	mux.HandleFunc("GET /if/user/", h.userOnly(h.userInterface))
 	mux.HandleFunc("POST /if/user/password/", h.userOnly(h.userPasswordChange))
+	mux.HandleFunc("POST /if/user/devices/{id}/rename/", h.userOnly(h.userDeviceRename))
+	mux.HandleFunc("POST /if/user/devices/{id}/delete/", h.userOnly(h.userDeviceDelete))
 
 	mux.HandleFunc("GET /if/admin/", h.admin(h.adminOverview))
 	h.mountInvitations(mux)

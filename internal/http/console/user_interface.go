@@ -12,6 +12,8 @@ type userPage struct {
 	Superuser bool
 	LogoutURL string
 	Password  *formDef
+	Devices   []deviceRow
+	Setup     []setupLink
 }
 
 // userInterface is the signed-in user's page: applications, details, change
@@ -43,7 +45,12 @@ func (h *Handler) renderUserPage(w http.ResponseWriter, r *http.Request, u *stor
 	if err != nil {
 		return err
 	}
+	devices, setup, err := h.userDevices(ctx, u)
+	if err != nil {
+		return err
+	}
 	v := h.view(r, u, "My account", "")
-	v.P = userPage{Apps: launchable, Groups: groups, Superuser: super, LogoutURL: h.logoutURL(r), Password: pw}
+	v.P = userPage{Apps: launchable, Groups: groups, Superuser: super, LogoutURL: h.logoutURL(r), Password: pw,
+		Devices: devices, Setup: setup}
 	return h.render(w, r, status, "user_interface", v)
 }
