@@ -86,3 +86,39 @@ func TestPasskeyEnrollment(t *testing.T) {
 		})
 	}
 }
+
+// TestPasskeySecondFactor: the administrator adds a passkey from the
+// account page (usher's default WebAuthn setup flow), signs out, and the
+// next sign-in asks for it after the password (the default flow's
+// validation stage).
+func TestPasskeySecondFactor(t *testing.T) {
+	skipShort(t)
+	srv := startServer(t, serverOptions{})
+	b := newBrowser(t, strings.Replace(srv.URL, "127.0.0.1", "localhost", 1))
+	admin := b.actor("admin")
+	admin.addPasskeyAuthenticator()
+	admin.login(adminUsername, adminPassword)
+	admin.clickLink("Add a passkey or security key")
+	admin.do("wait for the passkey button", chromedp.WaitVisible(chromedp.CSS(`#webauthn-start`)))
+	admin.clickAndWait("register passkey", `#webauthn-start`)
+	admin.waitPath("/if/user/")
+	admin.waitText("WebAuthn Device")
+	admin.shot("account-with-passkey")
+
+	admin.open("/if/flow/default-invalidation-flow/")
+	admin.open("/")
+	admin.do("wait for the login form", chromedp.WaitVisible(chromedp.CSS(`input[name="uid_field"]`)))
+	admin.typeInto(`input[name="uid_field"]`, adminUsername)
+	if !admin.has(`input[name="password"]`) {
+		admin.clickButton(admin.submitLabel())
+	}
+	admin.typeInto(`input[name="password"]`, adminPassword)
+	admin.clickButton(admin.submitLabel())
+	admin.do("wait for the second factor", chromedp.WaitVisible(chromedp.CSS(`#webauthn-start`)))
+	if !strings.HasPrefix(admin.path(), "/if/flow/default-authentication-flow/") {
+		t.Fatalf("second factor asked at %s", admin.path())
+	}
+	admin.shot("second-factor")
+	admin.clickAndWait("use passkey", `#webauthn-start`)
+	admin.waitPath("/if/user/")
+}

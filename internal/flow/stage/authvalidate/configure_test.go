@@ -3,6 +3,7 @@ package authvalidate_test
 import (
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/usher-id/usher/internal/flow"
 	"github.com/usher-id/usher/internal/flow/stage/authvalidate"
@@ -118,5 +119,40 @@ func TestConfigureWithoutStagesDenies(t *testing.T) {
 	resp, _, _ := c.Do(http.MethodGet, e.url+"/api/v3/core/users/me/", nil)
 	if resp.StatusCode == http.StatusOK {
 		t.Error("signed in without a second factor")
+	}
+}
+
+// TestLastAuthThreshold: after a second factor passed, the same browser
+// skips the stage within last_auth_threshold; another browser is asked.
+func TestLastAuthThreshold(t *testing.T) {
+	e := newEnv(t, testapp.Backends(t)[0])
+	first := e.client(t)
+	password(t, first)
+	secret := setupTOTP(t, first)
+	e.setValidate(t, func(v *store.AuthenticatorValidateStageSettings) { v.LastAuthThreshold = "hours=1" })
+
+	browser := e.client(t)
+	if s := password(t, browser); s.Component != authvalidate.Component {
+		t.Fatalf("first sign-in: %v", s.Challenge)
+	}
+	if s := answer(t, browser, map[string]any{"component": authvalidate.Component, "code": codeAt(t, secret, time.Now().Add(30*time.Second))}); s.Component != flow.ComponentRedirect {
+		t.Fatalf("code: %v", s.Challenge)
+	}
+	// Signed out, the same browser signs in again: no code asked.
+	browser.Get(browser.PageURL("default-invalidation-flow", ""))
+	if e.loggedIn(browser) != 0 {
+		t.Fatal("still signed in after the logout flow")
+	}
+	if s := password(t, browser); s.Component != flow.ComponentRedirect {
+		t.Errorf("within the threshold the same browser was asked again: %v", s.Challenge)
+	}
+	if s := password(t, e.client(t)); s.Component != authvalidate.Component {
+		t.Errorf("another browser skipped the second factor: %v", s.Challenge)
+	}
+	// A shorter threshold than the cookie was made for no longer counts.
+	e.setValidate(t, func(v *store.AuthenticatorValidateStageSettings) { v.LastAuthThreshold = "minutes=5" })
+	browser.Get(browser.PageURL("default-invalidation-flow", ""))
+	if s := password(t, browser); s.Component != authvalidate.Component {
+		t.Errorf("a cookie longer than the new threshold was accepted: %v", s.Challenge)
 	}
 }
