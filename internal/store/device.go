@@ -74,10 +74,11 @@ type DeviceQueries interface {
 	// static devices and returns the device it belonged to; ok is false
 	// when there is none (never issued, or used already).
 	UseStaticToken(ctx context.Context, userPK int64, hash string, at time.Time) (devicePK int64, ok bool, err error)
-	// UseWebAuthn records an assertion: the new counter and credential.
-	// It fails (ok false) when the stored counter is not below signCount,
-	// unless both are zero (authenticators without a counter).
-	UseWebAuthn(ctx context.Context, pk int64, signCount int64, credential []byte, at time.Time) (ok bool, err error)
+	// UseWebAuthn records an assertion for the ceremony with challenge:
+	// the new counter and credential. It fails (ok false) when this
+	// challenge was accepted already, or when the stored counter is not
+	// below signCount, unless both are zero (authenticators without one).
+	UseWebAuthn(ctx context.Context, pk int64, challenge string, signCount int64, credential []byte, at time.Time) (ok bool, err error)
 	// SetEmailToken stores the hash of the code just sent and its expiry.
 	SetEmailToken(ctx context.Context, pk int64, hash string, validUntil time.Time) error
 	// UseEmailToken clears the code when hash matches and it is still

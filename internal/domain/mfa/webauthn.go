@@ -138,11 +138,12 @@ func aaguid(b []byte) string {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
-// RecordAssertion stores the counter and flags of a verified assertion.
-// The UPDATE only succeeds while the stored counter is lower (or both are
-// zero, for authenticators without one), so a replayed or cloned
-// authenticator's assertion is refused: ok is false.
-func RecordAssertion(ctx context.Context, q store.Queries, c *webauthn.Credential, now time.Time) (*store.Device, bool, error) {
+// RecordAssertion stores the counter and flags of a verified assertion
+// for the ceremony with challenge. The UPDATE only succeeds once per
+// challenge and while the stored counter is lower (or both are zero, for
+// authenticators without one), so a replayed assertion, even sent to two
+// instances at once, or a cloned authenticator's is refused: ok is false.
+func RecordAssertion(ctx context.Context, q store.Queries, challenge string, c *webauthn.Credential, now time.Time) (*store.Device, bool, error) {
 	d, err := q.GetDeviceByCredentialID(ctx, CredentialID(c.ID))
 	if err != nil {
 		return nil, false, err
@@ -154,7 +155,7 @@ func RecordAssertion(ctx context.Context, q store.Queries, c *webauthn.Credentia
 	if err != nil {
 		return nil, false, err
 	}
-	ok, err := q.UseWebAuthn(ctx, d.PK, int64(c.Authenticator.SignCount), raw, now)
+	ok, err := q.UseWebAuthn(ctx, d.PK, challenge, int64(c.Authenticator.SignCount), raw, now)
 	return &d, ok, err
 }
 

@@ -74,8 +74,7 @@ func (h *Handler) authenticatorStageFields(ctx context.Context, kind store.Stage
 		}
 		var conf []option
 		for _, s := range stages {
-			if s.ConfigureFlow() != nil || s.Kind == store.StageAuthenticatorTOTP || s.Kind == store.StageAuthenticatorStatic ||
-				s.Kind == store.StageAuthenticatorWebAuthn || s.Kind == store.StageAuthenticatorEmail {
+			if _, setup := setupLabels[s.Kind]; setup {
 				conf = append(conf, option{Value: s.UUID, Label: s.Name})
 			}
 		}

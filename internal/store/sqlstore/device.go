@@ -127,10 +127,10 @@ func (c *conn) UseStaticToken(ctx context.Context, userPK int64, hash string, at
 	return device, err == nil, err
 }
 
-func (c *conn) UseWebAuthn(ctx context.Context, pk int64, signCount int64, credential []byte, at time.Time) (bool, error) {
-	n, err := c.execCount(ctx, "use webauthn device", `UPDATE authenticator_devices SET sign_count = ?, credential = ?, last_used = ?
-		WHERE id = ? AND kind = 'webauthn' AND (sign_count < ? OR (sign_count = 0 AND ? = 0))`,
-		signCount, string(credential), c.t(at), pk, signCount, signCount)
+func (c *conn) UseWebAuthn(ctx context.Context, pk int64, challenge string, signCount int64, credential []byte, at time.Time) (bool, error) {
+	n, err := c.execCount(ctx, "use webauthn device", `UPDATE authenticator_devices SET sign_count = ?, credential = ?, last_used = ?,
+		last_challenge = ? WHERE id = ? AND kind = 'webauthn' AND last_challenge <> ? AND (sign_count < ? OR (sign_count = 0 AND ? = 0))`,
+		signCount, string(credential), c.t(at), challenge, pk, challenge, signCount, signCount)
 	return n == 1, err
 }
 

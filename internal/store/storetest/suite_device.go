@@ -83,15 +83,17 @@ func testDevices(t *testing.T, s store.Store) {
 		t.Errorf("tokens left = %d %v, want 1", n, err)
 	}
 
-	// WebAuthn counters only go up (or stay 0 for counterless keys).
+	// WebAuthn: each ceremony's challenge once; counters only go up (or
+	// stay 0 for counterless keys).
 	for _, tc := range []struct {
-		count int64
-		ok    bool
-	}{{0, true}, {0, true}, {5, true}, {5, false}, {3, false}, {6, true}} {
-		ok, err := s.UseWebAuthn(ctx, wa.PK, tc.count, []byte(`{"id":"y"}`), now)
+		challenge string
+		count     int64
+		ok        bool
+	}{{"c1", 0, true}, {"c1", 0, false}, {"c2", 0, true}, {"c3", 5, true}, {"c4", 5, false}, {"c5", 3, false}, {"c6", 6, true}} {
+		ok, err := s.UseWebAuthn(ctx, wa.PK, tc.challenge, tc.count, []byte(`{"id":"y"}`), now)
 		check(t, err, "use webauthn %d", tc.count)
 		if ok != tc.ok {
-			t.Errorf("UseWebAuthn(%d) = %v, want %v", tc.count, ok, tc.ok)
+			t.Errorf("UseWebAuthn(%s, %d) = %v, want %v", tc.challenge, tc.count, ok, tc.ok)
 		}
 	}
 
@@ -179,3 +181,30 @@ func testRaceStaticToken(t *testing.T, s store.Store) {
 }
 
 var errRefused = errors.New("refused")
+
+// testRaceWebAuthn: racers send the same assertion (one challenge) of a
+// counterless authenticator; exactly one is accepted.
+func testRaceWebAuthn(t *testing.T, s store.Store) {
+	u := mkUser(t, s, "racer")
+	d := store.Device{Kind: store.DeviceWebAuthn, UserPK: u.PK, CredentialID: "race"}
+	check(t, s.CreateDevice(ctx, &d), "create device")
+	wins := 0
+	for i, err := range race(func(int) error {
+		ok, err := s.UseWebAuthn(ctx, d.PK, "one-challenge", 0, []byte(`{}`), time.Now())
+		if err == nil && !ok {
+			return errRefused
+		}
+		return err
+	}) {
+		switch {
+		case err == nil:
+			wins++
+		case errors.Is(err, errRefused):
+		default:
+			t.Errorf("racer %d: %v", i, err)
+		}
+	}
+	if wins != 1 {
+		t.Errorf("%d racers used one WebAuthn assertion, want 1", wins)
+	}
+}

@@ -142,7 +142,7 @@ func webauthnVerify(ex *flow.Execution, st *state, answer any, ceremony string) 
 		}
 		user = found
 	}
-	d, ok, err := mfa.RecordAssertion(ex.Ctx(), ex.Store(), cred, ex.Now())
+	d, ok, err := mfa.RecordAssertion(ex.Ctx(), ex.Store(), sess.Challenge, cred, ex.Now())
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, msgUnknownKey, nil
 	}

@@ -18,11 +18,15 @@ CREATE TABLE authenticator_devices (
 	digits INTEGER NOT NULL DEFAULT 6,
 	last_step BIGINT NOT NULL DEFAULT 0,
 	-- WebAuthn: the credential ID (base64url), the credential as
-	-- go-webauthn stores it (JSON), its signature counter and AAGUID.
+	-- go-webauthn stores it (JSON), its signature counter and AAGUID, and
+	-- the challenge of the last assertion accepted (each ceremony's
+	-- assertion is accepted once, even from authenticators without a
+	-- counter).
 	credential_id TEXT UNIQUE,
 	credential JSONB NOT NULL DEFAULT '{}',
 	sign_count BIGINT NOT NULL DEFAULT 0,
 	aaguid TEXT NOT NULL DEFAULT '',
+	last_challenge TEXT NOT NULL DEFAULT '',
 	-- Email: the address, and the SHA-256 of the code last sent with its
 	-- expiry (cleared when the code is used).
 	email TEXT NOT NULL DEFAULT '',
