@@ -30,16 +30,19 @@ func TestApplyDefaults(t *testing.T) {
 		len(ident.Identification.UserFields) != 2 || ident.Identification.UserFields[0] != "username" {
 		t.Fatalf("identification stage = %+v, %v", ident.Identification, err)
 	}
+	// The second factor, for users who have one (authentik's default flow
+	// binds its validation stage at 30 too).
 	if st, _ := a.Store.GetStage(ctx, bindings[1].Stage); st.Kind != store.StageAuthenticatorValidate ||
-		st.Validate.NotConfiguredAction != "skip" {
+		st.AuthenticatorValidate.NotConfiguredAction != "skip" || bindings[1].Order != 30 {
 		t.Fatalf("second stage = %+v", st)
 	}
 	if st, _ := a.Store.GetStage(ctx, bindings[2].Stage); st.Kind != store.StageUserLogin {
 		t.Fatalf("third stage = %+v", st)
 	}
-	setup, err := a.Store.GetFlowBySlug(ctx, "default-authenticator-totp-setup")
-	if err != nil || setup.Designation != store.DesignationStageConfiguration || setup.Authentication != "require_authenticated" {
-		t.Fatalf("totp setup flow = %+v, %v", setup, err)
+	for _, slug := range []string{"default-authenticator-totp-setup", "default-authenticator-static-setup", "default-authenticator-webauthn-setup"} {
+		if f, err := a.Store.GetFlowBySlug(ctx, slug); err != nil || f.Designation != store.DesignationStageConfiguration {
+			t.Errorf("setup flow %s = %+v, %v", slug, f, err)
+		}
 	}
 	brands, err := a.Store.ListBrands(ctx)
 	if err != nil || len(brands) != 1 {
@@ -64,7 +67,7 @@ func TestApplyDefaults(t *testing.T) {
 		t.Fatalf("brands after restart = %+v", brands)
 	}
 	flows, _ := a.Store.ListFlows(ctx)
-	if len(flows) != 3 {
+	if len(flows) != 5 {
 		t.Fatalf("flows after restart = %d", len(flows))
 	}
 }

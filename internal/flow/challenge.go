@@ -91,34 +91,6 @@ type PasswordChallenge struct {
 	AllowShowPassword bool `json:"allow_show_password"`
 }
 
-// AuthenticatorTOTPChallenge shows a new TOTP secret to add to an
-// authenticator app and asks for one code to confirm it (authentik's
-// stages/authenticator_totp/stage.py). ConfigURL is the otpauth:// URI
-// (the QR code's content); the answer is {"code": "123456"}.
-type AuthenticatorTOTPChallenge struct {
-	Common
-	UserInfo
-	ConfigURL string `json:"config_url"`
-}
-
-// AuthenticatorValidationChallenge asks for a second factor from one of
-// the user's devices (authentik's stages/authenticator_validate/
-// challenge.py). The answer is {"code": "123456"} for a TOTP device.
-type AuthenticatorValidationChallenge struct {
-	Common
-	UserInfo
-	DeviceChallenges    []DeviceChallenge `json:"device_challenges"`
-	ConfigurationStages []any             `json:"configuration_stages"`
-}
-
-// DeviceChallenge is one device the user may answer with.
-type DeviceChallenge struct {
-	DeviceClass string         `json:"device_class"`
-	DeviceUID   string         `json:"device_uid"`
-	Challenge   map[string]any `json:"challenge"`
-	LastUsed    *string        `json:"last_used"`
-}
-
 // UserLoginChallenge asks whether to stay signed in.
 type UserLoginChallenge struct {
 	Common

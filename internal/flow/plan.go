@@ -59,19 +59,6 @@ type Plan struct {
 // a policy writing flow_plan.context[...] changes the flow.
 func (p *Plan) PlanContext() map[string]any { return p.Context }
 
-// InsertNext plans stage to run right after the current one (the
-// validation stage's "configure" action adds a setup stage this way, as
-// authentik's FlowPlan.insert_stage does).
-func (p *Plan) InsertNext(stage string, order int) {
-	b := PlanBinding{Stage: stage, Order: order, PolicyEngineMode: "any", InvalidResponseAction: "retry"}
-	if len(p.Bindings) == 0 {
-		p.Bindings, p.Markers = []PlanBinding{b}, []string{markerDefault}
-		return
-	}
-	p.Bindings = append(p.Bindings[:1], append([]PlanBinding{b}, p.Bindings[1:]...)...)
-	p.Markers = append(p.Markers[:1], append([]string{markerDefault}, p.Markers[1:]...)...)
-}
-
 func (p *Plan) pop() {
 	if len(p.Bindings) > 0 {
 		p.Bindings = p.Bindings[1:]

@@ -40,16 +40,8 @@ func (ex *Execution) limitKeys() []string {
 		return []string{ratelimit.IPKey(ratelimit.LoginFail, ip)}
 	case store.StagePrompt:
 		return []string{ratelimit.IPKey(ratelimit.PromptFail, ip)}
-	case store.StageAuthenticatorTOTP, store.StageAuthenticatorValidate:
-		// A six-digit code is guessable: count wrong codes per address and
-		// per account, like passwords.
-		keys := []string{ratelimit.IPKey(ratelimit.CodeFail, ip)}
-		if u, err := ex.PendingUser(); err == nil && u != nil {
-			keys = append(keys, ratelimit.TargetKey(ratelimit.CodeFail, "user", u.Username))
-		}
-		return keys
 	}
-	return nil
+	return ex.authenticatorLimitKeys()
 }
 
 // invitationLimitKey counts bad invitation tokens of this client.

@@ -20,8 +20,6 @@ const (
 	LoginFail      = "login_fail"
 	PromptFail     = "prompt_fail"
 	APITokenFail   = "api_token_fail"
-	// CodeFail counts wrong one-time codes (TOTP).
-	CodeFail = "code_fail"
 )
 
 // EventRateLimited is recorded once per key and window, when a key reaches

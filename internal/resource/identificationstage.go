@@ -14,6 +14,10 @@ var IdentificationStages = stageModel(stageSpec{
 		"show_source_labels", "pretend_user_exists", "enable_remember_me", "webauthn_stage"},
 	read: func(in *input, s *store.Stage) {
 		i := s.Identification
+		// authentik's identification stage lost its "template" field long
+		// ago, but its own flows-login-2fa.yaml still sets it and authentik
+		// ignores it: accepted and ignored here too, so that file imports.
+		in.readOnly("template")
 		in.choices("user_fields", &i.UserFields, false, UserFields...)
 		in.ref("password_stage", &i.PasswordStage, false, true, stageOfKind(in.c, store.StagePassword))
 		in.boolean("case_insensitive_matching", &i.CaseInsensitiveMatching)

@@ -31,6 +31,9 @@ var stageDescriptions = map[store.StageKind]string{
 	store.StageDeny:                  "Cancel the current flow.",
 	store.StageAuthenticatorTOTP:     "Set up a time-based one-time password authenticator.",
 	store.StageAuthenticatorValidate: "Validate a user's configured second factor.",
+	store.StageAuthenticatorStatic:   "Set up single-use recovery codes.",
+	store.StageAuthenticatorWebAuthn: "Set up a passkey or security key (WebAuthn).",
+	store.StageAuthenticatorEmail:    "Set up one-time codes sent by email.",
 }
 
 // StageTypes lists the stage types usher has, in the console's order.

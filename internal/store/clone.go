@@ -47,16 +47,7 @@ func (s Stage) Clone() Stage {
 		v := *s.Deny
 		s.Deny = &v
 	}
-	if s.Validate != nil {
-		v := *s.Validate
-		v.DeviceClasses, v.ConfigurationStages = slices.Clone(v.DeviceClasses), slices.Clone(v.ConfigurationStages)
-		s.Validate = &v
-	}
-	if s.TOTP != nil {
-		v := *s.TOTP
-		v.ConfigureFlow = clonePtr(v.ConfigureFlow)
-		s.TOTP = &v
-	}
+	s.AuthenticatorStages = s.AuthenticatorStages.clone()
 	return s
 }
 

@@ -55,6 +55,8 @@ func fill(v reflect.Value) {
 		v.SetString("x")
 	case reflect.Int, reflect.Int64:
 		v.SetInt(1)
+	case reflect.Float64:
+		v.SetFloat(1)
 	case reflect.Bool:
 		v.SetBool(true)
 	case reflect.Pointer:
@@ -81,6 +83,8 @@ func mutate(v reflect.Value) {
 		v.SetString(v.String() + "!")
 	case reflect.Int, reflect.Int64:
 		v.SetInt(v.Int() + 1)
+	case reflect.Float64:
+		v.SetFloat(v.Float() + 1)
 	case reflect.Bool:
 		v.SetBool(!v.Bool())
 	case reflect.Pointer:

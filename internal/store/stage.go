@@ -17,16 +17,20 @@ const (
 	StagePassword       StageKind = "password"
 	StageUserLogout     StageKind = "user_logout"
 	StageDeny           StageKind = "deny"
-	// StageAuthenticatorTOTP sets up a TOTP device for the pending user.
-	StageAuthenticatorTOTP StageKind = "authenticator_totp"
-	// StageAuthenticatorValidate asks for a second factor.
+	// Authenticator stages (stage_authenticator.go).
+	StageAuthenticatorTOTP     StageKind = "authenticator_totp"
+	StageAuthenticatorStatic   StageKind = "authenticator_static"
+	StageAuthenticatorWebAuthn StageKind = "authenticator_webauthn"
+	StageAuthenticatorEmail    StageKind = "authenticator_email"
 	StageAuthenticatorValidate StageKind = "authenticator_validate"
 )
 
 // StageKinds lists every kind usher implements, in the order the admin
 // console offers them.
 var StageKinds = []StageKind{StageInvitation, StagePrompt, StageUserWrite, StageUserLogin,
-	StageIdentification, StagePassword, StageUserLogout, StageDeny, StageAuthenticatorTOTP, StageAuthenticatorValidate}
+	StageIdentification, StagePassword, StageUserLogout, StageDeny,
+	StageAuthenticatorValidate, StageAuthenticatorTOTP, StageAuthenticatorStatic, StageAuthenticatorWebAuthn,
+	StageAuthenticatorEmail}
 
 // Stage is one configured stage. Exactly the settings pointer matching Kind
 // is set; the others are nil. Settings are stored as JSON beside the kind,
@@ -44,8 +48,7 @@ type Stage struct {
 	Password       *PasswordStageSettings
 	UserLogout     *UserLogoutStageSettings
 	Deny           *DenyStageSettings
-	TOTP           *TOTPStageSettings
-	Validate       *ValidateStageSettings
+	AuthenticatorStages
 }
 
 // InvitationStageSettings: authentik_stages_invitation.invitationstage.
@@ -109,26 +112,6 @@ type DenyStageSettings struct {
 	DenyMessage string `json:"deny_message"`
 }
 
-// TOTPStageSettings: authentik_stages_authenticator_totp.authenticatortotpstage.
-type TOTPStageSettings struct {
-	ConfigureFlow *string `json:"configure_flow"` // flow UUID; nulled on delete
-	FriendlyName  string  `json:"friendly_name"`  // name given to devices set up here
-	Digits        int     `json:"digits"`         // 6 (default) or 8
-}
-
-// ValidateStageSettings:
-// authentik_stages_authenticator_validate.authenticatorvalidatestage.
-type ValidateStageSettings struct {
-	DeviceClasses       []string `json:"device_classes"`        // static, totp, webauthn, duo, sms, email
-	NotConfiguredAction string   `json:"not_configured_action"` // skip (default), deny, configure
-	ConfigurationStages []string `json:"configuration_stages"`  // stage UUIDs; removed on delete
-	LastAuthThreshold   string   `json:"last_auth_threshold"`   // default "seconds=0"
-	WebAuthnUserVerify  string   `json:"webauthn_user_verification"`
-}
-
-// DeviceClasses are the validation stage's device class choices.
-var DeviceClasses = []string{"static", "totp", "webauthn", "duo", "sms", "email"}
-
 // NewStage returns a stage of the given kind with authentik's defaults.
 func NewStage(kind StageKind, name string) (Stage, error) {
 	s := Stage{Name: name, Kind: kind}
@@ -151,13 +134,10 @@ func NewStage(kind StageKind, name string) (Stage, error) {
 		s.UserLogout = &UserLogoutStageSettings{}
 	case StageDeny:
 		s.Deny = &DenyStageSettings{}
-	case StageAuthenticatorTOTP:
-		s.TOTP = &TOTPStageSettings{Digits: 6}
-	case StageAuthenticatorValidate:
-		s.Validate = &ValidateStageSettings{DeviceClasses: append([]string(nil), DeviceClasses...),
-			NotConfiguredAction: "skip", ConfigurationStages: []string{}, LastAuthThreshold: "seconds=0",
-			WebAuthnUserVerify: "preferred"}
 	default:
+		if s.newAuthenticator(kind) {
+			return s, nil
+		}
 		return s, fmt.Errorf("unknown stage kind %q", kind)
 	}
 	return s, nil
@@ -198,14 +178,8 @@ func (s *Stage) settings() any {
 		if s.Deny != nil {
 			return s.Deny
 		}
-	case StageAuthenticatorTOTP:
-		if s.TOTP != nil {
-			return s.TOTP
-		}
-	case StageAuthenticatorValidate:
-		if s.Validate != nil {
-			return s.Validate
-		}
+	default:
+		return s.authenticatorSettings()
 	}
 	return nil
 }

@@ -35,7 +35,7 @@ type PoolStats struct {
 // generated keys (UUID when empty, PK, timestamps) on the value passed.
 type Queries interface {
 	InvitationExtraQueries
-	TOTPQueries
+	DeviceQueries
 
 	// Settings: small key/value rows (secret key, bootstrap marker).
 	GetSetting(ctx context.Context, key string) (string, error)

@@ -131,7 +131,7 @@ func Answer(ch map[string]any, values map[string]any) map[string]any {
 			}
 		}
 	default:
-		for _, k := range []string{"uid_field", "password", "remember_me"} {
+		for _, k := range []string{"uid_field", "password", "remember_me", "code", "selected_stage"} {
 			if v, ok := values[k]; ok {
 				a[k] = v
 			}

@@ -95,10 +95,6 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 			[]string{"allow_show_password", "configure_flow", "failed_attempts_before_cancel"}, nil},
 		{"/api/v3/stages/user_logout/", resource.UserLogoutStages, nil, nil},
 		{"/api/v3/stages/deny/", resource.DenyStages, []string{"deny_message"}, nil},
-		{"/api/v3/stages/authenticator/totp/", resource.AuthenticatorTOTPStages,
-			[]string{"configure_flow", "digits", "friendly_name"}, nil},
-		{"/api/v3/stages/authenticator/validate/", resource.AuthenticatorValidateStages,
-			[]string{"configuration_stages", "not_configured_action"}, nil},
 	} {
 		f := withAliases(filters(append([]string{"name"}, s.fields...)...), append([]string{"stage_uuid", "pk"}, s.aliases...)...)
 		crud(h, mux, endpoint[store.Stage]{path: s.path, model: s.model, filters: f, search: []string{"name"}, order: "name"})

@@ -58,9 +58,10 @@ func (h *Handler) Mount(m *http.ServeMux) {
 	mux.HandleFunc("GET /application/launch/{slug}/", h.userOnly(h.appLaunch))
 	mux.HandleFunc("GET /if/user/", h.userOnly(h.userInterface))
 	mux.HandleFunc("POST /if/user/password/", h.userOnly(h.userPasswordChange))
-	mux.HandleFunc("POST /if/user/devices/totp/{id}/delete/", h.userOnly(h.userDeviceDelete))
 	mux.HandleFunc("GET /if/user/invitations/", h.userOnly(h.userInvitations))
 	mux.HandleFunc("POST /if/user/invitations/", h.userOnly(h.userInvitationCreate))
+	mux.HandleFunc("POST /if/user/devices/{id}/rename/", h.userOnly(h.userDeviceRename))
+	mux.HandleFunc("POST /if/user/devices/{id}/delete/", h.userOnly(h.userDeviceDelete))
 
 	mux.HandleFunc("GET /if/admin/", h.admin(h.adminOverview))
 	h.mountInvitations(mux)

@@ -25,10 +25,6 @@ var stageTypes = map[store.StageKind]struct {
 	store.StagePassword:       {"Password Stage", resource.PasswordStages, "Checks the user's password."},
 	store.StageUserLogout:     {"User Logout Stage", resource.UserLogoutStages, "Signs the user out."},
 	store.StageDeny:           {"Deny Stage", resource.DenyStages, "Stops the flow with a message."},
-	store.StageAuthenticatorValidate: {"Authenticator Validation Stage", resource.AuthenticatorValidateStages,
-		"Asks for a second factor (a code from an authenticator app) after the password."},
-	store.StageAuthenticatorTOTP: {"TOTP Authenticator Setup Stage", resource.AuthenticatorTOTPStages,
-		"Sets up a time-based one-time password app (a QR code to scan, then one code to confirm)."},
 }
 
 func stageKindLabel(k store.StageKind) string {
@@ -213,43 +209,8 @@ func (h *Handler) stageFields(ctx context.Context, kind store.StageKind) ([]*fie
 		}, nil
 	case store.StageDeny:
 		return []*field{{Name: "deny_message", Label: "Deny message", Kind: "text", Help: "Shown to the user; empty shows a generic message."}}, nil
-	case store.StageAuthenticatorValidate:
-		stages, err := q.ListStages(ctx)
-		if err != nil {
-			return nil, err
-		}
-		var sopts []option
-		for _, s := range stages {
-			if s.Kind == store.StageAuthenticatorTOTP {
-				sopts = append(sopts, option{Value: s.UUID, Label: s.Name})
-			}
-		}
-		return []*field{
-			{Name: "device_classes", Label: "Device classes", Kind: "multiselect", Options: choices(
-				"totp", "TOTP authenticators", "static", "Static tokens", "webauthn", "WebAuthn authenticators",
-				"email", "Email", "sms", "SMS", "duo", "Duo authenticators"),
-				Help: "Device classes which can be used to authenticate. usher checks TOTP devices so far."},
-			{Name: "not_configured_action", Label: "Not configured action", Kind: "select", Options: choices(
-				"skip", "Skip: continue without a second factor", "deny", "Deny: the user cannot sign in",
-				"configure", "Configure: set up a device with one of the configuration stages")},
-			{Name: "configuration_stages", Label: "Configuration stages", Kind: "multiselect", Options: sopts,
-				Help: "Offered when the user has no device yet and the action is Configure."},
-			{Name: "last_auth_threshold", Label: "Last validation threshold", Kind: "text",
-				Help: "Skip this stage when a device was used within this time (e.g. hours=1); seconds=0 always asks."},
-		}, nil
-	case store.StageAuthenticatorTOTP:
-		flowOpts, err := h.flowOptions(ctx, "No flow")
-		if err != nil {
-			return nil, err
-		}
-		return []*field{
-			{Name: "friendly_name", Label: "Friendly name", Kind: "text", Help: "Name given to devices set up with this stage."},
-			{Name: "digits", Label: "Digits", Kind: "select", Options: choices("6", "6 digits, widely compatible", "8", "8 digits, not compatible with apps like Google Authenticator")},
-			{Name: "configure_flow", Label: "Configuration flow", Kind: "select", Options: flowOpts, Nullable: true,
-				Help: "Flow users run from their settings page to set up a device."},
-		}, nil
 	}
-	return nil, nil
+	return h.authenticatorStageFields(ctx, kind)
 }
 
 // flowOptions is a select list of every flow with an empty choice first.

@@ -21,6 +21,7 @@ func (h *Handler) mountUsers(mux *routes) {
 	e.mount(mux)
 	mux.HandleFunc("GET /if/admin/users/{id}/", h.admin(e.with(h.userDetail)))
 	mux.HandleFunc("POST /if/admin/users/{id}/password/", h.admin(e.with(h.userSetPassword)))
+	mux.HandleFunc("POST /if/admin/users/{id}/devices/{device}/delete/", h.admin(e.with(h.userDeviceRemove)))
 	mux.HandleFunc("GET /if/admin/users/{id}/active/", h.admin(e.with(h.userConfirmActive)))
 	mux.HandleFunc("POST /if/admin/users/{id}/active/", h.admin(e.with(h.userToggleActive)))
 }

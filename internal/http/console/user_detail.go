@@ -17,6 +17,7 @@ type userDetailPage struct {
 	Superuser bool
 	Password  *formDef
 	Base      string
+	Devices   []deviceRow
 }
 
 func adminPasswordForm(base string) *formDef {
@@ -42,9 +43,13 @@ func (h *Handler) renderUserDetail(w http.ResponseWriter, r *http.Request, u *st
 	if err != nil {
 		return err
 	}
+	devices, _, err := h.userDevices(ctx, &target)
+	if err != nil {
+		return err
+	}
 	v := h.view(r, u, target.Username, "users")
 	v.Back = &link{URL: "/if/admin/users/", Label: "Users"}
-	v.P = userDetailPage{User: target, Groups: groups, Superuser: super, Password: pw, Base: userBase(target)}
+	v.P = userDetailPage{User: target, Groups: groups, Superuser: super, Password: pw, Base: userBase(target), Devices: devices}
 	return h.render(w, r, status, "user_detail", v)
 }
 

@@ -2,10 +2,8 @@ package console
 
 import (
 	"net/http"
-	"net/url"
 
 	"github.com/usher-id/usher/internal/domain/invitation"
-	"github.com/usher-id/usher/internal/domain/totp"
 	"github.com/usher-id/usher/internal/store"
 )
 
@@ -16,10 +14,8 @@ type userPage struct {
 	LogoutURL string
 	Password  *formDef
 	CanInvite bool // a delegate (issue 18): links to /if/user/invitations/
-	// The user's TOTP devices and where to set one up ("" when no setup
-	// flow is configured).
-	Devices  []store.TOTPDevice
-	SetupURL string
+	Devices   []deviceRow
+	Setup     []setupLink
 }
 
 // userInterface is the signed-in user's page: applications, details, change
@@ -55,21 +51,15 @@ func (h *Handler) renderUserPage(w http.ResponseWriter, r *http.Request, u *stor
 	if err != nil {
 		return err
 	}
-	devices, err := h.App.Store.ListTOTPDevices(ctx, u.PK)
+	devices, setup, err := h.userDevices(ctx, u)
 	if err != nil {
 		return err
-	}
-	setupURL := ""
-	if f, ok, err := totp.SetupFlow(ctx, h.App.Store); err != nil {
-		return err
-	} else if ok {
-		setupURL = "/if/flow/" + url.PathEscape(f.Slug) + "/?next=" + url.QueryEscape("/if/user/")
 	}
 	v := h.view(r, u, "My account", "")
 	if mustChangePassword(u) && len(v.Flash) == 0 {
 		v.Flash = append(v.Flash, flash{"warn", msgChangePassword})
 	}
 	v.P = userPage{Apps: launchable, Groups: groups, Superuser: super, LogoutURL: h.logoutURL(r), Password: pw,
-		CanInvite: len(allow) > 0, Devices: devices, SetupURL: setupURL}
+		CanInvite: len(allow) > 0, Devices: devices, Setup: setup}
 	return h.render(w, r, status, "user_interface", v)
 }

@@ -32,11 +32,21 @@ var templateFS embed.FS
 //go:embed static/flow.css
 var css []byte
 
+// script is the one script of the flow pages: it runs the WebAuthn
+// ceremony (navigator.credentials), which no HTML form can do.
+//
+//go:embed static/webauthn.js
+var script []byte
+
 var (
 	tmpl    = template.Must(template.ParseFS(templateFS, "templates/flow.html"))
 	cssHash = func() string { s := sha256.Sum256(css); return hex.EncodeToString(s[:])[:12] }()
 	// CSSPath is where the stylesheet is served.
-	CSSPath = "/if/flow/-/static/flow.css"
+	CSSPath    = "/if/flow/-/static/flow.css"
+	scriptHash = func() string { s := sha256.Sum256(script); return hex.EncodeToString(s[:])[:12] }()
+	// ScriptPath is where the WebAuthn script is served (same origin, so
+	// the CSP's script-src 'self' allows it and nothing else).
+	ScriptPath = "/if/flow/-/static/webauthn.js"
 )
 
 // Handler serves the flow pages.
@@ -50,6 +60,17 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("POST /if/flow/{slug}/", h.serve)
 	mux.HandleFunc("POST /if/flow/{slug}/-/invitation/{action}/", h.invitationPost)
 	mux.HandleFunc("GET "+CSSPath, serveCSS)
+	mux.HandleFunc("GET "+ScriptPath, serveScript)
+}
+
+func serveScript(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+	if r.URL.Query().Get("v") == scriptHash {
+		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		w.Header().Set("Cache-Control", "public, max-age=300")
+	}
+	_, _ = w.Write(script)
 }
 
 func serveCSS(w http.ResponseWriter, r *http.Request) {

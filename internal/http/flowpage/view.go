@@ -22,6 +22,13 @@ type page struct {
 	FieldsHTML                        template.HTML // Fields rendered (field_html.go)
 	Submit                            string
 	Links                             []link
+	// Authenticator stages (view_authenticator.go).
+	Intro    string
+	QRCode   template.URL // a data: URI made by the server, never user input
+	Secret   string
+	Codes    []string
+	WebAuthn *webauthnBlock
+	Script   string
 }
 
 type link struct{ URL, Label string }
@@ -91,18 +98,6 @@ func build(p *page, c flow.Challenge) {
 		// The read-only username helps password managers; it is not sent
 		// to any stage that reads it.
 		delete(per, "password")
-	case *flow.AuthenticatorValidationChallenge:
-		p.Form, p.Submit = true, "Continue"
-		p.PendingUser = c.PendingUser
-		p.Fields = []input{
-			{Kind: "static", ID: "mfa-help", Value: "Enter the code from your authenticator app."},
-			{Kind: "input", Type: "text", Key: "code", ID: "field-code", Label: "Code", InputMode: "numeric",
-				Autocomplete: "one-time-code", Required: true, NoCapitalize: true, Errors: per["code"]},
-		}
-		delete(per, "code")
-	case *flow.AuthenticatorTOTPChallenge:
-		buildTOTP(p, c, per)
-		delete(per, "code")
 	case *flow.UserLoginChallenge:
 		p.Form, p.Submit = true, "Continue"
 		p.PendingUser = c.PendingUser
@@ -110,7 +105,9 @@ func build(p *page, c flow.Challenge) {
 			Hidden: true, Errors: per["remember_me"]}}
 		delete(per, "remember_me")
 	default:
-		p.Message = "This step cannot be shown on this page. Please use a current browser or contact your administrator."
+		if !buildAuthenticator(p, c, per) {
+			p.Message = "This step cannot be shown on this page. Please use a current browser or contact your administrator."
+		}
 	}
 	for k, msgs := range per {
 		if !hasField(p.Fields, k) {
@@ -192,8 +189,8 @@ func buildIdentification(p *page, c *flow.IdentificationChallenge, per map[strin
 			Label: "Password", Autocomplete: "current-password", Required: true, Errors: per["password"]})
 		delete(per, "password")
 	}
-	for _, l := range []struct{ url, label string }{{c.EnrollURL, "Need an account? Sign up."},
-		{c.RecoveryURL, "Forgot username or password?"}} {
+	for _, l := range []struct{ url, label string }{{c.PasswordlessURL, "Sign in with a passkey"},
+		{c.EnrollURL, "Need an account? Sign up."}, {c.RecoveryURL, "Forgot username or password?"}} {
 		if l.url != "" {
 			p.Links = append(p.Links, link{URL: l.url, Label: l.label})
 		}

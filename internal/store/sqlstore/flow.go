@@ -87,13 +87,11 @@ func (c *conn) DeleteFlow(ctx context.Context, uuid string) error {
 		}); err != nil {
 			return err
 		}
-		if err := c.rewriteStages(ctx, store.StagePassword, func(s *store.Stage) bool {
-			return clearRef(&s.Password.ConfigureFlow, uuid)
-		}); err != nil {
+		if err := c.clearConfigureFlows(ctx, uuid); err != nil {
 			return err
 		}
-		return c.rewriteStages(ctx, store.StageAuthenticatorTOTP, func(s *store.Stage) bool {
-			return clearRef(&s.TOTP.ConfigureFlow, uuid)
+		return c.rewriteStages(ctx, store.StagePassword, func(s *store.Stage) bool {
+			return clearRef(&s.Password.ConfigureFlow, uuid)
 		})
 	})
 }

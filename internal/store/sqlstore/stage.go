@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/usher-id/usher/internal/store"
@@ -212,16 +211,11 @@ func (c *conn) DeleteStage(ctx context.Context, uuid string) error {
 		if err := c.execOne(ctx, "delete stage", "DELETE FROM stages WHERE uuid = ?", uuid); err != nil {
 			return err
 		}
-		if err := c.rewriteStages(ctx, store.StageIdentification, func(s *store.Stage) bool {
-			return clearRef(&s.Identification.PasswordStage, uuid)
-		}); err != nil {
+		if err := c.dropConfigurationStage(ctx, uuid); err != nil {
 			return err
 		}
-		return c.rewriteStages(ctx, store.StageAuthenticatorValidate, func(s *store.Stage) bool {
-			n := len(s.Validate.ConfigurationStages)
-			s.Validate.ConfigurationStages = slices.DeleteFunc(s.Validate.ConfigurationStages,
-				func(id string) bool { return strings.EqualFold(id, uuid) })
-			return len(s.Validate.ConfigurationStages) != n
+		return c.rewriteStages(ctx, store.StageIdentification, func(s *store.Stage) bool {
+			return clearRef(&s.Identification.PasswordStage, uuid)
 		})
 	})
 }

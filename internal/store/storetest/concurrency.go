@@ -43,6 +43,8 @@ func RunConcurrency(t *testing.T, open Opener) {
 	t.Run("ClaimOutbox", func(t *testing.T) { testRaceOutbox(t, open(t)) })
 	t.Run("ConfigWriters", func(t *testing.T) { testRaceConfigWriters(t, open(t)) })
 	t.Run("TOTPStep", func(t *testing.T) { testRaceTOTPStep(t, open(t)) })
+	t.Run("StaticToken", func(t *testing.T) { testRaceStaticToken(t, open(t)) })
+	t.Run("WebAuthnAssertion", func(t *testing.T) { testRaceWebAuthn(t, open(t)) })
 }
 
 // testRaceInvitation: racers enroll through one invitation, each consuming

@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/usher-id/usher/internal/domain/mfa"
+
 	"github.com/usher-id/usher/internal/auth"
 	"github.com/usher-id/usher/internal/domain/group"
 	"github.com/usher-id/usher/internal/domain/user"
@@ -67,6 +69,8 @@ func run(ex *flow.Execution) flow.Response {
 		}
 		u = store.User{IsActive: !s.CreateUsersAsInactive, Type: userType(ex, s), Path: userPath(ex, s),
 			Attributes: map[string]any{}}
+		// A passkey registered earlier in this enrollment names the account by this UUID.
+		u.UUID, _ = ex.Context()[flow.CtxPendingUserUUID].(string)
 	} else {
 		u = *pending
 		u.Attributes = copyMap(u.Attributes)
@@ -112,6 +116,11 @@ func run(ex *flow.Execution) flow.Response {
 		if err := ex.ConsumeInvitation(q, &u); err != nil {
 			return err
 		}
+		if pending, _ := ex.Context()[flow.CtxPendingDevices].([]any); len(pending) > 0 {
+			if err := mfa.CreatePendingDevices(ex.Ctx(), q, u.PK, pending); err != nil {
+				return err
+			}
+		}
 		return record(ex, q, &u, pd, creating, passwordSet)
 	})
 	var ierr *flow.InvitationError
@@ -127,6 +136,8 @@ func run(ex *flow.Execution) flow.Response {
 		ex.Plan.Consumed = false
 		return flow.Fail(err)
 	}
+	delete(ex.Context(), flow.CtxPendingDevices)
+	delete(ex.Context(), flow.CtxPendingUserUUID)
 	ex.SetPendingUser(&u)
 	ex.Context()[flow.CtxUserBackend] = "authentik.core.auth.InbuiltBackend"
 	pd["created"] = creating // authentik's user_write handler adds it too
