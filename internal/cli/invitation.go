@@ -190,9 +190,9 @@ func runInvitationCreate(ctx context.Context, env *Env, args []string) error {
 	var p invite.Params
 	fs.StringVar(&p.Name, "name", "", "invitation name: letters, numbers, underscores or hyphens (required)")
 	fs.StringVar(&p.FlowSlug, "flow", "", "slug of the enrollment flow the invitation opens (required)")
-	fs.StringVar(&p.Expires, "expires", "", "expiry: a duration (72h, 7d, 2w), a date (2026-12-31, valid through that day, UTC) or date-time; default: never")
-	fs.BoolVar(&p.SingleUse, "single-use", false, "the invitation can be used once")
-	fs.IntVar(&p.MaxUses, "max-uses", 0, "how many enrollments the invitation allows (0 = unlimited)")
+	fs.StringVar(&p.Expires, "expires", invitation.DefaultExpiryFlag, "expiry: a duration (72h, 7d, 2w), a date (2026-12-31, valid through that day, UTC), a date-time, or never")
+	fs.BoolVar(&p.SingleUse, "single-use", false, "the invitation can be used once (the default; kept for scripts)")
+	fs.IntVar(&p.MaxUses, "max-uses", invitation.DefaultMaxUses, "how many enrollments the invitation allows (0 = unlimited)")
 	fs.StringVar(&p.FixedData, "fixed-data", "", "data pre-filled in the flow: a JSON or YAML object, or @FILE")
 	fs.StringVar(&p.Email, "email", "", "bind the invitation to this email address")
 	fs.BoolVar(&p.Send, "send", false, "queue the invitation email to --email")
@@ -538,8 +538,8 @@ func runInvitationSend(ctx context.Context, env *Env, args []string) error {
 func runInvitationImport(ctx context.Context, env *Env, args []string) error {
 	fs := env.Flags()
 	flow := fs.String("flow", "", "slug of the enrollment flow (required)")
-	expires := fs.String("expires", "", "expiry of every invitation: a duration (14d), a date or date-time; default: never")
-	maxUses := fs.Int("max-uses", 1, "uses per invitation (0 = unlimited)")
+	expires := fs.String("expires", invitation.DefaultExpiryFlag, "expiry of every invitation: a duration (14d), a date, a date-time, or never")
+	maxUses := fs.Int("max-uses", invitation.DefaultMaxUses, "uses per invitation (0 = unlimited)")
 	send := fs.Bool("send", false, "queue the invitation email to each row's address")
 	var groups []string
 	fs.Func("group", "a group (name or pk) every row's invitee joins on enrollment (repeatable)", func(s string) error {

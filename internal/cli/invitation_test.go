@@ -8,7 +8,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/usher-id/usher/internal/domain/invitation"
 	"github.com/usher-id/usher/internal/store"
 	"github.com/usher-id/usher/internal/store/sqlite"
 	"github.com/usher-id/usher/internal/store/sqlstore"
@@ -260,5 +262,39 @@ func TestInvitationLinkBase(t *testing.T) {
 	code, out, errs = c.run("", "invitation", "create", "--name", "recorded", "--flow", "enroll")
 	if code != 0 || !strings.HasPrefix(out, "http://127.0.0.1:9100/if/flow/enroll/?itoken=") || strings.Contains(errs, "guess") {
 		t.Fatalf("after a server recorded its address: %d %q %q", code, out, errs)
+	}
+}
+
+// TestInvitationCLIDefaults: without --max-uses and --expires the CLI
+// makes what the console's form proposes, one use valid for a week
+// (invitation.DefaultMaxUses, DefaultExpiry); an open-ended link must be
+// asked for.
+func TestInvitationCLIDefaults(t *testing.T) {
+	c := newInvitationCLI(t)
+	ctx := context.Background()
+	st := c.store()
+	get := func(out string) store.Invitation {
+		t.Helper()
+		m := linkRE.FindStringSubmatch(out)
+		if m == nil {
+			t.Fatalf("create printed %q", out)
+		}
+		inv, err := st.GetInvitation(ctx, m[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return inv
+	}
+	before := time.Now()
+	inv := get(c.ok("invitation", "create", "--name", "plain", "--flow", "enroll"))
+	if inv.MaxUses == nil || *inv.MaxUses != invitation.DefaultMaxUses || inv.Expires == nil {
+		t.Fatalf("defaults: max_uses %v, expires %v; want 1 and a week", inv.MaxUses, inv.Expires)
+	}
+	if d := inv.Expires.Sub(before); d < invitation.DefaultExpiry-time.Minute || d > invitation.DefaultExpiry+time.Minute {
+		t.Errorf("default expiry is %v from now, want %v", d, invitation.DefaultExpiry)
+	}
+	open := get(c.ok("invitation", "create", "--name", "open", "--flow", "enroll", "--max-uses", "0", "--expires", "never"))
+	if open.MaxUses != nil || open.Expires != nil {
+		t.Errorf("--max-uses 0 --expires never: max_uses %v, expires %v; want unlimited, never", open.MaxUses, open.Expires)
 	}
 }

@@ -23,7 +23,7 @@ import (
 type Params struct {
 	Name     string
 	FlowSlug string // "" = no flow: usable with any flow that has an invitation stage
-	// Expires is "" (never), a duration from now ("72h", "7d", "2w") or a
+	// Expires is "" or "never" (no expiry), a duration from now ("72h", "7d", "2w") or a
 	// date / date-time ("2026-12-31" = end of that day UTC,
 	// "2026-12-31T18:00", RFC 3339).
 	Expires   string
@@ -50,10 +50,11 @@ const (
 	msgRequired  = "This field is required."
 )
 
-// ParseExpires reads an expiry relative to now; "" means never (nil).
+// ParseExpires reads an expiry relative to now; "" and "never" mean no
+// expiry (nil).
 func ParseExpires(s string, now time.Time) (*time.Time, error) {
 	s = strings.TrimSpace(s)
-	if s == "" {
+	if s == "" || strings.EqualFold(s, "never") {
 		return nil, nil
 	}
 	if d, ok, err := parseDays(s); ok {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/usher-id/usher/internal/domain/invitation"
 	"github.com/usher-id/usher/internal/resource"
 	"github.com/usher-id/usher/internal/store"
 )
@@ -40,7 +41,7 @@ func (h *Handler) invitationEntity() *entity[store.Invitation] {
 		},
 		values: func(obj *store.Invitation) url.Values {
 			if obj == nil {
-				exp := h.App.Clock().Add(7 * 24 * time.Hour).Truncate(time.Minute)
+				exp := h.App.Clock().Add(invitation.DefaultExpiry).Truncate(time.Minute)
 				return url.Values{"expires": {localTime(&exp)}, "single_use": {"on"}, "fixed_data": {"{}"}}
 			}
 			inv := *obj
