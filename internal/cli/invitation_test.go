@@ -298,3 +298,22 @@ func TestInvitationCLIDefaults(t *testing.T) {
 		t.Errorf("--max-uses 0 --expires never: max_uses %v, expires %v; want unlimited, never", open.MaxUses, open.Expires)
 	}
 }
+
+// TestInvitationCLISharedName: names are not unique (as in authentik);
+// the CLI refuses to guess between two invitations with one name and
+// takes either by UUID.
+func TestInvitationCLISharedName(t *testing.T) {
+	c := newInvitationCLI(t)
+	first := linkRE.FindStringSubmatch(c.ok("invitation", "create", "--name", "twin", "--flow", "enroll"))
+	c.ok("invitation", "create", "--name", "twin", "--flow", "enroll")
+	code, _, stderr := c.run("", "invitation", "revoke", "twin")
+	if code != 1 || !strings.Contains(stderr, `several invitations are named "twin": give the UUID`) {
+		t.Fatalf("revoke by a shared name: exit %d, %q", code, stderr)
+	}
+	if first == nil {
+		t.Fatal("no link printed")
+	}
+	if out := c.ok("invitation", "revoke", first[1]); !strings.Contains(out, "revoked invitation twin") {
+		t.Errorf("revoke by UUID: %q", out)
+	}
+}
