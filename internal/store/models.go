@@ -31,6 +31,7 @@ const (
 	ModelPrompt                     = "authentik_stages_prompt.prompt"
 	ModelPromptStage                = "authentik_stages_prompt.promptstage"
 	ModelUser                       = "authentik_core.user"
+	ModelToken                      = "authentik_core.token"
 	ModelUserLoginStage             = "authentik_stages_user_login.userloginstage"
 	ModelUserLogoutStage            = "authentik_stages_user_logout.userlogoutstage"
 	ModelUserWriteStage             = "authentik_stages_user_write.userwritestage"

@@ -83,6 +83,7 @@ type Queries interface {
 	CreateToken(ctx context.Context, t *Token) error
 	GetTokenByHash(ctx context.Context, keyHash string) (Token, error)
 	GetToken(ctx context.Context, identifier string) (Token, error)
+	// ListTokens lists a user's tokens by identifier; userPK 0 lists everyone's.
 	ListTokens(ctx context.Context, userPK int64) ([]Token, error)
 	DeleteToken(ctx context.Context, identifier string) error
 

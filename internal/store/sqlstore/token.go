@@ -39,8 +39,9 @@ func (c *conn) GetToken(ctx context.Context, identifier string) (store.Token, er
 	return t, c.wrap("get token", err)
 }
 
+// ListTokens lists a user's tokens; userPK 0 lists everyone's.
 func (c *conn) ListTokens(ctx context.Context, userPK int64) ([]store.Token, error) {
-	rows, err := c.query(ctx, "SELECT "+tokenCols+" FROM tokens WHERE user_pk = ? ORDER BY identifier", userPK)
+	rows, err := c.query(ctx, "SELECT "+tokenCols+" FROM tokens WHERE (? = 0 OR user_pk = ?) ORDER BY identifier", userPK, userPK)
 	if err != nil {
 		return nil, c.wrap("list tokens", err)
 	}

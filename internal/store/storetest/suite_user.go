@@ -321,6 +321,11 @@ func testTokens(t *testing.T, s store.Store) {
 	if list[0].Expires != nil {
 		t.Errorf("token without expiry has %v", list[0].Expires)
 	}
+	all, err := s.ListTokens(ctx, 0)
+	check(t, err, "list everyone's")
+	if len(all) != len(list) {
+		t.Errorf("ListTokens(0) = %d tokens, want %d", len(all), len(list))
+	}
 	check(t, s.DeleteToken(ctx, "a-second"), "delete")
 	wantErr(t, s.DeleteToken(ctx, "a-second"), store.ErrNotFound, "delete twice")
 }
