@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 
 	authentik "goauthentik.io/api/v3"
@@ -104,4 +105,31 @@ func TestAdminToolEndpoints(t *testing.T) {
 			t.Fatalf("events/actions: %+v %v", acts, err)
 		}
 	})
+}
+
+// TestFlowDiagramAndCacheInfo: the flow designer's calls through
+// authentik's client: the diagram lists the flow's stages in order, the
+// cache info counts flows.
+func TestFlowDiagramAndCacheInfo(t *testing.T) {
+	e, f := newPolicyEnv(t)
+	ctx := context.Background()
+	st, _ := store.NewStage(store.StageDeny, `say "no"`)
+	must(t, e.store.CreateStage(ctx, &st))
+	must(t, e.store.CreateBinding(ctx, &store.FlowStageBinding{Target: f.UUID, Stage: st.UUID, Order: 10}))
+	d, _, err := e.client.FlowsAPI.FlowsInstancesDiagramRetrieve(ctx, f.Slug).Execute()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"graph TD", "Flow\\nEnroll", "Stage (order 10)", "Deny Stage", "say #quot;no#quot;", "stage_1 --> done"} {
+		if !strings.Contains(d.Diagram, want) {
+			t.Errorf("diagram lacks %q:\n%s", want, d.Diagram)
+		}
+	}
+	if _, resp, err := e.client.FlowsAPI.FlowsInstancesDiagramRetrieve(ctx, "nope").Execute(); err == nil || resp.StatusCode != 404 {
+		t.Errorf("unknown flow: %v %v", resp, err)
+	}
+	ci, _, err := e.client.FlowsAPI.FlowsInstancesCacheInfoRetrieve(ctx).Execute()
+	if err != nil || ci.Count != 1 {
+		t.Errorf("cache_info: %+v %v", ci, err)
+	}
 }
