@@ -90,12 +90,15 @@ func compileUncached(src string) (*program, error) {
 		// that does not parse either.
 		fixed, changed := reindent(src)
 		if !changed {
-			return nil, syntaxError(err)
+			return nil, pythonError(src, syntaxError(err))
 		}
 		if _, err2 := fileOptions.Parse("expression", fixed, 0); err2 != nil {
-			return nil, syntaxError(err)
+			return nil, pythonError(src, syntaxError(err))
 		}
 		src = fixed
+	}
+	if line, col := ormLine(src); line > 0 {
+		return nil, &SyntaxError{Line: line, Col: col, Msg: msgORM}
 	}
 	// First pass: find the free names (context variables).
 	var vars []string
@@ -163,6 +166,18 @@ func build(src string, vars []string, isPredeclared func(string) bool) (*program
 		return nil, &SyntaxError{Msg: "internal error: no function"}
 	}
 	return &program{fn: fn, contextVars: vars}, nil
+}
+
+// pythonError replaces a parse error on a line that starts with a Python
+// construct Starlark lacks by a message naming the construct.
+func pythonError(src string, err error) error {
+	var se *SyntaxError
+	if errors.As(err, &se) && se.Line > 0 {
+		if msg := pythonConstruct(src, se.Line); msg != "" {
+			return &SyntaxError{Line: se.Line, Col: 1, Msg: msg}
+		}
+	}
+	return err
 }
 
 func syntaxError(err error) error {
