@@ -3,6 +3,7 @@ package resource
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -97,29 +98,45 @@ func (f finder[T]) find(c *Ctx, m *Model[T], ids map[string]any) (T, error) {
 
 // Matches reports whether every key of want matches got's value: mappings
 // by "contains" (recursively), everything else by normalized value, so
-// 10 matches "10" and a UUID matches its form without dashes.
-func Matches(want, got map[string]any) bool {
+// 10 matches "10" and a UUID matches its form without dashes. Inside a
+// mapping, lists match by containment too (every wanted element is in
+// the list, in any order), as PostgreSQL's jsonb @> does for the
+// attributes__contains lookups authentik's blueprint importer makes.
+func Matches(want, got map[string]any) bool { return matches(want, got, false) }
+
+func matches(want, got map[string]any, inDict bool) bool {
 	for k, w := range want {
 		g, ok := got[k]
-		if !ok || !matchValue(w, g) {
+		if !ok || !matchValue(w, g, inDict) {
 			return false
 		}
 	}
 	return true
 }
 
-func matchValue(want, got any) bool {
+func matchValue(want, got any, inDict bool) bool {
 	if wm, ok := asDict(want); ok {
 		gm, ok := asDict(got)
-		return ok && Matches(wm, gm)
+		return ok && matches(wm, gm, true)
 	}
 	if wl, ok := want.([]any); ok {
 		gl, ok := toList(got)
-		if !ok || len(wl) != len(gl) {
+		if !ok {
+			return false
+		}
+		if inDict {
+			for _, w := range wl {
+				if !slices.ContainsFunc(gl, func(g any) bool { return matchValue(w, g, true) }) {
+					return false
+				}
+			}
+			return true
+		}
+		if len(wl) != len(gl) {
 			return false
 		}
 		for i := range wl {
-			if !matchValue(wl[i], gl[i]) {
+			if !matchValue(wl[i], gl[i], false) {
 				return false
 			}
 		}

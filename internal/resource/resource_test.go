@@ -282,3 +282,26 @@ func TestTakenIsConflict(t *testing.T) {
 		t.Errorf("a bad slug is not a conflict: %v", err)
 	}
 }
+
+// Identifiers inside a mapping (attributes) match lists by containment, as
+// authentik's attributes__contains lookup does; top-level lists must be
+// equal.
+func TestMatchesListsByContainmentInsideMappings(t *testing.T) {
+	got := map[string]any{"groups": []any{"x", "y"},
+		"attributes": map[string]any{"tags": []any{"b", "a"}, "team": map[string]any{"ids": []any{1.0, 2.0}}}}
+	for _, c := range []struct {
+		want map[string]any
+		ok   bool
+	}{
+		{map[string]any{"attributes": map[string]any{"tags": []any{"a"}}}, true},
+		{map[string]any{"attributes": map[string]any{"tags": []any{"a", "b"}}}, true},
+		{map[string]any{"attributes": map[string]any{"tags": []any{"c"}}}, false},
+		{map[string]any{"attributes": map[string]any{"team": map[string]any{"ids": []any{2}}}}, true},
+		{map[string]any{"groups": []any{"x"}}, false},
+		{map[string]any{"groups": []any{"x", "y"}}, true},
+	} {
+		if got := Matches(c.want, got); got != c.ok {
+			t.Errorf("Matches(%v) = %v, want %v", c.want, got, c.ok)
+		}
+	}
+}
