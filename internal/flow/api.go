@@ -52,7 +52,12 @@ func (h *Handler) execute(w http.ResponseWriter, r *http.Request) {
 					fmt.Sprintf("The request body is larger than the %d bytes this server accepts.", tooBig.Limit))
 				return
 			}
-			httpx.Detail(w, http.StatusBadRequest, err.Error())
+			// authentik answers a body it cannot parse with its flow error
+			// challenge (HTTP 200), which its web client shows; the flow's
+			// state is unchanged, so the client may send the answer again.
+			ch := NewFlowError(r)
+			ch.Error = err.Error()
+			httpx.JSON(w, http.StatusOK, ch)
 			return
 		}
 	}

@@ -59,11 +59,13 @@ type RedirectChallenge struct {
 	To string `json:"to"`
 }
 
-// FlowErrorChallenge reports an internal error: only the request ID, the
-// details go to the log.
+// FlowErrorChallenge reports an error the flow cannot go on from: for an
+// internal error only the request ID (the details go to the log); for a
+// request the client got wrong (a body that is not JSON), Error says what.
 type FlowErrorChallenge struct {
 	Common
 	RequestID string `json:"request_id"`
+	Error     string `json:"error,omitempty"`
 }
 
 // IdentificationChallenge asks who the user is (authentik's
@@ -82,6 +84,9 @@ type IdentificationChallenge struct {
 	EnrollURL             string   `json:"enroll_url,omitempty"`
 	RecoveryURL           string   `json:"recovery_url,omitempty"`
 	PasswordlessURL       string   `json:"passwordless_url,omitempty"`
+	// CaptchaStage is always null: usher has no captcha stage (authentik
+	// sends null when the identification stage has none).
+	CaptchaStage any `json:"captcha_stage"`
 }
 
 // PasswordChallenge asks the pending user for their password.

@@ -137,13 +137,13 @@ func TestChallengeWireFormat(t *testing.T) {
 			cl := e.Client()
 			u := cl.ExecutorURL("wire-login", "")
 			_, ch, _ := cl.Do(http.MethodGet, u, nil)
-			wantWire(t, "identification", ch, `{"allow_show_password":false,"component":"ak-stage-identification",`+
+			wantWire(t, "identification", ch, `{"allow_show_password":false,"captcha_stage":null,"component":"ak-stage-identification",`+
 				`"enable_remember_me":false,"enroll_url":"/if/flow/default-enrollment-flow/","flow_designation":"authentication",`+
 				`"flow_info":`+flowInfo("Sign in", "/flows/-/cancel/")+`,"password_fields":false,"pending_user_identifier":null,`+
 				`"primary_action":"Log in","recovery_url":"/if/flow/invitation-enrollment-flow-external/","show_source_labels":true,`+
 				`"sources":[],"user_fields":["username"]}`)
 			_, ch, _ = cl.Do(http.MethodPost, u, map[string]any{"uid_field": " "})
-			wantWire(t, "identification errors", ch, `{"allow_show_password":false,"component":"ak-stage-identification",`+
+			wantWire(t, "identification errors", ch, `{"allow_show_password":false,"captcha_stage":null,"component":"ak-stage-identification",`+
 				`"enable_remember_me":false,"enroll_url":"/if/flow/default-enrollment-flow/","flow_designation":"authentication",`+
 				`"flow_info":`+flowInfo("Sign in", "/flows/-/cancel/")+`,"password_fields":false,"pending_user_identifier":null,`+
 				`"primary_action":"Log in","recovery_url":"/if/flow/invitation-enrollment-flow-external/",`+
@@ -174,7 +174,7 @@ func TestChallengeWireFormat(t *testing.T) {
 		t.Run("identification with password", func(t *testing.T) {
 			cl := e.Client()
 			_, ch, _ := cl.Do(http.MethodGet, cl.ExecutorURL("wire-inline", ""), nil)
-			wantWire(t, "identification inline", ch, `{"allow_show_password":true,"component":"ak-stage-identification",`+
+			wantWire(t, "identification inline", ch, `{"allow_show_password":true,"captcha_stage":null,"component":"ak-stage-identification",`+
 				`"enable_remember_me":true,"flow_designation":"authentication","flow_info":`+flowInfo("Inline", "/flows/-/cancel/")+
 				`,"password_fields":true,"pending_user_identifier":null,"primary_action":"Log in","show_source_labels":false,`+
 				`"sources":[],"user_fields":["email","username"]}`)

@@ -2,6 +2,8 @@ package flow_test
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -503,11 +505,21 @@ func TestExecutorProtocol(t *testing.T) {
 		})
 		t.Run("bad json", func(t *testing.T) {
 			cl := e.Client()
+			// authentik's error challenge with HTTP 200, as its web
+			// client expects; the flow is where it was.
 			resp, err := cl.HTTP.Post(cl.ExecutorURL(slug, query), "application/json", strings.NewReader("[1,"))
-			if err != nil || resp.StatusCode != 400 {
+			if err != nil || resp.StatusCode != 200 {
 				t.Fatalf("bad json: %v %v", resp.StatusCode, err)
 			}
+			var ch map[string]any
+			_ = json.NewDecoder(resp.Body).Decode(&ch)
 			resp.Body.Close()
+			if ch["component"] != "ak-stage-flow-error" || !strings.Contains(fmt.Sprint(ch["error"]), "JSON parse error") || ch["request_id"] == nil {
+				t.Fatalf("bad json answered %v", ch)
+			}
+			if _, again, _ := cl.Do(http.MethodGet, cl.ExecutorURL(slug, query), nil); again["component"] == "ak-stage-flow-error" {
+				t.Errorf("the flow did not survive a bad body: %v", again)
+			}
 		})
 	})
 }
