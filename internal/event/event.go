@@ -161,13 +161,18 @@ type Recorder struct {
 // outside HTTP; data["http_request"], when set, replaces the request
 // summary (the executor passes its parsed wrapped query as args).
 func (rec *Recorder) Record(ctx context.Context, q store.Queries, r *http.Request, user *store.User, action string, data map[string]any) error {
-	return rec.RecordFor(ctx, q, r, user, nil, action, data)
+	return rec.record(ctx, q, r, user, nil, false, action, data)
 }
 
 // RecordFor is Record for events during a flow: the event's user is the
-// plan's pending user, and the logged-in requester (when different) is
-// shown under authenticated_as, as authentik does.
-func (rec *Recorder) RecordFor(ctx context.Context, q store.Queries, r *http.Request, user, authenticatedAs *store.User, action string, data map[string]any) error {
+// plan's pending user, and whoever sent the request, when someone else, is
+// shown under authenticated_as (requester nil: the anonymous user), as
+// authentik does.
+func (rec *Recorder) RecordFor(ctx context.Context, q store.Queries, r *http.Request, user, requester *store.User, action string, data map[string]any) error {
+	return rec.record(ctx, q, r, user, requester, true, action, data)
+}
+
+func (rec *Recorder) record(ctx context.Context, q store.Queries, r *http.Request, user, requester *store.User, inFlow bool, action string, data map[string]any) error {
 	now := time.Now()
 	if rec.Now != nil {
 		now = rec.Now()
@@ -178,8 +183,8 @@ func (rec *Recorder) RecordFor(ctx context.Context, q store.Queries, r *http.Req
 	}
 	e := store.Event{Action: action, App: "usher", User: UserRef(user), Created: now,
 		Expires: now.Add(rec.retention())}
-	if authenticatedAs != nil && (user == nil || authenticatedAs.PK != user.PK) {
-		e.User["authenticated_as"] = UserRef(authenticatedAs)
+	if inFlow && user != nil && (requester == nil || requester.PK != user.PK) {
+		e.User["authenticated_as"] = UserRef(requester)
 	}
 	if r != nil {
 		e.ClientIP = httpx.ClientIP(r)

@@ -227,7 +227,11 @@ func (ex *Execution) Record(q store.Queries, user *store.User, action string, da
 	}
 	d["http_request"] = map[string]any{"path": ex.R.URL.Path, "method": ex.R.Method, "args": args,
 		"user_agent": ex.R.UserAgent(), "request_id": httpx.RequestID(ex.Ctx())}
-	return ex.App.Events.Record(ex.Ctx(), q, ex.R, user, action, d)
+	requester, err := ex.RequestUser()
+	if err != nil {
+		return err
+	}
+	return ex.App.Events.RecordFor(ex.Ctx(), q, ex.R, user, requester, action, d)
 }
 
 // toInt64 reads a JSON number (float64 after a round trip) or an integer.

@@ -194,6 +194,14 @@ func TestEnrollmentJSON(t *testing.T) {
 				t.Errorf("user_write event leaks the password: %v", ev.Context["password"])
 			}
 		}
+		// The enrollment's events are about the new user, sent by an
+		// anonymous visitor: authentik shows that under authenticated_as.
+		for _, ev := range e.events("invitation_used") {
+			as, _ := ev.User["authenticated_as"].(map[string]any)
+			if ev.User["username"] == "AnonymousUser" || as["username"] != "AnonymousUser" || as["is_anonymous"] != true {
+				t.Errorf("invitation_used user = %v", ev.User)
+			}
+		}
 	})
 }
 
