@@ -78,6 +78,11 @@ func mustChangePassword(u *store.User) bool {
 // other users get a 403 page.
 func (h *Handler) admin(fn pageFunc) http.HandlerFunc {
 	return h.userOnly(func(w http.ResponseWriter, r *http.Request, u *store.User) error {
+		// Service accounts and external users go to the brand's default
+		// application first, as authentik's interface views send them.
+		if ok, err := h.internalOnly(w, r, u); !ok {
+			return err
+		}
 		ok, err := h.App.Store.IsSuperuser(r.Context(), u.PK)
 		if err != nil {
 			return err

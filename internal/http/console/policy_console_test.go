@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/usher-id/usher/internal/http/console"
 	"github.com/usher-id/usher/internal/store"
 )
 
@@ -106,7 +107,10 @@ func TestPolicyConsole(t *testing.T) {
 
 	t.Run("non-superusers are refused", func(t *testing.T) {
 		jane, _ := f.st.GetUserByUsername(ctx, "jane")
-		f.browser(t, &jane).get(t, "/if/admin/policies/new/").expect(t, 403, "")
+		// jane is external: authentik's page for non-internal users.
+		f.browser(t, &jane).get(t, "/if/admin/policies/new/").expect(t, 200, "", console.InternalOnlyMessage)
+		staff := f.user(t, "staff", store.UserTypeInternal, false)
+		f.browser(t, &staff).get(t, "/if/admin/policies/new/").expect(t, 403, "")
 	})
 }
 

@@ -55,6 +55,10 @@ func TestShellRouting(t *testing.T) {
 		b := f.browser(t, &ext)
 		b.get(t, "/").expect(t, 302, "/application/launch/portal/")
 		b.get(t, "/application/launch/portal/").expect(t, 302, "https://portal.example.com/")
+		// A service account opening the admin interface goes there too,
+		// not to a 403 (authentik's interface views).
+		svc := f.user(t, "svc", store.UserTypeServiceAccount, false)
+		f.browser(t, &svc).get(t, "/if/admin/").expect(t, 302, "/application/launch/portal/")
 	})
 }
 
