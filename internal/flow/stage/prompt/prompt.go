@@ -139,10 +139,10 @@ func choicesFor(p store.Prompt, ctx map[string]any, placeholder any) []choice {
 	out := make([]choice, 0, len(list))
 	for _, c := range list {
 		if m, ok := c.(map[string]any); ok {
-			out = append(out, choice{Label: str(m["label"]), Value: str(m["value"])})
+			out = append(out, choice{Label: choiceStr(m["label"]), Value: choiceStr(m["value"])})
 			continue
 		}
-		out = append(out, choice{Label: str(c), Value: str(c)})
+		out = append(out, choice{Label: choiceStr(c), Value: choiceStr(c)})
 	}
 	return out
 }
@@ -181,6 +181,18 @@ func promptChallenge(fields []field, values map[string]string) *flow.PromptChall
 		}
 	}
 	return c
+}
+
+// choiceStr renders a choice as authentik does, with Python's str():
+// booleans are True and False.
+func choiceStr(v any) string {
+	if b, ok := v.(bool); ok {
+		if b {
+			return "True"
+		}
+		return "False"
+	}
+	return str(v)
 }
 
 // str renders a context value as a form string.

@@ -149,6 +149,11 @@ func validateField(f field, raw any, present bool) (v any, ok bool, msg, code st
 		return s, true, "", ""
 	}
 	s = strings.TrimSpace(s)
+	if s == "" && f.p.Required && (t == "radio-button-group" || t == "dropdown") && !hasChoice(f.choices, "") {
+		// The first choice is the default, but an explicit "" is still no
+		// choice (DRF's ChoiceField refuses blank).
+		return nil, false, `"" is not a valid choice.`, "invalid_choice"
+	}
 	if s == "" {
 		if required {
 			return nil, false, msgRequired, "required"
