@@ -235,6 +235,13 @@ func (imp *importer) entry(ctx context.Context, q store.Queries, e *Entry) error
 	r := imp.r
 	r.rc = imp.resourceCtx(q)
 	var ignored []string
+	r.rc.Warn = func(field, msg string) {
+		attrs := map[string]any{"entry": e.Index, "model": r.model, "field": field}
+		if e.ID != "" {
+			attrs["id"] = e.ID
+		}
+		r.warn(msg, attrs)
+	}
 	r.rc.Ignored = func(key, msg string) {
 		ignored = append(ignored, strconv.Quote(key))
 		attrs := map[string]any{"entry": e.Index, "model": r.model, "field": key}

@@ -251,3 +251,25 @@ func TestMetaApplyBlueprint(t *testing.T) {
 		})
 	}
 }
+
+// An expression policy that parses only once re-indented is applied with a
+// warning in the import log naming the entry and the lines, so the change
+// is never silent.
+func TestApplyWarnsAboutReindentedExpression(t *testing.T) {
+	a := newTestApp(t)
+	src := "version: 1\nentries:\n  - model: authentik_policies_expression.expressionpolicy\n    identifiers:\n      name: flat\n" +
+		"    attrs:\n      expression: |\n        if request.user.username == 'jane':\n        return True\n"
+	res, err := Apply(context.Background(), a, mustParse(t, src), Options{})
+	if err != nil || !res.Success {
+		t.Fatalf("apply: %v", err)
+	}
+	var warned bool
+	for _, l := range res.Logs {
+		if l.LogLevel == "warning" && strings.Contains(l.Event, "line 2 indented") && l.Attributes["field"] == "expression" {
+			warned = true
+		}
+	}
+	if !warned {
+		t.Fatalf("no warning in the import log: %+v", res.Logs)
+	}
+}

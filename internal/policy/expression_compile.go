@@ -88,8 +88,8 @@ func compileUncached(src string) (*program, error) {
 		// Pasted from a page that lost its indentation? Retry once with
 		// the bodies of block headers indented; keep the first error if
 		// that does not parse either.
-		fixed, changed := reindent(src)
-		if !changed {
+		fixed, lines := reindent(src)
+		if len(lines) == 0 {
 			return nil, pythonError(src, syntaxError(err))
 		}
 		if _, err2 := fileOptions.Parse("expression", fixed, 0); err2 != nil {
@@ -279,14 +279,36 @@ func skipString(b []byte, i int) int {
 	return i
 }
 
+// Reindented reports whether expression parses only once usher indents
+// the bodies of unindented block headers (see reindent), with the lines it
+// indents (1-based) and the text that then runs. Saving such an expression
+// is allowed, with a warning showing both, so the change is never silent.
+func Reindented(expression string) (lines []int, runs string, ok bool) {
+	src := pythonCompat(expression)
+	if _, err := fileOptions.Parse("expression", src, 0); err == nil {
+		return nil, "", false
+	}
+	fixed, lines := reindent(src)
+	if len(lines) == 0 {
+		return nil, "", false
+	}
+	if _, err := fileOptions.Parse("expression", fixed, 0); err != nil {
+		return nil, "", false
+	}
+	// Show the expression as written, re-indented (not the is/is not
+	// rewrite, which is an implementation detail).
+	shown, _ := reindent(expression)
+	return lines, shown, true
+}
+
 // reindent repairs code whose indentation was lost (authentik's invitations guide's snippets
 // as some renderers copy them): the lines after a block header (`if x:`,
 // `for ...:`, `else:`, ...) that are not indented deeper are indented up to
 // the next blank line, comment line, `elif`/`else`/`except` line or the end.
 // It is tried only when the expression does not parse as written.
-func reindent(src string) (string, bool) {
+func reindent(src string) (string, []int) {
 	lines := strings.Split(src, "\n")
-	changed := false
+	var changed []int
 	for i := 0; i < len(lines); i++ {
 		header := strings.TrimSpace(stripComment(lines[i]))
 		if !strings.HasSuffix(header, ":") || !isBlockHeader(header) {
@@ -304,7 +326,7 @@ func reindent(src string) (string, bool) {
 				break
 			}
 			lines[j] = lines[j][:ind] + "    " + lines[j][ind:]
-			changed = true
+			changed = append(changed, j+1)
 			if strings.HasSuffix(strings.TrimSpace(stripComment(t)), ":") {
 				break // a nested header: its body is ambiguous, let the next round see it
 			}

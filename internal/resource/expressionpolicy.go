@@ -1,6 +1,10 @@
 package resource
 
 import (
+	"fmt"
+	"strconv"
+	"strings"
+
 	"github.com/usher-id/usher/internal/policy"
 	"github.com/usher-id/usher/internal/store"
 )
@@ -46,6 +50,8 @@ func savePolicy(c *Ctx, existing *store.Policy, data map[string]any) (store.Poli
 		// The syntax is checked on save, as authentik's ExpressionPolicySerializer does.
 		if err := policy.Compile(p.Expression); err != nil {
 			in.fail("expression", err.Error())
+		} else if lines, runs, ok := policy.Reindented(p.Expression); ok && c.Warn != nil {
+			c.Warn("expression", reindentWarning(lines, runs))
 		}
 	}
 	in.boolean("execution_logging", &p.ExecutionLogging)
@@ -90,4 +96,20 @@ func policyObj(c *Ctx, p store.Policy) (map[string]any, error) {
 		"component": "ak-policy-expression-form", "verbose_name": ExpressionPolicies.VerboseName,
 		"verbose_name_plural": ExpressionPolicies.VerboseNamePlural, "meta_model_name": store.ModelExpressionPolicy,
 		"bound_to": bound}, nil
+}
+
+// reindentWarning says which lines usher indented to make an expression
+// parse and shows the text that runs, so a pasted snippet that lost its
+// indentation is never changed silently.
+func reindentWarning(lines []int, runs string) string {
+	nums := make([]string, len(lines))
+	for i, n := range lines {
+		nums[i] = strconv.Itoa(n)
+	}
+	word := "line"
+	if len(lines) > 1 {
+		word = "lines"
+	}
+	return fmt.Sprintf("This expression parses only with %s %s indented under the block header before them, "+
+		"so usher runs it as:\n%s\nIf that is not what you meant, indent the expression yourself.", word, strings.Join(nums, ", "), runs)
 }

@@ -43,6 +43,11 @@ type Ctx struct {
 	// keys, so a blueprint written for another authentik version still
 	// applies, and the importer logs a warning naming the key.
 	Ignored func(key, msg string)
+	// Warn, when set, receives warnings about values that were accepted
+	// but deserve a look (an expression usher had to re-indent): the API
+	// answers them under "warnings", the console shows them, the
+	// blueprint importer logs them.
+	Warn func(field, msg string)
 	// Full marks a replacing update (the API's PUT): required fields must be
 	// present, as on create.
 	Full bool

@@ -99,9 +99,12 @@ func (e endpoint[T]) save(h *Handler, w http.ResponseWriter, r *http.Request, c 
 		return err
 	}
 	var out map[string]any
+	warnings := map[string][]string{}
 	err = h.App.Store.Tx(r.Context(), func(q store.Queries) error {
+		clear(warnings) // a retried transaction starts over
 		rc := h.resourceCtx(r, c, q)
 		rc.Full = full
+		rc.Warn = func(field, msg string) { warnings[field] = append(warnings[field], msg) }
 		var row T
 		action := event.ModelCreated
 		if id == "" {
@@ -126,6 +129,10 @@ func (e endpoint[T]) save(h *Handler, w http.ResponseWriter, r *http.Request, c 
 	status := http.StatusOK
 	if id == "" {
 		status = http.StatusCreated
+	}
+	if len(warnings) > 0 {
+		// Not in authentik's schema: its clients ignore the key.
+		out["warnings"] = warnings
 	}
 	writeJSON(w, status, out)
 	return nil

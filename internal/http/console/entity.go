@@ -155,7 +155,7 @@ func (e *entity[T]) submit(w http.ResponseWriter, r *http.Request, u *store.User
 	if f.hasErrors() {
 		return &invalidForm{e.Nav, f}
 	}
-	saved, err := e.save(r, u, obj, data)
+	saved, warnings, err := e.save(r, u, obj, data)
 	var ve *resource.ValidationError
 	if errors.As(err, &ve) {
 		f.applyErrors(ve)
@@ -169,7 +169,11 @@ func (e *entity[T]) submit(w http.ResponseWriter, r *http.Request, u *store.User
 	if obj != nil {
 		verb = "updated"
 	}
-	return e.h.redirect(w, r, e.after(saved), flash{"ok", e.Singular + " " + name + " " + verb + "."})
+	msgs := []flash{{"ok", e.Singular + " " + name + " " + verb + "."}}
+	for _, m := range warnings {
+		msgs = append(msgs, flash{"warn", m})
+	}
+	return e.h.redirect(w, r, e.after(saved), msgs...)
 }
 
 type confirmPage struct {

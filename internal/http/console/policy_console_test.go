@@ -224,3 +224,15 @@ func TestPolicyBindingsConsole(t *testing.T) {
 		}
 	})
 }
+
+// Saving an expression that parses only once re-indented shows a warning
+// naming the lines and the text that runs.
+func TestPolicyConsoleReindentWarning(t *testing.T) {
+	f := newFixture(t)
+	admin := f.user(t, "admin", store.UserTypeInternal, true)
+	b := f.browser(t, &admin)
+	b.post(t, "/if/admin/policies/new/", url.Values{"name": {"flat"},
+		"expression": {"if request.user.username == 'jane':\nreturn True"}}).expect(t, 303, "/if/admin/policies/")
+	b.get(t, "/if/admin/policies/").expect(t, 200, "", "Expression Policy flat created.", `class="flash warn"`,
+		"parses only with line 2 indented", "    return True")
+}

@@ -12,11 +12,16 @@ import (
 // save validates and writes data through e's model (the API's rules;
 // existing nil creates) and records model_created/model_updated in the
 // same transaction.
-func (e *entity[T]) save(r *http.Request, u *store.User, existing *T, data map[string]any) (T, error) {
+// Warnings the model gave about accepted values come back for the page to
+// show.
+func (e *entity[T]) save(r *http.Request, u *store.User, existing *T, data map[string]any) (T, []string, error) {
 	h := e.h
 	var out T
+	var warnings []string
 	err := h.App.Store.Tx(r.Context(), func(q store.Queries) error {
+		warnings = nil
 		rc := h.resourceCtx(r, q, u)
+		rc.Warn = func(_, msg string) { warnings = append(warnings, msg) }
 		var err error
 		action := event.ModelCreated
 		if existing == nil {
@@ -30,7 +35,7 @@ func (e *entity[T]) save(r *http.Request, u *store.User, existing *T, data map[s
 		}
 		return h.record(r.Context(), q, r, u, action, ref(e.model, out))
 	})
-	return out, err
+	return out, warnings, err
 }
 
 // remove deletes obj through e's model and records model_deleted.
