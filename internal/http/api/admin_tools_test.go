@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	authentik "goauthentik.io/api/v3"
 
@@ -131,5 +132,47 @@ func TestFlowDiagramAndCacheInfo(t *testing.T) {
 	ci, _, err := e.client.FlowsAPI.FlowsInstancesCacheInfoRetrieve(ctx).Execute()
 	if err != nil || ci.Count != 1 {
 		t.Errorf("cache_info: %+v %v", ci, err)
+	}
+}
+
+// TestEventCharts: volume/ and top_per_user/ as the admin dashboard calls
+// them through authentik's client; usher's own actions appear under
+// authentik's names so the client can decode them.
+func TestEventCharts(t *testing.T) {
+	e, _ := newPolicyEnv(t)
+	ctx := context.Background()
+	now := time.Now()
+	app := map[string]any{"app": "authentik_core", "model_name": "application", "name": "Grafana", "pk": "a1"}
+	for i, ev := range []store.Event{
+		{Action: "login", User: map[string]any{"pk": 1.0, "username": "a"}, Created: now.Add(-time.Hour)},
+		{Action: "invitation_sent", User: map[string]any{"pk": 1.0, "username": "a"}, Created: now.Add(-time.Hour)},
+		{Action: "login", User: map[string]any{"pk": 1.0, "username": "a"}, Created: now.Add(-20 * 24 * time.Hour)},
+		{Action: "authorize_application", User: map[string]any{"pk": 1.0, "username": "a"}, Created: now, Context: map[string]any{"authorized_application": app}},
+		{Action: "authorize_application", User: map[string]any{"pk": 2.0, "username": "b"}, Created: now, Context: map[string]any{"authorized_application": app}},
+	} {
+		ev.Expires = now.Add(time.Hour)
+		if err := e.store.CreateEvent(ctx, &ev); err != nil {
+			t.Fatal(i, err)
+		}
+	}
+	vol, _, err := e.client.EventsAPI.EventsEventsVolumeList(ctx).Execute()
+	if err != nil {
+		t.Fatalf("volume: %v", err)
+	}
+	logins := 0
+	for _, v := range vol {
+		if v.Action == authentik.EVENTACTIONS_LOGIN {
+			logins += int(v.Count)
+		}
+	}
+	if logins != 1 || len(vol) < 3 {
+		t.Errorf("volume = %+v (want the recent login only, and every action decoded)", vol)
+	}
+	if vol, _, _ := e.client.EventsAPI.EventsEventsVolumeList(ctx).HistoryDays(30).Action("login").Execute(); len(vol) != 2 {
+		t.Errorf("30 days of logins = %+v", vol)
+	}
+	top, _, err := e.client.EventsAPI.EventsEventsTopPerUserList(ctx).Action("authorize_application").Execute()
+	if err != nil || len(top) != 1 || top[0].CountedEvents != 2 || top[0].UniqueUsers != 2 || top[0].Application["name"] != "Grafana" {
+		t.Errorf("top_per_user = %+v %v", top, err)
 	}
 }

@@ -46,6 +46,37 @@ func (h *Handler) eventList(w http.ResponseWriter, r *http.Request, c *call) err
 	if !ok {
 		return errInvalidPage
 	}
+	f, err := eventFilter(r)
+	if err != nil {
+		return err
+	}
+	list := func() ([]store.Event, int, error) {
+		f.Limit, f.Offset = p.Size, p.Offset()
+		return h.App.Store.ListEvents(r.Context(), f)
+	}
+	evs, count, err := list()
+	if err != nil {
+		return err
+	}
+	before := p.Number
+	if !checkPage(r, &p, count) {
+		return errInvalidPage
+	}
+	if p.Number != before { // ?page=last
+		if evs, count, err = list(); err != nil {
+			return err
+		}
+	}
+	results := make([]any, len(evs))
+	for i, e := range evs {
+		results[i] = event.Serialize(e)
+	}
+	writeJSON(w, http.StatusOK, envelope(p, count, results))
+	return nil
+}
+
+// eventFilter reads the list's filters (shared by volume/).
+func eventFilter(r *http.Request) (store.EventFilter, error) {
 	q := r.URL.Query()
 	f := store.EventFilter{Action: q.Get("action"), Username: q.Get("username"), Search: strings.TrimSpace(q.Get("search")),
 		Ordering: eventOrdering(q.Get("ordering"))}
@@ -77,32 +108,7 @@ func (h *Handler) eventList(w http.ResponseWriter, r *http.Request, c *call) err
 		}
 		b.set(t)
 	}
-	if err := verr.Err(); err != nil {
-		return err
-	}
-	list := func() ([]store.Event, int, error) {
-		f.Limit, f.Offset = p.Size, p.Offset()
-		return h.App.Store.ListEvents(r.Context(), f)
-	}
-	evs, count, err := list()
-	if err != nil {
-		return err
-	}
-	before := p.Number
-	if !checkPage(r, &p, count) {
-		return errInvalidPage
-	}
-	if p.Number != before { // ?page=last
-		if evs, count, err = list(); err != nil {
-			return err
-		}
-	}
-	results := make([]any, len(evs))
-	for i, e := range evs {
-		results[i] = event.Serialize(e)
-	}
-	writeJSON(w, http.StatusOK, envelope(p, count, results))
-	return nil
+	return f, verr.Err()
 }
 
 // eventOrdering keeps the first ordering field the store knows; the

@@ -49,7 +49,9 @@ func (c *conn) eventOrdering() map[string]string {
 		"username": c.db.dialect.JSONField("user_json", "username")}
 }
 
-func (c *conn) ListEvents(ctx context.Context, f store.EventFilter) ([]store.Event, int, error) {
+// eventWhere is the WHERE clause (with its leading space, or "") and
+// arguments for f.
+func (c *conn) eventWhere(f store.EventFilter) (string, []any) {
 	var where []string
 	var args []any
 	add := func(cond string, a ...any) { where = append(where, cond); args = append(args, a...) }
@@ -79,10 +81,14 @@ func (c *conn) ListEvents(ctx context.Context, f store.EventFilter) ([]store.Eve
 		add("(action "+op+" ? ESCAPE '\\' OR app "+op+" ? ESCAPE '\\' OR client_ip "+op+" ? ESCAPE '\\' OR "+
 			username+" "+op+" ? ESCAPE '\\' OR "+c.db.dialect.JSONText("context")+" "+op+" ? ESCAPE '\\')", p, p, p, p, p)
 	}
-	cond := ""
-	if len(where) > 0 {
-		cond = " WHERE " + strings.Join(where, " AND ")
+	if len(where) == 0 {
+		return "", args
 	}
+	return " WHERE " + strings.Join(where, " AND "), args
+}
+
+func (c *conn) ListEvents(ctx context.Context, f store.EventFilter) ([]store.Event, int, error) {
+	cond, args := c.eventWhere(f)
 	var total int
 	if err := c.queryRow(ctx, "SELECT COUNT(*) FROM events"+cond, args...).Scan(&total); err != nil {
 		return nil, 0, c.wrap("count events", err)

@@ -41,6 +41,7 @@ func Run(t *testing.T, open Opener) {
 		{"Brands", testBrands},
 		{"Applications", testApplications},
 		{"Events", testEvents},
+		{"EventStats", testEventStats},
 		{"Blueprints", testBlueprints},
 		{"Outbox", testOutbox},
 		{"Leases", testLeases},
