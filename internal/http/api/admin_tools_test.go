@@ -176,3 +176,25 @@ func TestEventCharts(t *testing.T) {
 		t.Errorf("top_per_user = %+v %v", top, err)
 	}
 }
+
+// TestPromptPreview: the prompt form's preview through authentik's client
+// answers the challenge a flow would send and writes nothing; bad input
+// names the field.
+func TestPromptPreview(t *testing.T) {
+	e, _ := newPolicyEnv(t)
+	ctx := context.Background()
+	before, _ := e.store.ListPrompts(ctx)
+	req := authentik.NewPromptRequest("team", "attributes.team", "Team", authentik.PROMPTTYPEENUM_DROPDOWN)
+	req.SetPlaceholder("return ['a', 'b']")
+	req.SetInitialValue("b")
+	ch, _, err := e.client.StagesAPI.StagesPromptPromptsPreviewCreate(ctx).PromptRequest(*req).Execute()
+	if err != nil || ch.Component == nil || *ch.Component != "ak-stage-prompt" || len(ch.Fields) != 1 || ch.Fields[0].FieldKey != "attributes.team" {
+		t.Fatalf("preview: %+v %v", ch, err)
+	}
+	if after, _ := e.store.ListPrompts(ctx); len(after) != len(before) {
+		t.Errorf("preview wrote a prompt: %d → %d", len(before), len(after))
+	}
+	if status, body := e.adminJSON("POST", "/api/v3/stages/prompt/prompts/preview/", map[string]any{"field_key": "x", "label": "X", "type": "nope"}); status != 400 || body["type"] == nil {
+		t.Errorf("bad type: %d %v", status, body)
+	}
+}
