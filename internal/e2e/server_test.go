@@ -32,6 +32,11 @@ const (
 type serverOptions struct {
 	DSN  string           // PostgreSQL database; "" runs SQLite in a temp data directory
 	Mail *mailtest.Server // where emails go; nil leaves the default (nothing listens)
+	// DataDir is the data directory ("" a new temporary one).
+	DataDir string
+	// FirstRun starts as a new user would: no bootstrap password or token,
+	// so usher generates the password and prints it.
+	FirstRun bool
 }
 
 // server is one running `usher serve` process.
@@ -80,16 +85,21 @@ func launch(t *testing.T, o serverOptions, name string) *server {
 // test failed.
 func spawn(t *testing.T, o serverOptions, name string) *server {
 	t.Helper()
+	dataDir := o.DataDir
+	if dataDir == "" {
+		dataDir = t.TempDir()
+	}
 	env := []string{
 		"USHER_LISTEN=127.0.0.1:0",
-		"USHER_DATA_DIR=" + t.TempDir(),
+		"USHER_DATA_DIR=" + dataDir,
 		"USHER_LOG_FORMAT=json",
-		"USHER_BOOTSTRAP_PASSWORD=" + adminPassword,
-		"USHER_BOOTSTRAP_TOKEN=" + adminToken,
-		"USHER_BOOTSTRAP_EMAIL=admin@example.com",
 		// Cheap hashing: enrollment and login stay fast.
 		"USHER_PASSWORD_HASH=argon2id:m=8,t=1,p=1",
 		"USHER_EMAIL__FROM=usher@example.com",
+	}
+	if !o.FirstRun {
+		env = append(env, "USHER_BOOTSTRAP_PASSWORD="+adminPassword, "USHER_BOOTSTRAP_TOKEN="+adminToken,
+			"USHER_BOOTSTRAP_EMAIL=admin@example.com")
 	}
 	if o.DSN != "" {
 		env = append(env, "USHER_DATABASE_URL="+o.DSN)
