@@ -55,4 +55,3 @@ func TestFlowInspector(t *testing.T) {
 		}
 	})
 }
-
