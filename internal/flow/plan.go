@@ -53,6 +53,9 @@ type Plan struct {
 	// Consumed records that the invitation in effect was consumed, so the
 	// finish step does not consume it a second time.
 	Consumed bool `json:"invitation_consumed,omitempty"`
+	// TokenConsumed records that the flow token this plan was resumed
+	// from (flowtoken.go) was consumed.
+	TokenConsumed bool `json:"flow_token_consumed,omitempty"`
 }
 
 // PlanContext exposes the live context to policies (policy.PlanContexter):

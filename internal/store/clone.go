@@ -52,6 +52,10 @@ func (s Stage) Clone() Stage {
 		v.DeviceClasses, v.ConfigurationStages = slices.Clone(v.DeviceClasses), slices.Clone(v.ConfigurationStages)
 		s.Validate = &v
 	}
+	if s.Email != nil {
+		v := *s.Email
+		s.Email = &v
+	}
 	if s.TOTP != nil {
 		v := *s.TOTP
 		v.ConfigureFlow = clonePtr(v.ConfigureFlow)

@@ -8,6 +8,7 @@ const (
 	ModelBlueprintInstance   = "authentik_blueprints.blueprintinstance"
 	ModelBrand               = "authentik_brands.brand"
 	ModelDenyStage           = "authentik_stages_deny.denystage"
+	ModelEmailStage          = "authentik_stages_email.emailstage"
 	ModelTOTPStage           = "authentik_stages_authenticator_totp.authenticatortotpstage"
 	ModelValidateStage       = "authentik_stages_authenticator_validate.authenticatorvalidatestage"
 	ModelTOTPDevice          = "authentik_stages_authenticator_totp.totpdevice"

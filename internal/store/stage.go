@@ -21,12 +21,14 @@ const (
 	StageAuthenticatorTOTP StageKind = "authenticator_totp"
 	// StageAuthenticatorValidate asks for a second factor.
 	StageAuthenticatorValidate StageKind = "authenticator_validate"
+	// StageEmail mails a link that resumes the flow (verification, recovery).
+	StageEmail StageKind = "email"
 )
 
 // StageKinds lists every kind usher implements, in the order the admin
 // console offers them.
 var StageKinds = []StageKind{StageInvitation, StagePrompt, StageUserWrite, StageUserLogin,
-	StageIdentification, StagePassword, StageUserLogout, StageDeny, StageAuthenticatorTOTP, StageAuthenticatorValidate}
+	StageIdentification, StagePassword, StageUserLogout, StageDeny, StageAuthenticatorTOTP, StageAuthenticatorValidate, StageEmail}
 
 // Stage is one configured stage. Exactly the settings pointer matching Kind
 // is set; the others are nil. Settings are stored as JSON beside the kind,
@@ -46,6 +48,7 @@ type Stage struct {
 	Deny           *DenyStageSettings
 	TOTP           *TOTPStageSettings
 	Validate       *ValidateStageSettings
+	Email          *EmailStageSettings
 }
 
 // InvitationStageSettings: authentik_stages_invitation.invitationstage.
@@ -126,6 +129,26 @@ type ValidateStageSettings struct {
 	WebAuthnUserVerify  string   `json:"webauthn_user_verification"`
 }
 
+// EmailStageSettings: authentik_stages_email.emailstage. The SMTP fields
+// apply when UseGlobalSettings is false; Password is write-only in the API.
+type EmailStageSettings struct {
+	UseGlobalSettings     bool   `json:"use_global_settings"`
+	Host                  string `json:"host"`
+	Port                  int    `json:"port"`
+	Username              string `json:"username"`
+	Password              string `json:"password"`
+	UseTLS                bool   `json:"use_tls"`
+	UseSSL                bool   `json:"use_ssl"`
+	Timeout               int    `json:"timeout"` // seconds
+	FromAddress           string `json:"from_address"`
+	TokenExpiry           string `json:"token_expiry"` // "minutes=30"
+	Subject               string `json:"subject"`
+	Template              string `json:"template"` // "email/password_reset.html"
+	ActivateUserOnSuccess bool   `json:"activate_user_on_success"`
+	RecoveryMaxAttempts   int    `json:"recovery_max_attempts"`
+	RecoveryCacheTimeout  string `json:"recovery_cache_timeout"` // "minutes=5"
+}
+
 // DeviceClasses are the validation stage's device class choices.
 var DeviceClasses = []string{"static", "totp", "webauthn", "duo", "sms", "email"}
 
@@ -157,6 +180,11 @@ func NewStage(kind StageKind, name string) (Stage, error) {
 		s.Validate = &ValidateStageSettings{DeviceClasses: append([]string(nil), DeviceClasses...),
 			NotConfiguredAction: "skip", ConfigurationStages: []string{}, LastAuthThreshold: "seconds=0",
 			WebAuthnUserVerify: "preferred"}
+	case StageEmail:
+		// authentik's model defaults (stages/email/models.py).
+		s.Email = &EmailStageSettings{Host: "localhost", Port: 25, Timeout: 10, FromAddress: "system@authentik.local",
+			TokenExpiry: "minutes=30", Subject: "authentik", Template: "email/password_reset.html",
+			RecoveryMaxAttempts: 5, RecoveryCacheTimeout: "minutes=5"}
 	default:
 		return s, fmt.Errorf("unknown stage kind %q", kind)
 	}
@@ -205,6 +233,10 @@ func (s *Stage) settings() any {
 	case StageAuthenticatorValidate:
 		if s.Validate != nil {
 			return s.Validate
+		}
+	case StageEmail:
+		if s.Email != nil {
+			return s.Email
 		}
 	}
 	return nil

@@ -36,6 +36,7 @@ type PoolStats struct {
 type Queries interface {
 	InvitationExtraQueries
 	TOTPQueries
+	FlowTokenQueries
 
 	// Settings: small key/value rows (secret key, bootstrap marker).
 	GetSetting(ctx context.Context, key string) (string, error)

@@ -99,6 +99,9 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 			[]string{"configure_flow", "digits", "friendly_name"}, nil},
 		{"/api/v3/stages/authenticator/validate/", resource.AuthenticatorValidateStages,
 			[]string{"configuration_stages", "not_configured_action"}, nil},
+		{"/api/v3/stages/email/", resource.EmailStages,
+			[]string{"activate_user_on_success", "from_address", "host", "port", "subject", "template", "timeout",
+				"token_expiry", "use_global_settings", "use_ssl", "use_tls", "username"}, nil},
 	} {
 		f := withAliases(filters(append([]string{"name"}, s.fields...)...), append([]string{"stage_uuid", "pk"}, s.aliases...)...)
 		crud(h, mux, endpoint[store.Stage]{path: s.path, model: s.model, filters: f, search: []string{"name"}, order: "name"})

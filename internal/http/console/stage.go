@@ -29,6 +29,8 @@ var stageTypes = map[store.StageKind]struct {
 		"Asks for a second factor (a code from an authenticator app) after the password."},
 	store.StageAuthenticatorTOTP: {"TOTP Authenticator Setup Stage", resource.AuthenticatorTOTPStages,
 		"Sets up a time-based one-time password app (a QR code to scan, then one code to confirm)."},
+	store.StageEmail: {"Email Stage", resource.EmailStages,
+		"Emails the user a link that continues the flow: verifies an address at enrollment, or recovers an account."},
 }
 
 func stageKindLabel(k store.StageKind) string {
@@ -101,6 +103,14 @@ func (h *Handler) stageEntity(kind store.StageKind) *entity[store.Stage] {
 		},
 		ident: func(s store.Stage) (string, string) {
 			return s.UUID, s.Name
+		},
+		data: func(f *formDef, v url.Values, _ *store.Stage) map[string]any {
+			d := genericData(f, v)
+			// The SMTP password is write-only: an empty box keeps the stored one.
+			if kind == store.StageEmail && v.Get("password") != "" {
+				d["password"] = v.Get("password")
+			}
+			return d
 		},
 	}
 }
@@ -236,6 +246,32 @@ func (h *Handler) stageFields(ctx context.Context, kind store.StageKind) ([]*fie
 				Help: "Offered when the user has no device yet and the action is Configure."},
 			{Name: "last_auth_threshold", Label: "Last validation threshold", Kind: "text",
 				Help: "Skip this stage when a device was used within this time (e.g. hours=1); seconds=0 always asks."},
+		}, nil
+	case store.StageEmail:
+		var topts []option
+		for _, o := range resource.EmailTemplateOptions(h.App.TemplatesDir) {
+			topts = append(topts, option{Value: o[0], Label: o[1]})
+		}
+		return []*field{
+			{Name: "use_global_settings", Label: "Use global connection settings", Kind: "checkbox",
+				Help: "Send through the server's USHER_EMAIL__* settings; the connection settings below are then ignored."},
+			{Name: "host", Label: "SMTP host", Kind: "text"},
+			{Name: "port", Label: "SMTP port", Kind: "number", Required: true},
+			{Name: "username", Label: "SMTP username", Kind: "text"},
+			{Name: "password", Label: "SMTP password", Kind: "password", Help: "Leave empty to keep the stored password."},
+			{Name: "use_tls", Label: "Use TLS (STARTTLS)", Kind: "checkbox"},
+			{Name: "use_ssl", Label: "Use SSL (TLS from the start)", Kind: "checkbox"},
+			{Name: "timeout", Label: "Timeout (seconds)", Kind: "number", Required: true},
+			{Name: "from_address", Label: "From address", Kind: "text"},
+			{Name: "subject", Label: "Subject", Kind: "text"},
+			{Name: "template", Label: "Template", Kind: "select", Options: topts},
+			{Name: "token_expiry", Label: "Token expiry", Kind: "text",
+				Help: "How long the link in the email works, e.g. minutes=30 or hours=24."},
+			{Name: "activate_user_on_success", Label: "Activate pending user on success", Kind: "checkbox",
+				Help: "An inactive account (enrollment with verification) becomes active when its link is used."},
+			{Name: "recovery_max_attempts", Label: "Max recovery attempts", Kind: "number", Required: true,
+				Help: "Emails one address or username may request within the window below."},
+			{Name: "recovery_cache_timeout", Label: "Recovery attempt window", Kind: "text", Help: "e.g. minutes=5."},
 		}, nil
 	case store.StageAuthenticatorTOTP:
 		flowOpts, err := h.flowOptions(ctx, "No flow")

@@ -103,6 +103,17 @@ func build(p *page, c flow.Challenge) {
 	case *flow.AuthenticatorTOTPChallenge:
 		buildTOTP(p, c, per)
 		delete(per, "code")
+	case *flow.EmailChallenge:
+		p.Form = true
+		if c.Restored {
+			p.Submit = "Continue"
+			p.Fields = []input{{Kind: "static", ID: "email-help",
+				Value: "You opened the link from your email. Continue to finish."}}
+		} else {
+			p.Submit = "Send the email again"
+			p.Fields = []input{{Kind: "static", ID: "email-help",
+				Value: "Check your email. If the address belongs to an account, a message with a link is on its way; open the link to continue. It may take a few minutes to arrive."}}
+		}
 	case *flow.UserLoginChallenge:
 		p.Form, p.Submit = true, "Continue"
 		p.PendingUser = c.PendingUser

@@ -25,6 +25,7 @@ func Run(t *testing.T, open Opener) {
 		{"Superuser", testSuperuser},
 		{"Tokens", testTokens},
 		{"TOTPDevices", testTOTPDevices},
+		{"FlowTokens", testFlowTokens},
 		{"Sessions", testSessions},
 		{"Flows", testFlows},
 		{"Stages", testStages},

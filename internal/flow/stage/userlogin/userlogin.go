@@ -3,6 +3,7 @@
 package userlogin
 
 import (
+	"errors"
 	"math"
 	"strconv"
 	"strings"
@@ -80,6 +81,22 @@ func challenge(u *store.User) *flow.UserLoginChallenge {
 func login(ex *flow.Execution, s *store.UserLoginStageSettings, remember bool) flow.Response {
 	u, err := ex.PendingUser()
 	if err != nil {
+		return flow.Fail(err)
+	}
+	if u == nil {
+		return flow.Invalid(msgNoUser)
+	}
+	// A verification link is used up before the login it allows; its email
+	// stage may activate the account (activate_user_on_success).
+	if err := ex.Store().Tx(ex.Ctx(), ex.ConsumeFlowToken); err != nil {
+		ex.Plan.TokenConsumed = false
+		var terr *flow.TokenError
+		if errors.As(err, &terr) {
+			return flow.Invalid(terr.Message)
+		}
+		return flow.Fail(err)
+	}
+	if u, err = ex.PendingUser(); err != nil {
 		return flow.Fail(err)
 	}
 	if u == nil {
