@@ -2,14 +2,20 @@ package email_test
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	ak "goauthentik.io/api/v3"
+
 	"github.com/usher-id/usher/internal/app"
+	"github.com/usher-id/usher/internal/auth"
 	"github.com/usher-id/usher/internal/blueprint"
 	"github.com/usher-id/usher/internal/event"
 	"github.com/usher-id/usher/internal/store"
@@ -41,13 +47,19 @@ type env struct {
 	w     *outbox.Worker
 	jane  store.User
 	brand store.Brand
+	// ahead moves the app's clock forward (expiry tests).
+	ahead atomic.Int64
+	key   string // akadmin's API token
 }
 
-func newEnv(t *testing.T, b testapp.Backend) *env {
+func newEnv(t *testing.T, b testapp.Backend) *env { return newEnvOn(t, b.Open(t)) }
+
+// newEnvOn builds the env on an open store.
+func newEnvOn(t *testing.T, st store.Store) *env {
 	t.Helper()
-	st := b.Open(t)
 	a := testapp.NewApp(t, st)
 	e := &env{t: t, st: st, a: a}
+	a.Now = func() time.Time { return time.Now().Add(time.Duration(e.ahead.Load())) }
 	e.fx = testapp.NewFixture(t, st, a.Passwords.Hash)
 	e.fx.LoginLogout()
 	for _, name := range []string{"flows-recovery-email-verification.yaml", "flows-enrollment-email-verification.yaml"} {
@@ -80,7 +92,20 @@ func newEnv(t *testing.T, b testapp.Backend) *env {
 	e.w = &outbox.Worker{Store: st, Events: &event.Recorder{}, Log: slog.New(slog.DiscardHandler), BaseBackoff: time.Minute}
 	d.Register(e.w)
 	e.url = testapp.NewServer(t, a).URL
+	e.key = "recovery-test-admin-token-0123456789"
+	if err := st.CreateToken(ctx, &store.Token{Identifier: "test-admin", KeyHash: auth.HashToken(e.key), UserPK: e.fx.Admin.PK,
+		Intent: "api"}); err != nil {
+		t.Fatal(err)
+	}
 	return e
+}
+
+// client is authentik's Go client, signed in as akadmin.
+func (e *env) client() *ak.APIClient {
+	cfg := ak.NewConfiguration()
+	cfg.Servers = ak.ServerConfigurations{{URL: e.url + "/api/v3"}}
+	cfg.AddDefaultHeader("Authorization", "Bearer "+e.key)
+	return ak.NewAPIClient(cfg)
 }
 
 func (e *env) apply(path string) {
@@ -143,3 +168,18 @@ func (e *env) canLogin(username, password string) bool {
 	last := pages[len(pages)-1]
 	return last.Location != "" && !strings.Contains(last.Location, "/if/flow/")
 }
+
+// forwardedFor makes a client appear to come from its own address (the
+// test server trusts loopback as a proxy).
+func forwardedFor(who string, i int) http.RoundTripper {
+	addr := fmt.Sprintf("10.%d.%d.%d", len(who), i, 7)
+	return roundTripper(func(r *http.Request) (*http.Response, error) {
+		r = r.Clone(r.Context())
+		r.Header.Set("X-Forwarded-For", addr)
+		return http.DefaultTransport.RoundTrip(r)
+	})
+}
+
+type roundTripper func(*http.Request) (*http.Response, error)
+
+func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
