@@ -25,6 +25,10 @@ const (
 	CtxUserPath           = "user_path"
 	CtxUserType           = "user_type"
 	CtxApplication        = "application"
+	// CtxInvitationEmailVerified holds the address of an invitation bound
+	// to it, when the invitation stage trusts it (trust_invitation_email):
+	// the email stage then verifies it without mailing a link.
+	CtxInvitationEmailVerified = "invitation_email_verified"
 )
 
 // Markers attached to each planned binding.

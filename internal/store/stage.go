@@ -54,6 +54,9 @@ type Stage struct {
 // InvitationStageSettings: authentik_stages_invitation.invitationstage.
 type InvitationStageSettings struct {
 	ContinueFlowWithoutInvitation bool `json:"continue_flow_without_invitation"`
+	// TrustInvitationEmail (usher's): an invitation bound to an email
+	// address verifies it; the flow's email stages pass without mailing.
+	TrustInvitationEmail bool `json:"trust_invitation_email"`
 }
 
 // PromptStageSettings: authentik_stages_prompt.promptstage. Fields and

@@ -121,7 +121,9 @@ func (h *Handler) stageFields(ctx context.Context, kind store.StageKind) ([]*fie
 	switch kind {
 	case store.StageInvitation:
 		return []*field{{Name: "continue_flow_without_invitation", Label: "Continue flow without invitation", Kind: "checkbox",
-			Help: "If enabled, this stage jumps to the next stage when no invitation is given. By default the flow is cancelled without a valid invitation."}}, nil
+			Help: "If enabled, this stage jumps to the next stage when no invitation is given. By default the flow is cancelled without a valid invitation."},
+			{Name: "trust_invitation_email", Label: "Trust the invitation's email address", Kind: "checkbox",
+				Help: "When the invitation is bound to an email address, that address counts as verified: email stages later in the flow pass without sending a link, and the account is marked as having a verified address."}}, nil
 	case store.StagePrompt:
 		prompts, err := q.ListPrompts(ctx)
 		if err != nil {

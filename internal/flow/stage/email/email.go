@@ -25,6 +25,8 @@ import (
 
 	"github.com/usher-id/usher/internal/app"
 	"github.com/usher-id/usher/internal/brand"
+	"github.com/usher-id/usher/internal/domain/user"
+	"github.com/usher-id/usher/internal/event"
 	"github.com/usher-id/usher/internal/flow"
 	"github.com/usher-id/usher/internal/flow/stage/password"
 	"github.com/usher-id/usher/internal/httpx"
@@ -74,6 +76,9 @@ func (view) Get(ex *flow.Execution) flow.Response {
 			return resp
 		}
 		return flow.Ask(&flow.EmailChallenge{Common: flow.Common{Component: Component}, Title: titleSent, Restored: true})
+	}
+	if resp, ok := trusted(ex); ok {
+		return resp
 	}
 	if _, sent := ex.Context()[CtxEmailSent]; !sent {
 		if resp, ok := send(ex); !ok {
@@ -258,4 +263,48 @@ func Enqueue(ctx context.Context, a *app.App, q store.Queries, stage store.Stage
 	}
 	_, err = mail.Enqueue(ctx, q, msg)
 	return err
+}
+
+// trusted passes the stage without mailing when the invitation in effect
+// was bound to the pending user's address and its stage trusts it
+// (trust_invitation_email): the administrator's invitation already proved
+// the address. The address is marked verified and, with
+// activate_user_on_success, the account activated, as a followed link
+// would. ok false: the stage mails as usual.
+func trusted(ex *flow.Execution) (flow.Response, bool) {
+	addr, _ := ex.Context()[flow.CtxInvitationEmailVerified].(string)
+	if addr == "" {
+		return flow.Response{}, false
+	}
+	u, err := ex.PendingUser()
+	if err != nil {
+		return flow.Fail(err), true
+	}
+	if u == nil || !strings.EqualFold(strings.TrimSpace(u.Email), strings.TrimSpace(addr)) {
+		return flow.Response{}, false
+	}
+	s := settings(ex)
+	fresh := *u
+	err = ex.Store().Tx(ex.Ctx(), func(q store.Queries) error {
+		changed := false
+		if s.ActivateUserOnSuccess && !fresh.IsActive {
+			if err := user.SetActive(ex.Ctx(), q, &fresh, true); err != nil {
+				return err
+			}
+			changed = true
+		}
+		verified, err := user.MarkEmailVerified(ex.Ctx(), q, &fresh, addr)
+		if err != nil {
+			return err
+		}
+		if changed || verified {
+			return ex.Record(q, &fresh, event.ModelUpdated, map[string]any{"model": event.Model(store.ModelUser, fresh.PK, fresh.Username)})
+		}
+		return nil
+	})
+	if err != nil {
+		return flow.Fail(err), true
+	}
+	ex.SetPendingUser(&fresh)
+	return flow.Passed(), true
 }

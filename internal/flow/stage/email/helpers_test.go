@@ -183,3 +183,14 @@ func forwardedFor(who string, i int) http.RoundTripper {
 type roundTripper func(*http.Request) (*http.Response, error)
 
 func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// tokenFor reads the flow token row of a link.
+func (e *env) tokenFor(t *testing.T, l string) store.FlowToken {
+	t.Helper()
+	i := strings.Index(l, "flow_token=")
+	tok, err := e.st.GetFlowTokenByHash(ctx, auth.HashToken(l[i+len("flow_token="):]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
