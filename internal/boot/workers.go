@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"os"
 	"time"
@@ -43,7 +42,7 @@ func NewWorkers(a *app.App, cfg *config.Config) (*Workers, error) {
 	if err != nil {
 		return nil, fmt.Errorf("email templates: %w", err)
 	}
-	d.StageConfig = emailStageConfig(a)
+	d.StageConfig = mail.StageConfigs(a.Store)
 	d.Register(w)
 	n := webhook.New(webhook.Config{URL: cfg.Events.WebhookURL, Secret: cfg.Events.WebhookSecret,
 		Actions: cfg.Events.WebhookActions})
@@ -135,26 +134,4 @@ func instanceID() string {
 	b := make([]byte, 4)
 	_, _ = rand.Read(b)
 	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b))
-}
-
-// emailStageConfig reads an email stage's own SMTP settings when the
-// deliverer sends a message it queued (authentik's EmailStage.backend): a
-// stage using the global settings, or one deleted since, sends with the
-// global ones.
-func emailStageConfig(a *app.App) func(ctx context.Context, stage string) (mail.Config, bool, error) {
-	return func(ctx context.Context, stage string) (mail.Config, bool, error) {
-		s, err := a.Store.GetStage(ctx, stage)
-		if errors.Is(err, store.ErrNotFound) {
-			return mail.Config{}, false, nil
-		}
-		if err != nil {
-			return mail.Config{}, false, err
-		}
-		e := s.Email
-		if e == nil || e.UseGlobalSettings {
-			return mail.Config{}, false, nil
-		}
-		return mail.Config{Host: e.Host, Port: e.Port, Username: e.Username, Password: e.Password, UseTLS: e.UseTLS,
-			UseSSL: e.UseSSL, Timeout: time.Duration(e.Timeout) * time.Second, From: e.FromAddress}, true, nil
-	}
 }

@@ -1,9 +1,12 @@
 package api
 
 import (
+	"bytes"
 	"errors"
+	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/usher-id/usher/internal/flow"
@@ -74,6 +77,15 @@ func (h *Handler) recoveryRequest(w http.ResponseWriter, r *http.Request) (store
 	if err != nil {
 		return store.User{}, time.Time{}, nil, store.ErrNotFound
 	}
+	// The body is optional (authentik's client sends "null" without one).
+	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<16))
+	if err != nil {
+		return store.User{}, time.Time{}, nil, errDetail(http.StatusRequestEntityTooLarge, "Request body too large.")
+	}
+	if strings.TrimSpace(string(raw)) == "null" {
+		raw = nil
+	}
+	r.Body = io.NopCloser(bytes.NewReader(raw))
 	data, err := h.readBody(w, r)
 	if err != nil {
 		return store.User{}, time.Time{}, nil, err

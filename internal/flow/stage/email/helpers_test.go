@@ -3,6 +3,7 @@ package email_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -90,6 +91,7 @@ func newEnvOn(t *testing.T, st store.Store) *env {
 		t.Fatal(err)
 	}
 	e.w = &outbox.Worker{Store: st, Events: &event.Recorder{}, Log: slog.New(slog.DiscardHandler), BaseBackoff: time.Minute}
+	d.StageConfig = mail.StageConfigs(st)
 	d.Register(e.w)
 	e.url = testapp.NewServer(t, a).URL
 	e.key = "recovery-test-admin-token-0123456789"
@@ -193,4 +195,18 @@ func (e *env) tokenFor(t *testing.T, l string) store.FlowToken {
 		t.Fatal(err)
 	}
 	return tok
+}
+
+// raw sends an API request as akadmin and returns the body.
+func (e *env) raw(method, path string) (int, http.Header, string) {
+	e.t.Helper()
+	req, _ := http.NewRequest(method, e.url+path, nil)
+	req.Header.Set("Authorization", "Bearer "+e.key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, string(b)
 }
