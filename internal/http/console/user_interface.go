@@ -1,11 +1,14 @@
 package console
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 
+	"github.com/usher-id/usher/internal/brand"
 	"github.com/usher-id/usher/internal/domain/invitation"
 	"github.com/usher-id/usher/internal/domain/totp"
+	"github.com/usher-id/usher/internal/domain/user"
 	"github.com/usher-id/usher/internal/store"
 )
 
@@ -20,6 +23,10 @@ type userPage struct {
 	// flow is configured).
 	Devices  []store.TOTPDevice
 	SetupURL string
+	// SettingsURL runs the brand's user settings flow (flow_user_settings),
+	// "" when none is set; an email stage in it verifies a new address.
+	SettingsURL   string
+	EmailVerified bool
 }
 
 // userInterface is the signed-in user's page: applications, details, change
@@ -65,11 +72,22 @@ func (h *Handler) renderUserPage(w http.ResponseWriter, r *http.Request, u *stor
 	} else if ok {
 		setupURL = "/if/flow/" + url.PathEscape(f.Slug) + "/?next=" + url.QueryEscape("/if/user/")
 	}
+	settingsURL := ""
+	if b, err := brand.ForRequest(ctx, h.App.Store, r); err != nil {
+		return err
+	} else if b.FlowUserSettings != nil {
+		if f, err := h.App.Store.GetFlow(ctx, *b.FlowUserSettings); err == nil {
+			settingsURL = "/if/flow/" + url.PathEscape(f.Slug) + "/?next=" + url.QueryEscape("/if/user/")
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+	}
 	v := h.view(r, u, "My account", "")
 	if mustChangePassword(u) && len(v.Flash) == 0 {
 		v.Flash = append(v.Flash, flash{"warn", msgChangePassword})
 	}
 	v.P = userPage{Apps: launchable, Groups: groups, Superuser: super, LogoutURL: h.logoutURL(r), Password: pw,
-		CanInvite: len(allow) > 0, Devices: devices, SetupURL: setupURL}
+		CanInvite: len(allow) > 0, Devices: devices, SetupURL: setupURL, SettingsURL: settingsURL,
+		EmailVerified: user.EmailVerified(*u)}
 	return h.render(w, r, status, "user_interface", v)
 }

@@ -112,7 +112,7 @@ func sentChallenge() *flow.EmailChallenge {
 // checkRestored refuses a link used for another account than it was made
 // for (a stage in between changed the pending user), as authentik does.
 func checkRestored(ex *flow.Execution) (flow.Response, bool) {
-	u, err := ex.PendingUser()
+	u, err := pendingUser(ex)
 	if err != nil {
 		return flow.Fail(err), false
 	}
@@ -127,7 +127,7 @@ func checkRestored(ex *flow.Execution) (flow.Response, bool) {
 func send(ex *flow.Execution) (resp flow.Response, ok bool) {
 	s := settings(ex)
 	recovery := ex.Flow.Designation == store.DesignationRecovery
-	u, err := ex.PendingUser()
+	u, err := pendingUser(ex)
 	if err != nil {
 		return flow.Fail(err), false
 	}
@@ -140,10 +140,7 @@ func send(ex *flow.Execution) (resp flow.Response, ok bool) {
 	}
 	to := ""
 	if u != nil {
-		to = strings.TrimSpace(u.Email)
-		if o, _ := ex.Context()[CtxEmailOverride].(string); strings.TrimSpace(o) != "" {
-			to = strings.TrimSpace(o)
-		}
+		to = recipient(ex, u)
 	}
 	if recovery && (u == nil || !u.IsActive || to == "") {
 		// Nothing to send: say the same as when something is sent.
@@ -307,4 +304,32 @@ func trusted(ex *flow.Execution) (flow.Response, bool) {
 	}
 	ex.SetPendingUser(&fresh)
 	return flow.Passed(), true
+}
+
+// pendingUser is the user the stage mails: the flow's pending user, else
+// the signed-in user (authentik's StageView.get_pending_user).
+func pendingUser(ex *flow.Execution) (*store.User, error) {
+	u, err := ex.PendingUser()
+	if err != nil || u != nil {
+		return u, err
+	}
+	return ex.RequestUser()
+}
+
+// recipient is where the link goes: the plan's "email" (authentik's
+// PLAN_CONTEXT_EMAIL_OVERRIDE), else a new address the flow collected
+// before this stage (prompt_data email, different from the account's: a
+// user settings flow verifies the address it is about to save), else the
+// account's address.
+func recipient(ex *flow.Execution, u *store.User) string {
+	if o, _ := ex.Context()[CtxEmailOverride].(string); strings.TrimSpace(o) != "" {
+		return strings.TrimSpace(o)
+	}
+	if ex.HasPromptData() {
+		if n, _ := ex.PromptData()["email"].(string); strings.TrimSpace(n) != "" &&
+			!strings.EqualFold(strings.TrimSpace(n), strings.TrimSpace(u.Email)) {
+			return strings.TrimSpace(n)
+		}
+	}
+	return strings.TrimSpace(u.Email)
 }
