@@ -425,14 +425,16 @@ func (e *Executor) finish(ex *Execution) (Result, error) {
 	}
 	// A link that resumed this flow is used up now, unless a stage
 	// (user write, login) already used it with its own work.
-	if err := e.App.Store.Tx(ex.Ctx(), ex.ConsumeFlowToken); err != nil {
-		ex.Plan.TokenConsumed = false
-		var terr *TokenError
-		if errors.As(err, &terr) {
-			clearFlow(ex.Session)
-			return e.denied(ex, terr.Message), nil
+	if ex.HoldsFlowToken() {
+		if err := e.App.Store.Tx(ex.Ctx(), ex.ConsumeFlowToken); err != nil {
+			ex.Plan.TokenConsumed = false
+			var terr *TokenError
+			if errors.As(err, &terr) {
+				clearFlow(ex.Session)
+				return e.denied(ex, terr.Message), nil
+			}
+			return Result{}, err
 		}
-		return Result{}, err
 	}
 	if ex.InvitationInEffect() && !ex.Plan.Consumed {
 		pu, err := ex.PendingUser()

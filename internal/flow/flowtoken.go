@@ -184,6 +184,13 @@ func (ex *Execution) restoredToken() (int64, bool) {
 	return toInt64(ex.Plan.Context[ctxFlowToken])
 }
 
+// HoldsFlowToken reports whether the plan was resumed from a token not
+// consumed yet (callers skip the transaction otherwise).
+func (ex *Execution) HoldsFlowToken() bool {
+	_, ok := ex.restoredToken()
+	return ok && !ex.Plan.TokenConsumed
+}
+
 // ConsumeFlowToken uses the token the plan was resumed from, through q
 // (call it in the transaction of the work the link allows, so both commit
 // or neither). It does nothing for a plan not resumed from a token, or

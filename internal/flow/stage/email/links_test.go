@@ -178,3 +178,29 @@ func TestLinkOnSecondInstance(t *testing.T) {
 		t.Fatalf("the first instance still accepts the used link: %s", p.Body)
 	}
 }
+
+// TestLinkThroughExecutorAPI: authentik's executor protocol resumes the
+// flow from the link's query (?query=flow_token=...): ak-stage-email
+// first, then the password prompt; and the second walk is denied.
+func TestLinkThroughExecutorAPI(t *testing.T) {
+	e := newEnv(t, testapp.Backends(t)[0])
+	e.ask("jane")
+	l := link(t, e.mails(1)[0])
+	query := l[strings.Index(l, "?")+1:]
+	cl := testapp.NewClient(t, e.url)
+	steps := cl.FollowJSON(recoveryFlow, query, map[string]any{"password": newPassword, "password_repeat": newPassword})
+	var comps []string
+	for _, s := range steps {
+		comps = append(comps, s.Component)
+	}
+	if strings.Join(comps, ",") != "ak-stage-email,ak-stage-prompt,xak-flow-redirect" {
+		t.Fatalf("components %v", comps)
+	}
+	if !e.canLogin("jane", newPassword) {
+		t.Fatal("the password set through the API does not sign in")
+	}
+	steps = testapp.NewClient(t, e.url).FollowJSON(recoveryFlow, query, nil)
+	if last := testapp.Last(steps); last.Component != "ak-stage-access-denied" || !strings.Contains(last.Challenge["error_message"].(string), "already been used") {
+		t.Fatalf("second walk: %v", last.Challenge)
+	}
+}

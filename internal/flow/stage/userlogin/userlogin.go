@@ -88,19 +88,21 @@ func login(ex *flow.Execution, s *store.UserLoginStageSettings, remember bool) f
 	}
 	// A verification link is used up before the login it allows; its email
 	// stage may activate the account (activate_user_on_success).
-	if err := ex.Store().Tx(ex.Ctx(), ex.ConsumeFlowToken); err != nil {
-		ex.Plan.TokenConsumed = false
-		var terr *flow.TokenError
-		if errors.As(err, &terr) {
-			return flow.Invalid(terr.Message)
+	if ex.HoldsFlowToken() {
+		if err := ex.Store().Tx(ex.Ctx(), ex.ConsumeFlowToken); err != nil {
+			ex.Plan.TokenConsumed = false
+			var terr *flow.TokenError
+			if errors.As(err, &terr) {
+				return flow.Invalid(terr.Message)
+			}
+			return flow.Fail(err)
 		}
-		return flow.Fail(err)
-	}
-	if u, err = ex.PendingUser(); err != nil {
-		return flow.Fail(err)
-	}
-	if u == nil {
-		return flow.Invalid(msgNoUser)
+		if u, err = ex.PendingUser(); err != nil { // activated by the token's stage
+			return flow.Fail(err)
+		}
+		if u == nil {
+			return flow.Invalid(msgNoUser)
+		}
 	}
 	if !u.IsActive {
 		return flow.Invalid(msgInactive)
