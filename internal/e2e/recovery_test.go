@@ -91,6 +91,30 @@ func TestForgotPasswordInChromium(t *testing.T) {
 				t.Fatalf("recovery link on the user page: %q", v)
 			}
 			admin.shot("recovery-link")
+			admin.clickButton("Send recovery email")
+			admin.waitText("Recovery email queued for delivery to jane@example.com.")
+			if m := smtp.Wait(t, 2, 30*time.Second)[1]; m.To[0] != "jane@example.com" || !flowTokenLink.MatchString(m.Text) {
+				t.Fatalf("recovery email from the user page to %v:\n%s", m.To, m.Text)
+			}
+
+			// An email stage made in the console with its own SMTP server.
+			own := mailtest.Start(t, mailtest.Options{})
+			admin.open("/if/admin/")
+			createStage(admin, "Email Stage", "it-mail", func() {
+				admin.check("#f-use_global_settings", false)
+				admin.typeInto("#f-host", own.Host)
+				admin.typeInto("#f-port", strconv.Itoa(own.Port))
+				admin.typeInto("#f-password", "smtp-secret")
+				admin.typeInto("#f-from_address", "it@example.com")
+				admin.typeInto("#f-subject", "Your recovery link")
+			})
+			admin.open("/if/admin/users/" + strconv.FormatInt(pk, 10) + "/")
+			admin.choose("#recovery-stage", "it-mail")
+			admin.clickButton("Send recovery email")
+			admin.waitText("Recovery email queued for delivery to jane@example.com.")
+			if m := own.Wait(t, 1, 30*time.Second)[0]; m.Subject != "Your recovery link" || !strings.Contains(m.Header.Get("From"), "it@example.com") {
+				t.Fatalf("the stage's own SMTP server got %q from %q", m.Subject, m.Header.Get("From"))
+			}
 		})
 	}
 }
