@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
 	"regexp"
 	"strings"
@@ -209,4 +210,19 @@ func (e *env) raw(method, path string) (int, http.Header, string) {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, resp.Header, string(b)
+}
+
+// loggedIn is the user c's session is signed in as (0: none).
+func (e *env) loggedIn(c *testapp.Client) int64 {
+	e.t.Helper()
+	u, _ := url.Parse(e.url)
+	for _, ck := range c.HTTP.Jar.Cookies(u) {
+		if ck.Name == auth.CookieName {
+			s, err := e.st.GetSession(ctx, auth.HashID(ck.Value))
+			if err == nil && s.UserPK != nil {
+				return *s.UserPK
+			}
+		}
+	}
+	return 0
 }

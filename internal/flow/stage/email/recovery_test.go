@@ -1,10 +1,12 @@
 package email_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
 
+	"github.com/usher-id/usher/internal/store"
 	"github.com/usher-id/usher/internal/testapp"
 )
 
@@ -23,6 +25,12 @@ func TestForgotPassword(t *testing.T) {
 	for _, b := range testapp.Backends(t) {
 		t.Run(b.Name, func(t *testing.T) {
 			e := newEnv(t, b)
+			// jane is signed in elsewhere with her old password.
+			elsewhere := testapp.NewClient(t, e.url)
+			elsewhere.FollowHTML("default-authentication-flow", "", map[string]any{"uid_field": "jane", "password": janePassword})
+			if e.loggedIn(elsewhere) != e.jane.PK {
+				t.Fatal("jane's other session did not sign in")
+			}
 			first := testapp.NewClient(t, e.url)
 			login := first.Get(first.PageURL("default-authentication-flow", ""))
 			if !strings.Contains(login.Body, "Forgot username or password?") || !strings.Contains(login.Body, "/if/flow/"+recoveryFlow+"/") {
@@ -62,6 +70,23 @@ func TestForgotPassword(t *testing.T) {
 			}
 			if e.canLogin("jane", janePassword) {
 				t.Fatal("the old password still signs in")
+			}
+			if e.loggedIn(elsewhere) != 0 {
+				t.Fatal("the new password did not end jane's other session")
+			}
+			if e.loggedIn(other) != e.jane.PK {
+				t.Fatal("the browser that set the password is not signed in")
+			}
+			// No event holds the link's key.
+			key := l[strings.Index(l, "flow_token=")+len("flow_token="):]
+			evs, _, err := e.st.ListEvents(ctx, store.EventFilter{Limit: 1000})
+			if err != nil || len(evs) == 0 {
+				t.Fatalf("events: %v %d", err, len(evs))
+			}
+			for _, ev := range evs {
+				if raw, _ := json.Marshal(ev); strings.Contains(string(raw), key) {
+					t.Fatalf("event %s holds the link's key: %s", ev.Action, raw)
+				}
 			}
 
 			// The link is used up, in any browser.
