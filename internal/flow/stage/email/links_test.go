@@ -4,7 +4,9 @@ import (
 	"context"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -202,5 +204,54 @@ func TestLinkThroughExecutorAPI(t *testing.T) {
 	steps = testapp.NewClient(t, e.url).FollowJSON(recoveryFlow, query, nil)
 	if last := testapp.Last(steps); last.Component != "ak-stage-access-denied" || !strings.Contains(last.Challenge["error_message"].(string), "already been used") {
 		t.Fatalf("second walk: %v", last.Challenge)
+	}
+}
+
+// TestLinkRace: eight browsers at the password form of one link submit at
+// the same moment; exactly one password is saved.
+func TestLinkRace(t *testing.T) {
+	for _, b := range testapp.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			e := newEnv(t, b)
+			e.ask("jane")
+			l := link(t, e.mails(1)[0])
+			const n = 8
+			clients := make([]*testapp.Client, n)
+			pages := make([]testapp.Page, n)
+			for i := range clients {
+				clients[i], pages[i] = e.toPassword(e.url, l)
+			}
+			var wg sync.WaitGroup
+			results := make([]testapp.Page, n)
+			for i := range clients {
+				wg.Add(1)
+				go func(i int) {
+					defer wg.Done()
+					pw := "race-Passw0rd-" + strconv.Itoa(i)
+					results[i] = clients[i].Submit(pages[i], map[string]any{"password": pw, "password_repeat": pw})
+				}(i)
+			}
+			wg.Wait()
+			winner := -1
+			for i, p := range results {
+				switch {
+				case p.Location != "":
+					if winner >= 0 {
+						t.Fatalf("browsers %d and %d both finished the link", winner, i)
+					}
+					winner = i
+				case !strings.Contains(p.Body, "already been used"):
+					t.Fatalf("browser %d: %d %s", i, p.Status, p.Body)
+				}
+			}
+			if winner < 0 {
+				t.Fatal("no browser finished the link")
+			}
+			for i := 0; i < n; i++ {
+				if got := e.canLogin("jane", "race-Passw0rd-"+strconv.Itoa(i)); got != (i == winner) {
+					t.Fatalf("password of browser %d signs in: %v (winner %d)", i, got, winner)
+				}
+			}
+		})
 	}
 }
