@@ -11,6 +11,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/usher-id/usher/internal/testapp"
 	"github.com/usher-id/usher/internal/testkit"
 	"github.com/usher-id/usher/internal/worker/mail/mailtest"
 )
@@ -162,4 +163,46 @@ func createUser(t *testing.T, srv *server, username, email, password string) int
 		t.Fatalf("set password: %d %s", r.Status, r.Body)
 	}
 	return u.PK
+}
+
+// TestRecoveryAcrossProcesses: two `usher serve` processes share one
+// PostgreSQL database; the link the first mails is finished on the second,
+// and the first then accepts the new password and refuses the used link.
+func TestRecoveryAcrossProcesses(t *testing.T) {
+	skipShort(t)
+	smtp := mailtest.Start(t, mailtest.Options{})
+	dsn := databaseFor(t, "postgres")
+	first := startServer(t, serverOptions{DSN: dsn, Mail: smtp})
+	first.importBlueprintAPI(t, testkit.AuthentikBlueprint(t, "flows-recovery-email-verification.yaml"))
+	setBrandRecovery(t, first)
+	createUser(t, first, "jane", "jane@example.com", "old-Passw0rd-jane")
+	second := startServer(t, serverOptions{DSN: dsn, Mail: smtp})
+
+	asker := testapp.NewClient(t, first.URL)
+	p := asker.Submit(asker.Get(asker.PageURL("default-recovery-flow", "")), map[string]any{"uid_field": "jane"})
+	if !strings.Contains(p.Body, "Check your email.") {
+		t.Fatalf("asking on the first instance: %d %s", p.Status, p.Body)
+	}
+	m := smtp.Wait(t, 1, 30*time.Second)[0]
+	link := flowTokenLink.FindString(m.Text)
+	if !strings.HasPrefix(link, first.URL) {
+		t.Fatalf("link %q is not the first instance's", link)
+	}
+	link = second.URL + strings.TrimPrefix(link, first.URL)
+
+	cl := testapp.NewClient(t, second.URL)
+	p = cl.Submit(cl.Get(link), nil)
+	p = cl.Submit(p, map[string]any{"password": "new-Passw0rd-jane", "password_repeat": "new-Passw0rd-jane"})
+	if p.Location == "" {
+		t.Fatalf("finishing on the second instance: %d %s", p.Status, p.Body)
+	}
+	login := testapp.NewClient(t, first.URL)
+	pages := login.FollowHTML("default-authentication-flow", "", map[string]any{"uid_field": "jane", "password": "new-Passw0rd-jane"})
+	if last := pages[len(pages)-1]; last.Location == "" || strings.Contains(last.Location, "/if/flow/") {
+		t.Fatalf("the new password does not sign in on the first instance: %s", last.Body)
+	}
+	again := testapp.NewClient(t, first.URL)
+	if p = again.Get(strings.Replace(link, second.URL, first.URL, 1)); !strings.Contains(p.Body, "This link has already been used.") {
+		t.Fatalf("the first instance accepts the used link: %s", p.Body)
+	}
 }
