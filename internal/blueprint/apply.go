@@ -227,7 +227,8 @@ func (imp *importer) record(e *Entry, model, action string, pk any, reason strin
 
 func (imp *importer) resourceCtx(q store.Queries) *resource.Ctx {
 	return &resource.Ctx{Q: q, User: imp.opts.User, Blueprint: true, BaseURL: imp.opts.BaseURL,
-		Now: imp.a.Clock(), Strict: true, Passwords: imp.a.Passwords, BlueprintsDir: imp.opts.Dir}
+		Now: imp.a.Clock(), Strict: true, Passwords: imp.a.Passwords, BlueprintsDir: imp.opts.Dir,
+		TemplatesDir: imp.a.TemplatesDir}
 }
 
 // entry applies one entry (authentik's blueprints/v1/importer.py).

@@ -42,6 +42,7 @@ func NewWorkers(a *app.App, cfg *config.Config) (*Workers, error) {
 	if err != nil {
 		return nil, fmt.Errorf("email templates: %w", err)
 	}
+	d.StageConfig = mail.StageConfigs(a.Store)
 	d.Register(w)
 	n := webhook.New(webhook.Config{URL: cfg.Events.WebhookURL, Secret: cfg.Events.WebhookSecret,
 		Actions: cfg.Events.WebhookActions})
@@ -76,6 +77,11 @@ var cleanupJobs = []cleanup{
 	}},
 	{"ratelimit-cleanup", 10 * time.Minute, func(ctx context.Context, q store.Queries, now time.Time) (int, error) {
 		return q.DeleteExpiredHits(ctx, now)
+	}},
+	{"flow-token-cleanup", time.Hour, func(ctx context.Context, q store.Queries, now time.Time) (int, error) {
+		// Kept a day past expiry so a late click is told "expired", not "unknown".
+		n, err := q.DeleteExpiredFlowTokens(ctx, now.Add(-24*time.Hour))
+		return int(n), err
 	}},
 	{"event-retention", time.Hour, func(ctx context.Context, q store.Queries, now time.Time) (int, error) {
 		return q.DeleteExpiredEvents(ctx, now)

@@ -137,3 +137,14 @@ type PromptChoice struct {
 func NewFlowError(r *http.Request) *FlowErrorChallenge {
 	return &FlowErrorChallenge{Common: Common{Component: ComponentFlowError}, RequestID: httpx.RequestID(r.Context())}
 }
+
+// EmailChallenge is the email stage's "check your email" (authentik's
+// stages/email/stage.py EmailChallenge, component ak-stage-email). Its
+// answer asks for the email again. Restored is usher's: the page was opened
+// from the link, and the answer continues the flow (opening the link alone
+// does not, so a mail scanner that follows it completes nothing).
+type EmailChallenge struct {
+	Common
+	Title    string `json:"title,omitempty"`
+	Restored bool   `json:"restored,omitempty"`
+}

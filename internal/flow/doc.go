@@ -54,6 +54,15 @@
 //     An invitation still in effect that no user write stage consumed is
 //     consumed here.
 //
+// # Links that resume a flow
+//
+// A request whose query carries flow_token (a link from the email stage or
+// an administrator's recovery link) takes its plan from the flow_tokens row
+// instead of planning (flowtoken.go), unless the session already runs that
+// plan. Opening the link uses nothing; the token is consumed with the work
+// it allows (the user write or login stage, else the finish step), in one
+// conditional UPDATE, so exactly one browser finishes a link.
+//
 // # Single use
 //
 // Unlike authentik, the invitation stage consumes nothing. The user write

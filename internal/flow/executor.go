@@ -144,18 +144,38 @@ func (e *Executor) execute(w http.ResponseWriter, r *http.Request, sess *auth.Se
 		plan, loaded = nil, ""
 		sess.Delete(sessionPlan)
 	}
+	// A link from an email (or an administrator) resumes its own plan.
+	key := ex.restoreKey(plan)
+	if key != "" {
+		plan, loaded = nil, ""
+	}
 	data := req.Data
 	rebuilding := false
-	if plan == nil && ex.carriesToken() {
+	if plan == nil && key != "" {
+		if retry, over := e.Limiter.Check(ctx, ratelimit.IPKey(FlowTokenFail, httpx.ClientIP(r))); over {
+			return limited(ex, retry), nil
+		}
+	}
+	if plan == nil && key == "" && ex.carriesToken() {
 		if retry, over := e.Limiter.Check(ctx, ex.invitationLimitKey()); over {
 			return limited(ex, retry), nil
 		}
 	}
 	if plan == nil {
-		p, err := e.plan(ex, nil)
+		var p *Plan
+		if key != "" {
+			ex.Plan = &Plan{Context: map[string]any{}}
+			p, err = e.restore(ex, key)
+		} else {
+			p, err = e.plan(ex, nil)
+		}
 		var na *notApplicable
 		var ierr *InvitationError
+		var terr *TokenError
 		switch {
+		case errors.As(err, &terr):
+			clearFlow(sess)
+			return e.denied(ex, terr.Message), nil
 		case errors.As(err, &na):
 			return e.notApplicable(ex, na, req.Next)
 		case errors.As(err, &ierr):
@@ -402,6 +422,19 @@ func (e *Executor) finish(ex *Execution) (Result, error) {
 	}
 	if safe, ok := httpx.LocalRedirect(target); target != "" && ok {
 		to = safe
+	}
+	// A link that resumed this flow is used up now, unless a stage
+	// (user write, login) already used it with its own work.
+	if ex.HoldsFlowToken() {
+		if err := e.App.Store.Tx(ex.Ctx(), ex.ConsumeFlowToken); err != nil {
+			ex.Plan.TokenConsumed = false
+			var terr *TokenError
+			if errors.As(err, &terr) {
+				clearFlow(ex.Session)
+				return e.denied(ex, terr.Message), nil
+			}
+			return Result{}, err
+		}
 	}
 	if ex.InvitationInEffect() && !ex.Plan.Consumed {
 		pu, err := ex.PendingUser()

@@ -25,6 +25,10 @@ const (
 	CtxUserPath           = "user_path"
 	CtxUserType           = "user_type"
 	CtxApplication        = "application"
+	// CtxInvitationEmailVerified holds the address of an invitation bound
+	// to it, when the invitation stage trusts it (trust_invitation_email):
+	// the email stage then verifies it without mailing a link.
+	CtxInvitationEmailVerified = "invitation_email_verified"
 )
 
 // Markers attached to each planned binding.
@@ -53,6 +57,9 @@ type Plan struct {
 	// Consumed records that the invitation in effect was consumed, so the
 	// finish step does not consume it a second time.
 	Consumed bool `json:"invitation_consumed,omitempty"`
+	// TokenConsumed records that the flow token this plan was resumed
+	// from (flowtoken.go) was consumed.
+	TokenConsumed bool `json:"flow_token_consumed,omitempty"`
 }
 
 // PlanContext exposes the live context to policies (policy.PlanContexter):

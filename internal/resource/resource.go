@@ -56,6 +56,9 @@ type Ctx struct {
 	// BlueprintsDir is where a blueprint instance's path must point
 	// (BlueprintCheck reads it).
 	BlueprintsDir string
+	// TemplatesDir holds custom email templates (USHER_TEMPLATES_DIR); the
+	// email stage's template must name one of them or a built-in one.
+	TemplatesDir string
 
 	memo map[string]any // per-call cache of looked-up rows for Serialize
 }

@@ -48,6 +48,10 @@ func (s Stage) Clone() Stage {
 		s.Deny = &v
 	}
 	s.AuthenticatorStages = s.AuthenticatorStages.clone()
+	if s.Email != nil {
+		v := *s.Email
+		s.Email = &v
+	}
 	return s
 }
 

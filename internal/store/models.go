@@ -18,6 +18,7 @@ const (
 	ModelBlueprintInstance          = "authentik_blueprints.blueprintinstance"
 	ModelBrand                      = "authentik_brands.brand"
 	ModelDenyStage                  = "authentik_stages_deny.denystage"
+	ModelEmailStage                 = "authentik_stages_email.emailstage"
 	ModelExpressionPolicy           = "authentik_policies_expression.expressionpolicy"
 	ModelFlow                       = "authentik_flows.flow"
 	ModelFlowStageBinding           = "authentik_flows.flowstagebinding"

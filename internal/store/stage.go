@@ -23,6 +23,8 @@ const (
 	StageAuthenticatorWebAuthn StageKind = "authenticator_webauthn"
 	StageAuthenticatorEmail    StageKind = "authenticator_email"
 	StageAuthenticatorValidate StageKind = "authenticator_validate"
+	// StageEmail mails a link that resumes the flow (verification, recovery).
+	StageEmail StageKind = "email"
 )
 
 // StageKinds lists every kind usher implements, in the order the admin
@@ -30,7 +32,7 @@ const (
 var StageKinds = []StageKind{StageInvitation, StagePrompt, StageUserWrite, StageUserLogin,
 	StageIdentification, StagePassword, StageUserLogout, StageDeny,
 	StageAuthenticatorValidate, StageAuthenticatorTOTP, StageAuthenticatorStatic, StageAuthenticatorWebAuthn,
-	StageAuthenticatorEmail}
+	StageAuthenticatorEmail, StageEmail}
 
 // Stage is one configured stage. Exactly the settings pointer matching Kind
 // is set; the others are nil. Settings are stored as JSON beside the kind,
@@ -49,11 +51,15 @@ type Stage struct {
 	UserLogout     *UserLogoutStageSettings
 	Deny           *DenyStageSettings
 	AuthenticatorStages
+	Email *EmailStageSettings
 }
 
 // InvitationStageSettings: authentik_stages_invitation.invitationstage.
 type InvitationStageSettings struct {
 	ContinueFlowWithoutInvitation bool `json:"continue_flow_without_invitation"`
+	// TrustInvitationEmail (usher's): an invitation bound to an email
+	// address verifies it; the flow's email stages pass without mailing.
+	TrustInvitationEmail bool `json:"trust_invitation_email"`
 }
 
 // PromptStageSettings: authentik_stages_prompt.promptstage. Fields and
@@ -112,6 +118,26 @@ type DenyStageSettings struct {
 	DenyMessage string `json:"deny_message"`
 }
 
+// EmailStageSettings: authentik_stages_email.emailstage. The SMTP fields
+// apply when UseGlobalSettings is false; Password is write-only in the API.
+type EmailStageSettings struct {
+	UseGlobalSettings     bool   `json:"use_global_settings"`
+	Host                  string `json:"host"`
+	Port                  int    `json:"port"`
+	Username              string `json:"username"`
+	Password              string `json:"password"`
+	UseTLS                bool   `json:"use_tls"`
+	UseSSL                bool   `json:"use_ssl"`
+	Timeout               int    `json:"timeout"` // seconds
+	FromAddress           string `json:"from_address"`
+	TokenExpiry           string `json:"token_expiry"` // "minutes=30"
+	Subject               string `json:"subject"`
+	Template              string `json:"template"` // "email/password_reset.html"
+	ActivateUserOnSuccess bool   `json:"activate_user_on_success"`
+	RecoveryMaxAttempts   int    `json:"recovery_max_attempts"`
+	RecoveryCacheTimeout  string `json:"recovery_cache_timeout"` // "minutes=5"
+}
+
 // NewStage returns a stage of the given kind with authentik's defaults.
 func NewStage(kind StageKind, name string) (Stage, error) {
 	s := Stage{Name: name, Kind: kind}
@@ -134,6 +160,11 @@ func NewStage(kind StageKind, name string) (Stage, error) {
 		s.UserLogout = &UserLogoutStageSettings{}
 	case StageDeny:
 		s.Deny = &DenyStageSettings{}
+	case StageEmail:
+		// authentik's model defaults (stages/email/models.py).
+		s.Email = &EmailStageSettings{Host: "localhost", Port: 25, Timeout: 10, FromAddress: "system@authentik.local",
+			TokenExpiry: "minutes=30", Subject: "authentik", Template: "email/password_reset.html",
+			RecoveryMaxAttempts: 5, RecoveryCacheTimeout: "minutes=5"}
 	default:
 		if s.newAuthenticator(kind) {
 			return s, nil
@@ -177,6 +208,10 @@ func (s *Stage) settings() any {
 	case StageDeny:
 		if s.Deny != nil {
 			return s.Deny
+		}
+	case StageEmail:
+		if s.Email != nil {
+			return s.Email
 		}
 	default:
 		return s.authenticatorSettings()

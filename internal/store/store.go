@@ -37,6 +37,7 @@ type Queries interface {
 	InvitationExtraQueries
 	DeviceQueries
 	EventStatsQueries
+	FlowTokenQueries
 
 	// Settings: small key/value rows (secret key, bootstrap marker).
 	GetSetting(ctx context.Context, key string) (string, error)

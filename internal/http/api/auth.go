@@ -124,5 +124,5 @@ func (h *Handler) authenticate(r *http.Request) (*call, int, string) {
 func (h *Handler) resourceCtx(r *http.Request, c *call, q store.Queries) *resource.Ctx {
 	u := c.User
 	return &resource.Ctx{Context: r.Context(), Q: q, User: &u, BaseURL: httpx.BaseURL(r), Now: h.App.Clock(),
-		Passwords: h.App.Passwords, BlueprintsDir: h.App.BlueprintsDir}
+		Passwords: h.App.Passwords, BlueprintsDir: h.App.BlueprintsDir, TemplatesDir: h.App.TemplatesDir}
 }

@@ -51,7 +51,9 @@ var badInputModels = map[string]struct {
 	"authentik_stages_deny.denystage":                                    {"/api/v3/stages/deny/", stagePayload(nil)},
 	"authentik_stages_authenticator_validate.authenticatorvalidatestage": {"/api/v3/stages/authenticator/validate/", stagePayload(nil)},
 	"authentik_stages_authenticator_totp.authenticatortotpstage":         {"/api/v3/stages/authenticator/totp/", stagePayload(map[string]any{"digits": "6"})},
-	"authentik_stages_identification.identificationstage":                {"/api/v3/stages/identification/", stagePayload(map[string]any{"user_fields": []any{"username"}})},
+	"authentik_stages_email.emailstage": {"/api/v3/stages/email/", stagePayload(map[string]any{
+		"template": "email/password_reset.html", "token_expiry": "minutes=30", "port": 587})},
+	"authentik_stages_identification.identificationstage": {"/api/v3/stages/identification/", stagePayload(map[string]any{"user_fields": []any{"username"}})},
 	"authentik_stages_invitation.invitation": {"/api/v3/stages/invitation/invitations/", func(_ *env, _ badInputRefs, n int) map[string]any {
 		return map[string]any{"name": fmt.Sprintf("inv-%d", n)}
 	}},

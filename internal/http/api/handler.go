@@ -95,6 +95,9 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 			[]string{"allow_show_password", "configure_flow", "failed_attempts_before_cancel"}, nil},
 		{"/api/v3/stages/user_logout/", resource.UserLogoutStages, nil, nil},
 		{"/api/v3/stages/deny/", resource.DenyStages, []string{"deny_message"}, nil},
+		{"/api/v3/stages/email/", resource.EmailStages,
+			[]string{"activate_user_on_success", "from_address", "host", "port", "subject", "template", "timeout",
+				"token_expiry", "use_global_settings", "use_ssl", "use_tls", "username"}, nil},
 	} {
 		f := withAliases(filters(append([]string{"name"}, s.fields...)...), append([]string{"stage_uuid", "pk"}, s.aliases...)...)
 		crud(h, mux, endpoint[store.Stage]{path: s.path, model: s.model, filters: f, search: []string{"name"}, order: "name"})

@@ -47,7 +47,7 @@ func TestSendEmailTemplateName(t *testing.T) {
 					t.Fatalf("template %q: body %s does not name template", bad, raw)
 				}
 				msg, _ := msgs[0].(string)
-				if !strings.Contains(msg, "invitation, welcome") || strings.Contains(msg, "root:") {
+				if !strings.Contains(msg, "account_confirmation, email_otp, invitation, password_reset, welcome") || strings.Contains(msg, "root:") {
 					t.Errorf("template %q: message %q does not list the templates", bad, msg)
 				}
 			}

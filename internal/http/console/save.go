@@ -50,7 +50,8 @@ func (e *entity[T]) remove(r *http.Request, u *store.User, obj T) error {
 }
 
 func (h *Handler) resourceCtx(r *http.Request, q store.Queries, u *store.User) *resource.Ctx {
-	return &resource.Ctx{Context: r.Context(), Q: q, User: u, BaseURL: httpx.BaseURL(r), Now: h.App.Clock(), Passwords: h.App.Passwords}
+	return &resource.Ctx{Context: r.Context(), Q: q, User: u, BaseURL: httpx.BaseURL(r), Now: h.App.Clock(), Passwords: h.App.Passwords,
+		TemplatesDir: h.App.TemplatesDir}
 }
 
 // ref is the audit events' reference to row, shaped like authentik's:

@@ -25,6 +25,8 @@ var stageTypes = map[store.StageKind]struct {
 	store.StagePassword:       {"Password Stage", resource.PasswordStages, "Checks the user's password."},
 	store.StageUserLogout:     {"User Logout Stage", resource.UserLogoutStages, "Signs the user out."},
 	store.StageDeny:           {"Deny Stage", resource.DenyStages, "Stops the flow with a message."},
+	store.StageEmail: {"Email Stage", resource.EmailStages,
+		"Emails the user a link that continues the flow: verifies an address at enrollment, or recovers an account."},
 }
 
 func stageKindLabel(k store.StageKind) string {
@@ -98,6 +100,14 @@ func (h *Handler) stageEntity(kind store.StageKind) *entity[store.Stage] {
 		ident: func(s store.Stage) (string, string) {
 			return s.UUID, s.Name
 		},
+		data: func(f *formDef, v url.Values, _ *store.Stage) map[string]any {
+			d := genericData(f, v)
+			// The SMTP password is write-only: an empty box keeps the stored one.
+			if kind == store.StageEmail && v.Get("password") != "" {
+				d["password"] = v.Get("password")
+			}
+			return d
+		},
 	}
 }
 
@@ -107,7 +117,9 @@ func (h *Handler) stageFields(ctx context.Context, kind store.StageKind) ([]*fie
 	switch kind {
 	case store.StageInvitation:
 		return []*field{{Name: "continue_flow_without_invitation", Label: "Continue flow without invitation", Kind: "checkbox",
-			Help: "If enabled, this stage jumps to the next stage when no invitation is given. By default the flow is cancelled without a valid invitation."}}, nil
+			Help: "If enabled, this stage jumps to the next stage when no invitation is given. By default the flow is cancelled without a valid invitation."},
+			{Name: "trust_invitation_email", Label: "Trust the invitation's email address", Kind: "checkbox",
+				Help: "When the invitation is bound to an email address, that address counts as verified: email stages later in the flow pass without sending a link, and the account is marked as having a verified address."}}, nil
 	case store.StagePrompt:
 		prompts, err := q.ListPrompts(ctx)
 		if err != nil {
@@ -209,6 +221,32 @@ func (h *Handler) stageFields(ctx context.Context, kind store.StageKind) ([]*fie
 		}, nil
 	case store.StageDeny:
 		return []*field{{Name: "deny_message", Label: "Deny message", Kind: "text", Help: "Shown to the user; empty shows a generic message."}}, nil
+	case store.StageEmail:
+		var topts []option
+		for _, o := range resource.EmailTemplateOptions(h.App.TemplatesDir) {
+			topts = append(topts, option{Value: o[0], Label: o[1]})
+		}
+		return []*field{
+			{Name: "use_global_settings", Label: "Use global connection settings", Kind: "checkbox",
+				Help: "Send through the server's USHER_EMAIL__* settings; the connection settings below are then ignored."},
+			{Name: "host", Label: "SMTP host", Kind: "text"},
+			{Name: "port", Label: "SMTP port", Kind: "number", Required: true},
+			{Name: "username", Label: "SMTP username", Kind: "text"},
+			{Name: "password", Label: "SMTP password", Kind: "password", Help: "Leave empty to keep the stored password."},
+			{Name: "use_tls", Label: "Use TLS (STARTTLS)", Kind: "checkbox"},
+			{Name: "use_ssl", Label: "Use SSL (TLS from the start)", Kind: "checkbox"},
+			{Name: "timeout", Label: "Timeout (seconds)", Kind: "number", Required: true},
+			{Name: "from_address", Label: "From address", Kind: "text"},
+			{Name: "subject", Label: "Subject", Kind: "text"},
+			{Name: "template", Label: "Template", Kind: "select", Options: topts},
+			{Name: "token_expiry", Label: "Token expiry", Kind: "text",
+				Help: "How long the link in the email works, e.g. minutes=30 or hours=24."},
+			{Name: "activate_user_on_success", Label: "Activate pending user on success", Kind: "checkbox",
+				Help: "An inactive account (enrollment with verification) becomes active when its link is used."},
+			{Name: "recovery_max_attempts", Label: "Max recovery attempts", Kind: "number", Required: true,
+				Help: "Emails one address or username may request within the window below."},
+			{Name: "recovery_cache_timeout", Label: "Recovery attempt window", Kind: "text", Help: "e.g. minutes=5."},
+		}, nil
 	}
 	return h.authenticatorStageFields(ctx, kind)
 }

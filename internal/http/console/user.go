@@ -24,6 +24,8 @@ func (h *Handler) mountUsers(mux *routes) {
 	mux.HandleFunc("POST /if/admin/users/{id}/devices/{device}/delete/", h.admin(e.with(h.userDeviceRemove)))
 	mux.HandleFunc("GET /if/admin/users/{id}/active/", h.admin(e.with(h.userConfirmActive)))
 	mux.HandleFunc("POST /if/admin/users/{id}/active/", h.admin(e.with(h.userToggleActive)))
+	mux.HandleFunc("POST /if/admin/users/{id}/recovery/", h.admin(e.with(h.userRecoveryLink)))
+	mux.HandleFunc("POST /if/admin/users/{id}/recovery_email/", h.admin(e.with(h.userRecoveryEmail)))
 }
 
 func (h *Handler) userEntity() *entity[store.User] {

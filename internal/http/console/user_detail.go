@@ -18,6 +18,14 @@ type userDetailPage struct {
 	Password  *formDef
 	Base      string
 	Devices   []deviceRow
+	Recovery  recoveryCard
+}
+
+// recoveryCard is the user page's account recovery card.
+type recoveryCard struct {
+	Flow   string        // the brand's recovery flow slug; "" when none
+	Stages []store.Stage // email stages to send the link with
+	Link   string        // a link just created
 }
 
 func adminPasswordForm(base string) *formDef {
@@ -34,6 +42,10 @@ func (h *Handler) userDetail(w http.ResponseWriter, r *http.Request, u *store.Us
 func userBase(u store.User) string { return "/if/admin/users/" + strconv.FormatInt(u.PK, 10) + "/" }
 
 func (h *Handler) renderUserDetail(w http.ResponseWriter, r *http.Request, u *store.User, target store.User, status int, pw *formDef) error {
+	return h.renderUserDetailLink(w, r, u, target, status, pw, "")
+}
+
+func (h *Handler) renderUserDetailLink(w http.ResponseWriter, r *http.Request, u *store.User, target store.User, status int, pw *formDef, recoveryLink string) error {
 	ctx := r.Context()
 	groups, err := h.App.Store.UserGroups(ctx, target.PK)
 	if err != nil {
@@ -49,7 +61,12 @@ func (h *Handler) renderUserDetail(w http.ResponseWriter, r *http.Request, u *st
 	}
 	v := h.view(r, u, target.Username, "users")
 	v.Back = &link{URL: "/if/admin/users/", Label: "Users"}
-	v.P = userDetailPage{User: target, Groups: groups, Superuser: super, Password: pw, Base: userBase(target), Devices: devices}
+	rc, err := h.recoveryCard(r)
+	if err != nil {
+		return err
+	}
+	rc.Link = recoveryLink
+	v.P = userDetailPage{User: target, Groups: groups, Superuser: super, Password: pw, Base: userBase(target), Devices: devices, Recovery: rc}
 	return h.render(w, r, status, "user_detail", v)
 }
 

@@ -1,9 +1,13 @@
 package console
 
 import (
+	"errors"
 	"net/http"
+	"net/url"
 
+	"github.com/usher-id/usher/internal/brand"
 	"github.com/usher-id/usher/internal/domain/invitation"
+	"github.com/usher-id/usher/internal/domain/user"
 	"github.com/usher-id/usher/internal/store"
 )
 
@@ -16,6 +20,10 @@ type userPage struct {
 	CanInvite bool // a delegate (issue 18): links to /if/user/invitations/
 	Devices   []deviceRow
 	Setup     []setupLink
+	// SettingsURL runs the brand's user settings flow (flow_user_settings),
+	// "" when none is set; an email stage in it verifies a new address.
+	SettingsURL   string
+	EmailVerified bool
 }
 
 // userInterface is the signed-in user's page: applications, details, change
@@ -55,11 +63,22 @@ func (h *Handler) renderUserPage(w http.ResponseWriter, r *http.Request, u *stor
 	if err != nil {
 		return err
 	}
+	settingsURL := ""
+	if b, err := brand.ForRequest(ctx, h.App.Store, r); err != nil {
+		return err
+	} else if b.FlowUserSettings != nil {
+		if f, err := h.App.Store.GetFlow(ctx, *b.FlowUserSettings); err == nil {
+			settingsURL = "/if/flow/" + url.PathEscape(f.Slug) + "/?next=" + url.QueryEscape("/if/user/")
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+	}
 	v := h.view(r, u, "My account", "")
 	if mustChangePassword(u) && len(v.Flash) == 0 {
 		v.Flash = append(v.Flash, flash{"warn", msgChangePassword})
 	}
 	v.P = userPage{Apps: launchable, Groups: groups, Superuser: super, LogoutURL: h.logoutURL(r), Password: pw,
-		CanInvite: len(allow) > 0, Devices: devices, Setup: setup}
+		CanInvite: len(allow) > 0, Devices: devices, Setup: setup, SettingsURL: settingsURL,
+		EmailVerified: user.EmailVerified(*u)}
 	return h.render(w, r, status, "user_interface", v)
 }

@@ -98,6 +98,17 @@ func build(p *page, c flow.Challenge) {
 		// The read-only username helps password managers; it is not sent
 		// to any stage that reads it.
 		delete(per, "password")
+	case *flow.EmailChallenge:
+		p.Form = true
+		if c.Restored {
+			p.Submit = "Continue"
+			p.Fields = []input{{Kind: "static", ID: "email-help",
+				Value: "You opened the link from your email. Continue to finish."}}
+		} else {
+			p.Submit = "Send the email again"
+			p.Fields = []input{{Kind: "static", ID: "email-help",
+				Value: "Check your email. If the address belongs to an account, a message with a link is on its way; open the link to continue. It may take a few minutes to arrive."}}
+		}
 	case *flow.UserLoginChallenge:
 		p.Form, p.Submit = true, "Continue"
 		p.PendingUser = c.PendingUser

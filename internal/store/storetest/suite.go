@@ -24,6 +24,7 @@ func Run(t *testing.T, open Opener) {
 		{"Groups", testGroups},
 		{"Superuser", testSuperuser},
 		{"Tokens", testTokens},
+		{"FlowTokens", testFlowTokens},
 		{"Sessions", testSessions},
 		{"Flows", testFlows},
 		{"Stages", testStages},

@@ -17,6 +17,9 @@ type Deliverer struct {
 	// Send defaults to an SMTP Sender for Config (tests may replace it).
 	Send func(ctx context.Context, rcpts []string, data []byte) error
 	Now  func() time.Time
+	// StageConfig returns the SMTP settings of an email stage that does
+	// not use the global ones (ok false: use Config). Set by boot.
+	StageConfig func(ctx context.Context, stage string) (cfg Config, ok bool, err error)
 }
 
 // NewDeliverer loads the templates (embedded, overridden from
@@ -64,14 +67,24 @@ func (d *Deliverer) Deliver(ctx context.Context, m store.OutboxMessage) error {
 	if d.Now != nil {
 		now = d.Now()
 	}
-	raw, err := Compose(d.Config.From, msg, text, html, now)
+	cfg, own := d.Config, false
+	if msg.Stage != "" && d.StageConfig != nil {
+		c, ok, err := d.StageConfig(ctx, msg.Stage)
+		if err != nil {
+			return err
+		}
+		if ok {
+			cfg, own = c, true
+		}
+	}
+	raw, err := Compose(cfg.From, msg, text, html, now)
 	if err != nil {
 		return outbox.Permanent(err)
 	}
 	rcpts := append(append(append([]string{}, msg.To...), msg.Cc...), msg.Bcc...)
 	send := d.Send
-	if send == nil {
-		send = (&Sender{Config: d.Config}).Send
+	if send == nil || own {
+		send = (&Sender{Config: cfg}).Send
 	}
 	return send(ctx, rcpts, raw)
 }

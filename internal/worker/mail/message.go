@@ -28,6 +28,11 @@ type Message struct {
 	Subject  string         `json:"subject"`
 	Template string         `json:"template"`
 	Context  map[string]any `json:"context"`
+	// Stage, when set, is the email stage whose own SMTP settings deliver
+	// the message (authentik's use_global_settings off); the deliverer
+	// reads them when sending, so no SMTP password is copied into the
+	// outbox.
+	Stage string `json:"stage,omitempty"`
 }
 
 var templateName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)

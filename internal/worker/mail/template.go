@@ -27,7 +27,7 @@ type Templates struct {
 
 // invitationKeys are always defined for the invitation template, so an
 // override may print any of them without "<no value>".
-var invitationKeys = []string{"url", "expires", "host", "inviter", "brand", "name", "subject"}
+var invitationKeys = []string{"url", "expires", "host", "inviter", "brand", "name", "subject", "username"}
 
 // LoadTemplates parses every embedded template and every override in
 // dir/email (dir may be ""). A broken override fails here, at startup,

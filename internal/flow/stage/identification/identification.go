@@ -7,6 +7,7 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/usher-id/usher/internal/brand"
 	"github.com/usher-id/usher/internal/flow"
 	"github.com/usher-id/usher/internal/flow/stage/password"
 	"github.com/usher-id/usher/internal/store"
@@ -57,7 +58,18 @@ func challenge(ex *flow.Execution) (*flow.IdentificationChallenge, error) {
 	c := &flow.IdentificationChallenge{Common: flow.Common{Component: Component}, UserFields: fields,
 		PasswordFields: s.PasswordStage != nil, AllowShowPassword: allowShow, FlowDesignation: ex.Flow.Designation,
 		PrimaryAction: action, Sources: []any{}, ShowSourceLabels: s.ShowSourceLabels, EnableRememberMe: s.EnableRememberMe}
-	for dst, id := range map[*string]*string{&c.EnrollURL: s.EnrollmentFlow, &c.RecoveryURL: s.RecoveryFlow,
+	recovery := s.RecoveryFlow
+	if recovery == nil && ex.Flow.Designation == store.DesignationAuthentication {
+		// Older authentik linked the brand's recovery flow here; usher keeps
+		// that as the fallback when the stage names none, so setting
+		// flow_recovery on the brand is enough to offer recovery.
+		b, err := brand.ForRequest(ex.Ctx(), ex.Store(), ex.R)
+		if err != nil {
+			return nil, err
+		}
+		recovery = b.FlowRecovery
+	}
+	for dst, id := range map[*string]*string{&c.EnrollURL: s.EnrollmentFlow, &c.RecoveryURL: recovery,
 		&c.PasswordlessURL: s.PasswordlessFlow} {
 		if id == nil {
 			continue

@@ -57,6 +57,9 @@ func run(ex *flow.Execution) flow.Response {
 	pd := DeepMerge(ex.PromptData(), inv.FixedData)
 	if inv.Email != "" {
 		pd["email"] = inv.Email
+		if settings.TrustInvitationEmail {
+			ex.Context()[flow.CtxInvitationEmailVerified] = inv.Email
+		}
 	}
 	ex.SetPromptData(pd)
 	return flow.Passed()

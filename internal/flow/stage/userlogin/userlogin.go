@@ -3,6 +3,7 @@
 package userlogin
 
 import (
+	"errors"
 	"math"
 	"strconv"
 	"strings"
@@ -84,6 +85,24 @@ func login(ex *flow.Execution, s *store.UserLoginStageSettings, remember bool) f
 	}
 	if u == nil {
 		return flow.Invalid(msgNoUser)
+	}
+	// A verification link is used up before the login it allows; its email
+	// stage may activate the account (activate_user_on_success).
+	if ex.HoldsFlowToken() {
+		if err := ex.Store().Tx(ex.Ctx(), ex.ConsumeFlowToken); err != nil {
+			ex.Plan.TokenConsumed = false
+			var terr *flow.TokenError
+			if errors.As(err, &terr) {
+				return flow.Invalid(terr.Message)
+			}
+			return flow.Fail(err)
+		}
+		if u, err = ex.PendingUser(); err != nil { // activated by the token's stage
+			return flow.Fail(err)
+		}
+		if u == nil {
+			return flow.Invalid(msgNoUser)
+		}
 	}
 	if !u.IsActive {
 		return flow.Invalid(msgInactive)

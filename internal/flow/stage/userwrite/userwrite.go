@@ -121,10 +121,21 @@ func run(ex *flow.Execution) flow.Response {
 				return err
 			}
 		}
+		// A recovery link is used up with the password it lets set.
+		if err := ex.ConsumeFlowToken(q); err != nil {
+			return err
+		}
 		return record(ex, q, &u, pd, creating, passwordSet)
 	})
 	var ierr *flow.InvitationError
+	var terr *flow.TokenError
+	if err != nil {
+		ex.Plan.TokenConsumed = false
+	}
 	switch {
+	case errors.As(err, &terr):
+		ex.Plan.Consumed = false
+		return flow.Invalid(terr.Message)
 	case errors.As(err, &ierr):
 		ex.Plan.Consumed = false
 		ex.RecordInvitationFailure(ierr)
