@@ -29,12 +29,15 @@ type App struct {
 	Secret []byte
 	Now    func() time.Time
 	// Settings handlers read; the config package fills them.
-	BlueprintsDir     string
-	DataDir           string // the database's directory: !File reads only BlueprintsDir in it
-	TemplatesDir      string // optional override directory for email/page templates
-	MaxBodyBytes      int64
-	MaxBlueprintBytes int64
-	Version           string
+	BlueprintsDir string
+	// BreachedPasswordsFile lists breached or common passwords for password
+	// policies' check_have_i_been_pwned ("" = the built-in list).
+	BreachedPasswordsFile string
+	DataDir               string // the database's directory: !File reads only BlueprintsDir in it
+	TemplatesDir          string // optional override directory for email/page templates
+	MaxBodyBytes          int64
+	MaxBlueprintBytes     int64
+	Version               string
 }
 
 // Clock returns the current time through Now when set.

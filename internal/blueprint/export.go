@@ -25,7 +25,7 @@ const (
 )
 
 // policyModels maps store.Policy.Kind to its model.
-var policyModels = map[string]string{"expression": store.ModelExpressionPolicy}
+var policyModels = map[string]string{store.PolicyExpression: store.ModelExpressionPolicy, store.PolicyPassword: store.ModelPasswordPolicy}
 
 // exportReadOnly are serializer fields an export leaves out: computed or
 // read-only on the API, so a blueprint could not set them anyway.

@@ -20,28 +20,29 @@ import (
 
 // Config is the effective configuration.
 type Config struct {
-	Listen              string
-	DataDir             string
-	DatabaseURL         string
-	SecretKey           string
-	ExternalURL         string
-	BootstrapPassword   string
-	BootstrapToken      string
-	BootstrapEmail      string
-	PasswordHash        string
-	LogLevel            string
-	LogFormat           string
-	BlueprintsDir       string
-	TemplatesDir        string
-	TrustedProxies      []netip.Prefix
-	SessionTTL          time.Duration
-	EventRetention      time.Duration
-	InvitationRetention time.Duration
-	MaxBodyBytes        int64
-	BlueprintMaxBytes   int64
-	Email               Email
-	Events              Events
-	RateLimit           RateLimit
+	Listen                string
+	DataDir               string
+	DatabaseURL           string
+	SecretKey             string
+	ExternalURL           string
+	BootstrapPassword     string
+	BootstrapToken        string
+	BootstrapEmail        string
+	PasswordHash          string
+	LogLevel              string
+	LogFormat             string
+	BlueprintsDir         string
+	TemplatesDir          string
+	BreachedPasswordsFile string
+	TrustedProxies        []netip.Prefix
+	SessionTTL            time.Duration
+	EventRetention        time.Duration
+	InvitationRetention   time.Duration
+	MaxBodyBytes          int64
+	BlueprintMaxBytes     int64
+	Email                 Email
+	Events                Events
+	RateLimit             RateLimit
 
 	raw    map[string]string // option env name -> effective text
 	source map[string]string // option env name -> "default", "env", "file FILE"

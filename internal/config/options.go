@@ -1,9 +1,11 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -94,6 +96,9 @@ var Options = []*Option{
 	{Env: "USHER_TEMPLATES_DIR",
 		Help:  "Optional directory whose files override the built-in page and email templates.",
 		field: func(c *Config) any { return &c.TemplatesDir }},
+	{Env: "USHER_PASSWORD_BREACHED_LIST", DefaultDoc: "built-in list", Check: checkReadableFile,
+		Help:  "File of breached or common passwords that password policies with `check_have_i_been_pwned` check against instead of the online service, which usher never calls: one password per line, or SHA-1 hex as in Have I Been Pwned's downloadable files (`HASH:COUNT`). Read once per process. Without it, a small built-in list of the most common passwords is used.",
+		field: func(c *Config) any { return &c.BreachedPasswordsFile }},
 	{Env: "USHER_TRUSTED_PROXIES", Kind: CIDRs,
 		Help:  "Comma-separated networks (`10.0.0.0/8,192.168.1.5`) whose `X-Forwarded-For` and `X-Forwarded-Proto` headers are believed.",
 		field: func(c *Config) any { return &c.TrustedProxies }},
@@ -226,6 +231,19 @@ func checkFrom(v string) error {
 		addr = v[i+1 : len(v)-1]
 	}
 	return checkEmail(addr)
+}
+
+// checkReadableFile refuses a file that cannot be opened, at start rather
+// than at the first password checked.
+func checkReadableFile(v string) error {
+	if v == "" {
+		return nil
+	}
+	f, err := os.Open(v)
+	if err != nil {
+		return fmt.Errorf("cannot read %s: %v", v, errors.Unwrap(err))
+	}
+	return f.Close()
 }
 
 func checkPasswordHash(v string) error {

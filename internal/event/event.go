@@ -29,6 +29,8 @@ const (
 	PolicyExecution = "policy_execution"
 	SystemException = "system_exception"
 	ConfigError     = "configuration_error"
+	// ConfigurationWarning: a setting that cannot work as configured.
+	ConfigurationWarning = "configuration_warning"
 )
 
 // Mask is what a secret value is replaced with.

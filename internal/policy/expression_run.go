@@ -294,7 +294,13 @@ func (e *Engine) runPolicy(ctx context.Context, q store.Queries, p store.Policy,
 	if b != nil {
 		failureResult, timeout = b.FailureResult, b.Timeout
 	}
-	res, err := e.evaluate(ctx, q, p, req, time.Now().Add(e.runTime(timeout)), 0)
+	var res Result
+	var err error
+	if p.Kind == store.PolicyPassword {
+		res, err = e.evaluatePassword(ctx, q, p, req)
+	} else {
+		res, err = e.evaluate(ctx, q, p, req, time.Now().Add(e.runTime(timeout)), 0)
+	}
 	if err != nil {
 		res.Passing = failureResult
 		res.Messages = append(res.Messages, err.Error())
@@ -322,6 +328,9 @@ func (e *Engine) record(ctx context.Context, q store.Queries, req Request, actio
 }
 
 func policyRef(p store.Policy) map[string]any {
+	if p.Kind == store.PolicyPassword {
+		return event.Model(store.ModelPasswordPolicy, p.UUID, p.Name)
+	}
 	return event.Model(store.ModelExpressionPolicy, p.UUID, p.Name)
 }
 

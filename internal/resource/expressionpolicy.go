@@ -17,7 +17,7 @@ var ExpressionPolicies = &Model[store.Policy]{
 		"meta_model_name", "bound_to", "expression"},
 	pk:    func(o store.Policy) any { return o.UUID },
 	title: func(o store.Policy) string { return o.Name },
-	list:  func(c *Ctx) ([]store.Policy, error) { return c.Q.ListPolicies(c.ctx()) },
+	list:  func(c *Ctx) ([]store.Policy, error) { return policiesOfKind(c, store.PolicyExpression) },
 	del: func(c *Ctx, o store.Policy) error {
 		return c.Q.DeletePolicy(c.ctx(), o.UUID)
 	},
@@ -26,9 +26,13 @@ var ExpressionPolicies = &Model[store.Policy]{
 func init() {
 	ExpressionPolicies.save, ExpressionPolicies.serialize = savePolicy, serializePolicy
 	define(ExpressionPolicies, finder[store.Policy]{
-		byPK: uuidPK(func(c *Ctx, id string) (store.Policy, error) { return c.Q.GetPolicy(c.ctx(), id) }),
+		byPK: uuidPK(func(c *Ctx, id string) (store.Policy, error) {
+			return ofKind(c.Q.GetPolicy(c.ctx(), id))(store.PolicyExpression)
+		}),
 		unique: map[string]func(c *Ctx, v string) (store.Policy, error){
-			"name": func(c *Ctx, v string) (store.Policy, error) { return c.Q.GetPolicyByName(c.ctx(), v) },
+			"name": func(c *Ctx, v string) (store.Policy, error) {
+				return ofKind(c.Q.GetPolicyByName(c.ctx(), v))(store.PolicyExpression)
+			},
 		},
 	})
 }
@@ -80,6 +84,35 @@ func serializePolicy(c *Ctx, p store.Policy) (map[string]any, error) {
 	return m, nil
 }
 
+// policiesOfKind lists the policies of one kind.
+func policiesOfKind(c *Ctx, kind string) ([]store.Policy, error) {
+	all, err := c.Q.ListPolicies(c.ctx())
+	if err != nil {
+		return nil, err
+	}
+	out := all[:0]
+	for _, p := range all {
+		if p.Kind == kind {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+// ofKind narrows a policy lookup to one kind: another kind is not found.
+func ofKind(p store.Policy, err error) func(kind string) (store.Policy, error) {
+	return func(kind string) (store.Policy, error) {
+		if err == nil && p.Kind != kind {
+			return store.Policy{}, store.ErrNotFound
+		}
+		return p, err
+	}
+}
+
+// PolicyObj is the generic policy shape (policy_obj of bindings,
+// /policies/all/), with the kind's component and names.
+func PolicyObj(c *Ctx, p store.Policy) (map[string]any, error) { return policyObj(c, p) }
+
 // policyObj is the generic policy shape (policy_obj of bindings).
 func policyObj(c *Ctx, p store.Policy) (map[string]any, error) {
 	pbs, err := c.policyBindings()
@@ -92,9 +125,13 @@ func policyObj(c *Ctx, p store.Policy) (map[string]any, error) {
 			bound++
 		}
 	}
+	model, component := ExpressionPolicies, "ak-policy-expression-form"
+	if p.Kind == store.PolicyPassword {
+		model, component = PasswordPolicies, "ak-policy-password-form"
+	}
 	return map[string]any{"pk": p.UUID, "name": p.Name, "execution_logging": p.ExecutionLogging,
-		"component": "ak-policy-expression-form", "verbose_name": ExpressionPolicies.VerboseName,
-		"verbose_name_plural": ExpressionPolicies.VerboseNamePlural, "meta_model_name": store.ModelExpressionPolicy,
+		"component": component, "verbose_name": model.VerboseName,
+		"verbose_name_plural": model.VerboseNamePlural, "meta_model_name": model.Name,
 		"bound_to": bound}, nil
 }
 

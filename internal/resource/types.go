@@ -51,9 +51,12 @@ func StageTypes() []TypeCreate {
 	return out
 }
 
-// PolicyTypes lists the policy types usher has (expression policies).
+// PolicyTypes lists the policy types usher has.
 func PolicyTypes() []TypeCreate {
 	_, model, _ := strings.Cut(ExpressionPolicies.Name, ".")
+	_, pwModel, _ := strings.Cut(PasswordPolicies.Name, ".")
 	return []TypeCreate{{Name: ExpressionPolicies.VerboseName, Description: "Evaluate an expression (Starlark, Python-like) to implement custom checks and validation.",
-		Component: "ak-policy-expression-form", ModelName: model}}
+		Component: "ak-policy-expression-form", ModelName: model},
+		{Name: PasswordPolicies.VerboseName, Description: "Policy to make sure passwords have certain properties.",
+			Component: "ak-policy-password-form", ModelName: pwModel}}
 }

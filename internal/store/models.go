@@ -20,6 +20,7 @@ const (
 	ModelDenyStage                  = "authentik_stages_deny.denystage"
 	ModelEmailStage                 = "authentik_stages_email.emailstage"
 	ModelExpressionPolicy           = "authentik_policies_expression.expressionpolicy"
+	ModelPasswordPolicy             = "authentik_policies_password.passwordpolicy"
 	ModelFlow                       = "authentik_flows.flow"
 	ModelFlowStageBinding           = "authentik_flows.flowstagebinding"
 	ModelGroup                      = "authentik_core.group"

@@ -98,7 +98,7 @@ func TestAdminToolEndpoints(t *testing.T) {
 		if !found {
 			t.Errorf("no TOTP stage type in %+v", st)
 		}
-		if pt, _, err := c.PoliciesAPI.PoliciesAllTypesList(ctx).Execute(); err != nil || len(pt) != 1 || pt[0].ModelName != "expressionpolicy" {
+		if pt, _, err := c.PoliciesAPI.PoliciesAllTypesList(ctx).Execute(); err != nil || len(pt) != 2 || pt[0].ModelName != "expressionpolicy" || pt[1].ModelName != "passwordpolicy" {
 			t.Fatalf("policies/all/types: %+v %v", pt, err)
 		}
 		acts, _, err := c.EventsAPI.EventsEventsActionsList(ctx).Execute()

@@ -11,8 +11,8 @@ import (
 	"github.com/usher-id/usher/internal/store"
 )
 
-// /api/v3/policies/all/: every policy in the base Policy shape (usher has
-// only expression policies), delete, and the test action. The expression
+// /api/v3/policies/all/: every policy (expression and password policies)
+// in the base Policy shape, delete, and the test action. The expression
 // and binding endpoints are the generic CRUD over their resource kinds.
 func init() {
 	extend(func(h *Handler, mux *http.ServeMux) {
@@ -26,12 +26,7 @@ func init() {
 // basePolicy renders a policy without the subclass fields, as authentik's
 // PolicySerializer does on /policies/all/.
 func basePolicy(rc *resource.Ctx, p store.Policy) (map[string]any, error) {
-	m, err := resource.ExpressionPolicies.Serialize(rc, p)
-	if err != nil {
-		return nil, err
-	}
-	delete(m, "expression")
-	return m, nil
+	return resource.PolicyObj(rc, p)
 }
 
 func (h *Handler) policyAllList(w http.ResponseWriter, r *http.Request, c *call) error {

@@ -236,3 +236,33 @@ func TestPolicyConsoleReindentWarning(t *testing.T) {
 	b.get(t, "/if/admin/policies/").expect(t, 200, "", "Expression Policy flat created.", `class="flash warn"`,
 		"parses only with line 2 indented", "    return True")
 }
+
+// Password policies in the console: created through their own form, the
+// skipped online breach check said plainly, listed with their type, edited
+// on their own page (not the expression form).
+func TestPasswordPolicyConsole(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	admin := f.user(t, "admin", store.UserTypeInternal, true)
+	b := f.browser(t, &admin)
+	b.get(t, "/if/admin/policies/password/new/").expect(t, 200, "", "Create Password Policy", `name="length_min"`,
+		"never sends passwords or their hashes to the online service")
+	form := url.Values{"name": {"corp"}, "password_field": {"password"}, "length_min": {"12"}, "amount_digits": {"1"},
+		"amount_uppercase": {"0"}, "amount_lowercase": {"0"}, "amount_symbols": {"0"}, "zxcvbn_score_threshold": {"2"},
+		"hibp_allowed_count": {"0"}, "check_static_rules": {"on"}, "check_have_i_been_pwned": {"on"}, "symbol_charset": {"!?"}}
+	bad := url.Values{}
+	for k, v := range form {
+		bad[k] = v
+	}
+	bad.Set("zxcvbn_score_threshold", "9")
+	b.post(t, "/if/admin/policies/password/new/", bad).expect(t, 422, "", "give 0 to 3")
+	b.post(t, "/if/admin/policies/password/new/", form).expect(t, 303, "/if/admin/policies/")
+	b.get(t, "/if/admin/policies/").expect(t, 200, "", "Password Policy corp created.", "Have I Been Pwned check is skipped",
+		"Password Policy", "/if/admin/policies/password/")
+	p, err := f.st.GetPolicyByName(ctx, "corp")
+	if err != nil || p.Kind != store.PolicyPassword || p.Password.LengthMin != 12 || !p.Password.CheckHaveIBeenPwned {
+		t.Fatalf("stored %+v %+v %v", p, p.Password, err)
+	}
+	b.get(t, "/if/admin/policies/password/"+p.UUID+"/edit/").expect(t, 200, "", `value="12"`)
+	b.get(t, "/if/admin/policies/"+p.UUID+"/edit/").expect(t, 404, "")
+}

@@ -1,6 +1,7 @@
 package console
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -24,6 +25,10 @@ type userPage struct {
 	// "" when none is set; an email stage in it verifies a new address.
 	SettingsURL   string
 	EmailVerified bool
+	// PasswordFlowURL runs the password stage's configure_flow (authentik's
+	// user settings link "Change password"), which applies the flow's
+	// password policies; "" shows the form on the page.
+	PasswordFlowURL string
 }
 
 // userInterface is the signed-in user's page: applications, details, change
@@ -73,12 +78,42 @@ func (h *Handler) renderUserPage(w http.ResponseWriter, r *http.Request, u *stor
 			return err
 		}
 	}
+	pwFlow := ""
+	if !mustChangePassword(u) {
+		if pwFlow, err = h.passwordChangeFlow(ctx); err != nil {
+			return err
+		}
+	}
 	v := h.view(r, u, "My account", "")
 	if mustChangePassword(u) && len(v.Flash) == 0 {
 		v.Flash = append(v.Flash, flash{"warn", msgChangePassword})
 	}
 	v.P = userPage{Apps: launchable, Groups: groups, Superuser: super, LogoutURL: h.logoutURL(r), Password: pw,
 		CanInvite: len(allow) > 0, Devices: devices, Setup: setup, SettingsURL: settingsURL,
-		EmailVerified: user.EmailVerified(*u)}
+		EmailVerified: user.EmailVerified(*u), PasswordFlowURL: pwFlow}
 	return h.render(w, r, status, "user_interface", v)
+}
+
+// passwordChangeFlow is the page that changes a password through a flow:
+// the configure_flow of a password stage (authentik's PasswordStage
+// ui_user_settings), first by stage name; "" when none has one.
+func (h *Handler) passwordChangeFlow(ctx context.Context) (string, error) {
+	stages, err := h.App.Store.ListStages(ctx)
+	if err != nil {
+		return "", err
+	}
+	for _, st := range stages {
+		if st.Kind != store.StagePassword || st.Password == nil || st.Password.ConfigureFlow == nil {
+			continue
+		}
+		f, err := h.App.Store.GetFlow(ctx, *st.Password.ConfigureFlow)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return "", err
+		}
+		return "/if/flow/" + url.PathEscape(f.Slug) + "/?next=" + url.QueryEscape("/if/user/"), nil
+	}
+	return "", nil
 }

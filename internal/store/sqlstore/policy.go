@@ -3,26 +3,50 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
+	"fmt"
 	"strings"
 
 	"github.com/usher-id/usher/internal/store"
 )
 
-const policyCols = "uuid, name, kind, expression, execution_logging"
+const policyCols = "uuid, name, kind, expression, execution_logging, settings"
 
 func scanPolicy(s scanner) (store.Policy, error) {
 	var p store.Policy
-	err := s.Scan(&p.UUID, &p.Name, &p.Kind, &p.Expression, &p.ExecutionLogging)
-	return p, err
+	var settings []byte
+	if err := s.Scan(&p.UUID, &p.Name, &p.Kind, &p.Expression, &p.ExecutionLogging, &settings); err != nil {
+		return p, err
+	}
+	if p.Kind == store.PolicyPassword {
+		p.Password = store.NewPasswordPolicySettings()
+		if err := json.Unmarshal(settings, p.Password); err != nil {
+			return p, fmt.Errorf("policy %s: bad settings: %w", p.UUID, err)
+		}
+	}
+	return p, nil
+}
+
+// policySettings encodes the settings column of p's kind.
+func policySettings(p *store.Policy) (string, error) {
+	if p.Kind != store.PolicyPassword || p.Password == nil {
+		return "{}", nil
+	}
+	b, err := json.Marshal(p.Password)
+	return string(b), err
 }
 
 func (c *conn) CreatePolicy(ctx context.Context, p *store.Policy) error {
 	ensureUUID(&p.UUID)
 	if p.Kind == "" {
-		p.Kind = "expression"
+		p.Kind = store.PolicyExpression
 	}
-	_, err := c.exec(ctx, "INSERT INTO policies ("+policyCols+") VALUES (?, ?, ?, ?, ?)",
-		p.UUID, p.Name, p.Kind, p.Expression, p.ExecutionLogging)
+	settings, err := policySettings(p)
+	if err != nil {
+		return fmt.Errorf("store: insert policy: %w", err)
+	}
+	_, err = c.exec(ctx, "INSERT INTO policies ("+policyCols+") VALUES (?, ?, ?, ?, ?, ?)",
+		p.UUID, p.Name, p.Kind, p.Expression, p.ExecutionLogging, settings)
 	return c.wrap("insert policy", err)
 }
 
@@ -46,8 +70,12 @@ func (c *conn) ListPolicies(ctx context.Context) ([]store.Policy, error) {
 }
 
 func (c *conn) UpdatePolicy(ctx context.Context, p *store.Policy) error {
-	return c.execOne(ctx, "update policy", "UPDATE policies SET name = ?, kind = ?, expression = ?, execution_logging = ? WHERE uuid = ?",
-		p.Name, p.Kind, p.Expression, p.ExecutionLogging, strings.ToLower(p.UUID))
+	settings, err := policySettings(p)
+	if err != nil {
+		return fmt.Errorf("store: update policy: %w", err)
+	}
+	return c.execOne(ctx, "update policy", "UPDATE policies SET name = ?, kind = ?, expression = ?, execution_logging = ?, settings = ? WHERE uuid = ?",
+		p.Name, p.Kind, p.Expression, p.ExecutionLogging, settings, strings.ToLower(p.UUID))
 }
 
 // DeletePolicy removes the policy; the schema drops its bindings and its

@@ -37,6 +37,21 @@ func testPolicies(t *testing.T, s store.Store) {
 	}
 	check(t, s.DeletePolicy(ctx, p.UUID), "delete")
 	wantErr(t, s.DeletePolicy(ctx, p.UUID), store.ErrNotFound, "delete twice")
+
+	// A password policy keeps its settings.
+	pw := store.Policy{Name: "strong", Kind: store.PolicyPassword, Password: store.NewPasswordPolicySettings()}
+	pw.Password.LengthMin, pw.Password.CheckZxcvbn = 12, true
+	check(t, s.CreatePolicy(ctx, &pw), "create password policy")
+	gpw, err := s.GetPolicy(ctx, pw.UUID)
+	check(t, err, "get password policy")
+	if !reflect.DeepEqual(gpw, pw) || gpw.Password.SymbolCharset != store.DefaultSymbolCharset {
+		t.Errorf("password policy = %+v %+v", gpw, gpw.Password)
+	}
+	gpw.Password.LengthMin = 14
+	check(t, s.UpdatePolicy(ctx, &gpw), "update password policy")
+	if g, _ := s.GetPolicy(ctx, pw.UUID); g.Password == nil || g.Password.LengthMin != 14 || !g.Password.CheckZxcvbn {
+		t.Errorf("after update = %+v", g.Password)
+	}
 }
 
 func testPolicyBindings(t *testing.T, s store.Store) {
