@@ -60,6 +60,10 @@ func TestBlueprintEnrollment(t *testing.T) {
 			again.open(link)
 			again.waitText("This invitation has already been used.")
 			again.shot("used-invitation")
+			if h1 := eval[string](again, "read the heading", `document.querySelector("h1").innerText`); h1 != "This invitation can't be used" ||
+				!again.has(".errors") || strings.Contains(again.text(), "Start again") || !strings.Contains(again.text(), "sign in with the account you created") {
+				t.Errorf("used-up page: heading %q, text %q", h1, again.text())
+			}
 			if n := len(srv.users(t, "username=jane")); n != 1 {
 				t.Errorf("%d users named jane after reusing the invitation", n)
 			}

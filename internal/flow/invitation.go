@@ -55,6 +55,17 @@ type InvitationError struct {
 
 func (e *InvitationError) Error() string { return e.Message() }
 
+// CauseOf reports the invitation failure whose message is msg, so that
+// the pages showing a denial can give it its own title and next step.
+func CauseOf(msg string) (string, bool) {
+	for cause, m := range causeMessages {
+		if m == msg {
+			return cause, true
+		}
+	}
+	return "", false
+}
+
 // Message is what the invitee is told.
 func (e *InvitationError) Message() string { return causeMessages[e.Cause] }
 

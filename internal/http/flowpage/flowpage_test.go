@@ -123,8 +123,10 @@ func TestPageErrors(t *testing.T) {
 	})
 }
 
-// TestPageDenials: each invitation failure renders a page with the
-// message and a way back, and no form.
+// TestPageDenials: each invitation failure renders its own page: the
+// title says the invitation cannot be used, the reason is in the error
+// box, a next step follows, there is a way on and no form, and no
+// "Start again" where starting again cannot help.
 func TestPageDenials(t *testing.T) {
 	testapp.ForEachBackend(t, func(t *testing.T, e *testapp.Env) {
 		past := time.Now().Add(-time.Minute)
@@ -142,7 +144,14 @@ func TestPageDenials(t *testing.T) {
 				p := e.Client().Get(e.URL + "/if/flow/" + c.slug + "/?" + c.query)
 				msg := (&flow.InvitationError{Cause: c.cause}).Message()
 				msg = strings.ReplaceAll(msg, "'", "&#39;")
-				mustContain(t, p.Body, msg, `Start again</a>`, `href="/"`)
+				mustContain(t, p.Body, "<h1>This invitation can&#39;t be used</h1>", `<div class="errors" role="alert"`, msg,
+					`class="intro"`, `href="/"`)
+				if strings.Contains(p.Body, "Start again") || strings.Contains(p.Body, "Complete your enrollment") {
+					t.Errorf("%s page offers Start again or keeps the enrollment heading:\n%s", c.cause, p.Body)
+				}
+				if c.cause == flow.CauseExpired && !strings.Contains(p.Body, ">Sign in</a>") {
+					t.Errorf("expired page does not offer to sign in:\n%s", p.Body)
+				}
 				if p.Status != 200 || p.HasForm() {
 					t.Errorf("status %d, form %v", p.Status, p.HasForm())
 				}
@@ -227,5 +236,28 @@ func TestStylesheet(t *testing.T) {
 			t.Fatalf("css: %v %v", resp, err)
 		}
 		resp.Body.Close()
+	})
+}
+
+// TestSignedInOpensInvitation: someone signed in who opens a link to an
+// invitation that makes a new account is told who is signed in and can
+// sign out and continue with the same link (authentik only answers "Flow
+// does not apply to current user.").
+func TestSignedInOpensInvitation(t *testing.T) {
+	testapp.ForEachBackend(t, func(t *testing.T, e *testapp.Env) {
+		cl := e.Client()
+		cl.FollowHTML("default-authentication-flow", "", map[string]any{"uid_field": "akadmin", "password": testapp.AdminPassword})
+		slug, q := "invitation-enrollment-flow-external", e.IToken("example-external-basic-invitation")
+		p := cl.Get(cl.PageURL(slug, q))
+		mustContain(t, p.Body, "You are already signed in", "You are signed in as akadmin", "Sign out and continue</button>",
+			`href="/if/user/"`)
+		if strings.Contains(p.Body, "does not apply") {
+			t.Errorf("still the bare denial:\n%s", p.Body)
+		}
+		p = cl.Submit(p, nil) // the client follows the redirect back to the link
+		if p.Status != http.StatusOK || !strings.Contains(p.URL, "/if/flow/"+slug+"/?") || e.LoggedIn(cl) != 0 {
+			t.Fatalf("sign out and continue: %d %q, logged in as %d", p.Status, p.URL, e.LoggedIn(cl))
+		}
+		mustContain(t, p.Body, `name="username"`)
 	})
 }

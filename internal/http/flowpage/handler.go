@@ -161,6 +161,10 @@ func (h *Handler) render(r *http.Request, sess *auth.Session, res flow.Result, t
 	}
 	switch c := c.(type) {
 	case *flow.AccessDeniedChallenge:
+		if cause, ok := flow.CauseOf(c.ErrorMessage); ok {
+			h.invitationFailure(&p, r, cause, c.ErrorMessage)
+			break
+		}
 		p.Message = c.ErrorMessage
 		p.Links = []link{{URL: r.URL.Path + queryOf(r), Label: "Start again"}, {URL: "/", Label: "Go to the home page"}}
 	default:

@@ -22,7 +22,10 @@ import (
 //   - signed in as that account: a page to accept, whose POST adds the
 //     account to the invitation's groups and attributes (domain/invitation.Accept);
 //   - signed in as someone else while the invitation is bound to another
-//     address: told so, with "sign out and continue".
+//     address: told so, with "sign out and continue";
+//   - signed in at all, on an invitation that makes a new account (a flow
+//     for unauthenticated users): told who is signed in, with "sign out
+//     and continue" (authentik only says the flow does not apply).
 // Everything else (no binding, nobody with that address, an invitation that
 // cannot be used) goes to the flow as before, which reports its own errors.
 
@@ -56,7 +59,20 @@ func (h *Handler) existingAccount(w http.ResponseWriter, r *http.Request, sess *
 		return true
 	}
 	if acct == nil {
-		return false
+		if current == nil {
+			return false
+		}
+		// Signed in, and the invitation makes a new account: the flow
+		// would only say it does not apply to the current user.
+		if f, err := a.Store.GetFlowBySlug(ctx, slug); err != nil || f.Authentication != "require_unauthenticated" {
+			return false
+		}
+		h.page(w, r, page{Title: "You are already signed in",
+			Message: "You are signed in as " + current.Username + ". This invitation creates a new account: sign out to continue with it, or go back to your account.",
+			Form:    true, Submit: "Sign out and continue", Action: invitationAction(slug, "sign-out", r.URL.RawQuery),
+			CSRFField: auth.CSRFField, CSRF: auth.CSRFToken(a.Secret, sess),
+			Links:     []link{{URL: "/if/user/", Label: "Back to my account"}}})
+		return true
 	}
 	if current == nil {
 		h.page(w, r, page{Title: "Sign in to accept your invitation",
