@@ -71,7 +71,7 @@ func (h *Handler) existingAccount(w http.ResponseWriter, r *http.Request, sess *
 			Message: "You are signed in as " + current.Username + ". This invitation creates a new account: sign out to continue with it, or go back to your account.",
 			Form:    true, Submit: "Sign out and continue", Action: invitationAction(slug, "sign-out", r.URL.RawQuery),
 			CSRFField: auth.CSRFField, CSRF: auth.CSRFToken(a.Secret, sess),
-			Links:     []link{{URL: "/if/user/", Label: "Back to my account"}}})
+			Links: []link{{URL: "/if/user/", Label: "Back to my account"}}})
 		return true
 	}
 	if current == nil {
