@@ -95,8 +95,13 @@ func TestBrowserInvitationWalkthrough(t *testing.T) {
 	}
 	link := base + "/if/flow/invitation-enrollment/?itoken=" + inv[0].UUID
 
-	// Click the chevron: the row expands to the link.
-	step(t, ctx, "expand row", chromedp.Click(chromedp.CSS(".xitem summary")), chromedp.WaitVisible(chromedp.CSS(".xitem[open] input.link")))
+	// The new invitation comes back first and expanded to its link, which
+	// the success message repeats.
+	step(t, ctx, "see the new row open", chromedp.WaitVisible(chromedp.CSS(".xitem[open] input.link")))
+	flashText, err := chromedp.Run(ctx, chromedp.Evaluate[string](`Array.from(document.querySelectorAll(".flash.ok")).map(e => e.innerText).join(" ")`))
+	if err != nil || !strings.Contains(flashText, "Invitation jane-invite created.") || !strings.Contains(flashText, link) {
+		t.Errorf("success message %q lacks the name or the link %s", flashText, link)
+	}
 	shot(t, ctx, dir, "invitation-expanded")
 	got, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS(".xitem[open] input.link")))
 	if err != nil || got != link {

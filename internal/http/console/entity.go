@@ -36,6 +36,9 @@ type entity[T any] struct {
 	ident func(obj T) (id, name string)
 	// next is where to go after saving (default: the list).
 	next func(obj T) string
+	// notes are flash messages to add after a save (the new invitation's
+	// link, say).
+	notes func(r *http.Request, obj T, created bool) []flash
 }
 
 // objectFunc handles a page about one row of e.
@@ -153,6 +156,16 @@ func (e *entity[T]) submit(w http.ResponseWriter, r *http.Request, u *store.User
 		data = genericData(f, r.PostForm)
 	}
 	if f.hasErrors() {
+		// Report the model's complaints too, so every field is fixed in
+		// one round rather than the name only after the rest.
+		if ve := e.check(r, u, obj, data); ve != nil {
+			for k := range ve.Fields {
+				if f.has(k) && len(f.field(k).Errors) > 0 {
+					delete(ve.Fields, k) // the form's own message says it
+				}
+			}
+			f.applyErrors(ve)
+		}
 		return &invalidForm{e.Nav, f}
 	}
 	saved, warnings, err := e.save(r, u, obj, data)
@@ -170,6 +183,9 @@ func (e *entity[T]) submit(w http.ResponseWriter, r *http.Request, u *store.User
 		verb = "updated"
 	}
 	msgs := []flash{{"ok", e.Singular + " " + name + " " + verb + "."}}
+	if e.notes != nil {
+		msgs = append(msgs, e.notes(r, saved, obj == nil)...)
+	}
 	for _, m := range warnings {
 		msgs = append(msgs, flash{"warn", m})
 	}

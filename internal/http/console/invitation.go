@@ -2,6 +2,7 @@ package console
 
 import (
 	"context"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -25,6 +26,19 @@ func (h *Handler) mountInvitations(mux *routes) {
 func (h *Handler) invitationEntity() *entity[store.Invitation] {
 	return &entity[store.Invitation]{h: h,
 		Singular: "Invitation", Base: "/if/admin/invitations/", Nav: "invitations", model: resource.Invitations,
+		// Back on the list, the invitation comes first, expanded with its
+		// link and copy button; the message carries the link too.
+		next: func(inv store.Invitation) string { return "/if/admin/invitations/?open=" + url.QueryEscape(inv.UUID) },
+		notes: func(r *http.Request, inv store.Invitation, created bool) []flash {
+			if !created {
+				return nil
+			}
+			links, err := h.invitationLinks(r, inv)
+			if err != nil || len(links) == 0 {
+				return nil
+			}
+			return []flash{{"ok", "Link to use it: " + links[0].URL}}
+		},
 		load: func(ctx context.Context, id string) (store.Invitation, error) {
 			return h.App.Store.GetInvitation(ctx, id)
 		},
@@ -60,7 +74,19 @@ func (h *Handler) invitationEntity() *entity[store.Invitation] {
 			}
 			return v
 		},
-		data: invitationData,
+		data: func(f *formDef, v url.Values, obj *store.Invitation) map[string]any {
+			d := invitationData(f, v, obj)
+			// A newly set expiry in the past would make an invitation nobody
+			// can use (an unchanged one on an expired invitation may stay).
+			if s, ok := d["expires"].(string); ok {
+				t, err := time.Parse(time.RFC3339, s)
+				unchanged := obj != nil && obj.Expires != nil && obj.Expires.Truncate(time.Minute).Equal(t.Truncate(time.Minute))
+				if err == nil && !t.After(h.App.Clock()) && !unchanged {
+					f.addError("expires", "This time is in the past, so nobody could use the invitation. Choose a later expiry, or leave it empty for one that does not expire.")
+				}
+			}
+			return d
+		},
 		ident: func(inv store.Invitation) (string, string) {
 			return inv.UUID, inv.Name
 		},

@@ -82,17 +82,10 @@ func (ff *flowFacts) invitableFlows() []store.Flow {
 	return out
 }
 
-// invitationWarnings explains why an invitation can never work, if it can't.
+// invitationWarnings explains what keeps an invitation from working as
+// meant, beyond its status (which the Status column says already).
 func (ff *flowFacts) invitationWarnings(inv store.Invitation, status string) []string {
 	var w []string
-	switch status {
-	case store.InvitationExpired:
-		w = append(w, "Expired: nobody can use this invitation any more. Edit it to set a later expiry.")
-	case store.InvitationUsedUp:
-		w = append(w, "Used up: every allowed use has been taken.")
-	case store.InvitationRevoked:
-		w = append(w, "Revoked: the link no longer works.")
-	}
 	var keys map[string]bool
 	if inv.Flow != nil {
 		f, ok := ff.byUUID[*inv.Flow]

@@ -3,6 +3,7 @@ package console
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -14,16 +15,19 @@ import (
 )
 
 type invitationRow struct {
-	Inv       store.Invitation
-	Flow      *store.Flow
-	Creator   string
-	Status    string
-	Uses      string
-	Links     []invitationLink
-	FixedData string
-	Used      []store.InvitationUse
-	Warnings  []string
-	Emails    []emailRow
+	Inv     store.Invitation
+	Flow    *store.Flow
+	Creator string
+	Status  string
+	// StatusLabel is the status in words ("Used up"), StatusNote what it
+	// means for the invitee (none for active invitations).
+	StatusLabel, StatusNote string
+	Uses                    string
+	Links                   []invitationLink
+	FixedData               string
+	Used                    []store.InvitationUse
+	Warnings                []string
+	Emails                  []emailRow
 	// EmailTrouble marks a row whose email failed or is being retried,
 	// visible without expanding it.
 	EmailTrouble bool
@@ -93,6 +97,13 @@ func (h *Handler) invitationList(w http.ResponseWriter, r *http.Request, u *stor
 		return err
 	}
 	p.Count = n
+	// The invitation named by ?open= (just created, sent or edited) comes
+	// first, expanded, wherever the sort order would put it.
+	if open := r.URL.Query().Get("open"); open != "" {
+		if inv, err := h.App.Store.GetInvitation(ctx, open); err == nil {
+			invs = append([]store.Invitation{inv}, slices.DeleteFunc(invs, func(i store.Invitation) bool { return i.UUID == inv.UUID })...)
+		}
+	}
 	ff, err := loadFlowFacts(ctx, h.App.Store)
 	if err != nil {
 		return err
@@ -124,6 +135,7 @@ func (h *Handler) invitationList(w http.ResponseWriter, r *http.Request, u *stor
 	rows := make([]invitationRow, 0, len(invs))
 	for _, inv := range invs {
 		row := invitationRow{Inv: inv, Status: inv.Status(now), FixedData: prettyJSON(orEmpty(inv.FixedData))}
+		row.StatusLabel, row.StatusNote = statusLabels[row.Status], statusNotes[row.Status]
 		if name, ok := creators[inv.CreatedBy]; ok {
 			row.Creator = name
 		} else if cu, err := h.App.Store.GetUser(ctx, inv.CreatedBy); err == nil {
@@ -167,4 +179,34 @@ func (h *Handler) invitationList(w http.ResponseWriter, r *http.Request, u *stor
 	v := h.view(r, u, "Invitations", "invitations")
 	v.P = invitationListPage{Rows: rows, Pager: p}
 	return h.render(w, r, http.StatusOK, "invitation_list", v)
+}
+
+var statusLabels = map[string]string{store.InvitationActive: "Active", store.InvitationExpired: "Expired",
+	store.InvitationUsedUp: "Used up", store.InvitationRevoked: "Revoked"}
+
+var statusNotes = map[string]string{
+	store.InvitationExpired: "Expired: nobody can use this invitation any more. Edit it to set a later expiry.",
+	store.InvitationUsedUp:  "Used up: every allowed use has been taken.",
+	store.InvitationRevoked: "Revoked: the link no longer works.",
+}
+
+// invitationLinks are the links of one invitation: to its flow, or to each
+// flow with an invitation stage when it names none.
+func (h *Handler) invitationLinks(r *http.Request, inv store.Invitation) ([]invitationLink, error) {
+	ff, err := loadFlowFacts(r.Context(), h.App.Store)
+	if err != nil {
+		return nil, err
+	}
+	base := httpx.BaseURL(r)
+	if inv.Flow != nil {
+		if f, ok := ff.byUUID[*inv.Flow]; ok {
+			return []invitationLink{{f.Slug, invitationURL(base, f.Slug, inv.UUID)}}, nil
+		}
+		return nil, nil
+	}
+	var out []invitationLink
+	for _, f := range ff.invitableFlows() {
+		out = append(out, invitationLink{f.Slug, invitationURL(base, f.Slug, inv.UUID)})
+	}
+	return out, nil
 }

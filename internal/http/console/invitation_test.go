@@ -137,7 +137,7 @@ func TestInvitationCreateForm(t *testing.T) {
 		r := b.get(t, "/if/admin/invitations/")
 		r.expect(t, 200, "", "Link to use the invitation",
 			f.srv.URL+"/if/flow/invite-flow/?itoken="+w.UUID, `data-copy="`+f.srv.URL+"/if/flow/invite-flow/?itoken="+w.UUID+`"`,
-			"jane.smith@company.com", "Not used yet.", "Single use", "25", "admin", ">active<")
+			"jane.smith@company.com", "Not used yet.", "Single use", "25", "admin", ">Active<")
 		// The flow-less invitation lists a link for every flow with an invitation stage, and none for bare-flow.
 		if !strings.Contains(r.body, "/if/flow/invite-flow/?itoken="+byName["open"].UUID) ||
 			strings.Contains(r.body, "/if/flow/bare-flow/?itoken=") {
@@ -204,8 +204,9 @@ func TestInvitationWarnings(t *testing.T) {
 	}{
 		{"fine", store.Invitation{Flow: &good.UUID, FixedData: map[string]any{"email": "a@b", "attributes": map[string]any{}, "type": "internal"}}, "active", ""},
 		{"unknown key", store.Invitation{Flow: &good.UUID, FixedData: map[string]any{"emial": "a@b"}}, "active", "emial"},
-		{"expired", store.Invitation{Flow: &good.UUID}, "expired", "Expired"},
-		{"used up", store.Invitation{Flow: &good.UUID, MaxUses: &one, Uses: 1}, "used_up", "Used up"},
+		// The status column says these; no warning repeats them.
+		{"expired", store.Invitation{Flow: &good.UUID}, "expired", ""},
+		{"used up", store.Invitation{Flow: &good.UUID, MaxUses: &one, Uses: 1}, "used_up", ""},
 		{"attributes dotted key ok", store.Invitation{FixedData: map[string]any{"attributes.team": "x"}}, "active", ""},
 	}
 	for _, tc := range tests {
@@ -215,5 +216,24 @@ func TestInvitationWarnings(t *testing.T) {
 				t.Fatalf("warnings %q, want %q", w, tc.want)
 			}
 		})
+	}
+}
+
+// The create form reports every problem at once (the name with the
+// attributes), and refuses an expiry in the past on its field; nothing is
+// written.
+func TestInvitationFormErrorsAtOnce(t *testing.T) {
+	f := newFixture(t)
+	admin := f.user(t, "admin", store.UserTypeInternal, true)
+	flow := invitableFlow(t, f, "invite-flow", true)
+	b := f.browser(t, &admin)
+	r := b.post(t, "/if/admin/invitations/new/", url.Values{"name": {"Bad Name"}, "flow": {flow.UUID},
+		"fixed_data": {"- not\n- a mapping\n"}, "expires": {"2001-01-01T10:00"}, "single_use": {"on"}})
+	r.expect(t, 422, "", "Enter a valid", "This time is in the past")
+	if !strings.Contains(r.body, "dictionary") && !strings.Contains(r.body, "mapping") {
+		t.Errorf("the attributes error is missing:\n%s", snippet(r.body))
+	}
+	if invs, n, _ := f.st.ListInvitations(context.Background(), store.InvitationFilter{}); n != 0 {
+		t.Fatalf("a refused form wrote %+v", invs)
 	}
 }

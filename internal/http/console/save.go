@@ -1,6 +1,7 @@
 package console
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/usher-id/usher/internal/event"
@@ -58,4 +59,27 @@ func (h *Handler) resourceCtx(r *http.Request, q store.Queries, u *store.User) *
 // app, model_name, pk (UUIDs as hex) and name.
 func ref[T any](m *resource.Model[T], row T) map[string]any {
 	return map[string]any{"model": event.Model(m.Name, m.PK(row), m.Title(row))}
+}
+
+// errChecked rolls back the transaction check validated in.
+var errChecked = errors.New("console: checked, roll back")
+
+// check runs the model's validation of data without keeping anything: the
+// write happens in a transaction that is rolled back. It returns the
+// validation errors, or nil.
+func (e *entity[T]) check(r *http.Request, u *store.User, existing *T, data map[string]any) *resource.ValidationError {
+	h := e.h
+	var ve *resource.ValidationError
+	_ = h.App.Store.Tx(r.Context(), func(q store.Queries) error {
+		rc := h.resourceCtx(r, q, u)
+		var err error
+		if existing == nil {
+			_, err = e.model.Create(rc, data)
+		} else {
+			_, err = e.model.Update(rc, *existing, data)
+		}
+		errors.As(err, &ve)
+		return errChecked
+	})
+	return ve
 }
