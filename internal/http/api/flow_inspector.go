@@ -3,6 +3,7 @@ package api
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"net/http"
 
 	"github.com/usher-id/usher/internal/auth"
@@ -47,7 +48,7 @@ func (h *Handler) flowInspector(w http.ResponseWriter, r *http.Request, c *call)
 			return nil, nil
 		}
 		b, err := h.App.Store.GetBinding(ctx, rest[i].UUID)
-		if err == store.ErrNotFound {
+		if errors.Is(err, store.ErrNotFound) {
 			// Deleted since the plan was made: what the plan holds.
 			return map[string]any{"pk": rest[i].UUID, "stage": rest[i].Stage, "order": rest[i].Order}, nil
 		}
