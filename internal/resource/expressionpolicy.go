@@ -25,16 +25,7 @@ var ExpressionPolicies = &Model[store.Policy]{
 
 func init() {
 	ExpressionPolicies.save, ExpressionPolicies.serialize = savePolicy, serializePolicy
-	define(ExpressionPolicies, finder[store.Policy]{
-		byPK: uuidPK(func(c *Ctx, id string) (store.Policy, error) {
-			return ofKind(c.Q.GetPolicy(c.ctx(), id))(store.PolicyExpression)
-		}),
-		unique: map[string]func(c *Ctx, v string) (store.Policy, error){
-			"name": func(c *Ctx, v string) (store.Policy, error) {
-				return ofKind(c.Q.GetPolicyByName(c.ctx(), v))(store.PolicyExpression)
-			},
-		},
-	})
+	define(ExpressionPolicies, policyFinder(store.PolicyExpression))
 }
 
 func savePolicy(c *Ctx, existing *store.Policy, data map[string]any) (store.Policy, error) {
@@ -43,13 +34,7 @@ func savePolicy(c *Ctx, existing *store.Policy, data map[string]any) (store.Poli
 		p = *existing
 	}
 	in := newInput(c, store.ModelExpressionPolicy, existing == nil, data)
-	setPK(c, in, &p.UUID)
-	in.readOnly("component", "verbose_name", "verbose_name_plural", "meta_model_name", "bound_to")
-	if in.str("name", &p.Name, strOpt{required: true}) && (existing == nil || p.Name != existing.Name) {
-		if other, err := c.Q.GetPolicyByName(c.ctx(), p.Name); err == nil && other.UUID != p.UUID {
-			in.taken("name", uniqueMsg("Policy", "name"))
-		}
-	}
+	policyCommon(c, in, existing, &p)
 	if in.str("expression", &p.Expression, strOpt{required: true}) {
 		// The syntax is checked on save, as authentik's ExpressionPolicySerializer does.
 		if err := policy.Compile(p.Expression); err != nil {
@@ -58,10 +43,42 @@ func savePolicy(c *Ctx, existing *store.Policy, data map[string]any) (store.Poli
 			c.Warn("expression", reindentWarning(lines, runs))
 		}
 	}
-	in.boolean("execution_logging", &p.ExecutionLogging)
 	if err := in.err(); err != nil {
 		return store.Policy{}, err
 	}
+	return writePolicy(c, existing, p)
+}
+
+// policyFinder finds policies of one kind by pk or name (another kind's
+// policy of that name is not found).
+func policyFinder(kind string) finder[store.Policy] {
+	return finder[store.Policy]{
+		byPK: uuidPK(func(c *Ctx, id string) (store.Policy, error) {
+			return PolicyOfKind(c.Q.GetPolicy(c.ctx(), id))(kind)
+		}),
+		unique: map[string]func(c *Ctx, v string) (store.Policy, error){
+			"name": func(c *Ctx, v string) (store.Policy, error) {
+				return PolicyOfKind(c.Q.GetPolicyByName(c.ctx(), v))(kind)
+			},
+		},
+	}
+}
+
+// policyCommon reads the fields every policy kind has: pk, name (unique
+// across kinds) and execution_logging, and refuses the read-only ones.
+func policyCommon(c *Ctx, in *input, existing, p *store.Policy) {
+	setPK(c, in, &p.UUID)
+	in.readOnly("component", "verbose_name", "verbose_name_plural", "meta_model_name", "bound_to")
+	if in.str("name", &p.Name, strOpt{required: true}) && (existing == nil || p.Name != existing.Name) {
+		if other, err := c.Q.GetPolicyByName(c.ctx(), p.Name); err == nil && other.UUID != p.UUID {
+			in.taken("name", uniqueMsg("Policy", "name"))
+		}
+	}
+	in.boolean("execution_logging", &p.ExecutionLogging)
+}
+
+// writePolicy creates or updates a validated policy.
+func writePolicy(c *Ctx, existing *store.Policy, p store.Policy) (store.Policy, error) {
 	var err error
 	if existing == nil {
 		err = c.Q.CreatePolicy(c.ctx(), &p)
@@ -99,8 +116,9 @@ func policiesOfKind(c *Ctx, kind string) ([]store.Policy, error) {
 	return out, nil
 }
 
-// ofKind narrows a policy lookup to one kind: another kind is not found.
-func ofKind(p store.Policy, err error) func(kind string) (store.Policy, error) {
+// PolicyOfKind narrows a policy lookup to one kind: another kind is not
+// found (the console and the API each show one kind per page).
+func PolicyOfKind(p store.Policy, err error) func(kind string) (store.Policy, error) {
 	return func(kind string) (store.Policy, error) {
 		if err == nil && p.Kind != kind {
 			return store.Policy{}, store.ErrNotFound

@@ -25,16 +25,7 @@ var PasswordPolicies = &Model[store.Policy]{
 
 func init() {
 	PasswordPolicies.save, PasswordPolicies.serialize = savePasswordPolicy, serializePasswordPolicy
-	define(PasswordPolicies, finder[store.Policy]{
-		byPK: uuidPK(func(c *Ctx, id string) (store.Policy, error) {
-			return ofKind(c.Q.GetPolicy(c.ctx(), id))(store.PolicyPassword)
-		}),
-		unique: map[string]func(c *Ctx, v string) (store.Policy, error){
-			"name": func(c *Ctx, v string) (store.Policy, error) {
-				return ofKind(c.Q.GetPolicyByName(c.ctx(), v))(store.PolicyPassword)
-			},
-		},
-	})
+	define(PasswordPolicies, policyFinder(store.PolicyPassword))
 }
 
 func savePasswordPolicy(c *Ctx, existing *store.Policy, data map[string]any) (store.Policy, error) {
@@ -46,14 +37,7 @@ func savePasswordPolicy(c *Ctx, existing *store.Policy, data map[string]any) (st
 	}
 	s := p.Password
 	in := newInput(c, store.ModelPasswordPolicy, existing == nil, data)
-	setPK(c, in, &p.UUID)
-	in.readOnly("component", "verbose_name", "verbose_name_plural", "meta_model_name", "bound_to")
-	if in.str("name", &p.Name, strOpt{required: true}) && (existing == nil || p.Name != existing.Name) {
-		if other, err := c.Q.GetPolicyByName(c.ctx(), p.Name); err == nil && other.UUID != p.UUID {
-			in.taken("name", uniqueMsg("Policy", "name"))
-		}
-	}
-	in.boolean("execution_logging", &p.ExecutionLogging)
+	policyCommon(c, in, existing, &p)
 	in.str("password_field", &s.PasswordField, strOpt{})
 	for _, f := range []struct {
 		key string
@@ -76,17 +60,7 @@ func savePasswordPolicy(c *Ctx, existing *store.Policy, data map[string]any) (st
 	if s.CheckHaveIBeenPwned && c.Warn != nil {
 		c.Warn("check_have_i_been_pwned", policy.HIBPSkippedMessage(""))
 	}
-	var err error
-	if existing == nil {
-		err = c.Q.CreatePolicy(c.ctx(), &p)
-	} else {
-		err = c.Q.UpdatePolicy(c.ctx(), &p)
-	}
-	c.forget()
-	if err != nil {
-		return store.Policy{}, conflict(err, "name", uniqueMsg("Policy", "name"))
-	}
-	return p, nil
+	return writePolicy(c, existing, p)
 }
 
 func serializePasswordPolicy(c *Ctx, p store.Policy) (map[string]any, error) {

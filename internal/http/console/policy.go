@@ -29,7 +29,7 @@ func (h *Handler) policyEntity() *entity[store.Policy] {
 	return &entity[store.Policy]{h: h,
 		Singular: "Expression Policy", Base: "/if/admin/policies/", Nav: "policies", model: resource.ExpressionPolicies,
 		load: func(ctx context.Context, id string) (store.Policy, error) {
-			return policyOfKind(h.App.Store.GetPolicy(ctx, id))(store.PolicyExpression)
+			return resource.PolicyOfKind(h.App.Store.GetPolicy(ctx, id))(store.PolicyExpression)
 		},
 		form: func(ctx context.Context, obj *store.Policy) (*formDef, error) {
 			return &formDef{Fields: []*field{
@@ -97,24 +97,13 @@ func (h *Handler) policyList(w http.ResponseWriter, r *http.Request, u *store.Us
 	return h.render(w, r, http.StatusOK, "policy_list", v)
 }
 
-// policyOfKind narrows a lookup to one kind of policy (another kind is a
-// 404 on this kind's pages).
-func policyOfKind(p store.Policy, err error) func(kind string) (store.Policy, error) {
-	return func(kind string) (store.Policy, error) {
-		if err == nil && p.Kind != kind {
-			return store.Policy{}, store.ErrNotFound
-		}
-		return p, err
-	}
-}
-
 // passwordPolicyEntity is Customization > Policies for password policies
 // (authentik's ak-policy-password-form).
 func (h *Handler) passwordPolicyEntity() *entity[store.Policy] {
 	return &entity[store.Policy]{h: h,
 		Singular: "Password Policy", Base: "/if/admin/policies/password/", Nav: "policies", model: resource.PasswordPolicies,
 		load: func(ctx context.Context, id string) (store.Policy, error) {
-			return policyOfKind(h.App.Store.GetPolicy(ctx, id))(store.PolicyPassword)
+			return resource.PolicyOfKind(h.App.Store.GetPolicy(ctx, id))(store.PolicyPassword)
 		},
 		form: func(ctx context.Context, obj *store.Policy) (*formDef, error) {
 			return &formDef{Fields: []*field{
