@@ -30,4 +30,6 @@ type Application struct {
 	MetaPublisher    string
 	OpenInNewTab     bool
 	PolicyEngineMode string // any (default), all
+	// Provider is the OAuth2 provider's pk (nil: none).
+	Provider *int64
 }

@@ -8,12 +8,12 @@ import (
 )
 
 const applicationCols = `uuid, name, slug, group_name, meta_launch_url, meta_icon, meta_description, meta_publisher,
-	open_in_new_tab, policy_engine_mode`
+	open_in_new_tab, policy_engine_mode, provider`
 
 func scanApplication(s scanner) (store.Application, error) {
 	var a store.Application
 	err := s.Scan(&a.UUID, &a.Name, &a.Slug, &a.Group, &a.MetaLaunchURL, &a.MetaIcon, &a.MetaDescription,
-		&a.MetaPublisher, &a.OpenInNewTab, &a.PolicyEngineMode)
+		&a.MetaPublisher, &a.OpenInNewTab, &a.PolicyEngineMode, &a.Provider)
 	return a, err
 }
 
@@ -22,9 +22,9 @@ func (c *conn) CreateApplication(ctx context.Context, a *store.Application) erro
 	if a.PolicyEngineMode == "" {
 		a.PolicyEngineMode = "any"
 	}
-	_, err := c.exec(ctx, "INSERT INTO applications ("+applicationCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	_, err := c.exec(ctx, "INSERT INTO applications ("+applicationCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		a.UUID, a.Name, a.Slug, a.Group, a.MetaLaunchURL, a.MetaIcon, a.MetaDescription, a.MetaPublisher,
-		a.OpenInNewTab, a.PolicyEngineMode)
+		a.OpenInNewTab, a.PolicyEngineMode, a.Provider)
 	return c.wrap("insert application", err)
 }
 
@@ -53,8 +53,8 @@ func (c *conn) UpdateApplication(ctx context.Context, a *store.Application) erro
 	}
 	return c.execOne(ctx, "update application", `UPDATE applications SET name = ?, slug = ?, group_name = ?,
 		meta_launch_url = ?, meta_icon = ?, meta_description = ?, meta_publisher = ?, open_in_new_tab = ?,
-		policy_engine_mode = ? WHERE uuid = ?`, a.Name, a.Slug, a.Group, a.MetaLaunchURL, a.MetaIcon,
-		a.MetaDescription, a.MetaPublisher, a.OpenInNewTab, a.PolicyEngineMode, strings.ToLower(a.UUID))
+		policy_engine_mode = ?, provider = ? WHERE uuid = ?`, a.Name, a.Slug, a.Group, a.MetaLaunchURL, a.MetaIcon,
+		a.MetaDescription, a.MetaPublisher, a.OpenInNewTab, a.PolicyEngineMode, a.Provider, strings.ToLower(a.UUID))
 }
 
 // DeleteApplication removes the application and the policy bindings on
