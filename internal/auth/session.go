@@ -297,6 +297,10 @@ func (m *Manager) Destroy(w http.ResponseWriter, r *http.Request, s *Session) er
 	if err := m.Store.DeleteSession(r.Context(), HashID(s.ID)); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
+	// The tokens applications got through this session end with it.
+	if _, err := m.Store.RevokeOAuth2TokensOfSession(r.Context(), HashID(s.ID), m.now()); err != nil {
+		return err
+	}
 	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
 		SameSite: http.SameSiteLaxMode, Secure: m.Secure != nil && m.Secure(r)})
 	*s = Session{ID: newID(m.now()), Values: map[string]json.RawMessage{}, Expires: m.now().Add(m.TTL), isNew: true}

@@ -10,6 +10,7 @@ import (
 	"github.com/usher-id/usher/internal/http/api"
 	"github.com/usher-id/usher/internal/http/console"
 	"github.com/usher-id/usher/internal/http/flowpage"
+	"github.com/usher-id/usher/internal/http/oidc"
 	"github.com/usher-id/usher/internal/http/server"
 	"github.com/usher-id/usher/internal/policy"
 
@@ -36,11 +37,16 @@ func Server(a *app.App, opts server.Options) (*server.Server, error) {
 	maps.Copy(limits, admin.BodyLimits())
 	maps.Copy(limits, opts.BodyLimits) // a caller's own limits win
 	opts.BodyLimits = limits
+	provider, err := oidc.New(a, engine)
+	if err != nil {
+		return nil, fmt.Errorf("openid provider: %w", err)
+	}
 	return server.New(a, opts,
 		rest,
 		&flow.Handler{Exec: exec},
 		&flowpage.Handler{Exec: exec},
 		admin,
 		brand.Assets{},
+		provider,
 	), nil
 }

@@ -31,6 +31,11 @@ const (
 	ConfigError     = "configuration_error"
 	// ConfigurationWarning: a setting that cannot work as configured.
 	ConfigurationWarning = "configuration_warning"
+	// SecretView: someone looked at a stored secret (a private key).
+	SecretView = "secret_view"
+	// AuthorizeApplication: a user was signed in to an application
+	// (an authorization code or token was issued for them).
+	AuthorizeApplication = "authorize_application"
 )
 
 // Mask is what a secret value is replaced with.

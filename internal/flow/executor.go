@@ -167,7 +167,7 @@ func (e *Executor) execute(w http.ResponseWriter, r *http.Request, sess *auth.Se
 			ex.Plan = &Plan{Context: map[string]any{}}
 			p, err = e.restore(ex, key)
 		} else {
-			p, err = e.plan(ex, nil)
+			p, err = e.plan(ex, takeSeed(sess, f.Slug))
 		}
 		var na *notApplicable
 		var ierr *InvitationError
@@ -420,6 +420,13 @@ func (e *Executor) finish(ex *Execution) (Result, error) {
 	if target == "" {
 		target = ex.Query.Get("next")
 	}
+	if target == "" && ex.Session.UserPK != nil {
+		var pending string
+		if ex.Session.Get(SessionPendingAuthorization, &pending) {
+			ex.Session.Delete(SessionPendingAuthorization)
+			target = pending
+		}
+	}
 	if safe, ok := httpx.LocalRedirect(target); target != "" && ok {
 		to = safe
 	}
@@ -451,6 +458,12 @@ func (e *Executor) finish(ex *Execution) (Result, error) {
 		if err != nil {
 			return Result{}, err
 		}
+	}
+	if next, err := ex.runFinishers(); err != nil {
+		clearFlow(ex.Session)
+		return e.denied(ex, err.Error()), nil
+	} else if safe, ok := httpx.LocalRedirect(next); next != "" && ok {
+		to = safe
 	}
 	clearFlow(ex.Session)
 	return Result{Kind: ResultRedirect, To: to, Flow: ex.Flow}, nil

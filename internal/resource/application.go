@@ -1,6 +1,11 @@
 package resource
 
-import "github.com/usher-id/usher/internal/store"
+import (
+	"fmt"
+	"net/url"
+
+	"github.com/usher-id/usher/internal/store"
+)
 
 // Applications is authentik's core.Application.
 var Applications = &Model[store.Application]{
@@ -39,9 +44,20 @@ func saveApplication(c *Ctx, existing *store.Application, data map[string]any) (
 			in.taken("slug", uniqueMsg("Application", "slug"))
 		}
 	}
-	// usher has no providers: only null / empty values are accepted.
-	if raw, ok := in.get("provider"); ok && raw != nil {
-		in.fail("provider", "usher has no providers; leave provider empty.")
+	if raw, ok := in.get("provider"); ok {
+		if raw == nil {
+			a.Provider = nil
+		} else if n, good := asInt(raw); !good {
+			in.fail("provider", "Incorrect type. Expected pk value, received "+pyType(raw)+".")
+		} else if _, err := c.Q.GetOAuth2Provider(c.ctx(), int64(n)); err != nil {
+			in.fail("provider", fmt.Sprintf("Invalid pk \"%d\" - object does not exist.", n))
+		} else {
+			pk := int64(n)
+			a.Provider = &pk
+			if other, err := c.Q.ApplicationOfProvider(c.ctx(), pk); err == nil && other.UUID != a.UUID {
+				in.fail("provider", fmt.Sprintf("Application %q already uses this provider: a provider serves one application.", other.Name))
+			}
+		}
 	}
 	var noneList []string
 	in.refs("backchannel_providers", &noneList, false, true, func(string) bool { return false })
@@ -69,19 +85,46 @@ func saveApplication(c *Ctx, existing *store.Application, data map[string]any) (
 }
 
 func serializeApplication(c *Ctx, a store.Application) (map[string]any, error) {
-	var launch, icon any
+	var launch, icon, provider, providerObj any
 	if a.MetaLaunchURL != "" {
 		launch = a.MetaLaunchURL
 	}
 	if a.MetaIcon != "" {
 		icon = a.MetaIcon
 	}
+	if a.Provider != nil {
+		provider = *a.Provider
+		if p, err := c.Q.GetOAuth2Provider(c.ctx(), *a.Provider); err == nil {
+			if providerObj, err = serializeProvider(c, p); err != nil {
+				return nil, err
+			}
+			if launch == nil {
+				// authentik's get_launch_url: an OAuth2 provider's first
+				// strict redirect URI, reduced to its origin.
+				launch = providerLaunchURL(p)
+			}
+		}
+	}
 	return map[string]any{
-		"pk": a.UUID, "pbm_uuid": a.UUID, "name": a.Name, "slug": a.Slug, "provider": nil, "provider_obj": nil,
+		"pk": a.UUID, "pbm_uuid": a.UUID, "name": a.Name, "slug": a.Slug, "provider": provider, "provider_obj": providerObj,
 		"backchannel_providers": []int{}, "backchannel_providers_obj": []any{}, "launch_url": launch,
 		"open_in_new_tab": a.OpenInNewTab, "meta_launch_url": a.MetaLaunchURL, "meta_icon": a.MetaIcon,
 		"meta_icon_url": icon, "meta_icon_themed_urls": nil, "meta_description": a.MetaDescription,
 		"meta_publisher": a.MetaPublisher, "policy_engine_mode": a.PolicyEngineMode, "group": a.Group,
 		"meta_hide": false,
 	}, nil
+}
+
+// providerLaunchURL is where an application behind an OAuth2 provider
+// starts: the origin of its first strict redirect URI (nil when none).
+func providerLaunchURL(p store.OAuth2Provider) any {
+	for _, u := range p.RedirectURIs {
+		if u.MatchingMode != "strict" {
+			continue
+		}
+		if parsed, err := url.Parse(u.URL); err == nil && parsed.Scheme != "" && parsed.Host != "" {
+			return parsed.Scheme + "://" + parsed.Host
+		}
+	}
+	return nil
 }

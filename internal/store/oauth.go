@@ -45,16 +45,20 @@ type RedirectURI struct {
 // OAuth2Provider is authentik's providers.oauth2.OAuth2Provider.
 // Validities are authentik's timedelta strings ("hours=1").
 type OAuth2Provider struct {
-	PK                     int64
-	Name                   string
-	AuthorizationFlow      string
-	AuthenticationFlow     *string
-	InvalidationFlow       *string
-	ClientType             string // confidential, public
-	ClientID               string
-	ClientSecret           string
-	RedirectURIs           []RedirectURI
-	SigningKey             *string
+	PK                 int64
+	Name               string
+	AuthorizationFlow  string
+	AuthenticationFlow *string
+	InvalidationFlow   *string
+	ClientType         string // confidential, public
+	ClientID           string
+	ClientSecret       string
+	RedirectURIs       []RedirectURI
+	SigningKey         *string
+	// PreviousSigningKey is the pair SigningKey replaced; it stays in the
+	// JWKS until PreviousKeyUntil (the last token it signed expires).
+	PreviousSigningKey     *string
+	PreviousKeyUntil       *time.Time
 	AccessCodeValidity     string
 	AccessTokenValidity    string
 	RefreshTokenValidity   string
@@ -147,7 +151,7 @@ type OAuthQueries interface {
 	// completed its authorization flow; it reports false when the request
 	// is gone, expired or already bound.
 	AuthorizeOAuth2AuthRequest(ctx context.Context, id string, userPK int64, sessionHash string, at time.Time) (bool, error)
-	SetOAuth2AuthCode(ctx context.Context, id, codeHash string) error
+	SetOAuth2AuthCode(ctx context.Context, id, codeHash string, expires time.Time) error
 	// RedeemOAuth2AuthCode marks the code used in one conditional UPDATE
 	// and returns its request; a code already used, unknown or expired
 	// gives ErrNotFound, and used reports a replay of a used code.

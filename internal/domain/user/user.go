@@ -15,6 +15,7 @@ package user
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/usher-id/usher/internal/domain/group"
 	"github.com/usher-id/usher/internal/store"
@@ -56,6 +57,13 @@ func Update(ctx context.Context, q store.Queries, before store.User, u *store.Us
 func EndSessions(ctx context.Context, q store.Queries, pk int64, keepSession string) error {
 	if err := q.DeleteUserSessions(ctx, pk, keepSession); err != nil {
 		return fmt.Errorf("user: end sessions: %w", err)
+	}
+	if keepSession == "" {
+		// Signed out everywhere: the applications they signed in to lose
+		// their access and refresh tokens too.
+		if _, err := q.RevokeOAuth2TokensOfUser(ctx, pk, time.Now()); err != nil {
+			return fmt.Errorf("user: revoke tokens: %w", err)
+		}
 	}
 	return nil
 }

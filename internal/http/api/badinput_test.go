@@ -1,6 +1,8 @@
 package api_test
 
 import (
+	"sync"
+
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -10,6 +12,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/usher-id/usher/internal/domain/keypair"
 
 	"github.com/usher-id/usher/internal/resource"
 )
@@ -29,6 +33,16 @@ var badInputModels = map[string]struct {
 	}},
 	"authentik_core.application": {"/api/v3/core/applications/", func(_ *env, _ badInputRefs, n int) map[string]any {
 		return map[string]any{"name": fmt.Sprintf("app-%d", n), "slug": fmt.Sprintf("app-%d", n)}
+	}},
+	"authentik_crypto.certificatekeypair": {"/api/v3/crypto/certificatekeypairs/", func(_ *env, _ badInputRefs, n int) map[string]any {
+		return map[string]any{"name": fmt.Sprintf("kp-%d", n), "certificate_data": testCert()}
+	}},
+	"authentik_providers_oauth2.oauth2provider": {"/api/v3/providers/oauth2/", func(_ *env, r badInputRefs, n int) map[string]any {
+		return map[string]any{"name": fmt.Sprintf("op-%d", n), "authorization_flow": r.flow,
+			"redirect_uris": []any{map[string]any{"matching_mode": "strict", "url": "https://app.example/cb"}}}
+	}},
+	"authentik_providers_oauth2.scopemapping": {"/api/v3/propertymappings/provider/scope/", func(_ *env, _ badInputRefs, n int) map[string]any {
+		return map[string]any{"name": fmt.Sprintf("sm-%d", n), "scope_name": "s", "expression": "return {}"}
 	}},
 	"authentik_core.group": {"/api/v3/core/groups/", func(_ *env, _ badInputRefs, n int) map[string]any {
 		return map[string]any{"name": fmt.Sprintf("g-%d", n)}
@@ -75,6 +89,14 @@ var badInputModels = map[string]struct {
 }
 
 // badInputRefs are objects payloads refer to.
+var testCert = sync.OnceValue(func() string {
+	cert, _, err := keypair.GenerateEC("bad-input", 30)
+	if err != nil {
+		panic(err)
+	}
+	return cert
+})
+
 type badInputRefs struct{ flow, stage, policy, prompt string }
 
 func stagePayload(extra map[string]any) func(*env, badInputRefs, int) map[string]any {

@@ -64,11 +64,11 @@ func TestBlueprintInstanceValidation(t *testing.T) {
 				{"content that is not YAML", map[string]any{"name": "yaml", "content": "version: 1\nentries: [\n"},
 					map[string][]string{"content": {"Failed to validate blueprint", "- line 2, column 1: did not find expected node content"}}},
 				{"content with unknown models and a bad state", map[string]any{"name": "models", "content": "version: 1\nentries:\n" +
-					"  - model: authentik_providers_oauth2.oauth2provider\n    id: p\n    identifiers: {name: x}\n" +
+					"  - model: authentik_providers_saml.samlprovider\n    id: p\n    identifiers: {name: x}\n" +
 					"  - model: authentik_flows.flow\n    state: gone\n    identifiers: {slug: x}\n" +
 					"  - model: authentik_flows.flow\n    identifiers: {}\n"},
 					map[string][]string{"content": {"Failed to validate blueprint",
-						`- entry 1 (id: p, model authentik_providers_oauth2.oauth2provider): model "authentik_providers_oauth2.oauth2provider" is not supported: usher does not have this model`,
+						`- entry 1 (id: p, model authentik_providers_saml.samlprovider): model "authentik_providers_saml.samlprovider" is not supported: usher does not have this model`,
 						`- entry 2 (model authentik_flows.flow): state 'gone' is not valid: use present, created, must_created or absent`,
 						`- entry 3 (model authentik_flows.flow): No or invalid identifiers`}}},
 				{"neither", map[string]any{"name": "empty"},

@@ -16,6 +16,14 @@ func (s *Server) csrf(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
+		if oauthEndpoints[r.URL.Path] {
+			// Called by applications, authenticated by their client
+			// credentials or a bearer token, never by the browser session
+			// (the authorization request may be POSTed by the application's
+			// page, which is what it is for).
+			next.ServeHTTP(w, r)
+			return
+		}
 		sess := auth.FromContext(r.Context())
 		if strings.HasPrefix(r.URL.Path, "/api/") {
 			if r.Header.Get("Authorization") != "" || !hasSessionCookie(r) {
@@ -62,6 +70,10 @@ func (s *Server) csrf(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 	})
 }
+
+// oauthEndpoints are the OpenID Provider's endpoints applications POST to.
+var oauthEndpoints = map[string]bool{"/application/o/token/": true, "/application/o/introspect/": true,
+	"/application/o/revoke/": true, "/application/o/userinfo/": true, "/application/o/authorize/": true}
 
 func hasSessionCookie(r *http.Request) bool {
 	c, err := r.Cookie(auth.CookieName)

@@ -40,9 +40,9 @@ func (c *conn) AuthorizeOAuth2AuthRequest(ctx context.Context, id string, userPK
 	return n == 1, err
 }
 
-func (c *conn) SetOAuth2AuthCode(ctx context.Context, id, codeHash string) error {
-	return c.execOne(ctx, "set oauth2 auth code",
-		"UPDATE oauth2_auth_requests SET code_hash = ? WHERE id = ? AND code_hash IS NULL AND user_pk IS NOT NULL", codeHash, id)
+func (c *conn) SetOAuth2AuthCode(ctx context.Context, id, codeHash string, expires time.Time) error {
+	return c.execOne(ctx, "set oauth2 auth code", `UPDATE oauth2_auth_requests SET code_hash = ?, expires = ?
+		WHERE id = ? AND code_hash IS NULL AND user_pk IS NOT NULL`, codeHash, c.t(expires), id)
 }
 
 func (c *conn) RedeemOAuth2AuthCode(ctx context.Context, codeHash string, at time.Time) (store.OAuth2AuthRequest, bool, error) {

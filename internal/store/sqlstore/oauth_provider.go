@@ -113,14 +113,17 @@ func (c *conn) DeleteScopeMapping(ctx context.Context, uuid string) error {
 
 const providerCols = `pk, name, authorization_flow, authentication_flow, invalidation_flow, client_type, client_id,
 	client_secret, redirect_uris, signing_key, access_code_validity, access_token_validity, refresh_token_validity,
-	include_claims_in_id_token, sub_mode, issuer_mode, property_mappings, grant_types`
+	include_claims_in_id_token, sub_mode, issuer_mode, property_mappings, grant_types, previous_signing_key,
+	previous_key_until`
 
 func scanProvider(s scanner) (store.OAuth2Provider, error) {
 	var p store.OAuth2Provider
+	var until timeCol
 	err := s.Scan(&p.PK, &p.Name, &p.AuthorizationFlow, &p.AuthenticationFlow, &p.InvalidationFlow, &p.ClientType,
 		&p.ClientID, &p.ClientSecret, jsonCol{&p.RedirectURIs}, &p.SigningKey, &p.AccessCodeValidity,
 		&p.AccessTokenValidity, &p.RefreshTokenValidity, &p.IncludeClaimsInIDToken, &p.SubMode, &p.IssuerMode,
-		jsonCol{&p.PropertyMappings}, jsonCol{&p.GrantTypes})
+		jsonCol{&p.PropertyMappings}, jsonCol{&p.GrantTypes}, &p.PreviousSigningKey, &until)
+	p.PreviousKeyUntil = until.ptr()
 	if p.RedirectURIs == nil {
 		p.RedirectURIs = []store.RedirectURI{}
 	}
@@ -130,7 +133,7 @@ func scanProvider(s scanner) (store.OAuth2Provider, error) {
 	return p, err
 }
 
-func providerArgs(p *store.OAuth2Provider) ([]any, error) {
+func (c *conn) providerArgs(p *store.OAuth2Provider) ([]any, error) {
 	uris := p.RedirectURIs
 	if uris == nil {
 		uris = []store.RedirectURI{}
@@ -149,18 +152,18 @@ func providerArgs(p *store.OAuth2Provider) ([]any, error) {
 	}
 	return []any{p.Name, p.AuthorizationFlow, p.AuthenticationFlow, p.InvalidationFlow, p.ClientType, p.ClientID,
 		p.ClientSecret, string(b), p.SigningKey, p.AccessCodeValidity, p.AccessTokenValidity, p.RefreshTokenValidity,
-		p.IncludeClaimsInIDToken, p.SubMode, p.IssuerMode, maps, grants}, nil
+		p.IncludeClaimsInIDToken, p.SubMode, p.IssuerMode, maps, grants, p.PreviousSigningKey, c.tp(p.PreviousKeyUntil)}, nil
 }
 
 func (c *conn) CreateOAuth2Provider(ctx context.Context, p *store.OAuth2Provider) error {
-	args, err := providerArgs(p)
+	args, err := c.providerArgs(p)
 	if err != nil {
 		return err
 	}
 	err = c.execRow(ctx, `INSERT INTO oauth2_providers (name, authorization_flow, authentication_flow, invalidation_flow,
 		client_type, client_id, client_secret, redirect_uris, signing_key, access_code_validity, access_token_validity,
-		refresh_token_validity, include_claims_in_id_token, sub_mode, issuer_mode, property_mappings, grant_types)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING pk`, args...).Scan(&p.PK)
+		refresh_token_validity, include_claims_in_id_token, sub_mode, issuer_mode, property_mappings, grant_types, previous_signing_key, previous_key_until)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING pk`, args...).Scan(&p.PK)
 	return c.wrap("insert oauth2 provider", err)
 }
 
@@ -189,7 +192,7 @@ func (c *conn) ListOAuth2Providers(ctx context.Context) ([]store.OAuth2Provider,
 }
 
 func (c *conn) UpdateOAuth2Provider(ctx context.Context, p *store.OAuth2Provider) error {
-	args, err := providerArgs(p)
+	args, err := c.providerArgs(p)
 	if err != nil {
 		return err
 	}
@@ -197,7 +200,7 @@ func (c *conn) UpdateOAuth2Provider(ctx context.Context, p *store.OAuth2Provider
 		authentication_flow = ?, invalidation_flow = ?, client_type = ?, client_id = ?, client_secret = ?,
 		redirect_uris = ?, signing_key = ?, access_code_validity = ?, access_token_validity = ?,
 		refresh_token_validity = ?, include_claims_in_id_token = ?, sub_mode = ?, issuer_mode = ?,
-		property_mappings = ?, grant_types = ? WHERE pk = ?`, append(args, p.PK)...)
+		property_mappings = ?, grant_types = ?, previous_signing_key = ?, previous_key_until = ? WHERE pk = ?`, append(args, p.PK)...)
 }
 
 func (c *conn) DeleteOAuth2Provider(ctx context.Context, pk int64) error {

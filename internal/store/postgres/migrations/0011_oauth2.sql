@@ -35,6 +35,10 @@ CREATE TABLE oauth2_providers (
 	client_secret TEXT NOT NULL DEFAULT '',
 	redirect_uris TEXT NOT NULL DEFAULT '[]',
 	signing_key TEXT REFERENCES certificate_keypairs (uuid) ON DELETE SET NULL,
+	-- The key signing_key replaced stays in the JWKS until previous_key_until,
+	-- when the last token it signed has expired.
+	previous_signing_key TEXT REFERENCES certificate_keypairs (uuid) ON DELETE SET NULL,
+	previous_key_until TIMESTAMPTZ,
 	access_code_validity TEXT NOT NULL DEFAULT 'minutes=1',
 	access_token_validity TEXT NOT NULL DEFAULT 'hours=1',
 	refresh_token_validity TEXT NOT NULL DEFAULT 'days=30',
