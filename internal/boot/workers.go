@@ -83,6 +83,12 @@ var cleanupJobs = []cleanup{
 		n, err := q.DeleteExpiredFlowTokens(ctx, now.Add(-24*time.Hour))
 		return int(n), err
 	}},
+	{"oauth2-cleanup", time.Hour, func(ctx context.Context, q store.Queries, now time.Time) (int, error) {
+		// Authorization requests outlive their code by a day, so a code
+		// replayed late is still recognised (and revokes its tokens).
+		n, err := q.DeleteExpiredOAuth2(ctx, now.Add(-24*time.Hour))
+		return int(n), err
+	}},
 	{"event-retention", time.Hour, func(ctx context.Context, q store.Queries, now time.Time) (int, error) {
 		return q.DeleteExpiredEvents(ctx, now)
 	}},

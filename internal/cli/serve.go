@@ -7,6 +7,8 @@ import (
 	"net"
 	"strings"
 
+	"github.com/usher-id/usher/internal/domain/keypair"
+
 	"github.com/usher-id/usher/internal/blueprint"
 	"github.com/usher-id/usher/internal/boot"
 
@@ -98,6 +100,11 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	// blueprints; "created" entries leave an administrator's edits alone.
 	if err := blueprint.ApplyDefaults(ctx, a); err != nil {
 		return err
+	}
+	// The key pair OpenID providers sign with unless they name another;
+	// stored in the database, so every instance signs with the same key.
+	if _, err := keypair.EnsureDefault(ctx, a.Store); err != nil {
+		return fmt.Errorf("default signing key: %w", err)
 	}
 	wk, err := boot.NewWorkers(a, cfg)
 	if err != nil {

@@ -44,7 +44,8 @@ const Mask = "********************"
 // sensitive is Django's cleanse pattern; these keys are kept as they are.
 var (
 	sensitive = regexp.MustCompile(`(?i)API|AUTH|TOKEN|KEY|SECRET|PASS|SIGNATURE|HTTP_COOKIE`)
-	keep      = map[string]bool{"passing": true, "password_change_date": true, "auth_method": true, "auth_method_args": true}
+	keep      = map[string]bool{"passing": true, "password_change_date": true, "auth_method": true, "auth_method_args": true,
+		"authorized_application": true}
 )
 
 // Cleanse returns a copy of v with every value under a sensitive key masked,

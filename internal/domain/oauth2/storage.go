@@ -2,6 +2,7 @@ package oauth2
 
 import (
 	"context"
+	"slices"
 	"crypto/subtle"
 	"errors"
 	"fmt"
@@ -291,12 +292,20 @@ func (st *Storage) SigningKey(ctx context.Context) (op.SigningKey, error) {
 	return k, nil
 }
 
+// SignatureAlgorithms lists the algorithms of every key in the JWKS: during
+// a rotation from an RSA to an EC key, clients must accept both.
 func (st *Storage) SignatureAlgorithms(ctx context.Context) ([]jose.SignatureAlgorithm, error) {
-	k, err := st.S.signingKey(ctx, TargetFrom(ctx))
+	keys, err := st.S.keySet(ctx, TargetFrom(ctx))
 	if err != nil {
 		return nil, err
 	}
-	return []jose.SignatureAlgorithm{k.alg}, nil
+	out := []jose.SignatureAlgorithm{}
+	for _, k := range keys {
+		if !slices.Contains(out, k.Algorithm()) {
+			out = append(out, k.Algorithm())
+		}
+	}
+	return out, nil
 }
 
 func (st *Storage) KeySet(ctx context.Context) ([]op.Key, error) {

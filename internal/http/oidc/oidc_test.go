@@ -31,6 +31,7 @@ type env struct {
 	user     store.User
 	conf     oauth2.Config
 	rp       *gooidc.Provider
+	fx       *testapp.Fixture
 }
 
 func newEnv(t *testing.T, b testapp.Backend, mutate func(data map[string]any)) *env {
@@ -77,7 +78,7 @@ func newEnv(t *testing.T, b testapp.Backend, mutate func(data map[string]any)) *
 		t.Fatal(err)
 	}
 	srv := testapp.NewServer(t, a)
-	e := &env{t: t, a: a, base: srv.URL, provider: p, user: u}
+	e := &env{t: t, a: a, base: srv.URL, provider: p, user: u, fx: fx}
 	e.rp, err = gooidc.NewProvider(ctx, srv.URL+"/application/o/wiki/")
 	if err != nil {
 		t.Fatalf("discovery: %v", err)

@@ -25,6 +25,7 @@ func Run(t *testing.T, open Opener) {
 		{"Superuser", testSuperuser},
 		{"Tokens", testTokens},
 		{"FlowTokens", testFlowTokens},
+		{"OAuth2", testOAuth2},
 		{"Sessions", testSessions},
 		{"Flows", testFlows},
 		{"Stages", testStages},

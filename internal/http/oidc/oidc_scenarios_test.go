@@ -1,0 +1,239 @@
+package oidc_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	gooidc "github.com/coreos/go-oidc/v3/oidc"
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
+
+	"github.com/usher-id/usher/internal/domain/keypair"
+	"github.com/usher-id/usher/internal/domain/user"
+	"github.com/usher-id/usher/internal/resource"
+	"github.com/usher-id/usher/internal/store"
+	"github.com/usher-id/usher/internal/testapp"
+)
+
+// signIn runs a whole code flow and returns the tokens.
+func (e *env) signIn() *oauth2.Token {
+	e.t.Helper()
+	v := oauth2.GenerateVerifier()
+	back := e.browser(e.conf.AuthCodeURL("st", oauth2.S256ChallengeOption(v)))
+	tok, err := e.conf.Exchange(context.Background(), back.Query().Get("code"), oauth2.VerifierOption(v))
+	if err != nil {
+		e.t.Fatalf("exchange: %v", err)
+	}
+	return tok
+}
+
+func (e *env) postForm(path string, form url.Values, basic bool) (int, map[string]any) {
+	e.t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, e.base+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if basic {
+		req.SetBasicAuth(e.provider.ClientID, e.provider.ClientSecret)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	var out map[string]any
+	_ = json.Unmarshal(b, &out)
+	return resp.StatusCode, out
+}
+
+func TestIntrospectRevokeAndDeactivation(t *testing.T) {
+	for _, b := range testapp.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			ctx := context.Background()
+			e := newEnv(t, b, nil)
+			tok := e.signIn()
+			status, body := e.postForm("/application/o/introspect/", url.Values{"token": {tok.AccessToken}}, true)
+			if status != 200 || body["active"] != true || body["username"] != "alice" {
+				t.Fatalf("introspect: %d %v", status, body)
+			}
+			// Wrong client secret: invalid_client (and counted toward the rate limit).
+			req := url.Values{"token": {tok.AccessToken}, "client_id": {e.provider.ClientID}, "client_secret": {"wrong"}}
+			if status, body := e.postForm("/application/o/introspect/", req, false); status != http.StatusUnauthorized || body["active"] == true {
+				t.Errorf("bad secret: %d %v", status, body)
+			}
+			// Revoking the refresh token ends the whole sign-in.
+			if status, _ := e.postForm("/application/o/revoke/", url.Values{"token": {tok.RefreshToken}}, true); status != 200 {
+				t.Fatalf("revoke: %d", status)
+			}
+			if _, err := e.rp.UserInfo(ctx, oauth2.StaticTokenSource(tok)); err == nil {
+				t.Fatal("access token still works after its refresh token was revoked")
+			}
+			// Deactivating the user revokes their tokens.
+			tok = e.signIn()
+			u, err := e.a.Store.GetUser(ctx, e.user.PK)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := user.SetActive(ctx, e.a.Store, &u, false); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := e.rp.UserInfo(ctx, oauth2.StaticTokenSource(tok)); err == nil {
+				t.Fatal("userinfo works for a deactivated user")
+			}
+			if _, err := e.conf.TokenSource(ctx, &oauth2.Token{RefreshToken: tok.RefreshToken}).Token(); err == nil {
+				t.Fatal("refresh works for a deactivated user")
+			}
+			// Each grant is recorded with its application.
+			evs, _, err := e.a.Store.ListEvents(ctx, store.EventFilter{Action: "authorize_application"})
+			if err != nil || len(evs) < 2 {
+				t.Fatalf("authorize_application events: %d %v", len(evs), err)
+			}
+			app, _ := evs[0].Context["authorized_application"].(map[string]any)
+			if app["name"] != "Wiki" {
+				t.Errorf("event context = %v", evs[0].Context)
+			}
+		})
+	}
+}
+
+func TestClientCredentials(t *testing.T) {
+	e := newEnv(t, testapp.Backends(t)[0], func(d map[string]any) {
+		d["grant_types"] = []any{"authorization_code", "client_credentials"}
+	})
+	cc := clientcredentials.Config{ClientID: e.provider.ClientID, ClientSecret: e.provider.ClientSecret,
+		TokenURL: e.base + "/application/o/token/", Scopes: []string{"openid"}}
+	tok, err := cc.Token(context.Background())
+	if err != nil || tok.AccessToken == "" {
+		t.Fatalf("client credentials: %v", err)
+	}
+	status, body := e.postForm("/application/o/introspect/", url.Values{"token": {tok.AccessToken}}, true)
+	if status != 200 || body["active"] != true || body["sub"] != e.provider.ClientID {
+		t.Fatalf("introspect client token: %d %v", status, body)
+	}
+	cc.ClientSecret = "wrong"
+	if _, err := cc.Token(context.Background()); err == nil || !strings.Contains(err.Error(), "invalid_client") {
+		t.Fatalf("wrong secret: %v", err)
+	}
+}
+
+// A user the application's bindings refuse sees why, and the client gets
+// access_denied.
+func TestAccessDenied(t *testing.T) {
+	for _, b := range testapp.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			ctx := context.Background()
+			e := newEnv(t, b, nil)
+			fx := e.fx
+			admins := fx.Group("wiki-admins", false)
+			app, err := e.a.Store.GetApplicationBySlug(ctx, "wiki")
+			if err != nil {
+				t.Fatal(err)
+			}
+			rc := &resource.Ctx{Context: ctx, Q: e.a.Store, Blueprint: true}
+			if _, err := resource.PolicyBindings.Create(rc, map[string]any{"target": app.UUID, "group": admins.UUID, "order": 0}); err != nil {
+				t.Fatal(err)
+			}
+			c := testapp.NewClient(t, e.base)
+			c.HTTP.CheckRedirect = func(req *http.Request, via []*http.Request) error { return nil }
+			p := c.Get(e.conf.AuthCodeURL("st", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())))
+			for i := 0; i < 5 && p.HasForm(); i++ {
+				p = c.Submit(p, map[string]any{"uid_field": "alice", "password": "correct horse battery"})
+			}
+			if p.Status != http.StatusForbidden || !strings.Contains(p.Body, "do not have access to Wiki") ||
+				!strings.Contains(p.Body, "error=access_denied") || !strings.Contains(p.Body, "state=st") {
+				t.Fatalf("denied page: %d %s", p.Status, p.Body)
+			}
+		})
+	}
+}
+
+// Someone without an account follows the application's sign-in link,
+// enrolls with an invitation in the same browser, and lands signed in to
+// the application.
+func TestInvitationResumesAuthorization(t *testing.T) {
+	for _, b := range testapp.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			e := newEnv(t, b, nil)
+			fx := e.fx
+			fx.InvitationEnrollment()
+			inv := fx.Invitations["example-external-basic-invitation"]
+			c := testapp.NewClient(t, e.base)
+			c.HTTP.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+				if req.URL.Host == "rp.example" {
+					return http.ErrUseLastResponse
+				}
+				return nil
+			}
+			v := oauth2.GenerateVerifier()
+			p := c.Get(e.conf.AuthCodeURL("st", oauth2.S256ChallengeOption(v)))
+			if !p.HasForm() || !strings.Contains(p.URL, "default-authentication-flow") {
+				t.Fatalf("not at the login page: %s", p.URL)
+			}
+			// The invitation link, opened in the same browser.
+			p = c.Get(e.base + "/if/flow/invitation-enrollment-flow-external/?itoken=" + inv.UUID)
+			for i := 0; i < 6 && p.Location == "" && p.HasForm(); i++ {
+				p = c.Submit(p, map[string]any{"username": "newbie", "password": "a long enough passphrase 1",
+					"password_repeat": "a long enough passphrase 1", "name": "New Bie", "email": "newbie@example.com"})
+			}
+			if p.Location == "" {
+				t.Fatalf("enrollment did not return to the application: %s %s", p.URL, p.Body)
+			}
+			back, _ := url.Parse(p.Location)
+			tok, err := e.conf.Exchange(context.Background(), back.Query().Get("code"), oauth2.VerifierOption(v))
+			if err != nil {
+				t.Fatalf("exchange after enrollment: %v (%s)", err, p.Location)
+			}
+			info, err := e.rp.UserInfo(context.Background(), oauth2.StaticTokenSource(tok))
+			if err != nil || info.Email != "newbie@example.com" {
+				t.Fatalf("userinfo of the new account: %+v %v", info, err)
+			}
+		})
+	}
+}
+
+// Changing the signing key keeps the old public key in the JWKS, so an ID
+// token signed before the rotation still verifies.
+func TestKeyRotation(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, testapp.Backends(t)[0], nil)
+	before := e.signIn()
+	cert, key, err := keypair.GenerateEC("rotated", 30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc := &resource.Ctx{Context: ctx, Q: e.a.Store, Blueprint: true}
+	kp, err := resource.CertificateKeyPairs.Create(rc, map[string]any{"name": "rotated", "certificate_data": cert, "key_data": key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := e.a.Store.GetOAuth2Provider(ctx, e.provider.PK)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := resource.OAuth2Providers.Update(rc, p, map[string]any{"signing_key": kp.UUID}); err != nil {
+		t.Fatal(err)
+	}
+	after := e.signIn()
+	rp, err := gooidc.NewProvider(ctx, e.base+"/application/o/wiki/") // a fresh key cache
+	if err != nil {
+		t.Fatal(err)
+	}
+	ver := rp.Verifier(&gooidc.Config{ClientID: e.provider.ClientID})
+	for name, tok := range map[string]*oauth2.Token{"before": before, "after": after} {
+		raw, _ := tok.Extra("id_token").(string)
+		if _, err := ver.Verify(ctx, raw); err != nil {
+			t.Errorf("ID token signed %s the rotation: %v", name, err)
+		}
+	}
+	var hdr struct{ Alg string }
+	raw, _ := after.Extra("id_token").(string)
+	seg, _ := base64URL(strings.Split(raw, ".")[0])
+	_ = json.Unmarshal(seg, &hdr)
+	if hdr.Alg != "ES256" {
+		t.Errorf("alg after rotating to an EC key = %q, want ES256", hdr.Alg)
+	}
+}
