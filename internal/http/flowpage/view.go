@@ -118,6 +118,9 @@ func build(p *page, c flow.Challenge) {
 		delete(per, "remember_me")
 	case *flow.ConsentChallenge:
 		buildConsent(p, c)
+		// The token field is hidden: its error goes on top.
+		top = append(top, per["token"]...)
+		delete(per, "token")
 	default:
 		if !buildAuthenticator(p, c, per) {
 			p.Message = "This step cannot be shown on this page. Please use a current browser or contact your administrator."
