@@ -92,6 +92,9 @@ func newEnv(t *testing.T, b testapp.Backend, set func(*store.ConsentStageSetting
 		if r.URL.Query().Get("noapp") == "" {
 			seed[flow.CtxApplication] = map[string]any{"pk": e.app.UUID, "name": e.app.Name, "slug": e.app.Slug}
 		}
+		if to := r.URL.Query().Get("redirect"); to != "" {
+			seed[flow.CtxRedirect] = to
+		}
 		if h := r.URL.Query().Get("header"); h != "" {
 			seed[flow.CtxConsentHeader] = h
 		}
@@ -193,7 +196,7 @@ func TestAlwaysRequireAsksEveryTime(t *testing.T) {
 		e := newEnv(t, b, func(s *store.ConsentStageSettings) { s.Mode = store.ConsentAlwaysRequire })
 		c := e.client()
 		for i := 0; i < 2; i++ {
-			e.start(c, "header=You're+about+to+sign+into+Grafana.")
+			e.start(c, "header=You're+about+to+sign+into+Grafana.&redirect=/application/o/authorize/%3Fstate%3Dx")
 			ch := e.get(c)
 			if component(ch) != "ak-stage-consent" || ch["pending_user"] != "akadmin" || ch["pending_user_avatar"] == "" ||
 				ch["header_text"] != "You're about to sign into Grafana." ||
@@ -204,7 +207,9 @@ func TestAlwaysRequireAsksEveryTime(t *testing.T) {
 			if info, _ := ch["flow_info"].(map[string]any); info["title"] != "Redirecting to Grafana" {
 				t.Fatalf("flow_info = %v", ch["flow_info"])
 			}
-			if res := e.answer(c, ch["token"].(string)); component(res) != "xak-flow-redirect" {
+			// The flow ends where the seeded redirect says (the OpenID
+			// Connect endpoint that started it).
+			if res := e.answer(c, ch["token"].(string)); component(res) != "xak-flow-redirect" || res["to"] != "/application/o/authorize/?state=x" {
 				t.Fatalf("answer %d = %v", i, res)
 			}
 		}
