@@ -10,8 +10,10 @@ import (
 	"github.com/usher-id/usher/internal/app"
 )
 
-// defaultsFS holds usher's own blueprints: the login flow, the logout flow
-// and the default brand, in authentik's format.
+// defaultsFS holds the blueprints every install gets: usher's own login,
+// logout and authenticator setup flows and default brand, and authentik's
+// two provider authorization flows (explicit and implicit consent), copied
+// unchanged from authentik's blueprints/default.
 //
 //go:embed defaults/*.yaml
 var defaultsFS embed.FS
@@ -40,8 +42,10 @@ func Defaults() ([]*Blueprint, error) {
 }
 
 // ApplyDefaults applies the embedded default blueprints. It runs on every
-// start and is idempotent; their entries use state "created", so objects
-// an administrator changed stay as they are.
+// start and is idempotent. usher's own files use state "created", so
+// objects an administrator changed stay as they are; authentik's
+// authorization flow files use its default state "present", so, as in
+// authentik (which re-applies them), their few attributes are restored.
 func ApplyDefaults(ctx context.Context, a *app.App) error {
 	bps, err := Defaults()
 	if err != nil {

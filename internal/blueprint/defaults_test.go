@@ -67,7 +67,7 @@ func TestApplyDefaults(t *testing.T) {
 		t.Fatalf("brands after restart = %+v", brands)
 	}
 	flows, _ := a.Store.ListFlows(ctx)
-	if len(flows) != 5 {
+	if len(flows) != 7 {
 		t.Fatalf("flows after restart = %d", len(flows))
 	}
 }

@@ -24,7 +24,16 @@ const (
 	CtxAuthMethod         = "auth_method"
 	CtxUserPath           = "user_path"
 	CtxUserType           = "user_type"
-	CtxApplication        = "application"
+	// CtxApplication is the application a flow authorizes, as
+	// {"pk": UUID, "name": ..., "slug": ...} (authentik's
+	// PLAN_CONTEXT_APPLICATION); the flow title's %(app)s is its name.
+	CtxApplication = "application"
+	// CtxConsentPermissions lists what the application asks for, as
+	// [{"id": scope, "name": description}] (authentik's
+	// stages/consent/stage.py PLAN_CONTEXT_CONSENT_PERMISSIONS).
+	CtxConsentPermissions = "consent_permissions"
+	// CtxConsentHeader is the consent stage's optional header_text.
+	CtxConsentHeader = "consent_header"
 	// CtxInvitationEmailVerified holds the address of an invitation bound
 	// to it, when the invitation stage trusts it (trust_invitation_email):
 	// the email stage then verifies it without mailing a link.

@@ -34,6 +34,7 @@ var stageDescriptions = map[store.StageKind]string{
 	store.StageAuthenticatorStatic:   "Set up single-use recovery codes.",
 	store.StageAuthenticatorWebAuthn: "Set up a passkey or security key (WebAuthn).",
 	store.StageAuthenticatorEmail:    "Set up one-time codes sent by email.",
+	store.StageConsent:               "Prompt the user for confirmation.",
 }
 
 // StageTypes lists the stage types usher has, in the console's order.

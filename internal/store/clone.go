@@ -52,6 +52,10 @@ func (s Stage) Clone() Stage {
 		v := *s.Email
 		s.Email = &v
 	}
+	if s.Consent != nil {
+		v := *s.Consent
+		s.Consent = &v
+	}
 	return s
 }
 

@@ -25,6 +25,8 @@ const (
 	StageAuthenticatorValidate StageKind = "authenticator_validate"
 	// StageEmail mails a link that resumes the flow (verification, recovery).
 	StageEmail StageKind = "email"
+	// StageConsent asks the user to let an application access their data.
+	StageConsent StageKind = "consent"
 )
 
 // StageKinds lists every kind usher implements, in the order the admin
@@ -32,7 +34,7 @@ const (
 var StageKinds = []StageKind{StageInvitation, StagePrompt, StageUserWrite, StageUserLogin,
 	StageIdentification, StagePassword, StageUserLogout, StageDeny,
 	StageAuthenticatorValidate, StageAuthenticatorTOTP, StageAuthenticatorStatic, StageAuthenticatorWebAuthn,
-	StageAuthenticatorEmail, StageEmail}
+	StageAuthenticatorEmail, StageEmail, StageConsent}
 
 // Stage is one configured stage. Exactly the settings pointer matching Kind
 // is set; the others are nil. Settings are stored as JSON beside the kind,
@@ -51,7 +53,8 @@ type Stage struct {
 	UserLogout     *UserLogoutStageSettings
 	Deny           *DenyStageSettings
 	AuthenticatorStages
-	Email *EmailStageSettings
+	Email   *EmailStageSettings
+	Consent *ConsentStageSettings
 }
 
 // InvitationStageSettings: authentik_stages_invitation.invitationstage.
@@ -118,6 +121,20 @@ type DenyStageSettings struct {
 	DenyMessage string `json:"deny_message"`
 }
 
+// Consent modes (authentik's stages/consent/models.py ConsentMode).
+const (
+	ConsentAlwaysRequire = "always_require"
+	ConsentPermanent     = "permanent"
+	ConsentExpiring      = "expiring"
+)
+
+// ConsentStageSettings: authentik_stages_consent.consentstage. authentik's
+// model defaults to expiring (migration 0005_alter_consentstage_mode).
+type ConsentStageSettings struct {
+	Mode            string `json:"mode"`              // always_require, permanent, expiring
+	ConsentExpireIn string `json:"consent_expire_in"` // timedelta, default "weeks=4"
+}
+
 // EmailStageSettings: authentik_stages_email.emailstage. The SMTP fields
 // apply when UseGlobalSettings is false; Password is write-only in the API.
 type EmailStageSettings struct {
@@ -165,6 +182,8 @@ func NewStage(kind StageKind, name string) (Stage, error) {
 		s.Email = &EmailStageSettings{Host: "localhost", Port: 25, Timeout: 10, FromAddress: "system@authentik.local",
 			TokenExpiry: "minutes=30", Subject: "authentik", Template: "email/password_reset.html",
 			RecoveryMaxAttempts: 5, RecoveryCacheTimeout: "minutes=5"}
+	case StageConsent:
+		s.Consent = &ConsentStageSettings{Mode: ConsentExpiring, ConsentExpireIn: "weeks=4"}
 	default:
 		if s.newAuthenticator(kind) {
 			return s, nil
@@ -212,6 +231,10 @@ func (s *Stage) settings() any {
 	case StageEmail:
 		if s.Email != nil {
 			return s.Email
+		}
+	case StageConsent:
+		if s.Consent != nil {
+			return s.Consent
 		}
 	default:
 		return s.authenticatorSettings()

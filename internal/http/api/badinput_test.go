@@ -65,7 +65,9 @@ var badInputModels = map[string]struct {
 	"authentik_policies_password.passwordpolicy": {"/api/v3/policies/password/", func(_ *env, _ badInputRefs, n int) map[string]any {
 		return map[string]any{"name": fmt.Sprintf("pw-%d", n), "length_min": 12}
 	}},
-	"authentik_stages_deny.denystage":                                    {"/api/v3/stages/deny/", stagePayload(nil)},
+	"authentik_stages_deny.denystage": {"/api/v3/stages/deny/", stagePayload(nil)},
+	"authentik_stages_consent.consentstage": {"/api/v3/stages/consent/", stagePayload(map[string]any{
+		"mode": "expiring", "consent_expire_in": "weeks=4"})},
 	"authentik_stages_authenticator_validate.authenticatorvalidatestage": {"/api/v3/stages/authenticator/validate/", stagePayload(nil)},
 	"authentik_stages_authenticator_totp.authenticatortotpstage":         {"/api/v3/stages/authenticator/totp/", stagePayload(map[string]any{"digits": "6"})},
 	"authentik_stages_email.emailstage": {"/api/v3/stages/email/", stagePayload(map[string]any{

@@ -98,6 +98,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 		{"/api/v3/stages/email/", resource.EmailStages,
 			[]string{"activate_user_on_success", "from_address", "host", "port", "subject", "template", "timeout",
 				"token_expiry", "use_global_settings", "use_ssl", "use_tls", "username"}, nil},
+		{"/api/v3/stages/consent/", resource.ConsentStages, []string{"consent_expire_in", "mode"}, nil},
 	} {
 		f := withAliases(filters(append([]string{"name"}, s.fields...)...), append([]string{"stage_uuid", "pk"}, s.aliases...)...)
 		crud(h, mux, endpoint[store.Stage]{path: s.path, model: s.model, filters: f, search: []string{"name"}, order: "name"})

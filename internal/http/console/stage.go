@@ -27,6 +27,8 @@ var stageTypes = map[store.StageKind]struct {
 	store.StageDeny:           {"Deny Stage", resource.DenyStages, "Stops the flow with a message."},
 	store.StageEmail: {"Email Stage", resource.EmailStages,
 		"Emails the user a link that continues the flow: verifies an address at enrollment, or recovers an account."},
+	store.StageConsent: {"Consent Stage", resource.ConsentStages,
+		"Asks the user to let an application access their data; can remember the answer."},
 }
 
 func stageKindLabel(k store.StageKind) string {
@@ -218,6 +220,15 @@ func (h *Handler) stageFields(ctx context.Context, kind store.StageKind) ([]*fie
 			{Name: "configure_flow", Label: "Configuration flow", Kind: "select", Options: flowOpts, Nullable: true},
 			{Name: "failed_attempts_before_cancel", Label: "Failed attempts before cancel", Kind: "number", Required: true},
 			{Name: "allow_show_password", Label: "Allow show password", Kind: "checkbox"},
+		}, nil
+	case store.StageConsent:
+		return []*field{
+			{Name: "mode", Label: "Mode", Kind: "select", Options: choices(
+				store.ConsentAlwaysRequire, "Always require consent",
+				store.ConsentPermanent, "Consent given lasts indefinitely",
+				store.ConsentExpiring, "Consent expires")},
+			{Name: "consent_expire_in", Label: "Consent expires in", Kind: "text",
+				Help: "With mode “Consent expires”: how long consent lasts, e.g. weeks=4 or hours=1;minutes=2."},
 		}, nil
 	case store.StageDeny:
 		return []*field{{Name: "deny_message", Label: "Deny message", Kind: "text", Help: "Shown to the user; empty shows a generic message."}}, nil

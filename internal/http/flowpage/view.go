@@ -29,6 +29,7 @@ type page struct {
 	Codes    []string
 	WebAuthn *webauthnBlock
 	Script   string
+	Consent  *consentBlock // view_consent.go
 }
 
 type link struct{ URL, Label string }
@@ -115,6 +116,11 @@ func build(p *page, c flow.Challenge) {
 		p.Fields = []input{{Kind: "checkbox", Key: "remember_me", ID: "field-remember_me", Label: "Stay signed in on this device",
 			Hidden: true, Errors: per["remember_me"]}}
 		delete(per, "remember_me")
+	case *flow.ConsentChallenge:
+		buildConsent(p, c)
+		// The token field is hidden: its error goes on top.
+		top = append(top, per["token"]...)
+		delete(per, "token")
 	default:
 		if !buildAuthenticator(p, c, per) {
 			p.Message = "This step cannot be shown on this page. Please use a current browser or contact your administrator."

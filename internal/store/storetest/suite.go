@@ -49,6 +49,7 @@ func Run(t *testing.T, open Opener) {
 		{"Leases", testLeases},
 		{"RateLimits", testRateLimits},
 		{"Devices", testDevices},
+		{"UserConsents", testUserConsents},
 		{"DeleteUserCascades", testDeleteUserCascades},
 		{"DeleteFlowCleanup", testDeleteFlowCleanup},
 		{"DeleteStageCleanup", testDeleteStageCleanup},

@@ -8,6 +8,7 @@ import (
 	_ "github.com/usher-id/usher/internal/flow/stage/authtotp"       // TOTP setup stage
 	_ "github.com/usher-id/usher/internal/flow/stage/authvalidate"   // authenticator validation stage
 	_ "github.com/usher-id/usher/internal/flow/stage/authwebauthn"   // WebAuthn setup stage
+	_ "github.com/usher-id/usher/internal/flow/stage/consent"        // consent stage
 	_ "github.com/usher-id/usher/internal/flow/stage/deny"           // deny stage
 	_ "github.com/usher-id/usher/internal/flow/stage/email"          // email stage
 	_ "github.com/usher-id/usher/internal/flow/stage/identification" // identification stage
