@@ -37,7 +37,7 @@ func Server(a *app.App, opts server.Options) (*server.Server, error) {
 	maps.Copy(limits, admin.BodyLimits())
 	maps.Copy(limits, opts.BodyLimits) // a caller's own limits win
 	opts.BodyLimits = limits
-	provider, err := oidc.New(a, engine)
+	provider, err := oidc.New(a, engine, exec)
 	if err != nil {
 		return nil, fmt.Errorf("openid provider: %w", err)
 	}

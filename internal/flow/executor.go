@@ -167,7 +167,7 @@ func (e *Executor) execute(w http.ResponseWriter, r *http.Request, sess *auth.Se
 			ex.Plan = &Plan{Context: map[string]any{}}
 			p, err = e.restore(ex, key)
 		} else {
-			p, err = e.plan(ex, takeSeed(sess, f.Slug))
+			p, err = e.plan(ex, nil)
 		}
 		var na *notApplicable
 		var ierr *InvitationError

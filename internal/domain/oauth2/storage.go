@@ -2,10 +2,10 @@ package oauth2
 
 import (
 	"context"
-	"slices"
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"

@@ -155,11 +155,20 @@ func (h *Handler) continueAuthorization(w http.ResponseWriter, r *http.Request) 
 	for _, pm := range perms {
 		permList = append(permList, map[string]any{"id": pm.ID, "name": pm.Name})
 	}
-	flow.Seed(sess, slug, map[string]any{
-		ctxRequest:            id,
-		flow.CtxApplication:   map[string]any{"pk": a.UUID, "name": a.Name, "slug": a.Slug},
-		"consent_permissions": permList,
+	err = h.exec.StartWith(w, r, sess, slug, map[string]any{
+		ctxRequest:                 id,
+		flow.CtxApplication:        map[string]any{"pk": a.UUID, "name": a.Name, "slug": a.Slug},
+		flow.CtxConsentPermissions: permList,
 	})
+	if errors.Is(err, flow.ErrFlowNotApplicable) {
+		h.page(w, r, http.StatusForbidden, "Access denied",
+			fmt.Sprintf("The authorization flow of %s does not apply to you (%s).", a.Name, u.Username), []link{{URL: "/", Label: "Go to your account"}})
+		return
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	if err := h.App.Sessions.Save(w, r, sess); err != nil {
 		h.fail(w, r, err)
 		return

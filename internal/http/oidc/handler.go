@@ -22,6 +22,7 @@ import (
 	"github.com/usher-id/usher/internal/brand"
 	"github.com/usher-id/usher/internal/domain/oauth2"
 	"github.com/usher-id/usher/internal/event"
+	"github.com/usher-id/usher/internal/flow"
 	"github.com/usher-id/usher/internal/http/flowpage"
 	"github.com/usher-id/usher/internal/httpx"
 	"github.com/usher-id/usher/internal/policy"
@@ -40,10 +41,11 @@ type Handler struct {
 	svc      *oauth2.Service
 	storage  *oauth2.Storage
 	provider *op.Provider
+	exec     *flow.Executor
 }
 
 // New builds the provider over a.
-func New(a *app.App, engine *policy.Engine) (*Handler, error) {
+func New(a *app.App, engine *policy.Engine, exec *flow.Executor) (*Handler, error) {
 	svc := &oauth2.Service{App: a, Policies: engine}
 	st := &oauth2.Storage{S: svc, Limiter: ratelimit.For(a.Limiter, a.Store, a.Events, a.Log)}
 	cfg := &op.Config{CryptoKey: svc.CryptoKey(), CodeMethodS256: true, AuthMethodPost: true, GrantTypeRefreshToken: true}
@@ -53,7 +55,7 @@ func New(a *app.App, engine *policy.Engine) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &Handler{App: a, Policies: engine, svc: svc, storage: st, provider: p}
+	h := &Handler{App: a, Policies: engine, svc: svc, storage: st, provider: p, exec: exec}
 	return h, nil
 }
 

@@ -237,3 +237,55 @@ func TestKeyRotation(t *testing.T) {
 		t.Errorf("alg after rotating to an EC key = %q, want ES256", hdr.Alg)
 	}
 }
+
+// authentik's explicit-consent flow (installed by default): the first
+// sign-in asks, the consent is remembered (mode expiring), the second
+// sign-in goes straight through.
+func TestExplicitConsent(t *testing.T) {
+	for _, b := range testapp.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			ctx := context.Background()
+			e := newEnv(t, b, nil)
+			f, err := e.a.Store.GetFlowBySlug(ctx, "default-provider-authorization-explicit-consent")
+			if err != nil {
+				t.Fatalf("the explicit-consent flow is not installed: %v", err)
+			}
+			rc := &resource.Ctx{Context: ctx, Q: e.a.Store, Blueprint: true}
+			p, _ := e.a.Store.GetOAuth2Provider(ctx, e.provider.PK)
+			if _, err := resource.OAuth2Providers.Update(rc, p, map[string]any{"authorization_flow": f.UUID}); err != nil {
+				t.Fatal(err)
+			}
+			c := testapp.NewClient(t, e.base)
+			c.HTTP.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+				if req.URL.Host == "rp.example" {
+					return http.ErrUseLastResponse
+				}
+				return nil
+			}
+			walk := func() (consentShown bool, back string) {
+				p := c.Get(e.conf.AuthCodeURL("st", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())))
+				for i := 0; i < 6 && p.Location == ""; i++ {
+					if strings.Contains(p.Body, "wants to access") {
+						consentShown = true
+						if !strings.Contains(p.Body, "Email address") || !strings.Contains(p.Body, "Wiki") {
+							t.Errorf("consent page does not name the app and scopes: %s", p.Body)
+						}
+					}
+					p = c.Submit(p, map[string]any{"uid_field": "alice", "password": "correct horse battery"})
+				}
+				return consentShown, p.Location
+			}
+			shown, back := walk()
+			if !shown || !strings.Contains(back, "code=") {
+				t.Fatalf("first sign-in: consent shown %v, back %q", shown, back)
+			}
+			if shown, back = walk(); shown || !strings.Contains(back, "code=") {
+				t.Fatalf("second sign-in: consent shown %v, back %q", shown, back)
+			}
+			cs, err := e.a.Store.ListUserConsents(ctx, e.user.PK)
+			if err != nil || len(cs) != 1 || cs[0].Expires == nil {
+				t.Fatalf("consents = %+v %v", cs, err)
+			}
+		})
+	}
+}
