@@ -7,6 +7,7 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
+	"sync"
 
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/zitadel/oidc/v3/pkg/op"
@@ -35,7 +36,24 @@ func (k publicKey) Algorithm() jose.SignatureAlgorithm { return k.s.alg }
 func (k publicKey) Use() string                        { return "sig" }
 func (k publicKey) Key() any                           { return k.s.key.Public() }
 
+// parsed caches signers by key pair and key text: parsing a PEM RSA key
+// costs more than signing with it. Only the parsed form of what the
+// database holds is kept, so a changed key is parsed anew.
+var parsed sync.Map // string -> *signer
+
 func toSigner(k store.CertificateKeyPair) (*signer, error) {
+	cacheKey := k.UUID + "\x00" + Hash(k.KeyData)
+	if s, ok := parsed.Load(cacheKey); ok {
+		return s.(*signer), nil
+	}
+	s, err := parseSigner(k)
+	if err == nil {
+		parsed.Store(cacheKey, s)
+	}
+	return s, err
+}
+
+func parseSigner(k store.CertificateKeyPair) (*signer, error) {
 	if k.KeyData == "" {
 		return nil, fmt.Errorf("certificate-key pair %q has no private key and cannot sign tokens", k.Name)
 	}

@@ -24,7 +24,7 @@ const redirectURI = "http://rp.example/callback"
 // env is a running usher with an application behind an OAuth2 provider
 // and a user who may sign in to it.
 type env struct {
-	t        *testing.T
+	t        testing.TB
 	a        *app.App
 	base     string
 	provider store.OAuth2Provider
@@ -34,7 +34,7 @@ type env struct {
 	fx       *testapp.Fixture
 }
 
-func newEnv(t *testing.T, b testapp.Backend, mutate func(data map[string]any)) *env {
+func newEnv(t testing.TB, b testapp.Backend, mutate func(data map[string]any)) *env {
 	t.Helper()
 	ctx := context.Background()
 	st := b.Open(t)

@@ -1,0 +1,76 @@
+package oidc_test
+
+import (
+	"context"
+	"net/url"
+	"runtime"
+	"testing"
+
+	"github.com/usher-id/usher/internal/store/storetest"
+	"golang.org/x/oauth2"
+)
+
+// The measures, on SQLite with the minimum password hash
+// (testapp's argon2id m=8,t=1): a whole sign-in (authorize, login pages,
+// the authorization flow, code exchange, userinfo) and a token refresh
+// alone, each from 16 concurrent clients (-cpu decides GOMAXPROCS; the
+// parallelism is fixed at 16 goroutines).
+//
+//	go test -run '^$' -bench . -benchtime 3s ./internal/http/oidc/
+func BenchmarkSignIn(b *testing.B) {
+	e := newEnvB(b)
+	b.SetParallelism(16 / maxInt(1, procs()))
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			v := oauth2.GenerateVerifier()
+			back := e.browser(e.conf.AuthCodeURL("st", oauth2.S256ChallengeOption(v)))
+			tok, err := e.conf.Exchange(context.Background(), back.Query().Get("code"), oauth2.VerifierOption(v))
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			if _, err := e.rp.UserInfo(context.Background(), oauth2.StaticTokenSource(tok)); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "sign-ins/s")
+}
+
+func BenchmarkRefresh(b *testing.B) {
+	e := newEnvB(b)
+	// One sign-in per client goroutine; each then refreshes in a chain
+	// (rotation makes every refresh token single use).
+	b.SetParallelism(16 / maxInt(1, procs()))
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		b.StopTimer()
+		tok := e.signIn()
+		b.StartTimer()
+		rt := tok.RefreshToken
+		for pb.Next() {
+			form := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}}
+			status, body := e.postForm("/application/o/token/", form, true)
+			if status != 200 {
+				b.Errorf("refresh: %d %v", status, body)
+				return
+			}
+			rt, _ = body["refresh_token"].(string)
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "refreshes/s")
+}
+
+func maxInt(a, b int) int {
+	if a > b {
+		return a
+	}
+	return b
+}
+
+// newEnvB is newEnv for a benchmark, on SQLite.
+func newEnvB(b *testing.B) *env { return newEnv(b, storetest.Backends(b)[0], nil) }
+
+func procs() int { return runtime.GOMAXPROCS(0) }
