@@ -289,3 +289,38 @@ func TestExplicitConsent(t *testing.T) {
 		})
 	}
 }
+
+// RP-initiated logout: end-session runs the invalidation flow, which ends
+// the session and with it the tokens the application got through it, then
+// returns to the application's post-logout URI with its state.
+func TestEndSession(t *testing.T) {
+	for _, b := range testapp.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			ctx := context.Background()
+			e := newEnv(t, b, nil)
+			c := e.newBrowser()
+			v := oauth2.GenerateVerifier()
+			back := e.browserWith(c, e.conf.AuthCodeURL("st", oauth2.S256ChallengeOption(v)))
+			tok, err := e.conf.Exchange(ctx, back.Query().Get("code"), oauth2.VerifierOption(v))
+			if err != nil {
+				t.Fatal(err)
+			}
+			q := url.Values{"post_logout_redirect_uri": {redirectURI}, "state": {"bye"}}
+			p := c.Get(e.base + "/application/o/wiki/end-session/?" + q.Encode())
+			for i := 0; i < 3 && p.Location == "" && p.HasForm(); i++ {
+				p = c.Submit(p, nil)
+			}
+			if !strings.HasPrefix(p.Location, redirectURI) || !strings.Contains(p.Location, "state=bye") {
+				t.Fatalf("after end-session: %d %q %s", p.Status, p.Location, p.URL)
+			}
+			if _, err := e.rp.UserInfo(ctx, oauth2.StaticTokenSource(tok)); err == nil {
+				t.Fatal("the access token outlived the session it was issued in")
+			}
+			// A post-logout URI the provider does not list is refused.
+			q.Set("post_logout_redirect_uri", "https://evil.example/")
+			if p := c.Get(e.base + "/application/o/wiki/end-session/?" + q.Encode()); p.Status != http.StatusBadRequest {
+				t.Fatalf("foreign post-logout URI: %d %s", p.Status, p.Location)
+			}
+		})
+	}
+}

@@ -92,6 +92,12 @@ func newEnv(t testing.TB, b testapp.Backend, mutate func(data map[string]any)) *
 // back to the application (the redirect URI with code, state and iss).
 func (e *env) browser(authURL string) *url.URL {
 	e.t.Helper()
+	return e.browserWith(e.newBrowser(), authURL)
+}
+
+// newBrowser is a cookie jar that follows redirects until one leaves for
+// the application.
+func (e *env) newBrowser() *testapp.Client {
 	c := testapp.NewClient(e.t, e.base)
 	c.HTTP.CheckRedirect = func(req *http.Request, via []*http.Request) error {
 		if req.URL.Host == "rp.example" {
@@ -99,6 +105,11 @@ func (e *env) browser(authURL string) *url.URL {
 		}
 		return nil
 	}
+	return c
+}
+
+func (e *env) browserWith(c *testapp.Client, authURL string) *url.URL {
+	e.t.Helper()
 	p := c.Get(authURL)
 	for i := 0; i < 10 && p.Location == ""; i++ {
 		if !p.HasForm() {
