@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
@@ -109,6 +110,12 @@ func (h *Handler) continueAuthorization(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	here := r.URL.RequestURI()
+	if u == nil && slices.Contains(req.Req.Prompt, oidc.PromptNone) {
+		// The client asked not to show anything: tell it a login is needed.
+		httpx.SendRedirect(w, r, errorRedirect(req, &oidc.Error{ErrorType: oidc.LoginRequired,
+			Description: "the user is not signed in"}, oauth2.Issuer(httpx.BaseURL(r), p, &a)), http.StatusFound)
+		return
+	}
 	if u == nil {
 		// Remember the authorization: if the person has no account yet
 		// and enrolls with an invitation, the end of that flow resumes it.

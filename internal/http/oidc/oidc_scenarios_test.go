@@ -324,3 +324,14 @@ func TestEndSession(t *testing.T) {
 		})
 	}
 }
+
+// prompt=none without a session answers login_required instead of
+// showing the login page.
+func TestPromptNone(t *testing.T) {
+	e := newEnv(t, testapp.Backends(t)[0], nil)
+	c := e.newBrowser()
+	p := c.Get(e.conf.AuthCodeURL("st", oauth2.S256ChallengeOption(oauth2.GenerateVerifier()), oauth2.SetAuthURLParam("prompt", "none")))
+	if !strings.HasPrefix(p.Location, redirectURI) || !strings.Contains(p.Location, "error=login_required") || !strings.Contains(p.Location, "state=st") {
+		t.Fatalf("prompt=none: %d %q", p.Status, p.Location)
+	}
+}
