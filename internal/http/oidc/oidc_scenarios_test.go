@@ -335,3 +335,19 @@ func TestPromptNone(t *testing.T) {
 		t.Fatalf("prompt=none: %d %q", p.Status, p.Location)
 	}
 }
+
+// Guessing a client secret is rate limited per address, like passwords.
+func TestClientSecretGuessingIsLimited(t *testing.T) {
+	e := newEnv(t, testapp.Backends(t)[0], nil)
+	bad := url.Values{"token": {"x"}, "client_id": {e.provider.ClientID}, "client_secret": {"guess"}}
+	good := url.Values{"token": {"x"}, "client_id": {e.provider.ClientID}, "client_secret": {e.provider.ClientSecret}}
+	if status, body := e.postForm("/application/o/introspect/", good, false); status != http.StatusOK || body["active"] != false {
+		t.Fatalf("the right secret: %d %v", status, body)
+	}
+	for i := 0; i < 12; i++ {
+		e.postForm("/application/o/introspect/", bad, false)
+	}
+	if status, _ := e.postForm("/application/o/introspect/", good, false); status != http.StatusUnauthorized {
+		t.Fatalf("the right secret after 12 wrong guesses: %d, want 401 while limited", status)
+	}
+}
