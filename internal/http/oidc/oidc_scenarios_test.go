@@ -339,15 +339,26 @@ func TestPromptNone(t *testing.T) {
 // Guessing a client secret is rate limited per address, like passwords.
 func TestClientSecretGuessingIsLimited(t *testing.T) {
 	e := newEnv(t, testapp.Backends(t)[0], nil)
-	bad := url.Values{"token": {"x"}, "client_id": {e.provider.ClientID}, "client_secret": {"guess"}}
-	good := url.Values{"token": {"x"}, "client_id": {e.provider.ClientID}, "client_secret": {e.provider.ClientSecret}}
-	if status, body := e.postForm("/application/o/introspect/", good, false); status != http.StatusOK || body["active"] != false {
-		t.Fatalf("the right secret: %d %v", status, body)
+	introspect := func(secret string) int {
+		req, _ := http.NewRequest(http.MethodPost, e.base+"/application/o/introspect/", strings.NewReader("token=x"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.SetBasicAuth(e.provider.ClientID, secret)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if status := introspect(e.provider.ClientSecret); status != http.StatusOK {
+		t.Fatalf("the right secret: %d", status)
 	}
 	for i := 0; i < 12; i++ {
-		e.postForm("/application/o/introspect/", bad, false)
+		if status := introspect("guess"); status != http.StatusUnauthorized {
+			t.Fatalf("a wrong secret: %d", status)
+		}
 	}
-	if status, _ := e.postForm("/application/o/introspect/", good, false); status != http.StatusUnauthorized {
+	if status := introspect(e.provider.ClientSecret); status != http.StatusUnauthorized {
 		t.Fatalf("the right secret after 12 wrong guesses: %d, want 401 while limited", status)
 	}
 }
