@@ -74,6 +74,7 @@ func (imp *importer) meta(ctx context.Context, q store.Queries, e *Entry) error 
 	}
 	sub := newImporter(ctx, imp.a, bp, opts)
 	sub.metaStack = append(slices.Clone(imp.metaStack), inst.Name)
+	sub.collect = imp.collect
 	sub.r.steps = imp.r.steps
 	err = sub.applyAll(ctx, q)
 	imp.r.steps = sub.r.steps

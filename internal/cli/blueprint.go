@@ -79,6 +79,14 @@ func runBlueprint(ctx context.Context, env *Env, args []string, dry bool) error 
 		}
 		printChanges(env.Stdout, res, dry)
 		printWarnings(env.Stderr, path, res)
+		var bad blueprint.EntryErrors
+		if errors.As(err, &bad) {
+			list := &listError{head: fmt.Sprintf("%s: nothing was changed: %d entries have errors:", path, len(bad))}
+			for _, e := range bad {
+				list.items = append(list.items, e.Error())
+			}
+			return list
+		}
 		if err != nil {
 			return fmt.Errorf("%s: %w (nothing was changed)", path, err)
 		}
