@@ -201,6 +201,14 @@ func (e *Env) App(ctx context.Context) (*app.App, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The server's outbox worker delivers what the CLI queues, with the
+	// server's SMTP settings: a shell without USHER_EMAIL__* may still
+	// send when the server has them.
+	if a.EmailNotConfigured {
+		if v, err := st.GetSetting(ctx, settingServerEmail); err == nil && v == emailConfigured {
+			a.EmailNotConfigured = false
+		}
+	}
 	e.app = a
 	return a, nil
 }
