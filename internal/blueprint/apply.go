@@ -250,8 +250,11 @@ func (imp *importer) applyAll(ctx context.Context, q store.Queries) error {
 		var dep *failedDependency
 		if errors.As(err, &dep) {
 			// Only a consequence of an error already reported.
-			imp.res.Logs = append(imp.res.Logs, imp.line("warning", dep.Error(),
-				map[string]any{"entry": e.Index, "id": e.ID, "model": ee.Model}))
+			attrs := map[string]any{"entry": e.Index, "model": ee.Model}
+			if e.ID != "" {
+				attrs["id"] = e.ID
+			}
+			imp.res.Logs = append(imp.res.Logs, imp.line("warning", dep.Error(), attrs))
 			continue
 		}
 		attrs := map[string]any{"entry": e.Index, "id": e.ID, "model": ee.Model}

@@ -235,10 +235,22 @@ func TestMetaApplyBlueprint(t *testing.T) {
 	if err := a.Store.CreateBlueprintInstance(ctx, &loop); err != nil {
 		t.Fatal(err)
 	}
+	broken := store.BlueprintInstance{Name: "broken-inner", Enabled: true, Status: StatusUnknown,
+		Content: "version: 1\nentries:\n- {model: test.thing, identifiers: {name: inner}}\n- {model: test.thing, identifiers: {name: n2}, attrs: {value: bad}}\n" +
+			"- {model: test.thing, identifiers: {name: n3}, attrs: {count: many}}\n"}
+	if err := a.Store.CreateBlueprintInstance(ctx, &broken); err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		name, src, wantErr string
 		wantInner          bool
 	}{
+		// The message names the chain: the entry that applies the other
+		// blueprint, that blueprint, and each of its bad entries.
+		{"inner fails", "- {model: test.thing, identifiers: {name: n1}}\n- {model: authentik_blueprints.metaapplyblueprint, attrs: {identifiers: {name: broken-inner}}}",
+			`entry 2 (model authentik_blueprints.metaapplyblueprint): blueprint "broken-inner": 2 entries have errors:` + "\n" +
+				`  entry 2 (model test.thing): field "value": "bad" is not a valid choice.` + "\n" +
+				`  entry 3 (model test.thing): field "count": A valid integer is required.`, false},
 		{"required missing", "- {model: authentik_blueprints.metaapplyblueprint, attrs: {identifiers: {name: nope}}}",
 			`entry 1 (model authentik_blueprints.metaapplyblueprint): field "identifiers": Required blueprint does not exist`, false},
 		{"optional missing", "- {model: authentik_blueprints.metaapplyblueprint, attrs: {identifiers: {name: nope}, required: false}}", "", false},

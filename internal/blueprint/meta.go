@@ -78,10 +78,23 @@ func (imp *importer) meta(ctx context.Context, q store.Queries, e *Entry) error 
 	sub.r.steps = imp.r.steps
 	err = sub.applyAll(ctx, q)
 	imp.r.steps = sub.r.steps
-	imp.res.Logs = append(imp.res.Logs, sub.res.Logs...)
+	// The other blueprint's lines name it; its errors are told once, in
+	// this entry's error below.
+	for _, l := range sub.res.Logs {
+		if l.LogLevel == "error" {
+			continue
+		}
+		if _, ok := l.Attributes["blueprint"]; !ok {
+			l.Attributes["blueprint"] = inst.Name
+		}
+		imp.res.Logs = append(imp.res.Logs, l)
+	}
 	imp.res.Changes = append(imp.res.Changes, sub.res.Changes...)
 	if err != nil {
-		return fail(fmt.Errorf("blueprint %q: %w", inst.Name, err))
+		// Not through entryErr, which would keep only the inner entry's
+		// error: the message names the chain, this entry, the blueprint
+		// it applies, and that blueprint's bad entries.
+		return &EntryError{Index: e.Index, ID: e.ID, Model: MetaApplyModel, Err: fmt.Errorf("blueprint %q: %w", inst.Name, err)}
 	}
 	imp.record(e, MetaApplyModel, ActionUnchanged, inst.UUID, "applied blueprint "+inst.Name)
 	return nil
