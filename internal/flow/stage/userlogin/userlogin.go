@@ -124,13 +124,6 @@ func login(ex *flow.Execution, s *store.UserLoginStageSettings, remember bool) f
 	if err := q.SetLastLogin(ex.Ctx(), u.PK, now); err != nil {
 		return flow.Fail(err)
 	}
-	// authentik saves last_login through Django's update_last_login, and
-	// its audit middleware (authentik/events/middleware.py) records every
-	// save of a user as model_updated, before the login event: so an
-	// enrollment gives model_created and then model_updated.
-	if err := ex.Record(q, u, event.ModelUpdated, map[string]any{"model": event.Model(store.ModelUser, u.PK, u.Username)}); err != nil {
-		return flow.Fail(err)
-	}
 	if s.TerminateOtherSessions {
 		if err := q.DeleteUserSessions(ex.Ctx(), u.PK, auth.HashID(ex.Session.ID)); err != nil {
 			return flow.Fail(err)
