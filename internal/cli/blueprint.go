@@ -77,7 +77,9 @@ func runBlueprint(ctx context.Context, env *Env, args []string, dry bool) error 
 		} else {
 			res, err = blueprint.Apply(ctx, a, bp, opts)
 		}
-		printChanges(env.Stdout, res, dry)
+		// A failed apply kept nothing: its entries are told as what they
+		// would have done.
+		printChanges(env.Stdout, res, dry || err != nil)
 		printWarnings(env.Stderr, path, res)
 		var bad blueprint.EntryErrors
 		if errors.As(err, &bad) {

@@ -35,6 +35,8 @@ entries:
 			[]string{": applied: 0 created, 0 updated, 14 unchanged"}, ""},
 		{"a bad entry fails the file", []string{"blueprint", "apply", broken}, 1, nil,
 			`entry 2 (id: p, model authentik_stages_prompt.prompt): field "type": "emial" is not a valid choice. (nothing was changed)`},
+		{"a failed apply tells its entries as what they would do", []string{"blueprint", "apply", broken}, 1,
+			[]string{"entry 1 authentik_flows.flow (id: f): would create"}, ""},
 		{"nothing of the bad file was applied", []string{"blueprint", "validate", broken}, 1,
 			[]string{"entry 1 authentik_flows.flow (id: f): would create"}, ""},
 		{"every bad entry is reported", []string{"blueprint", "validate", writeTemp(t, `version: 1
