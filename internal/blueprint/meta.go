@@ -50,6 +50,12 @@ func (imp *importer) meta(ctx context.Context, q store.Queries, e *Entry) error 
 		imp.record(e, MetaApplyModel, ActionSkipped, nil, "Blueprint does not exist, but not required")
 		return nil
 	}
+	if !inst.Enabled {
+		// authentik's apply_blueprint task returns at once for a disabled
+		// instance, also when a metaapplyblueprint entry asks for it.
+		imp.record(e, MetaApplyModel, ActionSkipped, inst.UUID, "blueprint "+inst.Name+" is disabled")
+		return nil
+	}
 	if slices.Contains(imp.metaStack, inst.Name) || len(imp.metaStack) >= maxMetaDepth {
 		return fail(fmt.Errorf("blueprint %q applies itself through metaapplyblueprint (%v)", inst.Name, append(imp.metaStack, inst.Name)))
 	}
