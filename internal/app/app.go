@@ -38,6 +38,11 @@ type App struct {
 	MaxBodyBytes          int64
 	MaxBlueprintBytes     int64
 	Version               string
+	// EmailNotConfigured is set when no SMTP server is configured
+	// (config.EmailConfigured): invitations are then not sent by email,
+	// and the console and API say what to set instead of queueing mail
+	// that cannot be delivered. Zero (configured) for apps built by hand.
+	EmailNotConfigured bool
 }
 
 // Clock returns the current time through Now when set.

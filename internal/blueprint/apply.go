@@ -53,8 +53,9 @@ const conflictRetries = 3
 var errRollback = errors.New("blueprint validation: rolled back")
 
 // Apply applies every entry of bp in one transaction: all or nothing. The
-// Result is filled even on failure; err is the first failure (an
-// *EntryError for a bad entry).
+// Result is filled even on failure, with an error line for every entry
+// that failed; err is an *EntryError when one entry failed, EntryErrors
+// when several did.
 func Apply(ctx context.Context, a *app.App, bp *Blueprint, opts Options) (Result, error) {
 	return run(ctx, a, bp, opts, false)
 }
@@ -97,6 +98,10 @@ func run(ctx context.Context, a *app.App, bp *Blueprint, opts Options, dry bool)
 	if errors.Is(err, errRollback) {
 		err = nil
 	}
+	var ee *EntryError
+	if errors.As(err, &ee) && ctx.Err() == nil {
+		err = imp.collectErrors(ctx, err)
+	}
 	res := imp.res
 	res.Success = err == nil
 	if err != nil && !imp.errLogged {
@@ -130,6 +135,7 @@ type importer struct {
 	pkMap     map[string]any // pk identifier (repr) -> the pk it got
 	metaStack []string       // instance names applied through metaapplyblueprint
 	errLogged bool
+	collect   bool // go on after a failed entry (see collectErrors)
 }
 
 func newImporter(ctx context.Context, a *app.App, bp *Blueprint, opts Options) *importer {
@@ -147,6 +153,7 @@ func (imp *importer) reset() {
 	imp.res = Result{Logs: []LogEntry{}, Changes: []Change{}}
 	imp.pkMap = map[string]any{}
 	imp.r.saved = map[string]any{}
+	imp.r.failed = map[string]int{}
 	imp.r.steps = 0
 	imp.errLogged = false
 }
@@ -183,28 +190,91 @@ func (imp *importer) line(level, event string, attrs map[string]any) LogEntry {
 		Logger: loggerName, Event: event, Attributes: attrs}
 }
 
+// collectErrors runs a failed apply again, always rolled back, with each
+// entry in a savepoint: an entry that fails is undone alone and the rest
+// are still tried, so one import reports every bad entry (authentik's
+// importer stops at the first). The first run has no savepoints, so an
+// apply that succeeds pays nothing for this. first is the first run's
+// error, kept (with its log) if the second run does not fail the same way.
+func (imp *importer) collectErrors(ctx context.Context, first error) error {
+	res, logged := imp.res, imp.errLogged
+	imp.collect = true
+	defer func() { imp.collect = false }()
+	err := imp.a.Store.Tx(ctx, func(q store.Queries) error {
+		imp.reset()
+		if err := imp.applyAll(ctx, q); err != nil {
+			return err
+		}
+		return errRollback
+	})
+	var ee *EntryError
+	if !errors.As(err, &ee) {
+		imp.res, imp.errLogged = res, logged
+		return first
+	}
+	return err
+}
+
+// applyAll applies the entries in order. It stops at the first error,
+// unless collecting (see collectErrors): then each entry runs in a
+// savepoint and every entry error is logged and returned (EntryErrors
+// when several). An error that is not an entry's (the database, a
+// cancelled request) stops at once.
 func (imp *importer) applyAll(ctx context.Context, q store.Queries) error {
+	var failed EntryErrors
 	for _, e := range imp.bp.Entries {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if err := imp.entry(ctx, q, e); err != nil {
-			if !imp.errLogged {
-				attrs := map[string]any{"entry": e.Index, "id": e.ID}
-				var ee *EntryError
-				if errors.As(err, &ee) {
-					attrs["model"] = ee.Model
-					if len(ee.Fields) > 0 {
-						attrs["errors"] = ee.Fields
-					}
-				}
-				imp.res.Logs = append(imp.res.Logs, imp.line("error", err.Error(), attrs))
-				imp.errLogged = true
+		var err error
+		if imp.collect {
+			err = q.Savepoint(ctx, func(q store.Queries) error { return imp.entry(ctx, q, e) })
+		} else {
+			err = imp.entry(ctx, q, e)
+		}
+		if err == nil {
+			continue
+		}
+		ee, isEntry := err.(*EntryError)
+		if !isEntry {
+			if len(failed) > 0 {
+				return errors.Join(failed, err)
 			}
 			return err
 		}
+		if e.ID != "" {
+			if _, ok := imp.r.saved[e.ID]; !ok {
+				imp.r.failed[e.ID] = e.Index
+			}
+		}
+		var dep *failedDependency
+		if errors.As(err, &dep) {
+			// Only a consequence of an error already reported.
+			attrs := map[string]any{"entry": e.Index, "model": ee.Model}
+			if e.ID != "" {
+				attrs["id"] = e.ID
+			}
+			imp.res.Logs = append(imp.res.Logs, imp.line("warning", dep.Error(), attrs))
+			continue
+		}
+		attrs := map[string]any{"entry": e.Index, "id": e.ID, "model": ee.Model}
+		if len(ee.Fields) > 0 {
+			attrs["errors"] = ee.Fields
+		}
+		imp.res.Logs = append(imp.res.Logs, imp.line("error", err.Error(), attrs))
+		imp.errLogged = true
+		if !imp.collect {
+			return ee
+		}
+		failed = append(failed, ee)
 	}
-	return nil
+	switch len(failed) {
+	case 0:
+		return nil
+	case 1:
+		return failed[0]
+	}
+	return failed
 }
 
 func (imp *importer) record(e *Entry, model, action string, pk any, reason string) {

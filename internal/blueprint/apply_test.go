@@ -149,9 +149,16 @@ func TestApplyBadInput(t *testing.T) {
 			if res.Success {
 				t.Fatal("Success is true")
 			}
-			last := res.Logs[len(res.Logs)-1]
-			if last.LogLevel != "error" || last.Event != err.Error() || last.Logger != loggerName {
-				t.Fatalf("last log line = %+v", last)
+			// The entry's error is logged once; later entries are still
+			// tried (and rolled back with it).
+			var errLines []LogEntry
+			for _, l := range res.Logs {
+				if l.LogLevel == "error" {
+					errLines = append(errLines, l)
+				}
+			}
+			if len(errLines) != 1 || errLines[0].Event != err.Error() || errLines[0].Logger != loggerName {
+				t.Fatalf("error log lines = %+v", errLines)
 			}
 			got := things(t, a, "n1", "n2", "n3", "keep")
 			if len(got) != 1 || got["keep"].Value != "kept" {
@@ -228,10 +235,22 @@ func TestMetaApplyBlueprint(t *testing.T) {
 	if err := a.Store.CreateBlueprintInstance(ctx, &loop); err != nil {
 		t.Fatal(err)
 	}
+	broken := store.BlueprintInstance{Name: "broken-inner", Enabled: true, Status: StatusUnknown,
+		Content: "version: 1\nentries:\n- {model: test.thing, identifiers: {name: inner}}\n- {model: test.thing, identifiers: {name: n2}, attrs: {value: bad}}\n" +
+			"- {model: test.thing, identifiers: {name: n3}, attrs: {count: many}}\n"}
+	if err := a.Store.CreateBlueprintInstance(ctx, &broken); err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		name, src, wantErr string
 		wantInner          bool
 	}{
+		// The message names the chain: the entry that applies the other
+		// blueprint, that blueprint, and each of its bad entries.
+		{"inner fails", "- {model: test.thing, identifiers: {name: n1}}\n- {model: authentik_blueprints.metaapplyblueprint, attrs: {identifiers: {name: broken-inner}}}",
+			`entry 2 (model authentik_blueprints.metaapplyblueprint): blueprint "broken-inner": 2 entries have errors:` + "\n" +
+				`  entry 2 (model test.thing): field "value": "bad" is not a valid choice.` + "\n" +
+				`  entry 3 (model test.thing): field "count": A valid integer is required.`, false},
 		{"required missing", "- {model: authentik_blueprints.metaapplyblueprint, attrs: {identifiers: {name: nope}}}",
 			`entry 1 (model authentik_blueprints.metaapplyblueprint): field "identifiers": Required blueprint does not exist`, false},
 		{"optional missing", "- {model: authentik_blueprints.metaapplyblueprint, attrs: {identifiers: {name: nope}, required: false}}", "", false},

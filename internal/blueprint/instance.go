@@ -23,7 +23,16 @@ const (
 // last_applied_hash (only on success, so a failed file is tried again when
 // it changes), metadata and managed models. The API's `<pk>/apply/` and
 // the watcher call it.
+//
+// A disabled instance is left alone, as authentik's apply_blueprint task
+// returns at once for one (authentik/blueprints/v1/tasks.py): the Result
+// says so and nothing is recorded.
 func ApplyInstance(ctx context.Context, a *app.App, inst *store.BlueprintInstance) (Result, error) {
+	if !inst.Enabled {
+		imp := &importer{a: a}
+		return Result{Success: true, Logs: []LogEntry{imp.line("info", "Blueprint instance "+inst.Name+" is disabled: not applied", nil)},
+			Changes: []Change{}}, nil
+	}
 	data, err := instanceContent(a, "", *inst)
 	if err != nil {
 		inst.Status = StatusError

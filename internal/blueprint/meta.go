@@ -50,6 +50,12 @@ func (imp *importer) meta(ctx context.Context, q store.Queries, e *Entry) error 
 		imp.record(e, MetaApplyModel, ActionSkipped, nil, "Blueprint does not exist, but not required")
 		return nil
 	}
+	if !inst.Enabled {
+		// authentik's apply_blueprint task returns at once for a disabled
+		// instance, also when a metaapplyblueprint entry asks for it.
+		imp.record(e, MetaApplyModel, ActionSkipped, inst.UUID, "blueprint "+inst.Name+" is disabled")
+		return nil
+	}
 	if slices.Contains(imp.metaStack, inst.Name) || len(imp.metaStack) >= maxMetaDepth {
 		return fail(fmt.Errorf("blueprint %q applies itself through metaapplyblueprint (%v)", inst.Name, append(imp.metaStack, inst.Name)))
 	}
@@ -74,13 +80,27 @@ func (imp *importer) meta(ctx context.Context, q store.Queries, e *Entry) error 
 	}
 	sub := newImporter(ctx, imp.a, bp, opts)
 	sub.metaStack = append(slices.Clone(imp.metaStack), inst.Name)
+	sub.collect = imp.collect
 	sub.r.steps = imp.r.steps
 	err = sub.applyAll(ctx, q)
 	imp.r.steps = sub.r.steps
-	imp.res.Logs = append(imp.res.Logs, sub.res.Logs...)
+	// The other blueprint's lines name it; its errors are told once, in
+	// this entry's error below.
+	for _, l := range sub.res.Logs {
+		if l.LogLevel == "error" {
+			continue
+		}
+		if _, ok := l.Attributes["blueprint"]; !ok {
+			l.Attributes["blueprint"] = inst.Name
+		}
+		imp.res.Logs = append(imp.res.Logs, l)
+	}
 	imp.res.Changes = append(imp.res.Changes, sub.res.Changes...)
 	if err != nil {
-		return fail(fmt.Errorf("blueprint %q: %w", inst.Name, err))
+		// Not through entryErr, which would keep only the inner entry's
+		// error: the message names the chain, this entry, the blueprint
+		// it applies, and that blueprint's bad entries.
+		return &EntryError{Index: e.Index, ID: e.ID, Model: MetaApplyModel, Err: fmt.Errorf("blueprint %q: %w", inst.Name, err)}
 	}
 	imp.record(e, MetaApplyModel, ActionUnchanged, inst.UUID, "applied blueprint "+inst.Name)
 	return nil

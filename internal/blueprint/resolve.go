@@ -39,12 +39,25 @@ func tagErr(t tag, format string, args ...any) error {
 	return &tagError{at: t.pos(), msg: fmt.Sprintf(format, args...)}
 }
 
+// failedDependency is a !KeyOf of an entry that failed earlier in the
+// same apply: the entry using it is not tried, and the import reports the
+// failed entry's error rather than a second one caused by it.
+type failedDependency struct {
+	index int
+	id    string
+}
+
+func (d *failedDependency) Error() string {
+	return fmt.Sprintf("not applied: it uses entry %d (id `%s`), which failed", d.index, d.id)
+}
+
 // resolver holds what tags see while one blueprint is applied.
 type resolver struct {
 	ctx     context.Context
 	rc      *resource.Ctx
 	context *omap          // merged context; values may be tags
 	saved   map[string]any // entry id -> pk of the first saved entry with it
+	failed  map[string]int // entry id -> index of an entry with it that failed
 	model   string         // model of the entry being resolved
 	dir     string         // base for relative !File paths
 	warn    func(event string, attrs map[string]any)
@@ -119,6 +132,9 @@ func (r *resolver) str(t tag, v any, what string) (string, error) {
 
 func (t *keyOfTag) resolve(r *resolver) (any, error) {
 	pk, ok := r.saved[t.id]
+	if idx, failed := r.failed[t.id]; !ok && failed {
+		return nil, &failedDependency{index: idx, id: t.id}
+	}
 	if !ok {
 		return nil, tagErr(t, "KeyOf: failed to find entry with `id` of `%s` and a model instance", t.id)
 	}

@@ -125,6 +125,29 @@ func fieldMessages(fields map[string][]string) string {
 	return strings.Join(parts, "; ")
 }
 
+// EntryErrors are the entries of one blueprint that failed, in file order
+// (two or more; a single failure is its *EntryError).
+type EntryErrors []*EntryError
+
+func (es EntryErrors) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d entries have errors:", len(es))
+	for _, e := range es {
+		b.WriteString("\n  ")
+		b.WriteString(e.Error())
+	}
+	return b.String()
+}
+
+// Unwrap lets errors.Is and errors.As see each entry's error.
+func (es EntryErrors) Unwrap() []error {
+	out := make([]error, len(es))
+	for i, e := range es {
+		out[i] = e
+	}
+	return out
+}
+
 func (imp *importer) entryErr(e *Entry, model string, err error) *EntryError {
 	var ee *EntryError
 	if errors.As(err, &ee) {

@@ -46,5 +46,6 @@ func NewApp(ctx context.Context, cfg *config.Config, st store.Store, log *slog.L
 		MaxBodyBytes:          cfg.MaxBodyBytes,
 		MaxBlueprintBytes:     cfg.BlueprintMaxBytes,
 		Version:               version,
+		EmailNotConfigured:    !cfg.EmailConfigured(),
 	}, nil
 }

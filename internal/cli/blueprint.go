@@ -77,8 +77,18 @@ func runBlueprint(ctx context.Context, env *Env, args []string, dry bool) error 
 		} else {
 			res, err = blueprint.Apply(ctx, a, bp, opts)
 		}
-		printChanges(env.Stdout, res, dry)
+		// A failed apply kept nothing: its entries are told as what they
+		// would have done.
+		printChanges(env.Stdout, res, dry || err != nil)
 		printWarnings(env.Stderr, path, res)
+		var bad blueprint.EntryErrors
+		if errors.As(err, &bad) {
+			list := &listError{head: fmt.Sprintf("%s: nothing was changed: %d entries have errors:", path, len(bad))}
+			for _, e := range bad {
+				list.items = append(list.items, e.Error())
+			}
+			return list
+		}
 		if err != nil {
 			return fmt.Errorf("%s: %w (nothing was changed)", path, err)
 		}

@@ -35,8 +35,18 @@ entries:
 			[]string{": applied: 0 created, 0 updated, 14 unchanged"}, ""},
 		{"a bad entry fails the file", []string{"blueprint", "apply", broken}, 1, nil,
 			`entry 2 (id: p, model authentik_stages_prompt.prompt): field "type": "emial" is not a valid choice. (nothing was changed)`},
+		{"a failed apply tells its entries as what they would do", []string{"blueprint", "apply", broken}, 1,
+			[]string{"entry 1 authentik_flows.flow (id: f): would create"}, ""},
 		{"nothing of the bad file was applied", []string{"blueprint", "validate", broken}, 1,
 			[]string{"entry 1 authentik_flows.flow (id: f): would create"}, ""},
+		{"every bad entry is reported", []string{"blueprint", "validate", writeTemp(t, `version: 1
+entries:
+- {model: authentik_stages_prompt.prompt, id: p, identifiers: {name: bad-type}, attrs: {field_key: email, label: Email, type: emial}}
+- {model: authentik_core.group, identifiers: {name: fine}}
+- {model: authentik_flows.flow, identifiers: {slug: bad-designation}, attrs: {name: B, title: B, designation: nonsense}}
+`)}, 1, nil, "bp.yaml: nothing was changed: 2 entries have errors:\n" +
+			`  entry 1 (id: p, model authentik_stages_prompt.prompt): field "type": "emial" is not a valid choice.` + "\n" +
+			`  entry 3 (model authentik_flows.flow): field "designation": "nonsense" is not a valid choice.` + "\n"},
 		{"missing file argument", []string{"blueprint", "apply"}, 2, nil, "missing FILE"},
 		{"bad version", []string{"blueprint", "validate", writeTemp(t, "version: 2\nentries: []\n")}, 1, nil, "Invalid blueprint version"},
 	}

@@ -201,6 +201,14 @@ func (e *Env) App(ctx context.Context) (*app.App, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The server's outbox worker delivers what the CLI queues, with the
+	// server's SMTP settings: a shell without USHER_EMAIL__* may still
+	// send when the server has them.
+	if a.EmailNotConfigured {
+		if v, err := st.GetSetting(ctx, settingServerEmail); err == nil && v == emailConfigured {
+			a.EmailNotConfigured = false
+		}
+	}
 	e.app = a
 	return a, nil
 }
@@ -413,7 +421,7 @@ func printHelp(w io.Writer, c *Command, fs *flag.FlagSet) {
 }
 
 // printError writes err as one line; a configuration with several
-// problems gets one line per problem.
+// problems and a blueprint with several bad entries get one line each.
 func printError(w io.Writer, err error) {
 	var probs config.Errors
 	if errors.As(err, &probs) && len(probs) > 1 {
@@ -423,8 +431,25 @@ func printError(w io.Writer, err error) {
 		}
 		return
 	}
+	var list *listError
+	if errors.As(err, &list) {
+		fmt.Fprintf(w, "usher: %s\n", list.head)
+		for _, item := range list.items {
+			fmt.Fprintf(w, "  %s\n", oneLine(item))
+		}
+		return
+	}
 	fmt.Fprintf(w, "usher: %s\n", oneLine(err.Error()))
 }
+
+// listError is printed as a heading and one indented line per item (a
+// blueprint's failed entries).
+type listError struct {
+	head  string
+	items []string
+}
+
+func (e *listError) Error() string { return e.head + " " + strings.Join(e.items, "; ") }
 
 // oneLine folds a multi-line error (drivers join one line per attempt,
 // often repeated) into one line without repeats.

@@ -27,7 +27,7 @@ type invitationCLI struct {
 func newInvitationCLI(t *testing.T) *invitationCLI {
 	dir := t.TempDir()
 	c := &invitationCLI{t: t, dir: dir, env: []string{"USHER_DATA_DIR=" + dir, "USHER_PASSWORD_HASH=bcrypt:cost=4",
-		"USHER_EXTERNAL_URL=https://id.example.com"}}
+		"USHER_EXTERNAL_URL=https://id.example.com", "USHER_EMAIL__HOST=smtp.example.com"}}
 	c.ok("migrate")
 	c.ok("user", "create", "akadmin", "--no-password")
 	c.ok("user", "create", "ada", "--no-password", "--name", "Ada Admin")

@@ -82,6 +82,17 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if err := st.SetSetting(ctx, settingServerURL, base); err != nil {
 		return err
 	}
+	// Whether this server delivers email, for the CLI's --send (see
+	// Env.App); this process goes by its own configuration.
+	a.EmailNotConfigured = !cfg.EmailConfigured()
+	emailState := emailConfigured
+	if a.EmailNotConfigured {
+		emailState = "no"
+		a.Log.Info("email is not configured (set USHER_EMAIL__HOST): invitations are shared by link, not sent by email")
+	}
+	if err := st.SetSetting(ctx, settingServerEmail, emailState); err != nil {
+		return err
+	}
 	if res.Created {
 		attrs := []any{"username", auth.AdminUsername, "login_url", base + "/if/flow/default-authentication-flow/",
 			"api_token", cfg.BootstrapToken != ""}
@@ -128,6 +139,13 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 // settingServerURL records the base URL of the last server started on the
 // database.
 const settingServerURL = "server_url"
+
+// settingServerEmail records whether the last server started on this
+// database has an SMTP server configured (emailConfigured) or not.
+const (
+	settingServerEmail = "server_email"
+	emailConfigured    = "configured"
+)
 
 func baseURL(cfg *config.Config, addr net.Addr) string {
 	if cfg.ExternalURL != "" {

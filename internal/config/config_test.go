@@ -257,3 +257,33 @@ func writeFile(t *testing.T, path, body string) {
 		t.Fatal(err)
 	}
 }
+
+// An SMTP server counts as configured once USHER_EMAIL__HOST or PORT is
+// set, in the environment or the file; the defaults alone do not.
+func TestEmailConfigured(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "usher.yaml")
+	writeFile(t, file, "email:\n  host: smtp.example.com\n")
+	for _, tc := range []struct {
+		name    string
+		environ []string
+		file    string
+		want    bool
+	}{
+		{"defaults", nil, "", false},
+		{"only the sender", []string{"USHER_EMAIL__FROM=id@example.com"}, "", false},
+		{"host", []string{"USHER_EMAIL__HOST=smtp.example.com"}, "", true},
+		{"port on localhost", []string{"USHER_EMAIL__PORT=1025"}, "", true},
+		{"file", nil, file, true},
+	} {
+		c, err := Load(tc.environ, tc.file)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if got := c.EmailConfigured(); got != tc.want {
+			t.Errorf("%s: EmailConfigured = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+	if !(&Config{}).EmailConfigured() {
+		t.Error("a Config not built by Load should count as configured")
+	}
+}

@@ -130,7 +130,7 @@ var Options = []*Option{
 		Help:  "Window of the per-target limit.",
 		field: func(c *Config) any { return &c.RateLimit.TargetWindow }},
 	{Env: "USHER_EMAIL__HOST", Default: "localhost",
-		Help: "SMTP server host.", field: func(c *Config) any { return &c.Email.Host }},
+		Help: "SMTP server host. Until it or `USHER_EMAIL__PORT` is set, usher does not send invitations by email (it says so where it would offer to).", field: func(c *Config) any { return &c.Email.Host }},
 	{Env: "USHER_EMAIL__PORT", Kind: Int, Default: "25", Check: checkPort,
 		Help: "SMTP server port.", field: func(c *Config) any { return &c.Email.Port }},
 	{Env: "USHER_EMAIL__USERNAME",

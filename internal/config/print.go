@@ -33,6 +33,18 @@ func (c *Config) Display(o *Option) string {
 // "<file> line N".
 func (c *Config) Source(o *Option) string { return c.source[o.Env] }
 
+// EmailConfigured reports whether an SMTP server was named: USHER_EMAIL__HOST
+// or USHER_EMAIL__PORT set (environment or file). The defaults, localhost
+// port 25, are authentik's, but on a fresh install nothing listens there,
+// so usher does not offer to send email until one of them is set. A
+// Config not built by Load counts as configured.
+func (c *Config) EmailConfigured() bool {
+	if c.source == nil {
+		return true
+	}
+	return c.source["USHER_EMAIL__HOST"] != "default" || c.source["USHER_EMAIL__PORT"] != "default"
+}
+
 // Print writes every option, its effective value (secrets redacted) and
 // where it came from.
 func (c *Config) Print(w io.Writer) error {

@@ -19,7 +19,16 @@ import (
 var (
 	ErrNoAddresses = errors.New("No email addresses provided")
 	ErrNoFlow      = errors.New("Invitation has no associated flow")
+	// ErrEmailNotConfigured: usher only (authentik always has an SMTP
+	// setting), see app.App.EmailNotConfigured.
+	ErrEmailNotConfigured = errors.New(EmailNotConfiguredMessage)
 )
+
+// EmailNotConfiguredMessage says why invitations cannot be sent by email
+// and what to set.
+const EmailNotConfiguredMessage = "Email is not configured: set USHER_EMAIL__HOST (and USHER_EMAIL__PORT, USHER_EMAIL__FROM, " +
+	"and USHER_EMAIL__USERNAME/PASSWORD if the server needs them) and restart usher to send invitations by email. " +
+	"Until then, copy the invitation's link and share it yourself."
 
 // Link is the URL that opens inv's flow: <base>/if/flow/<slug>/?itoken=<pk>.
 func Link(base string, inv store.Invitation, flow store.Flow) string {
@@ -46,6 +55,9 @@ const ExpiryFormat = "2006-01-02 15:04 UTC"
 // onto each, as authentik does) through q, and records invitation_sent.
 // Delivery happens in the outbox worker; it returns the outbox IDs.
 func Send(ctx context.Context, a *app.App, q store.Queries, inv store.Invitation, o SendOptions) ([]int64, error) {
+	if a.EmailNotConfigured {
+		return nil, ErrEmailNotConfigured
+	}
 	if len(o.To) == 0 {
 		return nil, ErrNoAddresses
 	}

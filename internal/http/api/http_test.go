@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -170,6 +171,36 @@ func TestBlueprintImport(t *testing.T) {
 		}
 		if _, err := e.store.GetFlowBySlug(context.Background(), "imported"); err != nil {
 			t.Fatalf("imported flow: %v", err)
+		}
+
+		// Two bad entries: the log has an error line for each, naming the
+		// entry and the field, and the good entry between them is not kept.
+		res := importFile(t, "two.yaml", []byte("version: 1\nentries:\n"+
+			"- model: authentik_flows.flow\n  identifiers: {slug: 'bad slug'}\n  attrs: {name: I, title: I, designation: enrollment}\n"+
+			"- model: authentik_core.group\n  identifiers: {name: between-bad-entries}\n"+
+			"- model: authentik_flows.flow\n  identifiers: {slug: bad-designation}\n  attrs: {name: I, title: I, designation: nonsense}\n"))
+		var out struct {
+			Success bool `json:"success"`
+			Logs    []struct {
+				LogLevel   string         `json:"log_level"`
+				Event      string         `json:"event"`
+				Attributes map[string]any `json:"attributes"`
+			} `json:"logs"`
+		}
+		must(t, json.NewDecoder(res.Body).Decode(&out))
+		res.Body.Close()
+		var errs []string
+		for _, l := range out.Logs {
+			if l.LogLevel == "error" {
+				errs = append(errs, l.Event)
+			}
+		}
+		if out.Success || len(errs) != 2 || !strings.HasPrefix(errs[0], `entry 1 (model authentik_flows.flow): field "slug"`) ||
+			!strings.HasPrefix(errs[1], `entry 3 (model authentik_flows.flow): field "designation"`) {
+			t.Fatalf("two bad entries: success %v, errors %q", out.Success, errs)
+		}
+		if _, err := e.store.GetGroupByName(context.Background(), "between-bad-entries"); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("the failed import kept the group: %v", err)
 		}
 
 		// authentik's example blueprint imports unmodified, twice (idempotent).

@@ -70,7 +70,7 @@ func (h *Handler) invitationSendEmail(w http.ResponseWriter, r *http.Request, c 
 		return errField("template", terr.Error())
 	case errors.Is(err, invitation.ErrExpiryPast), errors.Is(err, invitation.ErrExpiryRevoked):
 		return errField("expires", err.Error())
-	case errors.Is(err, invitation.ErrNoAddresses), errors.Is(err, invitation.ErrNoFlow):
+	case errors.Is(err, invitation.ErrNoAddresses), errors.Is(err, invitation.ErrNoFlow), errors.Is(err, invitation.ErrEmailNotConfigured):
 		return errBody(http.StatusBadRequest, map[string]string{"error": err.Error()})
 	case err != nil:
 		return err

@@ -116,7 +116,8 @@ func (h *Handler) bindingEntity(flow store.Flow) *entity[store.FlowStageBinding]
 					name = s.Name
 				}
 			}
-			return b.UUID, "Binding of " + name + " to " + flow.Name
+			// Read after "Stage binding": "Stage binding prompt in Enrollment created."
+			return b.UUID, name + " in " + flow.Name
 		},
 	}
 }

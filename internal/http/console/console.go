@@ -11,6 +11,7 @@ import (
 
 	"github.com/usher-id/usher/internal/app"
 	"github.com/usher-id/usher/internal/ratelimit"
+	"github.com/usher-id/usher/internal/store"
 )
 
 // Handler holds the parsed templates and static assets; everything else
@@ -64,6 +65,11 @@ func (h *Handler) Mount(m *http.ServeMux) {
 	mux.HandleFunc("POST /if/user/devices/{id}/delete/", h.userOnly(h.userDeviceDelete))
 
 	mux.HandleFunc("GET /if/admin/", h.admin(h.adminOverview))
+	// Any other admin URL gets the console's own 404 page (signed-in
+	// administrators only), not the mux's bare "404 page not found".
+	m.HandleFunc("GET /if/admin/{rest...}", h.admin(func(http.ResponseWriter, *http.Request, *store.User) error {
+		return store.ErrNotFound
+	}))
 	h.mountInvitations(mux)
 	h.mountFlows(mux)
 	h.mountStages(mux)

@@ -34,6 +34,7 @@ func (h *Handler) mountFlows(mux *routes) {
 	mux.HandleFunc("GET /if/admin/flows/{id}/", h.admin(e.with(h.flowDetail)))
 	mux.HandleFunc("GET /if/admin/flows/{id}/bindings/", h.admin(e.with(h.flowDetail)))
 	mux.HandleFunc("GET /if/admin/flows/{id}/policies/", h.admin(e.with(h.flowDetail)))
+	mux.HandleFunc("POST /if/admin/flows/{id}/add-invitation-stage/", h.admin(e.with(h.addInvitationStage)))
 	h.mountBindings(mux, e)
 	h.mountPolicyBindings(mux, e)
 }

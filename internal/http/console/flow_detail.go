@@ -21,6 +21,19 @@ type flowDetailPage struct {
 	Invitation bool
 	Base       string
 	Policies   pbListPage // the Policy Bindings tab
+	// Labels are the settings as the edit form words them ("Require
+	// unauthenticated", not require_unauthenticated), by field.
+	Labels map[string]string
+}
+
+// optionLabel is v's label among opts, v itself when it has none.
+func optionLabel(opts []option, v string) string {
+	for _, o := range opts {
+		if o.Value == v {
+			return o.Label
+		}
+	}
+	return v
 }
 
 // flowDetail is a flow's page: its settings, and the Stage Bindings tab
@@ -31,7 +44,13 @@ func (h *Handler) flowDetail(w http.ResponseWriter, r *http.Request, u *store.Us
 	if err != nil {
 		return err
 	}
-	p := flowDetailPage{Flow: f, Tab: "overview", Base: "/if/admin/flows/" + f.Slug + "/"}
+	p := flowDetailPage{Flow: f, Tab: "overview", Base: "/if/admin/flows/" + f.Slug + "/", Labels: map[string]string{
+		"designation":        optionLabel(designationOptions, f.Designation),
+		"authentication":     optionLabel(authenticationOptions, f.Authentication),
+		"policy_engine_mode": optionLabel(engineModeOptions, f.PolicyEngineMode),
+		"denied_action":      optionLabel(deniedActionOptions, f.DeniedAction),
+		"layout":             optionLabel(layoutOptions, f.Layout),
+	}}
 	switch {
 	case strings.HasSuffix(r.URL.Path, "/bindings/"):
 		p.Tab = "bindings"

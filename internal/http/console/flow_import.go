@@ -79,7 +79,22 @@ func (h *Handler) flowImport(w http.ResponseWriter, r *http.Request, u *store.Us
 		if !errors.As(err, &ee) && !res.Success && len(res.Logs) == 0 {
 			return err
 		}
-		p.Error = err.Error()
+		// The log below already shows each error beside its entry: the
+		// banner says what happened instead of repeating the first one.
+		n := 0
+		for _, l := range res.Logs {
+			if l.LogLevel == "error" {
+				n++
+			}
+		}
+		switch {
+		case n == 0:
+			p.Error = err.Error()
+		case n == 1:
+			p.Error = "Nothing was imported: one entry has an error, shown in the log below. Fix it and import the file again."
+		default:
+			p.Error = fmt.Sprintf("Nothing was imported: %d entries have errors, shown in the log below. Fix them and import the file again.", n)
+		}
 		return h.renderImport(w, r, u, http.StatusUnprocessableEntity, p)
 	}
 	if err := h.recordImport(r, u, res); err != nil {

@@ -11,6 +11,8 @@ type flowRow struct {
 	Flow       store.Flow
 	Stages     int
 	Invitation bool
+	// Designation as the form words it ("Enrollment").
+	Designation string
 }
 
 // flowList is Flows and Stages > Flows.
@@ -34,7 +36,7 @@ func (h *Handler) flowList(w http.ResponseWriter, r *http.Request, u *store.User
 		if !matches(search, f.Name, f.Slug, f.Designation) {
 			continue
 		}
-		rows = append(rows, flowRow{f, count[f.UUID], ff.invitable[f.UUID]})
+		rows = append(rows, flowRow{f, count[f.UUID], ff.invitable[f.UUID], optionLabel(designationOptions, f.Designation)})
 	}
 	sort.Slice(rows, func(i, j int) bool { return rows[i].Flow.Slug < rows[j].Flow.Slug })
 	v := h.view(r, u, "Flows", "flows")

@@ -93,7 +93,7 @@ func (ff *flowFacts) invitationWarnings(inv store.Invitation, status string) []s
 		case !ok:
 			w = append(w, "Its flow no longer exists.")
 		case !ff.invitable[f.UUID]:
-			w = append(w, "Its flow "+f.Slug+" has no invitation stage, so the invitation is never checked. Bind an Invitation Stage to the flow.")
+			w = append(w, "Its flow "+f.Slug+" has no invitation stage, so the invitation is never checked. On the flow's Stage Bindings tab, click Add an invitation stage to this flow.")
 		default:
 			keys = ff.promptKeys[f.UUID]
 		}

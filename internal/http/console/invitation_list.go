@@ -79,6 +79,8 @@ type invitationLink struct{ Flow, URL string }
 type invitationListPage struct {
 	Rows  []invitationRow
 	Pager *pager
+	// NoEmail replaces Send by email when no SMTP server is configured.
+	NoEmail string
 }
 
 // invitationLink is the URL an invitee opens (authentik's stages/invitation/api.py).
@@ -178,6 +180,9 @@ func (h *Handler) invitationList(w http.ResponseWriter, r *http.Request, u *stor
 	}
 	v := h.view(r, u, "Invitations", "invitations")
 	v.P = invitationListPage{Rows: rows, Pager: p}
+	if h.App.EmailNotConfigured {
+		v.P = invitationListPage{Rows: rows, Pager: p, NoEmail: invitation.EmailNotConfiguredMessage}
+	}
 	return h.render(w, r, http.StatusOK, "invitation_list", v)
 }
 

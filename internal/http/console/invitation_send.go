@@ -29,6 +29,9 @@ func (h *Handler) invitationSendForm(inv store.Invitation) *formDef {
 		},
 	}
 	f.Intro = sendBlocker(inv, h.App.Clock())
+	if h.App.EmailNotConfigured {
+		f.Intro = invitation.EmailNotConfiguredMessage
+	}
 	return f
 }
 
@@ -104,7 +107,7 @@ func (h *Handler) invitationSend(w http.ResponseWriter, r *http.Request, u *stor
 	if s, ok := exp["expires"].(string); ok {
 		t, _ := time.Parse(time.RFC3339, s)
 		newExpiry = &t
-		if inv.Status(h.App.Clock()) == store.InvitationExpired {
+		if inv.Status(h.App.Clock()) == store.InvitationExpired && !h.App.EmailNotConfigured {
 			f.Intro = "" // the new expiry revives it
 		}
 	}
@@ -123,6 +126,9 @@ func (h *Handler) invitationSend(w http.ResponseWriter, r *http.Request, u *stor
 		return &invalidForm{e.Nav, f}
 	case errors.Is(err, invitation.ErrNoFlow):
 		f.NonField = append(f.NonField, noFlowToSend)
+		return &invalidForm{e.Nav, f}
+	case errors.Is(err, invitation.ErrEmailNotConfigured):
+		f.NonField = append(f.NonField, err.Error())
 		return &invalidForm{e.Nav, f}
 	case err != nil:
 		return err

@@ -175,7 +175,13 @@ func (h *Handler) policyBindingEntity(t pbTarget) *entity[store.PolicyBinding] {
 		},
 		ident: func(b store.PolicyBinding) (string, string) {
 			row := h.describePolicyBinding(context.Background(), b)
-			return b.UUID, "Binding of " + strings.ToLower(row.Kind) + " " + row.Name + " to " + t.Name
+			// Read after "Policy binding": "Policy binding require-vpn on
+			// Enrollment created.", "Policy binding group staff on ...".
+			name := row.Name
+			if row.Kind != "Policy" {
+				name = strings.ToLower(row.Kind) + " " + name
+			}
+			return b.UUID, name + " on " + t.Name
 		},
 	}
 }

@@ -23,17 +23,24 @@ type userInvitationRow struct {
 	Link   string
 }
 
-func delegatedForm(allow []invitation.Allowance) *formDef {
+// delegatedForm offers Send by email only when an SMTP server is
+// configured (noEmail is false).
+func delegatedForm(allow []invitation.Allowance, noEmail bool) *formDef {
 	var opts []option
 	for _, a := range allow {
 		opts = append(opts, option{Value: a.Flow.UUID, Label: a.Flow.Name})
 	}
-	return &formDef{Action: "/if/user/invitations/", Submit: "Invite", Fields: []*field{
+	f := &formDef{Action: "/if/user/invitations/", Submit: "Invite", Fields: []*field{
 		{Name: "email", Label: "Email address", Kind: "email", Required: true, Autocomplete: "off",
 			Help: "The invitation works once, for this address only, for 7 days."},
 		{Name: "flow", Label: "Invite to", Kind: "select", Options: opts},
-		{Name: "send", Label: "Send the invitation by email", Kind: "checkbox"},
 	}}
+	if noEmail {
+		f.Fields[0].Help += " This server does not send email: copy the link from the list below and share it yourself."
+	} else {
+		f.Fields = append(f.Fields, &field{Name: "send", Label: "Send the invitation by email", Kind: "checkbox"})
+	}
+	return f
 }
 
 func (h *Handler) userInvitations(w http.ResponseWriter, r *http.Request, u *store.User) error {
@@ -41,7 +48,7 @@ func (h *Handler) userInvitations(w http.ResponseWriter, r *http.Request, u *sto
 	if err != nil {
 		return err
 	}
-	f := delegatedForm(allow)
+	f := delegatedForm(allow, h.App.EmailNotConfigured)
 	f.fill(map[string][]string{"send": {"on"}})
 	return h.renderUserInvitations(w, r, u, http.StatusOK, allow, f)
 }
@@ -90,13 +97,13 @@ func (h *Handler) userInvitationCreate(w http.ResponseWriter, r *http.Request, u
 	if err := r.ParseForm(); err != nil {
 		return errBadForm
 	}
-	f := delegatedForm(allow)
+	f := delegatedForm(allow, h.App.EmailNotConfigured)
 	f.fill(r.PostForm)
 	var inv store.Invitation
 	err = h.App.Store.Tx(ctx, func(q store.Queries) error {
 		var err error
 		inv, err = invitation.CreateDelegated(ctx, h.App, q, u, invitation.DelegatedOptions{FlowUUID: r.PostForm.Get("flow"),
-			Email: r.PostForm.Get("email"), Send: checked(r.PostForm, "send"), BaseURL: httpx.BaseURL(r)})
+			Email: r.PostForm.Get("email"), Send: checked(r.PostForm, "send") && !h.App.EmailNotConfigured, BaseURL: httpx.BaseURL(r)})
 		return err
 	})
 	var fe *invitation.FieldError
@@ -112,7 +119,7 @@ func (h *Handler) userInvitationCreate(w http.ResponseWriter, r *http.Request, u
 		return err
 	default:
 		msg := "Invitation for " + inv.Email + " created."
-		if checked(r.PostForm, "send") {
+		if checked(r.PostForm, "send") && !h.App.EmailNotConfigured {
 			msg += " The email is on its way."
 		}
 		return h.redirect(w, r, "/if/user/invitations/", flash{"ok", msg})

@@ -57,6 +57,7 @@ func Run(t *testing.T, open Opener) {
 		{"DeleteApplicationCleanup", testDeleteApplicationCleanup},
 		{"TimeRoundTrip", testTimeRoundTrip},
 		{"Tx", testTx},
+		{"Savepoint", testSavepoint},
 		{"ConfigVersion", testConfigVersion},
 		{"SchemaVersion", testSchemaVersion},
 	}
