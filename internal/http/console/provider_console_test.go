@@ -79,7 +79,7 @@ func TestProviderConsoleCreateEditAssign(t *testing.T) {
 
 			form := url.Values{"name": {""}, "authorization_flow": {implicit.UUID}, "client_type": {"confidential"},
 				"client_id": {"grafana-client"}, "client_secret": {"s3cret-value"},
-				"redirect_uris": {"https://grafana.example.com/login/generic_oauth\nregex:https://(a|b.example.com/cb"},
+				"redirect_uris":        {"https://grafana.example.com/login/generic_oauth\nregex:https://(a|b.example.com/cb"},
 				"access_code_validity": {"minutes=1"}, "access_token_validity": {"forever"}, "refresh_token_validity": {"days=30"},
 				"sub_mode": {"hashed_user_id"}, "issuer_mode": {"per_provider"}, "property_mappings": {openid.UUID, email.UUID},
 				"include_claims_in_id_token": {"on"}}
