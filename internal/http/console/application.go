@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 
+	"github.com/usher-id/usher/internal/domain/application"
 	"github.com/usher-id/usher/internal/resource"
 	"github.com/usher-id/usher/internal/store"
 )
@@ -72,8 +73,24 @@ func (h *Handler) applicationList(w http.ResponseWriter, r *http.Request, u *sto
 		return err
 	}
 	sort.Slice(apps, func(i, j int) bool { return apps[i].Name < apps[j].Name })
+	ps, err := h.App.Store.ListOAuth2Providers(r.Context())
+	if err != nil {
+		return err
+	}
+	names := map[int64]string{}
+	for _, p := range ps {
+		names[p.PK] = p.Name
+	}
+	rows := make([]applicationRow, 0, len(apps))
+	for _, a := range apps {
+		row := applicationRow{Application: a, Launch: application.LaunchURL(r.Context(), h.App.Store, a)}
+		if a.Provider != nil {
+			row.ProviderPK, row.ProviderName = *a.Provider, names[*a.Provider]
+		}
+		rows = append(rows, row)
+	}
 	v := h.view(r, u, "Applications", "applications")
-	v.P = apps
+	v.P = rows
 	return h.render(w, r, http.StatusOK, "application_list", v)
 }
 
@@ -104,4 +121,13 @@ func providerPK(pk *int64) string {
 		return ""
 	}
 	return strconv.FormatInt(*pk, 10)
+}
+
+// applicationRow is an application with its provider's name and where it
+// starts (its launch URL, or the one its provider gives).
+type applicationRow struct {
+	store.Application
+	ProviderPK   int64
+	ProviderName string
+	Launch       string
 }

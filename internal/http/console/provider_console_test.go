@@ -127,6 +127,8 @@ func TestProviderConsoleCreateEditAssign(t *testing.T) {
 				"provider": {strconv.FormatInt(pk, 10)}, "policy_engine_mode": {"any"}}).expect(t, 303, "/if/admin/applications/")
 			b.get(t, page).expect(t, 200, "", base+"/application/o/grafana/", base+"/application/o/grafana/.well-known/openid-configuration",
 				base+"/application/o/grafana/jwks/", base+"/application/o/grafana/end-session/")
+			b.get(t, "/if/admin/applications/").expect(t, 200, "", `/if/admin/providers/`+strconv.FormatInt(pk, 10)+`/">Grafana provider`,
+				"https://grafana.example.com/", "(from the provider)")
 			// A second application is not offered the provider in use.
 			r = b.get(t, "/if/admin/applications/new/")
 			r.expect(t, 200, "", "No provider")
@@ -144,6 +146,14 @@ func TestProviderConsoleCreateEditAssign(t *testing.T) {
 				t.Fatalf("client type %q after edit", p.ClientType)
 			}
 			b.get(t, "/if/admin/providers/").expect(t, 200, "", "Grafana provider", "grafana-client")
+			b.get(t, page+"delete/").expect(t, 200, "", "Delete Provider Grafana provider?")
+			b.post(t, page+"delete/", nil).expect(t, 303, "/if/admin/providers/")
+			if _, err := f.st.GetOAuth2Provider(ctx, pk); err == nil {
+				t.Fatal("delete kept the provider")
+			}
+			if a, _ := f.st.GetApplicationBySlug(ctx, "grafana"); a.Provider != nil {
+				t.Fatal("the application still points at the deleted provider")
+			}
 		})
 	}
 }
