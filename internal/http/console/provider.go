@@ -83,7 +83,7 @@ func (h *Handler) providerFields(ctx context.Context, nameField, nameLabel strin
 	if err != nil {
 		return nil, err
 	}
-	inval, err := h.designatedFlows(ctx, store.DesignationInvalidation, "None (signing out of the client does not end the usher session)")
+	inval, err := h.designatedFlows(ctx, store.DesignationInvalidation, "The brand's invalidation flow")
 	if err != nil {
 		return nil, err
 	}
