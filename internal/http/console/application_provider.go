@@ -78,6 +78,7 @@ func (h *Handler) appWithProviderSubmit(w http.ResponseWriter, r *http.Request, 
 	// back too) so that every message is shown in one round.
 	err = h.App.Store.Tx(r.Context(), func(q store.Queries) error {
 		rc := h.resourceCtx(r, q, u)
+		delete(appData, "provider") // a retried transaction starts over
 		var err error
 		if prov, err = resource.OAuth2Providers.Create(rc, provData); err != nil {
 			return err
