@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/usher-id/usher/internal/blueprint"
+	"github.com/usher-id/usher/internal/domain/keypair"
 	"github.com/usher-id/usher/internal/http/server"
 	"github.com/usher-id/usher/internal/store"
 	"github.com/usher-id/usher/internal/store/storetest"
@@ -288,6 +289,21 @@ func TestKeyPairGenerateAndList(t *testing.T) {
 			}
 			if !strings.Contains(k.KeyData, "PRIVATE KEY") || !strings.Contains(k.CertificateData, "CERTIFICATE") {
 				t.Fatal("the generated pair lacks its certificate or key")
+			}
+			// Import: a PEM certificate with its key; a key of another
+			// certificate is refused beside the field.
+			_, otherKey, err := keypair.Generate("other", 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b.post(t, "/if/admin/certificates/new/", url.Values{"name": {"imported"}, "certificate_data": {k.CertificateData}, "key_data": {otherKey}}).
+				expect(t, 422, "", "does not belong to the certificate")
+			b.post(t, "/if/admin/certificates/new/", url.Values{"name": {"imported"}, "certificate_data": {"not a certificate"}}).
+				expect(t, 422, "", "Unable to load certificate")
+			b.post(t, "/if/admin/certificates/new/", url.Values{"name": {"imported"}, "certificate_data": {k.CertificateData}, "key_data": {k.KeyData}}).
+				expect(t, 303, "/if/admin/certificates/")
+			if imp, err := f.st.GetCertificateKeyPairByName(ctx, "imported"); err != nil || imp.KeyData != k.KeyData {
+				t.Fatalf("imported pair: %v", err)
 			}
 			// A second pair of the same name is refused beside the field.
 			b.post(t, "/if/admin/certificates/generate/", url.Values{"common_name": {"wiki.example.com"}, "validity_days": {"30"}, "alg": {"rsa"}}).
