@@ -3,8 +3,11 @@ package console
 import (
 	"net/http"
 	"net/url"
+	"strings"
 
+	"github.com/usher-id/usher/internal/domain/application"
 	"github.com/usher-id/usher/internal/httpx"
+	"github.com/usher-id/usher/internal/policy"
 	"github.com/usher-id/usher/internal/store"
 )
 
@@ -57,13 +60,27 @@ func (h *Handler) logoutURLFor(r *http.Request, b store.Brand) string {
 	return "/if/flow/" + url.PathEscape(h.flowSlug(r, b.FlowInvalidation, defaultInvalidationFlow)) + "/"
 }
 
-// appLaunch sends a signed-in user to the application's launch URL.
+// appLaunch sends a signed-in user to the application's launch URL (its
+// meta_launch_url, else derived from its provider), when the application's
+// bindings let the user open it: the user page lists only those, and the
+// launch link must not be a way around them.
 func (h *Handler) appLaunch(w http.ResponseWriter, r *http.Request, u *store.User) error {
 	a, err := h.App.Store.GetApplicationBySlug(r.Context(), r.PathValue("slug"))
 	if err != nil {
 		return store.ErrNotFound
 	}
-	to, ok := launchTarget(a.MetaLaunchURL)
+	ok, msgs, err := application.Access(r.Context(), policy.NewEngine(h.App), h.App.Store, a, u, r)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		msg := "You do not have access to the application " + a.Name + "."
+		if len(msgs) > 0 {
+			msg += " " + strings.Join(msgs, " ")
+		}
+		return errPage(http.StatusForbidden, "Permission denied", msg)
+	}
+	to, ok := launchTarget(application.LaunchURL(r.Context(), h.App.Store, a))
 	if !ok {
 		return errPage(http.StatusNotFound, "No launch URL",
 			"The application "+a.Name+" has no usable launch URL (it must start with http://, https:// or /). An administrator can set one under Applications.")

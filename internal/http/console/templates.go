@@ -24,7 +24,7 @@ var pageNames = []string{
 	"invitation_list", "flow_list", "flow_detail", "flow_import", "stage_list", "stage_types",
 	"prompt_list", "user_list", "user_detail", "group_list", "group_detail", "application_list",
 	"brand_list", "policy_list", "policy_test", "stage_binding_policies", "blueprint_list", "event_list",
-	"user_invitations",
+	"user_invitations", "provider_list", "provider_detail", "scope_mapping_list", "keypair_list",
 }
 
 type templates struct {

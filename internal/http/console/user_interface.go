@@ -5,10 +5,13 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"sort"
 
 	"github.com/usher-id/usher/internal/brand"
+	"github.com/usher-id/usher/internal/domain/application"
 	"github.com/usher-id/usher/internal/domain/invitation"
 	"github.com/usher-id/usher/internal/domain/user"
+	"github.com/usher-id/usher/internal/policy"
 	"github.com/usher-id/usher/internal/store"
 )
 
@@ -46,11 +49,9 @@ func (h *Handler) renderUserPage(w http.ResponseWriter, r *http.Request, u *stor
 	if err != nil {
 		return err
 	}
-	var launchable []store.Application
-	for _, a := range apps {
-		if safeLaunchURL(a.MetaLaunchURL) {
-			launchable = append(launchable, a)
-		}
+	launchable, err := h.openableApps(r, u, apps)
+	if err != nil {
+		return err
 	}
 	groups, err := h.App.Store.UserGroups(ctx, u.PK)
 	if err != nil {
@@ -116,4 +117,27 @@ func (h *Handler) passwordChangeFlow(ctx context.Context) (string, error) {
 		return "/if/flow/" + url.PathEscape(f.Slug) + "/?next=" + url.QueryEscape("/if/user/"), nil
 	}
 	return "", nil
+}
+
+// openableApps are the applications of apps that u may open (their
+// policy, group and user bindings; authentik's user library lists only
+// those) and that have a usable launch URL, in name order.
+func (h *Handler) openableApps(r *http.Request, u *store.User, apps []store.Application) ([]store.Application, error) {
+	ctx := r.Context()
+	engine := policy.NewEngine(h.App)
+	var out []store.Application
+	for _, a := range apps {
+		if !safeLaunchURL(application.LaunchURL(ctx, h.App.Store, a)) {
+			continue
+		}
+		ok, _, err := application.Access(ctx, engine, h.App.Store, a, u, r)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, a)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
 }
