@@ -33,7 +33,8 @@ func TestBrowserProviderCopySecret(t *testing.T) {
 	ctx, cancel := context.WithTimeout(browser, time.Minute)
 	defer cancel()
 	base := f.srv.URL
-	step(t, ctx, "set cookie", chromedp.Navigate(base+"/if/admin/nothing-here/"),
+	// A page that sets no cookie of its own (the login page would, HttpOnly).
+	step(t, ctx, "set cookie", chromedp.Navigate(base+"/if/flow/-/static/flow.css"),
 		chromedp.Evaluate[chromedp.Void](`document.cookie = "authentik_session=`+cookie.Value+`; path=/"`))
 	step(t, ctx, "provider page", chromedp.Navigate(base+"/if/admin/providers/"+strconv.FormatInt(p.PK, 10)+"/"),
 		chromedp.WaitVisible(chromedp.CSS("button.copy[data-copy='the-secret-to-copy']")))
