@@ -39,11 +39,19 @@ func TestOAuth2ProxySignIn(t *testing.T) {
 			srv := startServer(t, serverOptions{DSN: databaseFor(t, backend)})
 			srv.importBlueprintAPI(t, exampleBlueprint(t, "flows-invitation-enrollment.yaml"))
 
-			// The invitation, bound to the invitee's address: enrolling
-			// through it verifies the address, and oauth2-proxy accepts
-			// only verified ones (email_verified in the ID token).
+			// oauth2-proxy lets in only verified addresses (email_verified
+			// in the ID token). An invitation bound to the invitee's
+			// address proves it when the invitation stage trusts it and
+			// an email stage (which then mails nothing) records it, as the
+			// README's "Email verification at enrollment" says.
+			enrollment := srv.flowPK(t, "invitation-enrollment-flow-internal-engineering")
+			stage := srv.stagePK(t, "/api/v3/stages/invitation/stages/", "invitation-enrollment-invitation-internal-engineering")
+			srv.patch(t, "/api/v3/stages/invitation/stages/"+stage+"/", map[string]any{"trust_invitation_email": true})
+			verify := srv.create(t, "/api/v3/stages/email/", map[string]any{"name": "verify-invitee-email",
+				"use_global_settings": true, "activate_user_on_success": true})
+			srv.create(t, "/api/v3/flows/bindings/", map[string]any{"target": enrollment, "stage": verify["pk"], "order": 25})
 			inv := srv.create(t, "/api/v3/stages/invitation/invitations/", map[string]any{
-				"name": "ivy-invite", "flow": srv.flowPK(t, "invitation-enrollment-flow-internal-engineering"),
+				"name": "ivy-invite", "flow": enrollment,
 				"single_use": true, "email": "ivy@example.com", "fixed_data": map[string]any{}})
 			link, _ := inv["link"].(string)
 			if !strings.Contains(link, "itoken=") {
@@ -269,6 +277,35 @@ func (s *server) create(t *testing.T, path string, body map[string]any) map[stri
 		t.Fatalf("POST %s: %v in %s", path, err, r.Body)
 	}
 	return out
+}
+
+// patch PATCHes an object with the bootstrap token, failing unless the
+// answer is 200.
+func (s *server) patch(t *testing.T, path string, body map[string]any) {
+	t.Helper()
+	if r := s.request(t, http.MethodPatch, path, adminToken, body); r.Status != http.StatusOK {
+		t.Fatalf("PATCH %s: %d %s", path, r.Status, r.Body)
+	}
+}
+
+// stagePK is the primary key of the stage of that name under a stage
+// type's API path.
+func (s *server) stagePK(t *testing.T, path, name string) string {
+	t.Helper()
+	var page struct {
+		Results []struct {
+			PK   string `json:"pk"`
+			Name string `json:"name"`
+		} `json:"results"`
+	}
+	s.getJSON(t, path+"?page_size=100", &page)
+	for _, st := range page.Results {
+		if st.Name == name {
+			return st.PK
+		}
+	}
+	t.Fatalf("no stage %q at %s", name, path)
+	return ""
 }
 
 // flowPK is the primary key (flow_uuid) of the flow with that slug.
