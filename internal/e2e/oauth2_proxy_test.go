@@ -30,7 +30,8 @@ import (
 // flow, and sees the application's page greeting them with the identity
 // oauth2-proxy took from usher's ID token. Then they sign out of both
 // (oauth2-proxy's sign_out, then usher's end-session endpoint), and the
-// application asks for a sign-in again.
+// application asks for a sign-in again. Someone with an unverified address
+// typed in as Ivy's is turned away.
 func TestOAuth2ProxySignIn(t *testing.T) {
 	skipShort(t)
 	proxyBin := testkit.Tool(t, "oauth2-proxy")
@@ -164,6 +165,32 @@ func TestOAuth2ProxySignIn(t *testing.T) {
 			ivy.waitText("Team Wiki home")
 			if got := eval[string](ivy, "read #email", `document.getElementById("email").innerText`); got != "ivy@example.com" {
 				t.Errorf("after signing in again the application saw email %q", got)
+			}
+
+			// Someone whose address nobody verified (they typed it into
+			// a flow without an email stage) consents too, but
+			// oauth2-proxy turns them away on usher's email_verified:
+			// false, and the application never sees them.
+			open := srv.create(t, "/api/v3/stages/invitation/invitations/", map[string]any{
+				"name": "max-invite", "flow": srv.flowPK(t, "invitation-enrollment-flow-external"), "fixed_data": map[string]any{}})
+			max := b.actor("unverified")
+			max.enroll(open["link"].(string), person{Username: "max", Password: "max-Passw0rd-long", Name: "Max Mustermann", Email: "ivy@example.com"})
+			max.open(proxyURL + "/")
+			max.waitText("wants to access")
+			max.clickButton(max.submitLabel())
+			max.waitText("Forbidden")
+			max.shot("refused")
+			if title := eval[string](max, "read the title", `document.title`); title != "403 Forbidden" {
+				t.Errorf("refusal page titled %q, want oauth2-proxy's 403 Forbidden", title)
+			}
+			if host := eval[string](max, "read the host", `location.host`); host != proxyAddr {
+				t.Errorf("refusal served by %s, want oauth2-proxy at %s", host, proxyAddr)
+			}
+			if text := max.text(); strings.Contains(text, "Team Wiki home") {
+				t.Errorf("an unverified address reached the application:\n%s", text)
+			}
+			if n := up.anonymous.Load(); n != 0 {
+				t.Errorf("the application got %d requests without a signed-in user", n)
 			}
 		})
 	}
