@@ -171,22 +171,22 @@ func TestOAuth2ProxySignIn(t *testing.T) {
 			// a flow without an email stage) consents too, but
 			// oauth2-proxy turns them away on usher's email_verified:
 			// false, and the application never sees them.
-			open := srv.create(t, "/api/v3/stages/invitation/invitations/", map[string]any{
-				"name": "max-invite", "flow": srv.flowPK(t, "invitation-enrollment-flow-external"), "fixed_data": map[string]any{}})
-			max := b.actor("unverified")
-			max.enroll(open["link"].(string), person{Username: "max", Password: "max-Passw0rd-long", Name: "Max Mustermann", Email: "ivy@example.com"})
-			max.open(proxyURL + "/")
-			max.waitText("wants to access")
-			max.clickButton(max.submitLabel())
-			max.waitText("Forbidden")
-			max.shot("refused")
-			if title := eval[string](max, "read the title", `document.title`); title != "403 Forbidden" {
+			untrusted := srv.create(t, "/api/v3/stages/invitation/invitations/", map[string]any{
+				"name": "mallory-invite", "flow": srv.flowPK(t, "invitation-enrollment-flow-external"), "fixed_data": map[string]any{}})
+			mallory := b.actor("unverified")
+			mallory.enroll(untrusted["link"].(string), person{Username: "mallory", Password: "mallory-Passw0rd-long", Name: "Mallory", Email: "ivy@example.com"})
+			mallory.open(proxyURL + "/")
+			mallory.waitText("wants to access")
+			mallory.clickButton(mallory.submitLabel())
+			mallory.waitText("Forbidden")
+			mallory.shot("refused")
+			if title := eval[string](mallory, "read the title", `document.title`); title != "403 Forbidden" {
 				t.Errorf("refusal page titled %q, want oauth2-proxy's 403 Forbidden", title)
 			}
-			if host := eval[string](max, "read the host", `location.host`); host != proxyAddr {
+			if host := eval[string](mallory, "read the host", `location.host`); host != proxyAddr {
 				t.Errorf("refusal served by %s, want oauth2-proxy at %s", host, proxyAddr)
 			}
-			if text := max.text(); strings.Contains(text, "Team Wiki home") {
+			if text := mallory.text(); strings.Contains(text, "Team Wiki home") {
 				t.Errorf("an unverified address reached the application:\n%s", text)
 			}
 			if n := up.anonymous.Load(); n != 0 {
