@@ -2,6 +2,8 @@
 # usher's whole test suite, as `make test` and CI run it:
 #   1. go vet ./...
 #   2. a Chromium for the browser tests (installed with apt-get when missing)
+#      and oauth2-proxy, the relying party the OpenID Provider's end-to-end
+#      test signs in to (scripts/tools.sh: built once into .cache/bin)
 #   3. a throwaway PostgreSQL cluster (scripts/pg.sh), so every package's
 #      PostgreSQL tests run instead of skipping
 #   4. go test ./... (extra arguments are passed on, e.g. -run or -v;
@@ -29,6 +31,8 @@ if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-headless-shell
 		echo "warning: no Chromium on PATH and cannot install it; browser tests may skip" >&2
 	fi
 fi
+
+scripts/tools.sh
 
 # A private cluster, so a developer's own scripts/pg.sh cluster is left alone.
 export USHER_TEST_PG_STATE="/tmp/usher-pg-test-$$"

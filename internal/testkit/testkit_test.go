@@ -71,3 +71,26 @@ func TestSharedDirMissing(t *testing.T) {
 		}
 	}
 }
+
+// A missing program skips with one line outside CI and fails under CI=true.
+func TestToolMissing(t *testing.T) {
+	for _, ci := range []string{"", "true"} {
+		t.Setenv("CI", ci)
+		r := &recordTB{TB: t}
+		Tool(r, "no-such-program-for-this-test")
+		if ci == "true" && (r.failed == "" || r.skipped != "") {
+			t.Errorf("CI=true: failed=%q skipped=%q, want a failure", r.failed, r.skipped)
+		}
+		if ci == "" && (r.skipped == "" || r.failed != "" || !strings.Contains(r.skipped, "no-such-program-for-this-test")) {
+			t.Errorf("CI unset: failed=%q skipped=%q, want a skip naming the program", r.failed, r.skipped)
+		}
+	}
+}
+
+// A program on PATH is found.
+func TestToolOnPath(t *testing.T) {
+	r := &recordTB{TB: t}
+	if p := Tool(r, "go"); p == "" || r.failed != "" || r.skipped != "" {
+		t.Errorf("Tool(go) = %q, failed=%q skipped=%q", p, r.failed, r.skipped)
+	}
+}

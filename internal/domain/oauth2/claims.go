@@ -143,8 +143,16 @@ func (s *Service) fillUserinfo(ctx context.Context, info *oidc.UserInfo, provide
 		case "email":
 			info.Email, _ = v.(string)
 		case "email_verified":
-			b, _ := v.(bool)
-			info.EmailVerified = oidc.Bool(b)
+			// oidc.UserInfo's EmailVerified is omitempty: false would
+			// vanish, and relying parties such as oauth2-proxy take a
+			// missing email_verified for a verified address. So only true
+			// goes in the field; false is sent as an extra claim (also in
+			// the ID token), as authentik sends the mapping's value.
+			if b, ok := v.(bool); ok && b {
+				info.EmailVerified = true
+			} else {
+				info.AppendClaims(k, v)
+			}
 		case "name":
 			info.Name, _ = v.(string)
 		case "given_name":
