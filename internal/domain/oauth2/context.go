@@ -26,6 +26,8 @@ type Target struct {
 	PostLogoutRedirectURI string
 	// ClientIP keys the rate limit of failed client authentication.
 	ClientIP string
+
+	signer *signer // the request's signing key, once loaded
 }
 
 // WithTarget stores t in ctx.

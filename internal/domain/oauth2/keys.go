@@ -95,11 +95,18 @@ func (s *Service) signingKey(ctx context.Context, t *Target) (*signer, error) {
 	if t == nil {
 		return nil, errors.New("no provider for this request")
 	}
+	if t.signer != nil { // op asks several times per request
+		return t.signer, nil
+	}
 	k, err := s.keyPairOf(ctx, t.Provider)
 	if err != nil {
 		return nil, err
 	}
-	return toSigner(k)
+	sg, err := toSigner(k)
+	if err == nil {
+		t.signer = sg
+	}
+	return sg, err
 }
 
 // keySet is the JWKS: the current key, and the key it replaced while
