@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"sync/atomic"
 	"time"
 
 	"github.com/usher-id/usher/internal/store"
@@ -24,6 +25,8 @@ type DB struct {
 	migrations fs.FS
 	// Prepared statements by SQL text, when the dialect asks for them.
 	readStmts, writeStmts *stmtCache
+	// observer sees every statement (observe.go); nil: none.
+	observer atomic.Pointer[Observer]
 }
 
 var (
@@ -112,6 +115,7 @@ func (c *conn) inTx(ctx context.Context, fn func(c *conn) error) (err error) {
 	if c.tx != nil {
 		return fn(c)
 	}
+	c.observe(StatementBegin, "BEGIN")
 	tx, err := c.db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
@@ -180,6 +184,7 @@ func (c *conn) stmt(ctx context.Context, q string, write bool) *sql.Stmt {
 // query and queryRow read; exec, execRow and execQuery write.
 func (c *conn) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
 	q = c.db.dialect.Rebind(q)
+	c.observe(StatementRead, q)
 	if st := c.stmt(ctx, q, false); st != nil {
 		return st.QueryContext(ctx, args...)
 	}
@@ -188,6 +193,7 @@ func (c *conn) query(ctx context.Context, q string, args ...any) (*sql.Rows, err
 
 func (c *conn) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 	q = c.db.dialect.Rebind(q)
+	c.observe(StatementRead, q)
 	if st := c.stmt(ctx, q, false); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
@@ -196,6 +202,7 @@ func (c *conn) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 
 func (c *conn) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	q = c.db.dialect.Rebind(q)
+	c.observe(StatementWrite, q)
 	if st := c.stmt(ctx, q, true); st != nil {
 		return st.ExecContext(ctx, args...)
 	}
@@ -204,6 +211,7 @@ func (c *conn) exec(ctx context.Context, q string, args ...any) (sql.Result, err
 
 func (c *conn) execRow(ctx context.Context, q string, args ...any) *sql.Row {
 	q = c.db.dialect.Rebind(q)
+	c.observe(StatementWrite, q)
 	if st := c.stmt(ctx, q, true); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
@@ -212,6 +220,7 @@ func (c *conn) execRow(ctx context.Context, q string, args ...any) *sql.Row {
 
 func (c *conn) execQuery(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
 	q = c.db.dialect.Rebind(q)
+	c.observe(StatementWrite, q)
 	if st := c.stmt(ctx, q, true); st != nil {
 		return st.QueryContext(ctx, args...)
 	}
