@@ -61,7 +61,6 @@ func (h *Handler) execute(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	a := h.Exec.App
 	sess, err := h.Exec.Session(r)
 	if err != nil {
 		h.fail(w, r, err)
@@ -73,7 +72,7 @@ func (h *Handler) execute(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	if err := a.Sessions.Save(w, r, sess); err != nil {
+	if err := h.Exec.Save(w, r, sess, res); err != nil {
 		h.fail(w, r, err)
 		return
 	}

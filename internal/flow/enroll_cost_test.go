@@ -21,9 +21,9 @@ import (
 // adds a statement, a write transaction or a pile of allocations fails here
 // and has to raise the bound on purpose (issue 14).
 const (
-	maxStatements = 40
-	maxWriteTx    = 8
-	maxAllocs     = 3300
+	maxStatements = 34
+	maxWriteTx    = 5
+	maxAllocs     = 3000
 )
 
 // costCounter counts the store's statements and write transactions.

@@ -35,6 +35,8 @@ type Execution struct {
 	requestUser *store.User
 	invitation  *store.Invitation
 	limiter     *ratelimit.Limiter
+	// later are writes that commit with the session (Later).
+	later []func(q store.Queries) error
 	// unrebuilt: a Rebuildable stage passed leaving state the next request
 	// cannot rebuild; progressed: any other stage passed (see run).
 	unrebuilt, progressed bool
@@ -76,6 +78,14 @@ func (ex *Execution) HasPromptData() bool {
 	return ok
 }
 
+// Later queues a write that commits in the transaction that saves the
+// session at the end of the request (Executor.Save), so a stage whose
+// writes cannot be refused by the invitee (a login's last_login and event)
+// takes the database's writer once with the session instead of once per
+// row. A stage whose write may fail for a reason the invitee must be told
+// (a used-up invitation, a taken username) writes itself.
+func (ex *Execution) Later(fn func(q store.Queries) error) { ex.later = append(ex.later, fn) }
+
 // SetPromptData replaces prompt_data.
 func (ex *Execution) SetPromptData(m map[string]any) { ex.Plan.Context[CtxPromptData] = m }
 
@@ -83,6 +93,11 @@ func (ex *Execution) SetPromptData(m map[string]any) { ex.Plan.Context[CtxPrompt
 func (ex *Execution) RequestUser() (*store.User, error) {
 	if ex.requestUser != nil || ex.Session.UserPK == nil {
 		return ex.requestUser, nil
+	}
+	if pu := ex.pendingUser; pu != nil && pu.PK == *ex.Session.UserPK {
+		// Logged in as the pending user by this very request (user login).
+		ex.requestUser = pu
+		return pu, nil
 	}
 	u, err := ex.App.Store.GetUser(ex.Ctx(), *ex.Session.UserPK)
 	if errors.Is(err, store.ErrNotFound) {
@@ -155,6 +170,10 @@ func (ex *Execution) Invitation() (*store.Invitation, error) {
 	if ex.invitation != nil && ex.invitation.UUID == id {
 		return ex.invitation, nil
 	}
+	if ex.Plan.Invite != nil && ex.Plan.Invite.UUID == id {
+		ex.invitation = ex.Plan.Invite
+		return ex.invitation, nil
+	}
 	inv, err := ex.App.Store.GetInvitation(ex.Ctx(), id)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil
@@ -172,6 +191,7 @@ func (ex *Execution) SetInvitation(inv *store.Invitation) {
 	ex.Plan.Context[CtxInvitation] = inv.UUID
 	cp := *inv
 	ex.invitation = &cp
+	ex.Plan.Invite = &cp
 }
 
 // PolicyRequest builds what policies see: user = pending user or the

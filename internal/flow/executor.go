@@ -80,6 +80,8 @@ type Result struct {
 	// configuration from the executor's cache: read the brand and other
 	// configuration for the response through it.
 	Config store.Queries
+	// later are the stages' writes that commit with the session (Save).
+	later []func(q store.Queries) error
 }
 
 // Component names the executor itself produces.
@@ -120,6 +122,22 @@ func (e *Executor) Execute(w http.ResponseWriter, r *http.Request, sess *auth.Se
 	res, err := e.execute(w, r, sess, req, cfg)
 	res.Config = cfg
 	return res, err
+}
+
+// Save stores the session after Execute, with the writes the stages left
+// for the end of the request (Execution.Later) in the same transaction.
+func (e *Executor) Save(w http.ResponseWriter, r *http.Request, sess *auth.Session, res Result) error {
+	if len(res.later) == 0 {
+		return e.App.Sessions.Save(w, r, sess)
+	}
+	return e.App.Sessions.SaveWith(w, r, sess, func(q store.Queries) error {
+		for _, fn := range res.later {
+			if err := fn(q); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 func (e *Executor) execute(w http.ResponseWriter, r *http.Request, sess *auth.Session, req Request, cfg *configView) (Result, error) {
@@ -205,6 +223,7 @@ func (e *Executor) execute(w http.ResponseWriter, r *http.Request, sess *auth.Se
 	}
 	ex.Plan = plan
 	res, err := e.run(ex, data, loaded, req.RunThrough, rebuilding)
+	res.later = ex.later
 	if ex.unrebuilt && !ex.progressed {
 		// Stored only for what a stage without an answer left behind.
 		sess.KeepBriefly()

@@ -127,7 +127,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if err := a.Sessions.Save(w, r, sess); err != nil {
+	if err := h.Exec.Save(w, r, sess, res); err != nil {
 		h.fail(w, r, err)
 		return
 	}

@@ -55,6 +55,20 @@ func (c *conn) UpdateSession(ctx context.Context, s *store.Session) error {
 		s.UserPK, sessionData(s.Data), c.t(s.Expires), c.t(s.LastSeen), s.ClientIP, s.UserAgent, s.ID)
 }
 
+// RotateSession moves the row to the new ID and saves the session in it.
+func (c *conn) RotateSession(ctx context.Context, oldID string, s *store.Session) error {
+	n := now()
+	if s.Created.IsZero() {
+		s.Created = n
+	}
+	if s.LastSeen.IsZero() {
+		s.LastSeen = n
+	}
+	return c.execOne(ctx, "rotate session", `UPDATE sessions SET id = ?, user_pk = ?, data = ?, expires = ?,
+		created = ?, last_seen = ?, client_ip = ?, user_agent = ? WHERE id = ?`,
+		s.ID, s.UserPK, sessionData(s.Data), c.t(s.Expires), c.t(s.Created), c.t(s.LastSeen), s.ClientIP, s.UserAgent, oldID)
+}
+
 func (c *conn) DeleteSession(ctx context.Context, id string) error {
 	return c.execOne(ctx, "delete session", "DELETE FROM sessions WHERE id = ?", id)
 }

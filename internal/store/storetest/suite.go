@@ -26,6 +26,7 @@ func Run(t *testing.T, open Opener) {
 		{"Tokens", testTokens},
 		{"FlowTokens", testFlowTokens},
 		{"Sessions", testSessions},
+		{"RotateSession", testRotateSession},
 		{"Flows", testFlows},
 		{"Stages", testStages},
 		{"PromptStageLists", testPromptStageLists},

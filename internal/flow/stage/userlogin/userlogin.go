@@ -120,24 +120,26 @@ func login(ex *flow.Execution, s *store.UserLoginStageSettings, remember bool) f
 		}
 	}
 	ex.Session.Login(u.PK, now.Add(d), persistent)
-	q := ex.Store()
-	if err := q.SetLastLogin(ex.Ctx(), u.PK, now); err != nil {
-		return flow.Fail(err)
-	}
-	if s.TerminateOtherSessions {
-		if err := q.DeleteUserSessions(ex.Ctx(), u.PK, auth.HashID(ex.Session.ID)); err != nil {
-			return flow.Fail(err)
-		}
-	}
 	data := map[string]any{}
 	for _, k := range []string{flow.CtxAuthMethod, "auth_method_args"} {
 		if v, ok := ex.Context()[k]; ok {
 			data[k] = v
 		}
 	}
-	if err := ex.Record(q, u, event.Login, data); err != nil {
-		return flow.Fail(err)
-	}
+	keep := auth.HashID(ex.Session.ID)
+	// Nothing here can refuse the login: it commits with the session row
+	// that carries it, in one transaction.
+	ex.Later(func(q store.Queries) error {
+		if err := q.SetLastLogin(ex.Ctx(), u.PK, now); err != nil {
+			return err
+		}
+		if s.TerminateOtherSessions {
+			if err := q.DeleteUserSessions(ex.Ctx(), u.PK, keep); err != nil {
+				return err
+			}
+		}
+		return ex.Record(q, u, event.Login, data)
+	})
 	return flow.Passed()
 }
 
