@@ -41,7 +41,16 @@ type Session struct {
 	cookie bool
 	// brief: a new row lives BriefTTL, not TTL (KeepBriefly).
 	brief bool
+	// configVersion is the database's config version read with the row
+	// (ConfigVersion); hasVersion says it was.
+	configVersion int64
+	hasVersion    bool
 }
+
+// ConfigVersion is store.ConfigVersion as read in the same statement as
+// the session row, when there was a row: the flow executor's configuration
+// cache checks it instead of reading the counter again.
+func (s *Session) ConfigVersion() (int64, bool) { return s.configVersion, s.hasVersion }
 
 // Get decodes the value stored under key into v; it reports whether the key
 // was present.
@@ -189,11 +198,11 @@ func adoptable(id string, now time.Time, ttl time.Duration) bool {
 func (m *Manager) Load(r *http.Request) (*Session, error) {
 	now := m.now()
 	if c, err := r.Cookie(CookieName); err == nil && c.Value != "" {
-		row, err := m.Store.GetSession(r.Context(), HashID(c.Value))
+		row, version, err := m.Store.GetSessionAndConfigVersion(r.Context(), HashID(c.Value))
 		switch {
 		case err == nil && row.Expires.After(now):
 			s := &Session{ID: c.Value, UserPK: row.UserPK, Expires: row.Expires, ClientIP: row.ClientIP,
-				Values: map[string]json.RawMessage{}}
+				Values: map[string]json.RawMessage{}, configVersion: version, hasVersion: true}
 			if len(row.Data) > 0 {
 				if err := json.Unmarshal(row.Data, &s.Values); err != nil {
 					s.Values = map[string]json.RawMessage{}

@@ -115,7 +115,8 @@ func (e *Executor) Session(r *http.Request) (*auth.Session, error) {
 // afterwards and renders the result; an error is internal (the caller shows
 // a flow error and logs it).
 func (e *Executor) Execute(w http.ResponseWriter, r *http.Request, sess *auth.Session, req Request) (Result, error) {
-	cfg, err := e.config.view(r.Context(), e.App.Store)
+	v, known := sess.ConfigVersion()
+	cfg, err := e.config.view(r.Context(), e.App.Store, v, known)
 	if err != nil {
 		return Result{}, err
 	}

@@ -38,7 +38,7 @@ type Queries interface {
 	DeviceQueries
 	EventStatsQueries
 	FlowTokenQueries
-	SessionRotateQueries
+	SessionRoundTripQueries
 
 	// Settings: small key/value rows (secret key, bootstrap marker).
 	GetSetting(ctx context.Context, key string) (string, error)

@@ -45,6 +45,20 @@ func (c *conn) GetSession(ctx context.Context, id string) (store.Session, error)
 	return s, c.wrap("get session", err)
 }
 
+// GetSessionAndConfigVersion reads the session and the config version
+// (0004_config_version) in one statement.
+func (c *conn) GetSessionAndConfigVersion(ctx context.Context, id string) (store.Session, int64, error) {
+	var sess store.Session
+	var user sql.NullInt64
+	var expires, created, seen timeCol
+	var version int64
+	err := c.queryRow(ctx, "SELECT "+sessionCols+", (SELECT n FROM config_version) FROM sessions WHERE id = ?", id).
+		Scan(&sess.ID, &user, &sess.Data, &expires, &created, &seen, &sess.ClientIP, &sess.UserAgent, &version)
+	sess.UserPK = nullInt64(user)
+	sess.Expires, sess.Created, sess.LastSeen = expires.T, created.T, seen.T
+	return sess, version, c.wrap("get session", err)
+}
+
 // UpdateSession saves everything but the creation time.
 func (c *conn) UpdateSession(ctx context.Context, s *store.Session) error {
 	if s.LastSeen.IsZero() {

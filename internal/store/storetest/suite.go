@@ -56,6 +56,7 @@ func Run(t *testing.T, open Opener) {
 		{"DeleteApplicationCleanup", testDeleteApplicationCleanup},
 		{"TimeRoundTrip", testTimeRoundTrip},
 		{"Tx", testTx},
+		{"EventsInTx", testEventsInTx},
 		{"ConfigVersion", testConfigVersion},
 		{"SchemaVersion", testSchemaVersion},
 	}
