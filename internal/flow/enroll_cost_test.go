@@ -21,9 +21,9 @@ import (
 // adds a statement, a write transaction or a pile of allocations fails here
 // and has to raise the bound on purpose (issue 14).
 const (
-	maxStatements = 28
-	maxWriteTx    = 5
-	maxAllocs     = 2850
+	maxStatements = 25
+	maxWriteTx    = 3
+	maxAllocs     = 2700
 )
 
 // costCounter counts the store's statements and write transactions.

@@ -35,8 +35,14 @@ type Execution struct {
 	requestUser *store.User
 	invitation  *store.Invitation
 	limiter     *ratelimit.Limiter
-	// later are writes that commit with the session (Later).
-	later []func(q store.Queries) error
+	// later are writes that commit with the session (Later), refusals
+	// their refusable errors' messages (LaterRefusable).
+	later    []func(q store.Queries) error
+	refusals []func(err error) (string, bool)
+	// finishing: this request runs every remaining stage, each without a
+	// UI (Finishing); consumingLater: the invitation is consumed by a
+	// write left for the end of the request (ConsumeLater).
+	finishing, consumingLater bool
 	// unrebuilt: a Rebuildable stage passed leaving state the next request
 	// cannot rebuild; progressed: any other stage passed (see run).
 	unrebuilt, progressed bool
@@ -85,6 +91,27 @@ func (ex *Execution) HasPromptData() bool {
 // row. A stage whose write may fail for a reason the invitee must be told
 // (a used-up invitation, a taken username) writes itself.
 func (ex *Execution) Later(fn func(q store.Queries) error) { ex.later = append(ex.later, fn) }
+
+// LaterRefusable is Later for a write the invitee may be refused by (an
+// invitation used up meanwhile, a username taken meanwhile): when the
+// transaction fails, refuse names the message for the invitee (ok), and
+// the request ends with the flow denied with it instead of the result the
+// stages computed; errors refuse does not claim are internal.
+func (ex *Execution) LaterRefusable(fn func(q store.Queries) error, refuse func(err error) (msg string, ok bool)) {
+	ex.later = append(ex.later, fn)
+	ex.refusals = append(ex.refusals, refuse)
+}
+
+// Finishing reports whether this request runs the flow to its end through
+// stages without a UI only (the user write and login at the end of an
+// enrollment): their writes can then commit together, with the session,
+// in one transaction at the end of the request (Later).
+func (ex *Execution) Finishing() bool { return ex.finishing }
+
+// ConsumeLater records that a write left for the end of the request
+// consumes the invitation in effect, so the flow's end does not consume it
+// on its own.
+func (ex *Execution) ConsumeLater() { ex.consumingLater = true }
 
 // SetPromptData replaces prompt_data.
 func (ex *Execution) SetPromptData(m map[string]any) { ex.Plan.Context[CtxPromptData] = m }
