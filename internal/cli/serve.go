@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"strings"
+	"time"
 
 	"github.com/usher-id/usher/internal/blueprint"
 	"github.com/usher-id/usher/internal/boot"
@@ -50,6 +52,15 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer ln.Close()
+	var debugAddr net.Addr
+	if cfg.DebugListen != "" {
+		stop, addr, err := serveDebug(cfg.DebugListen)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		debugAddr = addr
+	}
 
 	st, err := boot.OpenStore(ctx, cfg)
 	if err != nil {
@@ -112,8 +123,27 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	defer stopLoops()
 	wk.Start(loopCtx)
 
+	if debugAddr != nil {
+		a.Log.Info("debug listener serving the profiler", "addr", debugAddr.String(), "url", "http://"+debugAddr.String()+"/debug/pprof/")
+	}
 	a.Log.Info("usher listening", "addr", ln.Addr().String(), "url", base+"/")
 	return srv.Serve(ctx, ln)
+}
+
+// serveDebug opens USHER_DEBUG_LISTEN (the configuration accepted only a
+// loopback address) and serves Go's profiler on it until stop.
+func serveDebug(addr string) (stop func(), at net.Addr, err error) {
+	dl, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, nil, fmt.Errorf("USHER_DEBUG_LISTEN %s: %w", addr, err)
+	}
+	if ta, ok := dl.Addr().(*net.TCPAddr); !ok || !ta.IP.IsLoopback() {
+		dl.Close()
+		return nil, nil, fmt.Errorf("USHER_DEBUG_LISTEN %s resolved to %s, which is not a loopback address", addr, dl.Addr())
+	}
+	ds := &http.Server{Handler: server.DebugHandler(), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = ds.Serve(dl) }() // ends with Close
+	return func() { ds.Close() }, dl.Addr(), nil
 }
 
 // baseURL is USHER_EXTERNAL_URL, or http:// plus the address actually

@@ -98,6 +98,9 @@ func run(ex *flow.Execution) flow.Response {
 	}
 	groups := groupsFor(ex, s)
 
+	// Read now: a write left for the end of the request runs after this
+	// stage has cleared them from the plan.
+	devices, _ := ex.Context()[flow.CtxPendingDevices].([]any)
 	work := func(q store.Queries) error {
 		if creating {
 			if err := user.Create(ex.Ctx(), q, &u, groups...); err != nil {
@@ -116,8 +119,8 @@ func run(ex *flow.Execution) flow.Response {
 		if err := ex.ConsumeInvitation(q, &u); err != nil {
 			return err
 		}
-		if pending, _ := ex.Context()[flow.CtxPendingDevices].([]any); len(pending) > 0 {
-			if err := mfa.CreatePendingDevices(ex.Ctx(), q, u.PK, pending); err != nil {
+		if len(devices) > 0 {
+			if err := mfa.CreatePendingDevices(ex.Ctx(), q, u.PK, devices); err != nil {
 				return err
 			}
 		}
