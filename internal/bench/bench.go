@@ -57,6 +57,10 @@ type Options struct {
 	CPUProfile  string        // file for a CPU profile of the measured phases
 	HashOnly    bool          // only measure the password hash limit
 	LogLevel    string        // server log level
+	// URL of a separately started usher to load instead of one in this
+	// process (RunRemote); Token is a superuser's API token for it.
+	URL   string
+	Token string
 }
 
 // Env is what the bench takes from its caller: the validated
