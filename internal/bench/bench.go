@@ -96,6 +96,7 @@ func Run(ctx context.Context, env Env, o Options) error {
 		return nil
 	}
 
+	mem := auth.TuneMemory(pw) // as serve does
 	b, err := startBenchServer(ctx, env, o)
 	if err != nil {
 		return err
@@ -120,6 +121,7 @@ func Run(ctx context.Context, env Env, o Options) error {
 		invDesc = fmt.Sprintf("%d single-use invitations", o.Invitations)
 	}
 	fmt.Fprintf(out, "flow %s, %s, password hash %s\n", o.FlowSlug, invDesc, hashName)
+	fmt.Fprintf(out, "memory policy %s\n", mem)
 
 	if o.CPUProfile != "" {
 		f, err := os.Create(o.CPUProfile)

@@ -41,6 +41,7 @@ type serverStats struct {
 	mallocs           float64
 	rss, peakRSS      float64 // bytes
 	requests          float64 // usher_http_requests_total, all routes
+	gcCycles          float64
 	hasCPU, hasMalloc bool
 }
 
@@ -104,7 +105,8 @@ func RunRemote(ctx context.Context, env Env, o Options) error {
 				p.unit, msec(time.Duration(cpu*float64(time.Second))), (s1.cpu-s0.cpu)/res.elapsed.Seconds(),
 				(s1.requests-s0.requests-1)/n, p.unit)
 			if s1.hasMalloc {
-				fmt.Fprintf(out, "  server allocations %7.0f per %s\n", (s1.mallocs-s0.mallocs)/n, p.unit)
+				fmt.Fprintf(out, "  server allocations %7.0f per %s   (%.2f garbage collections per %s)\n",
+					(s1.mallocs-s0.mallocs)/n, p.unit, (s1.gcCycles-s0.gcCycles)/n, p.unit)
 			}
 		}
 		res.printError(out)
@@ -150,6 +152,8 @@ func (r *remote) stats() (serverStats, error) {
 			s.cpu, s.hasCPU = v, true
 		case name == "go_memstats_mallocs_total":
 			s.mallocs, s.hasMalloc = v, true
+		case name == "go_gc_cycles_total":
+			s.gcCycles = v
 		case name == "process_resident_memory_bytes":
 			s.rss = v
 		case name == "process_resident_memory_max_bytes":

@@ -79,7 +79,8 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	a.Log.Info("usher starting", "version", a.Version, "database", st.Dialect(), "config", cfg)
+	mem := auth.TuneMemory(a.Passwords)
+	a.Log.Info("usher starting", "version", a.Version, "database", st.Dialect(), "config", cfg, "memory", mem.String())
 
 	res, err := auth.Bootstrap(ctx, st, a.Passwords, auth.BootstrapOptions{
 		Password: cfg.BootstrapPassword, Token: cfg.BootstrapToken, Email: cfg.BootstrapEmail, Now: a.Clock()})
@@ -123,6 +124,9 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	defer stopLoops()
 	wk.Start(loopCtx)
 
+	// Start-up is done: the bootstrap's password hash (19 MiB with the
+	// default argon2id) need not stay resident.
+	auth.ReleaseMemory()
 	if debugAddr != nil {
 		a.Log.Info("debug listener serving the profiler", "addr", debugAddr.String(), "url", "http://"+debugAddr.String()+"/debug/pprof/")
 	}
