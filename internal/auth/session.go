@@ -197,8 +197,12 @@ func adoptable(id string, now time.Time, ttl time.Duration) bool {
 // stored) when the cookie is missing, unknown or expired.
 func (m *Manager) Load(r *http.Request) (*Session, error) {
 	now := m.now()
+	var version int64
+	haveVersion := false
 	if c, err := r.Cookie(CookieName); err == nil && c.Value != "" {
-		row, version, err := m.Store.GetSessionAndConfigVersion(r.Context(), HashID(c.Value))
+		var row store.Session
+		row, version, err = m.Store.GetSessionAndConfigVersion(r.Context(), HashID(c.Value))
+		haveVersion = err == nil || errors.Is(err, store.ErrNotFound)
 		switch {
 		case err == nil && row.Expires.After(now):
 			s := &Session{ID: c.Value, UserPK: row.UserPK, Expires: row.Expires, ClientIP: row.ClientIP,
@@ -218,7 +222,7 @@ func (m *Manager) Load(r *http.Request) (*Session, error) {
 				return nil, err
 			}
 			return &Session{ID: c.Value, Values: map[string]json.RawMessage{}, Expires: now.Add(m.TTL),
-				isNew: true, unstored: true}, nil
+				isNew: true, unstored: true, configVersion: version, hasVersion: true}, nil
 		case err != nil && !errors.Is(err, store.ErrNotFound):
 			return nil, err
 		case err != nil && adoptable(c.Value, now, m.TTL):
@@ -226,10 +230,12 @@ func (m *Manager) Load(r *http.Request) (*Session, error) {
 			// Keeping its ID keeps the CSRF token of the form it was shown
 			// valid, on whichever instance the answer arrives.
 			return &Session{ID: c.Value, Values: map[string]json.RawMessage{}, Expires: now.Add(m.TTL),
-				isNew: true, unstored: true}, nil
+				isNew: true, unstored: true, configVersion: version, hasVersion: true}, nil
 		}
 	}
-	return &Session{ID: newID(now), Values: map[string]json.RawMessage{}, Expires: now.Add(m.TTL), isNew: true}, nil
+	s := &Session{ID: newID(now), Values: map[string]json.RawMessage{}, Expires: now.Add(m.TTL), isNew: true}
+	s.configVersion, s.hasVersion = version, haveVersion
+	return s, nil
 }
 
 func (s *Session) persistentFlag() bool {

@@ -11,6 +11,7 @@ type SessionRoundTripQueries interface {
 	RotateSession(ctx context.Context, oldID string, s *Session) error
 	// GetSessionAndConfigVersion is GetSession that also reads
 	// ConfigVersion in the same statement: a flow request needs both, and
-	// this is its first round trip.
+	// this is its first round trip. The version is returned with
+	// ErrNotFound too (a cookie whose session has no row).
 	GetSessionAndConfigVersion(ctx context.Context, id string) (Session, int64, error)
 }

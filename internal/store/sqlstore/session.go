@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"time"
 
 	"github.com/usher-id/usher/internal/store"
@@ -46,17 +47,27 @@ func (c *conn) GetSession(ctx context.Context, id string) (store.Session, error)
 }
 
 // GetSessionAndConfigVersion reads the session and the config version
-// (0004_config_version) in one statement.
+// (0004_config_version, one row) in one statement; the version comes back
+// also when there is no such session.
 func (c *conn) GetSessionAndConfigVersion(ctx context.Context, id string) (store.Session, int64, error) {
 	var sess store.Session
+	var sid, ip, ua sql.NullString
 	var user sql.NullInt64
 	var expires, created, seen timeCol
 	var version int64
-	err := c.queryRow(ctx, "SELECT "+sessionCols+", (SELECT n FROM config_version) FROM sessions WHERE id = ?", id).
-		Scan(&sess.ID, &user, &sess.Data, &expires, &created, &seen, &sess.ClientIP, &sess.UserAgent, &version)
+	err := c.queryRow(ctx, `SELECT s.id, s.user_pk, s.data, s.expires, s.created, s.last_seen, s.client_ip, s.user_agent, v.n
+		FROM config_version v LEFT JOIN sessions s ON s.id = ?`, id).
+		Scan(&sid, &user, &sess.Data, &expires, &created, &seen, &ip, &ua, &version)
+	if err != nil {
+		return sess, 0, c.wrap("get session", err)
+	}
+	if !sid.Valid {
+		return sess, version, fmt.Errorf("store: get session: %w", store.ErrNotFound)
+	}
+	sess.ID, sess.ClientIP, sess.UserAgent = sid.String, ip.String, ua.String
 	sess.UserPK = nullInt64(user)
 	sess.Expires, sess.Created, sess.LastSeen = expires.T, created.T, seen.T
-	return sess, version, c.wrap("get session", err)
+	return sess, version, nil
 }
 
 // UpdateSession saves everything but the creation time.

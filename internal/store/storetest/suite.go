@@ -27,6 +27,7 @@ func Run(t *testing.T, open Opener) {
 		{"FlowTokens", testFlowTokens},
 		{"Sessions", testSessions},
 		{"RotateSession", testRotateSession},
+		{"SessionAndConfigVersion", testSessionAndConfigVersion},
 		{"Flows", testFlows},
 		{"Stages", testStages},
 		{"PromptStageLists", testPromptStageLists},

@@ -25,3 +25,24 @@ func testRotateSession(t *testing.T, s store.Store) {
 	check(t, s.CreateSession(ctx, &store.Session{ID: "taken", Expires: ts(time.Hour)}), "create taken")
 	wantErr(t, s.RotateSession(ctx, "after", &store.Session{ID: "taken", Expires: ts(time.Hour)}), store.ErrConflict, "rotate onto a taken ID")
 }
+
+func testSessionAndConfigVersion(t *testing.T, s store.Store) {
+	want, err := s.ConfigVersion(ctx)
+	check(t, err, "config version")
+	_, v, err := s.GetSessionAndConfigVersion(ctx, "missing")
+	wantErr(t, err, store.ErrNotFound, "missing session")
+	if v != want {
+		t.Errorf("version with a missing session = %d, want %d", v, want)
+	}
+	check(t, s.CreateSession(ctx, &store.Session{ID: "cv", Data: []byte(`{"x":1}`), Expires: ts(time.Hour), ClientIP: "10.0.0.3", UserAgent: "ua3"}), "create")
+	got, v, err := s.GetSessionAndConfigVersion(ctx, "cv")
+	check(t, err, "get")
+	if v != want || got.ID != "cv" || string(got.Data) != `{"x":1}` || got.ClientIP != "10.0.0.3" || got.UserAgent != "ua3" || got.UserPK != nil {
+		t.Errorf("got %+v, version %d (want %d)", got, v, want)
+	}
+	sameTime(t, got.Expires, ts(time.Hour), "expires")
+	check(t, s.CreateFlow(ctx, &store.Flow{Slug: "cv-bump", Name: "cv", Title: "cv", Designation: store.DesignationAuthentication}), "create flow")
+	if _, v, _ := s.GetSessionAndConfigVersion(ctx, "cv"); v == want {
+		t.Errorf("the version did not move with a configuration write (%d)", v)
+	}
+}
