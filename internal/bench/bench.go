@@ -61,6 +61,7 @@ type Options struct {
 	// process (RunRemote); Token is a superuser's API token for it.
 	URL   string
 	Token string
+	Front string // with URL: html, json or both
 }
 
 // Env is what the bench takes from its caller: the validated

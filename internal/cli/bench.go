@@ -69,6 +69,7 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 	fs.StringVar(&o.LogLevel, "log-level", "warn", "server log level (info logs one line per request)")
 	fs.StringVar(&o.URL, "url", "", "load the usher already serving at this URL instead of one in this process")
 	fs.StringVar(&o.Token, "token", "", "with --url: a superuser's API token for that server")
+	fs.StringVar(&o.Front, "front", "both", "with --url: which front end to load: html (flow pages), json (executor API) or both")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -88,6 +89,9 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 	if o.URL != "" {
 		if u, err := url.Parse(o.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return usageError{fmt.Errorf("--url %q: give the server's base URL, e.g. http://127.0.0.1:9000", o.URL)}
+		}
+		if o.Front != "html" && o.Front != "json" && o.Front != "both" {
+			return usageError{fmt.Errorf("--front %q: use html, json or both", o.Front)}
 		}
 		if o.Token == "" {
 			return usageError{errors.New("--url needs --token: a superuser's API token for that server (its USHER_BOOTSTRAP_TOKEN, or one made in the admin console)")}
