@@ -39,6 +39,7 @@ type Queries interface {
 	EventStatsQueries
 	FlowTokenQueries
 	SessionRoundTripQueries
+	InvitationConsumeQueries
 
 	// Settings: small key/value rows (secret key, bootstrap marker).
 	GetSetting(ctx context.Context, key string) (string, error)

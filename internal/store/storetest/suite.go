@@ -37,6 +37,7 @@ func Run(t *testing.T, open Opener) {
 		{"InvitationListing", testInvitationListing},
 		{"Search", testSearch},
 		{"ConsumeInvitation", testConsumeInvitation},
+		{"ConsumeInvitationRow", testConsumeInvitationRow},
 		{"InvitationGroups", testInvitationGroups},
 		{"InvitationDelegation", testInvitationDelegation},
 		{"Policies", testPolicies},
