@@ -23,23 +23,32 @@ import (
 const (
 	maxStatements = 23
 	maxWriteTx    = 3
-	maxAllocs     = 2700
+	maxAllocs     = 2600
 )
 
-// costCounter counts the store's statements and write transactions.
+// costCounter counts the store's statements and write transactions. It
+// runs on the handler's goroutine, so it keeps the raw SQL and formats
+// the log only when asked: its own allocations would count as the
+// server's.
 type costCounter struct {
 	mu                  sync.Mutex
 	statements, writeTx int
-	log                 []string
+	log                 []costEntry
+}
+
+type costEntry struct {
+	kind sqlstore.StatementKind
+	sql  string
+	inTx bool
 }
 
 func (c *costCounter) observe(kind sqlstore.StatementKind, q string, inTx bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.log = append(c.log, costEntry{kind, q, inTx})
 	switch kind {
 	case sqlstore.StatementBegin:
 		c.writeTx++
-		c.log = append(c.log, "BEGIN")
 		return
 	case sqlstore.StatementWrite:
 		if !inTx {
@@ -47,18 +56,23 @@ func (c *costCounter) observe(kind sqlstore.StatementKind, q string, inTx bool) 
 		}
 	}
 	c.statements++
-	prefix := "   "
-	if inTx {
-		prefix = "tx "
-	}
-	c.log = append(c.log, prefix+strings.Join(strings.Fields(q), " "))
 }
 
 func (c *costCounter) reset() (stmts, writeTx int, log []string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	stmts, writeTx, log = c.statements, c.writeTx, c.log
-	c.statements, c.writeTx, c.log = 0, 0, nil
+	for _, e := range c.log {
+		switch {
+		case e.kind == sqlstore.StatementBegin:
+			log = append(log, "BEGIN")
+		case e.inTx:
+			log = append(log, "tx "+strings.Join(strings.Fields(e.sql), " "))
+		default:
+			log = append(log, "   "+strings.Join(strings.Fields(e.sql), " "))
+		}
+	}
+	stmts, writeTx = c.statements, c.writeTx
+	c.statements, c.writeTx, c.log = 0, 0, make([]costEntry, 0, 64)
 	return
 }
 
