@@ -130,12 +130,13 @@ func run(ex *flow.Execution) flow.Response {
 		}
 		return record(ex, q, &u, pd, creating, passwordSet)
 	}
-	if creating && ex.Finishing() {
+	if creating && ex.Finishing() && !ex.HoldsFlowToken() {
 		// Only stages without a UI follow (the login): the account, the
 		// invitation's use and the events commit at the end of this
 		// request with the login and the session, in one transaction. A
 		// use or username taken meanwhile refuses the flow then, with the
-		// same message as here.
+		// same message as here. (A plan resumed from a link keeps writing
+		// here, so the link is used up in the transaction of this work.)
 		ex.ConsumeLater()
 		ex.LaterRefusable(func(q store.Queries) error {
 			if err := work(q); err != nil {
