@@ -21,7 +21,7 @@ import (
 // adds a statement, a write transaction or a pile of allocations fails here
 // and has to raise the bound on purpose (issue 14).
 const (
-	maxStatements = 23
+	maxStatements = 22
 	maxWriteTx    = 3
 	maxAllocs     = 2600
 )

@@ -124,6 +124,14 @@ func (e *Executor) Session(r *http.Request) (*auth.Session, error) {
 func (e *Executor) Execute(w http.ResponseWriter, r *http.Request, sess *auth.Session, req Request) (Result, error) {
 	v, known := sess.ConfigVersion()
 	cfg, err := e.config.view(r.Context(), e.App.Store, v, known)
+	if req.Data != nil {
+		// An answer may meet several limits of this client's address (a
+		// rebuilt plan's invitation, then the answer's own): one read.
+		ip := httpx.ClientIP(r)
+		r = r.WithContext(ratelimit.WithMemo(r.Context(), ratelimit.IPKey(ratelimit.InvitationFail, ip),
+			ratelimit.IPKey(ratelimit.PromptFail, ip), ratelimit.IPKey(ratelimit.LoginFail, ip),
+			ratelimit.IPKey(ratelimit.MFAFail, ip), ratelimit.IPKey(FlowTokenFail, ip)))
+	}
 	if err != nil {
 		return Result{}, err
 	}

@@ -40,6 +40,7 @@ type Queries interface {
 	FlowTokenQueries
 	SessionRoundTripQueries
 	InvitationConsumeQueries
+	RateLimitBatchQueries
 
 	// Settings: small key/value rows (secret key, bootstrap marker).
 	GetSetting(ctx context.Context, key string) (string, error)

@@ -50,6 +50,7 @@ func Run(t *testing.T, open Opener) {
 		{"Outbox", testOutbox},
 		{"Leases", testLeases},
 		{"RateLimits", testRateLimits},
+		{"HitCounts", testHitCounts},
 		{"Devices", testDevices},
 		{"DeleteUserCascades", testDeleteUserCascades},
 		{"DeleteFlowCleanup", testDeleteFlowCleanup},
