@@ -12,6 +12,9 @@ var hashSlots = make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))
 // withHashSlot runs fn while holding a slot.
 func withHashSlot[T any](fn func() T) T {
 	hashSlots <- struct{}{}
-	defer func() { <-hashSlots }()
+	defer func() {
+		<-hashSlots
+		hashDone()
+	}()
 	return fn()
 }

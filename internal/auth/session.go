@@ -41,7 +41,16 @@ type Session struct {
 	cookie bool
 	// brief: a new row lives BriefTTL, not TTL (KeepBriefly).
 	brief bool
+	// configVersion is the database's config version read with the row
+	// (ConfigVersion); hasVersion says it was.
+	configVersion int64
+	hasVersion    bool
 }
+
+// ConfigVersion is store.ConfigVersion as read in the same statement as
+// the session row, when there was a row: the flow executor's configuration
+// cache checks it instead of reading the counter again.
+func (s *Session) ConfigVersion() (int64, bool) { return s.configVersion, s.hasVersion }
 
 // Get decodes the value stored under key into v; it reports whether the key
 // was present.
@@ -188,12 +197,16 @@ func adoptable(id string, now time.Time, ttl time.Duration) bool {
 // stored) when the cookie is missing, unknown or expired.
 func (m *Manager) Load(r *http.Request) (*Session, error) {
 	now := m.now()
+	var version int64
+	haveVersion := false
 	if c, err := r.Cookie(CookieName); err == nil && c.Value != "" {
-		row, err := m.Store.GetSession(r.Context(), HashID(c.Value))
+		var row store.Session
+		row, version, err = m.Store.GetSessionAndConfigVersion(r.Context(), HashID(c.Value))
+		haveVersion = err == nil || errors.Is(err, store.ErrNotFound)
 		switch {
 		case err == nil && row.Expires.After(now):
 			s := &Session{ID: c.Value, UserPK: row.UserPK, Expires: row.Expires, ClientIP: row.ClientIP,
-				Values: map[string]json.RawMessage{}}
+				Values: map[string]json.RawMessage{}, configVersion: version, hasVersion: true}
 			if len(row.Data) > 0 {
 				if err := json.Unmarshal(row.Data, &s.Values); err != nil {
 					s.Values = map[string]json.RawMessage{}
@@ -209,7 +222,7 @@ func (m *Manager) Load(r *http.Request) (*Session, error) {
 				return nil, err
 			}
 			return &Session{ID: c.Value, Values: map[string]json.RawMessage{}, Expires: now.Add(m.TTL),
-				isNew: true, unstored: true}, nil
+				isNew: true, unstored: true, configVersion: version, hasVersion: true}, nil
 		case err != nil && !errors.Is(err, store.ErrNotFound):
 			return nil, err
 		case err != nil && adoptable(c.Value, now, m.TTL):
@@ -217,10 +230,12 @@ func (m *Manager) Load(r *http.Request) (*Session, error) {
 			// Keeping its ID keeps the CSRF token of the form it was shown
 			// valid, on whichever instance the answer arrives.
 			return &Session{ID: c.Value, Values: map[string]json.RawMessage{}, Expires: now.Add(m.TTL),
-				isNew: true, unstored: true}, nil
+				isNew: true, unstored: true, configVersion: version, hasVersion: true}, nil
 		}
 	}
-	return &Session{ID: newID(now), Values: map[string]json.RawMessage{}, Expires: now.Add(m.TTL), isNew: true}, nil
+	s := &Session{ID: newID(now), Values: map[string]json.RawMessage{}, Expires: now.Add(m.TTL), isNew: true}
+	s.configVersion, s.hasVersion = version, haveVersion
+	return s, nil
 }
 
 func (s *Session) persistentFlag() bool {
@@ -233,21 +248,64 @@ func (s *Session) persistentFlag() bool {
 // sessions with no values are not stored at all, so bots opening pages
 // cost nothing; one asked to KeepCookie gets the cookie without a row.
 func (m *Manager) Save(w http.ResponseWriter, r *http.Request, s *Session) error {
+	return m.SaveWith(w, r, s, nil)
+}
+
+// txStore is a store that groups writes (store.Store); Manager.Store may be
+// a plain store.Queries in tests.
+type txStore interface {
+	Tx(ctx context.Context, fn func(q store.Queries) error) error
+}
+
+// SaveWith is Save with other writes of the request (writes, nil for none)
+// committed in the same transaction as the session row: a login's
+// last_login and event commit with the session that proves it, and the
+// database's single writer is taken once instead of once per row.
+func (m *Manager) SaveWith(w http.ResponseWriter, r *http.Request, s *Session, writes func(q store.Queries) error) error {
 	ctx := r.Context()
-	if s.rotated != "" {
-		if err := m.Store.DeleteSession(ctx, HashID(s.rotated)); err != nil && !errors.Is(err, store.ErrNotFound) {
+	if writes != nil {
+		if ts, ok := m.Store.(txStore); ok {
+			var set bool
+			err := ts.Tx(ctx, func(q store.Queries) error {
+				if err := writes(q); err != nil {
+					return err
+				}
+				var err error
+				set, err = m.write(r, s, q)
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			m.saved(w, r, s, set)
+			return nil
+		}
+		if err := writes(m.Store); err != nil {
 			return err
 		}
-		s.rotated = ""
 	}
+	set, err := m.write(r, s, m.Store)
+	if err != nil {
+		return err
+	}
+	m.saved(w, r, s, set)
+	return nil
+}
+
+// write stores the session through q when it must be; set reports whether
+// the client needs the cookie.
+func (m *Manager) write(r *http.Request, s *Session, q store.Queries) (set bool, err error) {
+	ctx := r.Context()
 	if s.isNew && s.UserPK == nil && len(s.Values) == 0 {
-		if s.cookie && !s.unstored {
-			m.setCookie(w, r, s)
+		if s.rotated != "" {
+			if err := q.DeleteSession(ctx, HashID(s.rotated)); err != nil && !errors.Is(err, store.ErrNotFound) {
+				return false, err
+			}
 		}
-		return nil
+		return s.cookie && !s.unstored, nil
 	}
 	if !s.dirty {
-		return nil
+		return false, nil
 	}
 	now := m.now()
 	// An anonymous session's expiry slides with each save; a logged-in one
@@ -263,24 +321,42 @@ func (m *Manager) Save(w http.ResponseWriter, r *http.Request, s *Session) error
 	}
 	data, err := json.Marshal(s.Values)
 	if err != nil {
-		return err
+		return false, err
 	}
 	row := store.Session{ID: HashID(s.ID), UserPK: s.UserPK, Data: data, Expires: s.Expires,
 		Created: now, LastSeen: now, ClientIP: s.ClientIP, UserAgent: CapUserAgent(r.UserAgent())}
-	if s.isNew {
-		err = m.Store.CreateSession(ctx, &row)
-	} else {
-		err = m.Store.UpdateSession(ctx, &row)
+	switch {
+	case s.rotated != "":
+		// A rotation (login) moves the old row to the new ID in one write.
+		err = q.RotateSession(ctx, HashID(s.rotated), &row)
 		if errors.Is(err, store.ErrNotFound) {
-			err = m.Store.CreateSession(ctx, &row)
+			err = q.CreateSession(ctx, &row)
+		}
+	case s.isNew:
+		err = q.CreateSession(ctx, &row)
+	default:
+		err = q.UpdateSession(ctx, &row)
+		if errors.Is(err, store.ErrNotFound) {
+			err = q.CreateSession(ctx, &row)
 		}
 	}
-	if err != nil {
-		return err
+	return err == nil, err
+}
+
+// saved notes what write did once its transaction committed (a row is
+// stored, the rotated ID gone) and sets the cookie when set.
+func (m *Manager) saved(w http.ResponseWriter, r *http.Request, s *Session, set bool) {
+	s.rotated = ""
+	if s.isNew && s.UserPK == nil && len(s.Values) == 0 {
+		if set { // KeepCookie: the cookie without a row
+			m.setCookie(w, r, s)
+		}
+		return
 	}
-	s.isNew, s.dirty, s.unstored = false, false, false
-	m.setCookie(w, r, s)
-	return nil
+	if set {
+		s.isNew, s.dirty, s.unstored = false, false, false
+		m.setCookie(w, r, s)
+	}
 }
 
 func (m *Manager) setCookie(w http.ResponseWriter, r *http.Request, s *Session) {

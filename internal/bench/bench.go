@@ -57,6 +57,11 @@ type Options struct {
 	CPUProfile  string        // file for a CPU profile of the measured phases
 	HashOnly    bool          // only measure the password hash limit
 	LogLevel    string        // server log level
+	// URL of a separately started usher to load instead of one in this
+	// process (RunRemote); Token is a superuser's API token for it.
+	URL   string
+	Token string
+	Front string // with URL: html, json or both
 }
 
 // Env is what the bench takes from its caller: the validated
@@ -92,6 +97,7 @@ func Run(ctx context.Context, env Env, o Options) error {
 		return nil
 	}
 
+	mem := auth.TuneMemory(pw) // as serve does
 	b, err := startBenchServer(ctx, env, o)
 	if err != nil {
 		return err
@@ -116,6 +122,7 @@ func Run(ctx context.Context, env Env, o Options) error {
 		invDesc = fmt.Sprintf("%d single-use invitations", o.Invitations)
 	}
 	fmt.Fprintf(out, "flow %s, %s, password hash %s\n", o.FlowSlug, invDesc, hashName)
+	fmt.Fprintf(out, "memory policy %s\n", mem)
 
 	if o.CPUProfile != "" {
 		f, err := os.Create(o.CPUProfile)

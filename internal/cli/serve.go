@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"strings"
+	"time"
 
 	"github.com/usher-id/usher/internal/domain/keypair"
 
@@ -52,6 +54,15 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer ln.Close()
+	var debugAddr net.Addr
+	if cfg.DebugListen != "" {
+		stop, addr, err := serveDebug(cfg.DebugListen)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		debugAddr = addr
+	}
 
 	st, err := boot.OpenStore(ctx, cfg)
 	if err != nil {
@@ -70,7 +81,8 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	a.Log.Info("usher starting", "version", a.Version, "database", st.Dialect(), "config", cfg)
+	mem := auth.TuneMemory(a.Passwords)
+	a.Log.Info("usher starting", "version", a.Version, "database", st.Dialect(), "config", cfg, "memory", mem.String())
 
 	res, err := auth.Bootstrap(ctx, st, a.Passwords, auth.BootstrapOptions{
 		Password: cfg.BootstrapPassword, Token: cfg.BootstrapToken, Email: cfg.BootstrapEmail, Now: a.Clock()})
@@ -130,8 +142,30 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	defer stopLoops()
 	wk.Start(loopCtx)
 
+	// Start-up is done: the bootstrap's password hash (19 MiB with the
+	// default argon2id) need not stay resident.
+	auth.ReleaseMemory()
+	if debugAddr != nil {
+		a.Log.Info("debug listener serving the profiler", "addr", debugAddr.String(), "url", "http://"+debugAddr.String()+"/debug/pprof/")
+	}
 	a.Log.Info("usher listening", "addr", ln.Addr().String(), "url", base+"/")
 	return srv.Serve(ctx, ln)
+}
+
+// serveDebug opens USHER_DEBUG_LISTEN (the configuration accepted only a
+// loopback address) and serves Go's profiler on it until stop.
+func serveDebug(addr string) (stop func(), at net.Addr, err error) {
+	dl, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, nil, fmt.Errorf("USHER_DEBUG_LISTEN %s: %w", addr, err)
+	}
+	if ta, ok := dl.Addr().(*net.TCPAddr); !ok || !ta.IP.IsLoopback() {
+		dl.Close()
+		return nil, nil, fmt.Errorf("USHER_DEBUG_LISTEN %s resolved to %s, which is not a loopback address", addr, dl.Addr())
+	}
+	ds := &http.Server{Handler: server.DebugHandler(), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = ds.Serve(dl) }() // ends with Close
+	return func() { ds.Close() }, dl.Addr(), nil
 }
 
 // baseURL is USHER_EXTERNAL_URL, or http:// plus the address actually

@@ -35,6 +35,7 @@ type Config struct {
 	TemplatesDir          string
 	BreachedPasswordsFile string
 	TrustedProxies        []netip.Prefix
+	DebugListen           string
 	SessionTTL            time.Duration
 	EventRetention        time.Duration
 	InvitationRetention   time.Duration
@@ -230,6 +231,9 @@ func set(o *Option, dst any, text string) error {
 		}
 		*dst.(*bool) = b
 	case Addr:
+		if text == "" && o.Default == "" {
+			return nil // an optional address: off
+		}
 		if err := checkAddr(text); err != nil {
 			return err
 		}

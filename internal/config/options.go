@@ -99,6 +99,9 @@ var Options = []*Option{
 	{Env: "USHER_PASSWORD_BREACHED_LIST", DefaultDoc: "built-in list", Check: checkReadableFile,
 		Help:  "File of breached or common passwords that password policies with `check_have_i_been_pwned` check against instead of the online service, which usher never calls: one password per line, or SHA-1 hex as in Have I Been Pwned's downloadable files (`HASH:COUNT`). Read once per process. Without it, a small built-in list of the most common passwords is used.",
 		field: func(c *Config) any { return &c.BreachedPasswordsFile }},
+	{Env: "USHER_DEBUG_LISTEN", Kind: Addr, Check: checkLoopback,
+		Help:  "Loopback address (`127.0.0.1:6060`) for a second listener serving Go's profiler (`/debug/pprof/`) so an operator can profile a live server; off when empty. Only loopback addresses are accepted: profiles expose memory contents. See SECURITY.md.",
+		field: func(c *Config) any { return &c.DebugListen }},
 	{Env: "USHER_TRUSTED_PROXIES", Kind: CIDRs,
 		Help:  "Comma-separated networks (`10.0.0.0/8,192.168.1.5`) whose `X-Forwarded-For` and `X-Forwarded-Proto` headers are believed.",
 		field: func(c *Config) any { return &c.TrustedProxies }},
@@ -272,6 +275,29 @@ func checkAddr(v string) error {
 		return fmt.Errorf("%q is not host:port (the port must be a number, 0-65535)", v)
 	}
 	return nil
+}
+
+// checkLoopback accepts only a loopback host (127.0.0.0/8, ::1,
+// localhost): the profiler it serves has no authentication and can read
+// the process's memory (secrets included).
+func checkLoopback(v string) error {
+	if v == "" {
+		return nil // off
+	}
+	host, _, err := net.SplitHostPort(v)
+	if err != nil {
+		return fmt.Errorf("%q is not host:port", v)
+	}
+	if host == "localhost" {
+		return nil
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return nil
+	}
+	if host == "" {
+		host = "every interface"
+	}
+	return fmt.Errorf("%q listens on %s: the profiler must stay on a loopback address such as 127.0.0.1:6060 or [::1]:6060 (reach it from elsewhere through an SSH tunnel)", v, host)
 }
 
 func checkNonNegative(v string) error {

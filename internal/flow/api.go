@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 
 	"github.com/usher-id/usher/internal/app"
 	"github.com/usher-id/usher/internal/brand"
@@ -61,19 +62,19 @@ func (h *Handler) execute(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	a := h.Exec.App
 	sess, err := h.Exec.Session(r)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
+	ran, _ := strconv.Atoi(r.URL.Query().Get(ranParam))
 	res, err := h.Exec.Execute(w, r, sess, Request{Slug: slug, Query: r.URL.Query().Get("query"), Data: data,
-		Next: r.URL.Query().Get("next")})
+		Next: r.URL.Query().Get("next"), Ran: min(max(ran, 0), maxRan)})
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	if err := a.Sessions.Save(w, r, sess); err != nil {
+	if err := h.Exec.Save(w, r, sess, &res); err != nil {
 		h.fail(w, r, err)
 		return
 	}
@@ -83,12 +84,33 @@ func (h *Handler) execute(w http.ResponseWriter, r *http.Request) {
 	case ResultLimited:
 		ratelimit.WriteAPI(w, res.RetryAfter)
 	case ResultNext:
-		httpx.Redirect(w, r, r.URL.RequestURI(), "/", http.StatusFound)
+		httpx.Redirect(w, r, withRan(r.URL, res.Ran), "/", http.StatusFound)
 	case ResultRedirect:
 		httpx.JSON(w, http.StatusOK, &RedirectChallenge{Common: Common{Component: ComponentRedirect}, To: res.To})
 	default:
 		httpx.JSON(w, http.StatusOK, res.Challenge)
 	}
+}
+
+// ranParam counts the redirects a client followed through stages without a
+// UI (Request.Ran); maxRan bounds what a client may claim.
+const (
+	ranParam = "ran"
+	maxRan   = 100
+)
+
+// withRan is the request's own URL for the redirect after a stage, with
+// ?ran= set to n (removed for 0).
+func withRan(u *url.URL, n int) string {
+	q := u.Query()
+	if n > 0 {
+		q.Set(ranParam, strconv.Itoa(n))
+	} else if q.Has(ranParam) {
+		q.Del(ranParam)
+	} else {
+		return u.RequestURI()
+	}
+	return u.Path + "?" + q.Encode()
 }
 
 // fail logs an internal error, records system_exception and answers with

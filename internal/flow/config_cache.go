@@ -39,10 +39,15 @@ type configCache struct {
 
 // view returns st as one request sees it: configuration reads served from
 // the snapshot for the database's current config version.
-func (c *configCache) view(ctx context.Context, st store.Store) (*configView, error) {
-	v, err := st.ConfigVersion(ctx)
-	if err != nil {
-		return nil, err
+// known is the version when the request read it already (with its session
+// row, auth.Session.ConfigVersion); ok false reads it here.
+func (c *configCache) view(ctx context.Context, st store.Store, known int64, ok bool) (*configView, error) {
+	v := known
+	if !ok {
+		var err error
+		if v, err = st.ConfigVersion(ctx); err != nil {
+			return nil, err
+		}
 	}
 	if c == nil {
 		return &configView{Store: st, snap: newSnapshot(v)}, nil

@@ -83,7 +83,7 @@ func (f *fakeConfig) ListBrands(context.Context) ([]store.Brand, error) {
 // readAll reads everything the cache keeps once through one request's view.
 func readAll(t *testing.T, c *configCache, db *fakeConfig) *configView {
 	t.Helper()
-	v, err := c.view(context.Background(), db)
+	v, err := c.view(context.Background(), db, 0, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +167,7 @@ func TestConfigCacheKeepsOnlyDefiniteAnswers(t *testing.T) {
 	db := newFakeConfig()
 	c := &configCache{}
 	for range 3 {
-		v, err := c.view(ctx, db)
+		v, err := c.view(ctx, db, 0, false)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -186,7 +186,7 @@ func TestConfigCacheKeepsOnlyDefiniteAnswers(t *testing.T) {
 
 	// A failure other than "not found" is not kept: the next read retries.
 	db.stageErr = errors.New("database is down")
-	v, _ := c.view(ctx, db)
+	v, _ := c.view(ctx, db, 0, false)
 	v.GetStage(ctx, "s9")
 	v.GetStage(ctx, "s9")
 	if db.reads["stage:s9"] != 2 {
@@ -195,7 +195,7 @@ func TestConfigCacheKeepsOnlyDefiniteAnswers(t *testing.T) {
 
 	// No version, no request: the error is the request's.
 	db.versionErr = errors.New("database is down")
-	if _, err := c.view(ctx, db); err == nil {
+	if _, err := c.view(ctx, db, 0, false); err == nil {
 		t.Error("view without a version succeeded")
 	}
 }
@@ -203,7 +203,7 @@ func TestConfigCacheKeepsOnlyDefiniteAnswers(t *testing.T) {
 func TestConfigCacheBounded(t *testing.T) {
 	ctx := context.Background()
 	db := newFakeConfig()
-	v, _ := (&configCache{}).view(ctx, db)
+	v, _ := (&configCache{}).view(ctx, db, 0, false)
 	for i := range maxSnapshotEntries + 10 {
 		v.GetPolicy(ctx, "p"+strconv.Itoa(i))
 	}
@@ -234,13 +234,13 @@ func TestConfigCacheNotChangedByCallers(t *testing.T) {
 	fresh := readAll(t, c, db) // fills the snapshot
 	// What the database holds, read from a copy of it (a value read from
 	// the cache could share what the callers below change).
-	uncached, _ := (*configCache)(nil).view(ctx, newFakeConfig())
+	uncached, _ := (*configCache)(nil).view(ctx, newFakeConfig(), 0, false)
 	want := snapshotValues(t, uncached)
 
 	// Every way a caller could reach into a returned value, on both the
 	// read that filled the snapshot (a miss) and a later one (a hit).
 	for range 2 {
-		v, _ := c.view(ctx, db)
+		v, _ := c.view(ctx, db, 0, false)
 		f, _ := v.GetFlowBySlug(ctx, "enroll")
 		f.Title = "changed"
 		bs, _ := v.ListBindings(ctx, "f1")

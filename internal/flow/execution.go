@@ -35,6 +35,14 @@ type Execution struct {
 	requestUser *store.User
 	invitation  *store.Invitation
 	limiter     *ratelimit.Limiter
+	// later are writes that commit with the session (Later), refusals
+	// their refusable errors' messages (LaterRefusable).
+	later    []func(q store.Queries) error
+	refusals []func(err error) (string, bool)
+	// finishing: this request runs every remaining stage, each without a
+	// UI (Finishing); consumingLater: the invitation is consumed by a
+	// write left for the end of the request (ConsumeLater).
+	finishing, consumingLater bool
 	// unrebuilt: a Rebuildable stage passed leaving state the next request
 	// cannot rebuild; progressed: any other stage passed (see run).
 	unrebuilt, progressed bool
@@ -76,6 +84,35 @@ func (ex *Execution) HasPromptData() bool {
 	return ok
 }
 
+// Later queues a write that commits in the transaction that saves the
+// session at the end of the request (Executor.Save), so a stage whose
+// writes cannot be refused by the invitee (a login's last_login and event)
+// takes the database's writer once with the session instead of once per
+// row. A stage whose write may fail for a reason the invitee must be told
+// (a used-up invitation, a taken username) writes itself.
+func (ex *Execution) Later(fn func(q store.Queries) error) { ex.later = append(ex.later, fn) }
+
+// LaterRefusable is Later for a write the invitee may be refused by (an
+// invitation used up meanwhile, a username taken meanwhile): when the
+// transaction fails, refuse names the message for the invitee (ok), and
+// the request ends with the flow denied with it instead of the result the
+// stages computed; errors refuse does not claim are internal.
+func (ex *Execution) LaterRefusable(fn func(q store.Queries) error, refuse func(err error) (msg string, ok bool)) {
+	ex.later = append(ex.later, fn)
+	ex.refusals = append(ex.refusals, refuse)
+}
+
+// Finishing reports whether this request runs the flow to its end through
+// stages without a UI only (the user write and login at the end of an
+// enrollment): their writes can then commit together, with the session,
+// in one transaction at the end of the request (Later).
+func (ex *Execution) Finishing() bool { return ex.finishing }
+
+// ConsumeLater records that a write left for the end of the request
+// consumes the invitation in effect, so the flow's end does not consume it
+// on its own.
+func (ex *Execution) ConsumeLater() { ex.consumingLater = true }
+
 // SetPromptData replaces prompt_data.
 func (ex *Execution) SetPromptData(m map[string]any) { ex.Plan.Context[CtxPromptData] = m }
 
@@ -83,6 +120,11 @@ func (ex *Execution) SetPromptData(m map[string]any) { ex.Plan.Context[CtxPrompt
 func (ex *Execution) RequestUser() (*store.User, error) {
 	if ex.requestUser != nil || ex.Session.UserPK == nil {
 		return ex.requestUser, nil
+	}
+	if pu := ex.pendingUser; pu != nil && pu.PK == *ex.Session.UserPK {
+		// Logged in as the pending user by this very request (user login).
+		ex.requestUser = pu
+		return pu, nil
 	}
 	u, err := ex.App.Store.GetUser(ex.Ctx(), *ex.Session.UserPK)
 	if errors.Is(err, store.ErrNotFound) {
@@ -155,6 +197,10 @@ func (ex *Execution) Invitation() (*store.Invitation, error) {
 	if ex.invitation != nil && ex.invitation.UUID == id {
 		return ex.invitation, nil
 	}
+	if ex.Plan.Invite != nil && ex.Plan.Invite.UUID == id {
+		ex.invitation = ex.Plan.Invite
+		return ex.invitation, nil
+	}
 	inv, err := ex.App.Store.GetInvitation(ex.Ctx(), id)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil
@@ -172,6 +218,7 @@ func (ex *Execution) SetInvitation(inv *store.Invitation) {
 	ex.Plan.Context[CtxInvitation] = inv.UUID
 	cp := *inv
 	ex.invitation = &cp
+	ex.Plan.Invite = &cp
 }
 
 // PolicyRequest builds what policies see: user = pending user or the

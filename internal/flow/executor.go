@@ -50,6 +50,9 @@ type Request struct {
 	// redirect after each. The HTML pages set it (the browser sees one
 	// redirect less per such stage); the API keeps authentik's 302 per stage.
 	RunThrough bool
+	// Ran is how many redirects the client has followed through a run of
+	// stages without a UI (the API's ?ran=, see headlessRun).
+	Ran int
 }
 
 // ResultKind says what the front-end should do.
@@ -80,6 +83,12 @@ type Result struct {
 	// configuration from the executor's cache: read the brand and other
 	// configuration for the response through it.
 	Config store.Queries
+	// Ran is the ?ran= of the redirect for ResultNext on the API (0: none).
+	Ran int
+	// ex and later are the request and its stages' writes that commit
+	// with the session (Save).
+	ex    *Execution
+	later []func(q store.Queries) error
 }
 
 // Component names the executor itself produces.
@@ -113,13 +122,57 @@ func (e *Executor) Session(r *http.Request) (*auth.Session, error) {
 // afterwards and renders the result; an error is internal (the caller shows
 // a flow error and logs it).
 func (e *Executor) Execute(w http.ResponseWriter, r *http.Request, sess *auth.Session, req Request) (Result, error) {
-	cfg, err := e.config.view(r.Context(), e.App.Store)
+	v, known := sess.ConfigVersion()
+	cfg, err := e.config.view(r.Context(), e.App.Store, v, known)
+	if req.Data != nil {
+		// An answer may meet several limits of this client's address (a
+		// rebuilt plan's invitation, then the answer's own): one read.
+		ip := httpx.ClientIP(r)
+		r = r.WithContext(ratelimit.WithMemo(r.Context(), ratelimit.IPKey(ratelimit.InvitationFail, ip),
+			ratelimit.IPKey(ratelimit.PromptFail, ip), ratelimit.IPKey(ratelimit.LoginFail, ip),
+			ratelimit.IPKey(ratelimit.MFAFail, ip), ratelimit.IPKey(FlowTokenFail, ip)))
+	}
 	if err != nil {
 		return Result{}, err
 	}
 	res, err := e.execute(w, r, sess, req, cfg)
 	res.Config = cfg
 	return res, err
+}
+
+// Save stores the session after Execute, with the writes the stages left
+// for the end of the request (Execution.Later) in the same transaction.
+// When that transaction is refused for a reason the invitee must hear
+// (LaterRefusable), *res becomes the denial and the session is saved
+// without the flow.
+func (e *Executor) Save(w http.ResponseWriter, r *http.Request, sess *auth.Session, res *Result) error {
+	if len(res.later) == 0 {
+		return e.App.Sessions.Save(w, r, sess)
+	}
+	err := e.App.Sessions.SaveWith(w, r, sess, func(q store.Queries) error {
+		for _, fn := range res.later {
+			if err := fn(q); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err == nil || res.ex == nil {
+		return err
+	}
+	for _, refuse := range res.ex.refusals {
+		if msg, ok := refuse(err); ok {
+			ex := res.ex
+			ex.pendingUser, ex.requestUser = nil, nil
+			delete(ex.Plan.Context, CtxPendingUser)
+			clearFlow(sess)
+			config := res.Config
+			*res = e.denied(ex, msg)
+			res.Config = config
+			return e.App.Sessions.Save(w, r, sess)
+		}
+	}
+	return err
 }
 
 func (e *Executor) execute(w http.ResponseWriter, r *http.Request, sess *auth.Session, req Request, cfg *configView) (Result, error) {
@@ -150,7 +203,7 @@ func (e *Executor) execute(w http.ResponseWriter, r *http.Request, sess *auth.Se
 		plan, loaded = nil, ""
 	}
 	data := req.Data
-	rebuilding := false
+	rebuilding, fresh := false, plan == nil
 	if plan == nil && key != "" {
 		if retry, over := e.Limiter.Check(ctx, ratelimit.IPKey(FlowTokenFail, httpx.ClientIP(r))); over {
 			return limited(ex, retry), nil
@@ -204,7 +257,33 @@ func (e *Executor) execute(w http.ResponseWriter, r *http.Request, sess *auth.Se
 		}
 	}
 	ex.Plan = plan
-	res, err := e.run(ex, data, loaded, req.RunThrough, rebuilding)
+	runThrough := req.RunThrough
+	if data == nil && !rebuilding {
+		n, toEnd, err := e.headlessRun(ex)
+		if err != nil {
+			return Result{}, err
+		}
+		if !runThrough && n > 0 && !fresh {
+			// authentik's client is sent back with a 302 after each stage
+			// without a UI. Those redirects are answered without running
+			// anything (?ran= counts them), and the request after the last
+			// one runs the whole stretch: so the stretch's writes commit
+			// once, with the session, instead of a session write per stage.
+			// A client that forges ?ran= only skips redirects, which the
+			// HTML pages skip anyway (RunThrough).
+			owed := n
+			if toEnd {
+				owed = n - 1 // the last one ends the flow: no redirect
+			}
+			if req.Ran < owed {
+				return Result{Kind: ResultNext, Ran: req.Ran + 1, Flow: f}, nil
+			}
+			runThrough = true
+		}
+		ex.finishing = runThrough && toEnd && n > 0
+	}
+	res, err := e.run(ex, data, loaded, runThrough, rebuilding)
+	res.ex, res.later = ex, ex.later
 	if ex.unrebuilt && !ex.progressed {
 		// Stored only for what a stage without an answer left behind.
 		sess.KeepBriefly()
@@ -337,6 +416,27 @@ func (e *Executor) run(ex *Execution, data map[string]any, loaded string, runThr
 	}
 }
 
+// headlessRun counts the stages without a UI at the head of the plan and
+// reports whether they are all that is left.
+func (e *Executor) headlessRun(ex *Execution) (n int, toEnd bool, err error) {
+	for _, b := range ex.Plan.Bindings {
+		st, err := ex.App.Store.GetStage(ex.Ctx(), b.Stage)
+		if errors.Is(err, store.ErrNotFound) {
+			continue // passed over when the plan gets there
+		}
+		if err != nil {
+			return 0, false, err
+		}
+		view, ok := lookupStage(st.Kind)
+		h, isH := view.(Headless)
+		if !ok || !isH || !h.Headless(st) {
+			return n, false, nil
+		}
+		n++
+	}
+	return n, true, nil
+}
+
 // restarts reports whether the current binding restarts the flow on an
 // invalid answer. Only answers (POST) restart: restarting on a GET could
 // redirect forever.
@@ -420,7 +520,9 @@ func (e *Executor) finish(ex *Execution) (Result, error) {
 	if target == "" {
 		target = ex.Query.Get("next")
 	}
-	if target == "" && ex.Session.UserPK != nil {
+	if target == "" {
+		// (The login of a new account may still be queued for the end of
+		// this request: a flow that ends signed out is sent to sign in.)
 		var pending string
 		if ex.Session.Get(SessionPendingAuthorization, &pending) {
 			ex.Session.Delete(SessionPendingAuthorization)
@@ -443,7 +545,7 @@ func (e *Executor) finish(ex *Execution) (Result, error) {
 			return Result{}, err
 		}
 	}
-	if ex.InvitationInEffect() && !ex.Plan.Consumed {
+	if ex.InvitationInEffect() && !ex.Plan.Consumed && !ex.consumingLater {
 		pu, err := ex.PendingUser()
 		if err != nil {
 			return Result{}, err

@@ -164,31 +164,33 @@ func (ex *Execution) ConsumeInvitation(q store.Queries, user *store.User) error 
 	if err != nil || inv == nil || ex.Plan.Consumed {
 		return err
 	}
-	fresh, err := q.GetInvitation(ex.Ctx(), inv.UUID)
-	if errors.Is(err, store.ErrNotFound) {
-		return &InvitationError{Cause: CauseUnknown, Token: inv.UUID}
-	}
-	if err != nil {
-		return err
-	}
-	if ierr := CheckInvitation(&fresh, ex.Flow.UUID, ex.Now()); ierr != nil {
-		return ierr
-	}
-	if fresh.Email != "" && (user == nil || !strings.EqualFold(strings.TrimSpace(user.Email), fresh.Email)) {
-		return &InvitationError{Cause: CauseEmail, Invitation: &fresh, Token: fresh.UUID}
-	}
-	use := store.InvitationUse{Invitation: fresh.UUID, UsedAt: ex.Now(), ClientIP: httpx.ClientIP(ex.R)}
+	use := store.InvitationUse{Invitation: inv.UUID, UsedAt: ex.Now(), ClientIP: httpx.ClientIP(ex.R)}
 	if user != nil {
 		pk := user.PK
 		use.UserPK, use.Username = &pk, user.Username
 	}
-	switch err := q.ConsumeInvitation(ex.Ctx(), &use); {
+	// The conditional UPDATE that counts this use returns the row as it was
+	// under the transaction: expiry, flow and email are checked on it, and
+	// a refusal undoes the use.
+	fresh, err := q.ConsumeInvitationRow(ex.Ctx(), &use, func(fresh store.Invitation) error {
+		if ierr := CheckInvitation(&fresh, ex.Flow.UUID, ex.Now()); ierr != nil {
+			return ierr
+		}
+		if fresh.Email != "" && (user == nil || !strings.EqualFold(strings.TrimSpace(user.Email), fresh.Email)) {
+			return &InvitationError{Cause: CauseEmail, Invitation: &fresh, Token: fresh.UUID}
+		}
+		return nil
+	})
+	var ierr *InvitationError
+	switch {
+	case errors.As(err, &ierr):
+		return ierr
 	case errors.Is(err, store.ErrUsedUp):
-		return &InvitationError{Cause: CauseUsedUp, Invitation: &fresh, Token: fresh.UUID}
+		return &InvitationError{Cause: CauseUsedUp, Invitation: inv, Token: inv.UUID}
 	case errors.Is(err, store.ErrRevoked):
-		return &InvitationError{Cause: CauseRevoked, Invitation: &fresh, Token: fresh.UUID}
+		return &InvitationError{Cause: CauseRevoked, Invitation: inv, Token: inv.UUID}
 	case errors.Is(err, store.ErrNotFound):
-		return &InvitationError{Cause: CauseUnknown, Token: fresh.UUID}
+		return &InvitationError{Cause: CauseUnknown, Token: inv.UUID}
 	case err != nil:
 		return fmt.Errorf("consume invitation: %w", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/usher-id/usher/internal/auth"
+	"github.com/usher-id/usher/internal/store"
 )
 
 // Session keys the executor keeps its state under.
@@ -69,6 +70,13 @@ type Plan struct {
 	// TokenConsumed records that the flow token this plan was resumed
 	// from (flowtoken.go) was consumed.
 	TokenConsumed bool `json:"flow_token_consumed,omitempty"`
+	// Invite is the invitation in effect as the invitation stage found it:
+	// like authentik, which keeps the Invitation object itself in the plan
+	// context (stages/invitation/stage.py), later requests read it from
+	// the plan instead of the database. Consuming it reads the row again
+	// under the transaction, so a use, revocation or expiry since then
+	// still refuses.
+	Invite *store.Invitation `json:"invitation_row,omitempty"`
 }
 
 // PlanContext exposes the live context to policies (policy.PlanContexter):

@@ -17,6 +17,13 @@ type StageView interface {
 	Post(ex *Execution, data map[string]any) Response
 }
 
+// Headless is a stage view that shows nothing for st: its Get passes (or
+// refuses) at once, without asking the client anything. The executor
+// runs such stages back to back at the end of a flow (see headlessRun).
+type Headless interface {
+	Headless(st store.Stage) bool
+}
+
 var (
 	registryMu sync.RWMutex
 	registry   = map[store.StageKind]StageView{}

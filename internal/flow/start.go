@@ -27,7 +27,7 @@ var ErrFlowNotApplicable = errors.New("flow: not applicable to this request")
 // the session (App.Sessions.Save) before redirecting. A missing flow is
 // store.ErrNotFound; a refused one ErrFlowNotApplicable.
 func (e *Executor) StartWith(w http.ResponseWriter, r *http.Request, sess *auth.Session, slug string, seed map[string]any) error {
-	cfg, err := e.config.view(r.Context(), e.App.Store)
+	cfg, err := e.config.view(r.Context(), e.App.Store, 0, false)
 	if err != nil {
 		return err
 	}

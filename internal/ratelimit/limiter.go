@@ -123,10 +123,13 @@ func (l *Limiter) Check(ctx context.Context, keys ...string) (retryAfter time.Du
 			continue
 		}
 		start := window(now, r.Window)
-		n, err := l.Store.HitCount(ctx, key, start)
-		if err != nil {
-			l.logErr(ctx, "rate limit check failed", err)
-			continue
+		n, ok := memoFrom(ctx).count(ctx, l, key, start)
+		if !ok {
+			var err error
+			if n, err = l.Store.HitCount(ctx, key, start); err != nil {
+				l.logErr(ctx, "rate limit check failed", err)
+				continue
+			}
 		}
 		if n >= r.Limit {
 			limited = true
@@ -156,6 +159,7 @@ func (l *Limiter) Fail(ctx context.Context, keys ...string) {
 			l.logErr(ctx, "rate limit count failed", err)
 			continue
 		}
+		memoFrom(ctx).record(key, start, n)
 		if n == r.Limit {
 			l.record(ctx, key, r)
 		}

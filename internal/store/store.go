@@ -40,6 +40,9 @@ type Queries interface {
 	FlowTokenQueries
 	OAuthQueries
 	SavepointQueries
+	SessionRoundTripQueries
+	InvitationConsumeQueries
+	RateLimitBatchQueries
 
 	// Settings: small key/value rows (secret key, bootstrap marker).
 	GetSetting(ctx context.Context, key string) (string, error)

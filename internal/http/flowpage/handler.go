@@ -127,9 +127,18 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if err := a.Sessions.Save(w, r, sess); err != nil {
+	refusable := res.Kind != flow.ResultChallenge
+	if err := h.Exec.Save(w, r, sess, &res); err != nil {
 		h.fail(w, r, err)
 		return
+	}
+	if refusable && res.Kind == flow.ResultChallenge {
+		// The writes left for the end of the request were refused (an
+		// invitation used up meanwhile): the denial replaces the redirect.
+		if body, err = h.render(r, sess, res, nil); err != nil {
+			h.fail(w, r, err)
+			return
+		}
 	}
 	switch res.Kind {
 	case flow.ResultNotFound:

@@ -240,6 +240,8 @@ func TestMetrics(t *testing.T) {
 		"# TYPE usher_http_request_duration_seconds histogram",
 		"usher_db_connections_open ",
 		"go_goroutines ",
+		"process_cpu_seconds_total ",
+		"go_memstats_mallocs_total ",
 		`usher_build_info{version="test",`,
 	} {
 		if !strings.Contains(body, want) {

@@ -10,6 +10,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/usher-id/usher/internal/store"
@@ -24,6 +26,8 @@ type DB struct {
 	migrations fs.FS
 	// Prepared statements by SQL text, when the dialect asks for them.
 	readStmts, writeStmts *stmtCache
+	// observer sees every statement (observe.go); nil: none.
+	observer atomic.Pointer[Observer]
 }
 
 var (
@@ -104,6 +108,10 @@ func (db *DB) Tx(ctx context.Context, fn func(q store.Queries) error) error {
 type conn struct {
 	db *DB
 	tx *sql.Tx
+	// pendingEvents are event rows a transaction inserts at its end
+	// (CreateEvent, flushEvents).
+	pendingEvents [][]any
+	eventsErr     error // a failed early flush, reported at commit
 }
 
 // inTx runs fn atomically: directly when c is already a transaction,
@@ -112,6 +120,7 @@ func (c *conn) inTx(ctx context.Context, fn func(c *conn) error) (err error) {
 	if c.tx != nil {
 		return fn(c)
 	}
+	c.observe(StatementBegin, "BEGIN")
 	tx, err := c.db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
@@ -122,8 +131,15 @@ func (c *conn) inTx(ctx context.Context, fn func(c *conn) error) (err error) {
 			_ = tx.Rollback()
 		}
 	}()
-	if err := fn(&conn{db: c.db, tx: tx}); err != nil {
+	tc := &conn{db: c.db, tx: tx}
+	if err := fn(tc); err != nil {
 		return err
+	}
+	if err := tc.flushEvents(ctx); err != nil {
+		return err
+	}
+	if tc.eventsErr != nil {
+		return tc.eventsErr
 	}
 	done = true
 	if err := tx.Commit(); err != nil {
@@ -179,7 +195,9 @@ func (c *conn) stmt(ctx context.Context, q string, write bool) *sql.Stmt {
 
 // query and queryRow read; exec, execRow and execQuery write.
 func (c *conn) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	c.flushEventsBefore(ctx, q)
 	q = c.db.dialect.Rebind(q)
+	c.observe(StatementRead, q)
 	if st := c.stmt(ctx, q, false); st != nil {
 		return st.QueryContext(ctx, args...)
 	}
@@ -187,7 +205,9 @@ func (c *conn) query(ctx context.Context, q string, args ...any) (*sql.Rows, err
 }
 
 func (c *conn) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	c.flushEventsBefore(ctx, q)
 	q = c.db.dialect.Rebind(q)
+	c.observe(StatementRead, q)
 	if st := c.stmt(ctx, q, false); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
@@ -195,7 +215,9 @@ func (c *conn) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 }
 
 func (c *conn) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	c.flushEventsBefore(ctx, q)
 	q = c.db.dialect.Rebind(q)
+	c.observe(StatementWrite, q)
 	if st := c.stmt(ctx, q, true); st != nil {
 		return st.ExecContext(ctx, args...)
 	}
@@ -203,7 +225,9 @@ func (c *conn) exec(ctx context.Context, q string, args ...any) (sql.Result, err
 }
 
 func (c *conn) execRow(ctx context.Context, q string, args ...any) *sql.Row {
+	c.flushEventsBefore(ctx, q)
 	q = c.db.dialect.Rebind(q)
+	c.observe(StatementWrite, q)
 	if st := c.stmt(ctx, q, true); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
@@ -211,11 +235,25 @@ func (c *conn) execRow(ctx context.Context, q string, args ...any) *sql.Row {
 }
 
 func (c *conn) execQuery(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	c.flushEventsBefore(ctx, q)
 	q = c.db.dialect.Rebind(q)
+	c.observe(StatementWrite, q)
 	if st := c.stmt(ctx, q, true); st != nil {
 		return st.QueryContext(ctx, args...)
 	}
 	return c.writer().QueryContext(ctx, q, args...)
+}
+
+// flushEventsBefore inserts a transaction's queued events before a
+// statement that touches the events table, so the transaction sees its
+// own events as if they had been inserted one by one. A failed flush
+// rolls the transaction back when it ends.
+func (c *conn) flushEventsBefore(ctx context.Context, q string) {
+	if len(c.pendingEvents) > 0 && strings.Contains(q, "events") && !strings.HasPrefix(q, "INSERT INTO events (") {
+		if err := c.flushEvents(ctx); err != nil && c.eventsErr == nil {
+			c.eventsErr = err
+		}
+	}
 }
 
 // execOne runs a write that must touch one row; none gives ErrNotFound.

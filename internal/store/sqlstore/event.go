@@ -39,8 +39,37 @@ func (c *conn) CreateEvent(ctx context.Context, e *store.Event) error {
 		}
 		cols[i] = s
 	}
-	_, err := c.exec(ctx, "INSERT INTO events ("+eventCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		e.UUID, e.Action, e.App, cols[0], cols[1], e.ClientIP, c.t(e.Created), cols[2], c.t(e.Expires))
+	args := []any{e.UUID, e.Action, e.App, cols[0], cols[1], e.ClientIP, c.t(e.Created), cols[2], c.t(e.Expires)}
+	if c.tx != nil {
+		// Inside a transaction the events of one piece of work (a user
+		// created, an invitation used, ...) go in with one statement
+		// when the transaction commits, or before anything else reads
+		// the events table in it (flushEvents).
+		c.pendingEvents = append(c.pendingEvents, args)
+		return nil
+	}
+	_, err := c.exec(ctx, "INSERT INTO events ("+eventCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", args...)
+	return c.wrap("insert event", err)
+}
+
+// flushEvents inserts the events a transaction has queued, in one
+// multi-row INSERT.
+func (c *conn) flushEvents(ctx context.Context) error {
+	if len(c.pendingEvents) == 0 {
+		return nil
+	}
+	rows, args := c.pendingEvents, make([]any, 0, 9*len(c.pendingEvents))
+	c.pendingEvents = nil
+	var b strings.Builder
+	b.WriteString("INSERT INTO events (" + eventCols + ") VALUES ")
+	for i, r := range rows {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?)")
+		args = append(args, r...)
+	}
+	_, err := c.exec(ctx, b.String(), args...)
 	return c.wrap("insert event", err)
 }
 

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -167,6 +168,47 @@ func (c *conn) ConsumeInvitation(ctx context.Context, use *store.InvitationUse) 
 			VALUES (?, ?, ?, ?, ?) RETURNING id`, use.Invitation, use.UserPK, use.Username, c.t(use.UsedAt), use.ClientIP).Scan(&use.ID)
 		return c.wrap("record invitation use", err)
 	})
+}
+
+// ConsumeInvitationRow counts the use with the conditional UPDATE that
+// makes it the counted one, reading the row back with RETURNING.
+func (c *conn) ConsumeInvitationRow(ctx context.Context, use *store.InvitationUse, check func(store.Invitation) error) (store.Invitation, error) {
+	use.Invitation = strings.ToLower(use.Invitation)
+	if use.UsedAt.IsZero() {
+		use.UsedAt = now()
+	}
+	var inv store.Invitation
+	err := c.inTx(ctx, func(c *conn) error {
+		var err error
+		inv, err = scanInvitation(c.execRow(ctx, `UPDATE invitations SET uses = uses + 1
+			WHERE invite_uuid = ? AND revoked_at IS NULL AND (max_uses IS NULL OR uses < max_uses)
+			RETURNING `+invitationCols, use.Invitation))
+		if errors.Is(err, sql.ErrNoRows) {
+			var revoked timeCol
+			err := c.execRow(ctx, "SELECT revoked_at FROM invitations WHERE invite_uuid = ?", use.Invitation).Scan(&revoked)
+			switch {
+			case err != nil:
+				return c.wrap("consume invitation", err)
+			case revoked.Valid:
+				return fmt.Errorf("store: consume invitation: %w", store.ErrRevoked)
+			default:
+				return fmt.Errorf("store: consume invitation: %w", store.ErrUsedUp)
+			}
+		}
+		if err != nil {
+			return c.wrap("consume invitation", err)
+		}
+		inv.Uses-- // as it was before this use
+		if check != nil {
+			if err := check(inv); err != nil {
+				return err
+			}
+		}
+		err = c.execRow(ctx, `INSERT INTO invitation_uses (invitation, user_pk, username, used_at, client_ip)
+			VALUES (?, ?, ?, ?, ?) RETURNING id`, use.Invitation, use.UserPK, use.Username, c.t(use.UsedAt), use.ClientIP).Scan(&use.ID)
+		return c.wrap("record invitation use", err)
+	})
+	return inv, err
 }
 
 func (c *conn) ListInvitationUses(ctx context.Context, invitationUUID string) ([]store.InvitationUse, error) {

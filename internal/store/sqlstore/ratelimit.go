@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 	"time"
 )
 
@@ -25,6 +26,34 @@ func (c *conn) HitCount(ctx context.Context, key string, windowStart time.Time) 
 		return 0, nil
 	}
 	return n, c.wrap("read rate limit hits", err)
+}
+
+// HitCounts reads the counts of several keys of one window.
+func (c *conn) HitCounts(ctx context.Context, keys []string, windowStart time.Time) (map[string]int, error) {
+	out := make(map[string]int, len(keys))
+	if len(keys) == 0 {
+		return out, nil
+	}
+	args := make([]any, 0, len(keys)+1)
+	args = append(args, c.t(windowStart))
+	q := "SELECT key_name, hits FROM rate_limit_hits WHERE window_start = ? AND key_name IN (?" + strings.Repeat(", ?", len(keys)-1) + ")"
+	for _, k := range keys {
+		args = append(args, k)
+	}
+	rows, err := c.query(ctx, q, args...)
+	if err != nil {
+		return nil, c.wrap("read rate limit hits", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k string
+		var n int
+		if err := rows.Scan(&k, &n); err != nil {
+			return nil, c.wrap("read rate limit hits", err)
+		}
+		out[k] = n
+	}
+	return out, c.wrap("read rate limit hits", rows.Err())
 }
 
 func (c *conn) DeleteExpiredHits(ctx context.Context, at time.Time) (int, error) {

@@ -32,6 +32,9 @@ func (view) Rebuilt(ex *flow.Execution) bool {
 	return s == nil || !s.ContinueFlowWithoutInvitation || !ex.InvitationInEffect()
 }
 
+// Headless: the stage shows nothing.
+func (view) Headless(store.Stage) bool { return true }
+
 func run(ex *flow.Execution) flow.Response {
 	settings := ex.Stage.Invitation
 	if settings == nil {

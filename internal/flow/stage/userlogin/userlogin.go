@@ -4,6 +4,7 @@ package userlogin
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -49,6 +50,11 @@ func (view) Get(ex *flow.Execution) flow.Response {
 		return flow.Ask(challenge(u))
 	}
 	return login(ex, s, false)
+}
+
+// Headless: the stage asks nothing unless it offers "remember me".
+func (view) Headless(st store.Stage) bool {
+	return st.UserLogin == nil || ParseTimedelta(st.UserLogin.RememberMeOffset) <= 0
 }
 
 // Post takes the remember_me answer.
@@ -119,25 +125,42 @@ func login(ex *flow.Execution, s *store.UserLoginStageSettings, remember bool) f
 			d = 24 * time.Hour
 		}
 	}
-	ex.Session.Login(u.PK, now.Add(d), persistent)
-	q := ex.Store()
-	if err := q.SetLastLogin(ex.Ctx(), u.PK, now); err != nil {
-		return flow.Fail(err)
-	}
-	if s.TerminateOtherSessions {
-		if err := q.DeleteUserSessions(ex.Ctx(), u.PK, auth.HashID(ex.Session.ID)); err != nil {
-			return flow.Fail(err)
-		}
-	}
 	data := map[string]any{}
 	for _, k := range []string{flow.CtxAuthMethod, "auth_method_args"} {
 		if v, ok := ex.Context()[k]; ok {
 			data[k] = v
 		}
 	}
-	if err := ex.Record(q, u, event.Login, data); err != nil {
-		return flow.Fail(err)
+	login := func() {
+		ex.Session.Login(u.PK, now.Add(d), persistent)
 	}
+	if u.PK != 0 {
+		login()
+	}
+	// Nothing here can refuse the login: it commits with the session row
+	// that carries it, in one transaction.
+	ex.Later(func(q store.Queries) error {
+		if u.PK == 0 {
+			// The account is written earlier in this transaction (user
+			// write, Execution.Finishing): log in with its key.
+			pu, err := ex.PendingUser()
+			if err != nil || pu == nil {
+				return fmt.Errorf("user login: the account written with it is gone: %v", err)
+			}
+			u = pu
+			login()
+		}
+		keep := auth.HashID(ex.Session.ID)
+		if err := q.SetLastLogin(ex.Ctx(), u.PK, now); err != nil {
+			return err
+		}
+		if s.TerminateOtherSessions {
+			if err := q.DeleteUserSessions(ex.Ctx(), u.PK, keep); err != nil {
+				return err
+			}
+		}
+		return ex.Record(q, u, event.Login, data)
+	})
 	return flow.Passed()
 }
 

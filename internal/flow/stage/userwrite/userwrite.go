@@ -98,7 +98,10 @@ func run(ex *flow.Execution) flow.Response {
 	}
 	groups := groupsFor(ex, s)
 
-	err = ex.Store().Tx(ex.Ctx(), func(q store.Queries) error {
+	// Read now: a write left for the end of the request runs after this
+	// stage has cleared them from the plan.
+	devices, _ := ex.Context()[flow.CtxPendingDevices].([]any)
+	work := func(q store.Queries) error {
 		if creating {
 			if err := user.Create(ex.Ctx(), q, &u, groups...); err != nil {
 				return err
@@ -116,8 +119,8 @@ func run(ex *flow.Execution) flow.Response {
 		if err := ex.ConsumeInvitation(q, &u); err != nil {
 			return err
 		}
-		if pending, _ := ex.Context()[flow.CtxPendingDevices].([]any); len(pending) > 0 {
-			if err := mfa.CreatePendingDevices(ex.Ctx(), q, u.PK, pending); err != nil {
+		if len(devices) > 0 {
+			if err := mfa.CreatePendingDevices(ex.Ctx(), q, u.PK, devices); err != nil {
 				return err
 			}
 		}
@@ -126,26 +129,32 @@ func run(ex *flow.Execution) flow.Response {
 			return err
 		}
 		return record(ex, q, &u, pd, creating, passwordSet)
-	})
-	var ierr *flow.InvitationError
-	var terr *flow.TokenError
-	if err != nil {
-		ex.Plan.TokenConsumed = false
 	}
-	switch {
-	case errors.As(err, &terr):
-		ex.Plan.Consumed = false
-		return flow.Invalid(terr.Message)
-	case errors.As(err, &ierr):
-		ex.Plan.Consumed = false
-		ex.RecordInvitationFailure(ierr)
-		return flow.Invalid(ierr.Message())
-	case errors.Is(err, store.ErrConflict):
-		ex.Plan.Consumed = false
-		return flow.Invalid(msgUsernameTaken)
-	case err != nil:
-		ex.Plan.Consumed = false
-		return flow.Fail(err)
+	if creating && ex.Finishing() && !ex.HoldsFlowToken() {
+		// Only stages without a UI follow (the login): the account, the
+		// invitation's use and the events commit at the end of this
+		// request with the login and the session, in one transaction. A
+		// use or username taken meanwhile refuses the flow then, with the
+		// same message as here. (A plan resumed from a link keeps writing
+		// here, so the link is used up in the transaction of this work.)
+		ex.ConsumeLater()
+		ex.LaterRefusable(func(q store.Queries) error {
+			if err := work(q); err != nil {
+				return err
+			}
+			ex.SetPendingUser(&u) // now with its key
+			return nil
+		}, func(err error) (string, bool) { return refusal(ex, err) })
+	} else {
+		err = ex.Store().Tx(ex.Ctx(), work)
+		if err != nil {
+			ex.Plan.TokenConsumed = false
+			ex.Plan.Consumed = false
+			if msg, ok := refusal(ex, err); ok {
+				return flow.Invalid(msg)
+			}
+			return flow.Fail(err)
+		}
 	}
 	delete(ex.Context(), flow.CtxPendingDevices)
 	delete(ex.Context(), flow.CtxPendingUserUUID)
@@ -154,6 +163,26 @@ func run(ex *flow.Execution) flow.Response {
 	pd["created"] = creating // authentik's user_write handler adds it too
 	return flow.Passed()
 }
+
+// refusal is the message for the invitee when writing the user failed for
+// a reason they must hear; ok is false for an internal error.
+func refusal(ex *flow.Execution, err error) (msg string, ok bool) {
+	var ierr *flow.InvitationError
+	var terr *flow.TokenError
+	switch {
+	case errors.As(err, &terr):
+		return terr.Message, true
+	case errors.As(err, &ierr):
+		ex.RecordInvitationFailure(ierr)
+		return ierr.Message(), true
+	case errors.Is(err, store.ErrConflict):
+		return msgUsernameTaken, true
+	}
+	return "", false
+}
+
+// Headless: the stage shows nothing.
+func (view) Headless(store.Stage) bool { return true }
 
 // apply maps prompt_data onto u (authentik's UserWriteStageView.update_user); it reports whether a
 // password was set.
