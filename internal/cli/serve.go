@@ -121,13 +121,13 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 
 	// usher's own login/logout flows and default brand are embedded
 	// blueprints; "created" entries leave an administrator's edits alone.
-	if err := blueprint.ApplyDefaults(ctx, a); err != nil {
-		return err
-	}
 	// The key pair OpenID providers sign with unless they name another;
-	// stored in the database, so every instance signs with the same key.
+	// created before any blueprint may !Find it by name; stored in the database, so every instance signs with the same key.
 	if _, err := keypair.EnsureDefault(ctx, a.Store); err != nil {
 		return fmt.Errorf("default signing key: %w", err)
+	}
+	if err := blueprint.ApplyDefaults(ctx, a); err != nil {
+		return err
 	}
 	wk, err := boot.NewWorkers(a, cfg)
 	if err != nil {
