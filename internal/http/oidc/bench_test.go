@@ -6,6 +6,8 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/usher-id/usher/internal/app"
+	"github.com/usher-id/usher/internal/auth"
 	"github.com/usher-id/usher/internal/domain/keypair"
 	"github.com/usher-id/usher/internal/resource"
 	"github.com/usher-id/usher/internal/store/storetest"
@@ -19,8 +21,21 @@ import (
 // parallelism is fixed at 16 goroutines).
 //
 //	go test -run '^$' -bench . -benchtime 3s ./internal/http/oidc/
-func BenchmarkSignIn(b *testing.B) {
-	e := newEnvB(b)
+func BenchmarkSignIn(b *testing.B) { benchSignIn(b, newEnvB(b)) }
+
+// BenchmarkSignInArgon2id hashes with the default argon2id (19 MiB, t=2):
+// the sign-in is then bound by the hash.
+func BenchmarkSignInArgon2id(b *testing.B) {
+	benchSignIn(b, newEnvWith(b, storetest.Backends(b)[0], nil, func(a *app.App) {
+		pw, err := auth.ParsePasswordHash(auth.DefaultPasswordHash)
+		if err != nil {
+			b.Fatal(err)
+		}
+		a.Passwords = pw
+	}))
+}
+
+func benchSignIn(b *testing.B, e *env) {
 	b.SetParallelism(16 / maxInt(1, procs()))
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {

@@ -36,9 +36,18 @@ type env struct {
 
 func newEnv(t testing.TB, b testapp.Backend, mutate func(data map[string]any)) *env {
 	t.Helper()
+	return newEnvWith(t, b, mutate, nil)
+}
+
+// newEnvWith lets the caller adjust the app (its password hash) first.
+func newEnvWith(t testing.TB, b testapp.Backend, mutate func(data map[string]any), adjust func(*app.App)) *env {
+	t.Helper()
 	ctx := context.Background()
 	st := b.Open(t)
 	a := testapp.NewApp(t, st)
+	if adjust != nil {
+		adjust(a)
+	}
 	if err := blueprint.ApplyDefaults(ctx, a); err != nil {
 		t.Fatal(err)
 	}

@@ -122,12 +122,13 @@ func (view) Post(ex *flow.Execution, data map[string]any) flow.Response {
 // user and an outdated hash is replaced; on failure a login_failed event is
 // recorded with the identifier.
 func Check(ex *flow.Execution, u *store.User, identifier, pw string) (auth.PasswordCheck, error) {
-	hash, username := dummyHash(ex.App), identifier
+	hash, username := "", identifier
 	if u != nil {
 		username = u.Username
-		if u.Password != "" {
-			hash = u.Password
-		}
+		hash = u.Password
+	}
+	if hash == "" {
+		hash = dummyHash(ex.App)
 	}
 	res := ex.CheckPassword(hash, username, pw)
 	if res.Limited {
@@ -157,7 +158,7 @@ func Check(ex *flow.Execution, u *store.User, identifier, pw string) (auth.Passw
 
 var (
 	dummyMu   sync.Mutex
-	dummyFor  = map[*app.App]string{}
+	dummyFor  = map[*auth.Passwords]string{} // by hashing scheme: the executor copies the App per request
 	dummySeed = func() string {
 		b := make([]byte, 18)
 		_, _ = rand.Read(b)
@@ -166,17 +167,19 @@ var (
 )
 
 // dummyHash is a hash of a random password in the app's scheme, so that a
-// check for an unknown user costs what a real one does.
+// check for an unknown user costs what a real one does. It is made once
+// per scheme (keyed by the app's *auth.Passwords, which every request's
+// copy of the App shares), and only when a check needs it.
 func dummyHash(a *app.App) string {
 	dummyMu.Lock()
 	defer dummyMu.Unlock()
-	if h, ok := dummyFor[a]; ok {
+	if h, ok := dummyFor[a.Passwords]; ok {
 		return h
 	}
 	h, err := a.Passwords.Hash(dummySeed)
 	if err != nil {
 		return ""
 	}
-	dummyFor[a] = h
+	dummyFor[a.Passwords] = h
 	return h
 }
