@@ -100,6 +100,11 @@ func (h *Handler) continueAuthorization(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	a, err := h.App.Store.ApplicationOfProvider(ctx, p.PK)
+	if errors.Is(err, store.ErrNotFound) {
+		h.page(w, r, http.StatusBadRequest, "Provider not in use",
+			fmt.Sprintf("The provider %q is no longer assigned to an application. Go back to the application and sign in again, or ask an administrator.", p.Name), nil)
+		return
+	}
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -232,6 +237,11 @@ func (h *Handler) callback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a, err := h.App.Store.ApplicationOfProvider(ctx, p.PK)
+	if errors.Is(err, store.ErrNotFound) {
+		h.page(w, r, http.StatusBadRequest, "Provider not in use",
+			fmt.Sprintf("The provider %q is no longer assigned to an application. Go back to the application and sign in again, or ask an administrator.", p.Name), nil)
+		return
+	}
 	if err != nil {
 		h.fail(w, r, err)
 		return
