@@ -92,14 +92,19 @@ func (s *Service) Claims(ctx context.Context, p store.OAuth2Provider, u store.Us
 			map[string]any{"scopes": scopes, "groups": groups, "scope_name": m.ScopeName,
 				"email_verified": user.EmailVerified(u)})
 		if err != nil {
-			return nil, fmt.Errorf("scope mapping %q: %w", m.Name, err)
+			// As authentik does for a failing property mapping: the
+			// sign-in goes on without its claims, and the error is logged
+			// for the administrator (with the mapping, never the values).
+			s.App.Log.ErrorContext(ctx, "scope mapping failed; its claims are left out", "mapping", m.Name, "error", err)
+			continue
 		}
 		claims, ok := v.(map[string]any)
 		if !ok {
-			if v == nil {
-				continue
+			if v != nil {
+				s.App.Log.ErrorContext(ctx, "scope mapping did not return a dictionary of claims; left out",
+					"mapping", m.Name, "type", fmt.Sprintf("%T", v))
 			}
-			return nil, fmt.Errorf("scope mapping %q returned %T, not a dictionary of claims", m.Name, v)
+			continue
 		}
 		for k, c := range claims {
 			out[k] = c

@@ -362,3 +362,39 @@ func TestClientSecretGuessingIsLimited(t *testing.T) {
 		t.Fatalf("the right secret after 12 wrong guesses: %d, want 401 while limited", status)
 	}
 }
+
+// A scope mapping that fails at run time leaves its claims out; the
+// sign-in and the other mappings' claims go on (as authentik does).
+func TestFailingScopeMappingIsLeftOut(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, testapp.Backends(t)[0], nil)
+	rc := &resource.Ctx{Context: ctx, Q: e.a.Store, Blueprint: true}
+	bad, err := resource.ScopeMappings.Create(rc, map[string]any{"name": "broken", "scope_name": "email",
+		"expression": `return {"team": 1 // 0}`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := e.a.Store.GetOAuth2Provider(ctx, e.provider.PK)
+	maps := append(append([]any{}, anyList(p.PropertyMappings)...), bad.UUID)
+	if _, err := resource.OAuth2Providers.Update(rc, p, map[string]any{"property_mappings": maps}); err != nil {
+		t.Fatal(err)
+	}
+	tok := e.signIn()
+	var claims map[string]any
+	info, err := e.rp.UserInfo(ctx, oauth2.StaticTokenSource(tok))
+	if err != nil {
+		t.Fatalf("userinfo with a failing mapping: %v", err)
+	}
+	_ = info.Claims(&claims)
+	if claims["email"] != "alice@example.com" || claims["team"] != nil {
+		t.Fatalf("claims = %v", claims)
+	}
+}
+
+func anyList(l []string) []any {
+	out := make([]any, len(l))
+	for i, s := range l {
+		out[i] = s
+	}
+	return out
+}
