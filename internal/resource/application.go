@@ -2,8 +2,8 @@ package resource
 
 import (
 	"fmt"
-	"net/url"
 
+	"github.com/usher-id/usher/internal/domain/application"
 	"github.com/usher-id/usher/internal/store"
 )
 
@@ -98,10 +98,11 @@ func serializeApplication(c *Ctx, a store.Application) (map[string]any, error) {
 			if providerObj, err = serializeProvider(c, p); err != nil {
 				return nil, err
 			}
-			if launch == nil {
+			if u := application.ProviderLaunchURL(p); launch == nil && u != "" {
 				// authentik's get_launch_url: an OAuth2 provider's first
-				// strict redirect URI, reduced to its origin.
-				launch = providerLaunchURL(p)
+				// strict redirect URI, reduced to its origin (the same
+				// target /application/launch/<slug>/ redirects to).
+				launch = u
 			}
 		}
 	}
@@ -113,18 +114,4 @@ func serializeApplication(c *Ctx, a store.Application) (map[string]any, error) {
 		"meta_publisher": a.MetaPublisher, "policy_engine_mode": a.PolicyEngineMode, "group": a.Group,
 		"meta_hide": false,
 	}, nil
-}
-
-// providerLaunchURL is where an application behind an OAuth2 provider
-// starts: the origin of its first strict redirect URI (nil when none).
-func providerLaunchURL(p store.OAuth2Provider) any {
-	for _, u := range p.RedirectURIs {
-		if u.MatchingMode != "strict" {
-			continue
-		}
-		if parsed, err := url.Parse(u.URL); err == nil && parsed.Scheme != "" && parsed.Host != "" {
-			return parsed.Scheme + "://" + parsed.Host
-		}
-	}
-	return nil
 }

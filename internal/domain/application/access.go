@@ -38,6 +38,12 @@ func LaunchURL(ctx context.Context, q store.Queries, a store.Application) string
 	if err != nil {
 		return ""
 	}
+	return ProviderLaunchURL(p)
+}
+
+// ProviderLaunchURL is where an application behind p starts: the origin
+// of p's first strict http(s) redirect URI, "" when it has none.
+func ProviderLaunchURL(p store.OAuth2Provider) string {
 	for _, u := range p.RedirectURIs {
 		if u.MatchingMode != "strict" {
 			continue
