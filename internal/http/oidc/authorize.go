@@ -94,19 +94,8 @@ func (h *Handler) continueAuthorization(w http.ResponseWriter, r *http.Request) 
 			"The sign-in request is no longer valid (it expired or was already completed). Go back to the application and sign in again.", nil)
 		return
 	}
-	p, err := h.App.Store.GetOAuth2Provider(ctx, row.ProviderPK)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	a, err := h.App.Store.ApplicationOfProvider(ctx, p.PK)
-	if errors.Is(err, store.ErrNotFound) {
-		h.page(w, r, http.StatusBadRequest, "Provider not in use",
-			fmt.Sprintf("The provider %q is no longer assigned to an application. Go back to the application and sign in again, or ask an administrator.", p.Name), nil)
-		return
-	}
-	if err != nil {
-		h.fail(w, r, err)
+	p, a, ok := h.requestTarget(w, r, row)
+	if !ok {
 		return
 	}
 	sess, u, err := h.sessionUser(r)
@@ -231,30 +220,19 @@ func (h *Handler) callback(w http.ResponseWriter, r *http.Request) {
 			"This sign-in was not completed in this browser, or its code was already issued. Go back to the application and sign in again.", nil)
 		return
 	}
-	p, err := h.App.Store.GetOAuth2Provider(ctx, row.ProviderPK)
-	if err != nil {
-		h.fail(w, r, err)
+	p, a, ok := h.requestTarget(w, r, row)
+	if !ok {
 		return
 	}
-	a, err := h.App.Store.ApplicationOfProvider(ctx, p.PK)
-	if errors.Is(err, store.ErrNotFound) {
-		h.page(w, r, http.StatusBadRequest, "Provider not in use",
-			fmt.Sprintf("The provider %q is no longer assigned to an application. Go back to the application and sign in again, or ask an administrator.", p.Name), nil)
-		return
-	}
-	if err != nil {
-		h.fail(w, r, err)
+	if req.Req.ResponseMode == oidc.ResponseModeFormPost {
+		h.page(w, r, http.StatusBadRequest, "Unsupported response mode",
+			"usher answers authorization requests in the query (response_mode=query).", nil)
 		return
 	}
 	r = h.withTarget(r, p, &a)
 	to, err := op.BuildAuthResponseCallbackURL(r.Context(), req, h.provider)
 	if err != nil {
 		h.fail(w, r, err)
-		return
-	}
-	if req.Req.ResponseMode == oidc.ResponseModeFormPost {
-		h.page(w, r, http.StatusBadRequest, "Unsupported response mode",
-			"usher answers authorization requests in the query (response_mode=query).", nil)
 		return
 	}
 	to = withParam(to, "iss", oauth2.Issuer(httpx.BaseURL(r), p, &a))
@@ -288,4 +266,26 @@ func withParam(raw, k, v string) string {
 	q.Set(k, v)
 	u.RawQuery = q.Encode()
 	return u.String()
+}
+
+// requestTarget loads the provider of a stored request and the
+// application it serves; ok false means a page was written.
+func (h *Handler) requestTarget(w http.ResponseWriter, r *http.Request, row store.OAuth2AuthRequest) (store.OAuth2Provider, store.Application, bool) {
+	ctx := r.Context()
+	p, err := h.App.Store.GetOAuth2Provider(ctx, row.ProviderPK)
+	if err != nil {
+		h.fail(w, r, err)
+		return p, store.Application{}, false
+	}
+	a, err := h.App.Store.ApplicationOfProvider(ctx, p.PK)
+	if errors.Is(err, store.ErrNotFound) {
+		h.page(w, r, http.StatusBadRequest, "Provider not in use",
+			fmt.Sprintf("The provider %q is no longer assigned to an application. Go back to the application and sign in again, or ask an administrator.", p.Name), nil)
+		return p, a, false
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return p, a, false
+	}
+	return p, a, true
 }
