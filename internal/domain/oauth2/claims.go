@@ -127,7 +127,7 @@ func (s *Service) groupNames(ctx context.Context, userPK int64) ([]any, error) {
 
 // fillUserinfo sets sub and the mapped claims.
 func (s *Service) fillUserinfo(ctx context.Context, info *oidc.UserInfo, providerPK, userPK int64, scopes []string) error {
-	p, err := s.App.Store.GetOAuth2Provider(ctx, providerPK)
+	p, err := s.Provider(ctx, providerPK)
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -80,8 +81,21 @@ func Subject(p store.OAuth2Provider, u store.User) string {
 	return resource.UserUID(u)
 }
 
-// ProviderByClientID loads the provider and its application.
+// Provider loads a provider by pk; the one the request is about comes
+// from its target (op asks for it several times per request).
+func (s *Service) Provider(ctx context.Context, pk int64) (store.OAuth2Provider, error) {
+	if t := TargetFrom(ctx); t != nil && t.Provider.PK == pk {
+		return t.Provider, nil
+	}
+	return s.App.Store.GetOAuth2Provider(ctx, pk)
+}
+
+// ProviderByClientID loads the provider and its application; the request's
+// own come from its target.
 func (s *Service) ProviderByClientID(ctx context.Context, clientID string) (store.OAuth2Provider, *store.Application, error) {
+	if t := TargetFrom(ctx); t != nil && t.Provider.PK != 0 && t.Provider.ClientID == clientID {
+		return t.Provider, t.App, nil
+	}
 	p, err := s.App.Store.GetOAuth2ProviderByClientID(ctx, clientID)
 	if err != nil {
 		return p, nil, err
@@ -124,14 +138,14 @@ func (s *Service) LoadRequest(ctx context.Context, id string) (*AuthRequest, sto
 
 func (s *Service) fromRow(ctx context.Context, row store.OAuth2AuthRequest) (*AuthRequest, error) {
 	a := &AuthRequest{ID: row.ID, ProviderPK: row.ProviderPK, SessionHash: row.SessionHash, AMR: []string{"pwd"}}
-	if err := jsonUnmarshal(row.Request, &a.Req); err != nil {
+	if err := json.Unmarshal(row.Request, &a.Req); err != nil {
 		return nil, err
 	}
 	if row.AuthTime != nil {
 		a.AuthTime = *row.AuthTime
 	}
 	if row.UserPK != nil {
-		p, err := s.App.Store.GetOAuth2Provider(ctx, row.ProviderPK)
+		p, err := s.Provider(ctx, row.ProviderPK)
 		if err != nil {
 			return nil, err
 		}
@@ -145,10 +159,11 @@ func (s *Service) fromRow(ctx context.Context, row store.OAuth2AuthRequest) (*Au
 }
 
 // Authorize binds the request to the user who completed its
-// authorization flow, once. sessionHash ties the tokens to the browser
-// session, so ending the session revokes them.
-func (s *Service) Authorize(ctx context.Context, id string, userPK int64, sessionHash string) error {
-	ok, err := s.App.Store.AuthorizeOAuth2AuthRequest(ctx, id, userPK, sessionHash, s.now())
+// authorization flow, once (the conditional UPDATE refuses a request
+// that is gone, expired or already bound). sessionHash ties the tokens
+// to the browser session, so ending the session revokes them.
+func Authorize(ctx context.Context, q store.Queries, id string, userPK int64, sessionHash string, now time.Time) error {
+	ok, err := q.AuthorizeOAuth2AuthRequest(ctx, id, userPK, sessionHash, now)
 	if err != nil {
 		return err
 	}
@@ -156,12 +171,4 @@ func (s *Service) Authorize(ctx context.Context, id string, userPK int64, sessio
 		return fmt.Errorf("authorization request already used or expired: %w", store.ErrNotFound)
 	}
 	return nil
-}
-
-// SessionHash names a browser session without its secret key.
-func SessionHash(sessionID string) string {
-	if sessionID == "" {
-		return ""
-	}
-	return Hash("session\x00" + sessionID)
 }

@@ -3,6 +3,7 @@ package oauth2
 import (
 	"context"
 	"crypto/subtle"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -49,7 +50,7 @@ func (st *Storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest,
 		Nonce: req.Nonce, ResponseType: req.ResponseType, ResponseMode: req.ResponseMode,
 		CodeChallenge: req.CodeChallenge, CodeChallengeMethod: req.CodeChallengeMethod, Prompt: req.Prompt,
 		MaxAge: req.MaxAge, LoginHint: req.LoginHint}
-	b, err := jsonMarshal(s)
+	b, err := json.Marshal(s)
 	if err != nil {
 		return nil, err
 	}
@@ -96,7 +97,7 @@ func (st *Storage) SaveAuthCode(ctx context.Context, id, code string) error {
 	if err != nil {
 		return err
 	}
-	p, err := st.q().GetOAuth2Provider(ctx, row.ProviderPK)
+	p, err := st.S.Provider(ctx, row.ProviderPK)
 	if err != nil {
 		return err
 	}
@@ -135,7 +136,7 @@ func (st *Storage) tokenBase(ctx context.Context, request op.TokenRequest) (stor
 		return t, store.OAuth2Provider{}, fmt.Errorf("unsupported token request %T", request)
 	}
 	t.Audience = []string{clientID}
-	p, err := st.q().GetOAuth2Provider(ctx, t.ProviderPK)
+	p, err := st.S.Provider(ctx, t.ProviderPK)
 	return t, p, err
 }
 
@@ -225,7 +226,7 @@ func (st *Storage) TokenRequestByRefreshToken(ctx context.Context, value string)
 	if t.RevokedAt != nil || !t.Expires.After(now) || t.UserPK == nil {
 		return nil, op.ErrInvalidRefreshToken
 	}
-	p, err := st.q().GetOAuth2Provider(ctx, t.ProviderPK)
+	p, err := st.S.Provider(ctx, t.ProviderPK)
 	if err != nil {
 		return nil, op.ErrInvalidRefreshToken
 	}
@@ -241,8 +242,9 @@ func (st *Storage) TokenRequestByRefreshToken(ctx context.Context, value string)
 	return g, nil
 }
 
-// TerminateSession revokes the user's tokens for the client (op calls it
-// from end-session; usher's own logout revokes by session).
+// TerminateSession does nothing: op calls it from its own end-session
+// handler, which usher does not use; usher's end-session runs the
+// invalidation flow, whose logout revokes the session's tokens.
 func (st *Storage) TerminateSession(ctx context.Context, _ string, _ string) error { return nil }
 
 // RevokeToken revokes an access token (by its ID, which op decrypted) or
@@ -396,7 +398,7 @@ func (st *Storage) SetIntrospectionFromToken(ctx context.Context, resp *oidc.Int
 	if err != nil {
 		return err
 	}
-	p, err := st.q().GetOAuth2Provider(ctx, t.ProviderPK)
+	p, err := st.S.Provider(ctx, t.ProviderPK)
 	if err != nil {
 		return err
 	}

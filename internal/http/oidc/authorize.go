@@ -185,12 +185,12 @@ func finishAuthorization(ex *flow.Execution, v any) (string, error) {
 	if ex.Session.UserPK == nil {
 		return "", errors.New("You need to be signed in to authorize an application.")
 	}
-	ok, err := ex.Store().AuthorizeOAuth2AuthRequest(ex.Ctx(), id, *ex.Session.UserPK, auth.HashID(ex.Session.ID), ex.Now())
+	err := oauth2.Authorize(ex.Ctx(), ex.Store(), id, *ex.Session.UserPK, auth.HashID(ex.Session.ID), ex.Now())
+	if errors.Is(err, store.ErrNotFound) {
+		return "", errors.New("This sign-in request expired or was already completed. Go back to the application and sign in again.")
+	}
 	if err != nil {
 		return "", err
-	}
-	if !ok {
-		return "", errors.New("This sign-in request expired or was already completed. Go back to the application and sign in again.")
 	}
 	return "/application/o/authorize/callback/?request=" + url.QueryEscape(id), nil
 }
