@@ -59,14 +59,21 @@ func init() {
 // digits from the system's random source.
 func RandomClientValue(n int) string {
 	const alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		panic(err) // the system's random source does not fail
+	// Bytes from 248 up are drawn again: 248 = 4 x 62, so every letter
+	// is equally likely (a plain modulo would favour the first eight).
+	out := make([]byte, 0, n)
+	buf := make([]byte, n)
+	for len(out) < n {
+		if _, err := rand.Read(buf); err != nil {
+			panic(err) // the system's random source does not fail
+		}
+		for _, x := range buf {
+			if x < 248 && len(out) < n {
+				out = append(out, alphabet[int(x)%len(alphabet)])
+			}
+		}
 	}
-	for i := range b {
-		b[i] = alphabet[int(b[i])%len(alphabet)]
-	}
-	return string(b)
+	return string(out)
 }
 
 func saveProvider(c *Ctx, existing *store.OAuth2Provider, data map[string]any) (store.OAuth2Provider, error) {
@@ -97,7 +104,7 @@ func saveProvider(c *Ctx, existing *store.OAuth2Provider, data map[string]any) (
 	in.ref("invalidation_flow", &p.InvalidationFlow, false, true, flows)
 	in.choice("client_type", &p.ClientType, false, ClientTypes...)
 	in.choices("grant_types", &p.GrantTypes, false, GrantTypes...)
-	if in.str("client_id", &p.ClientID, strOpt{max: 255}) && existing == nil || (existing != nil && p.ClientID != existing.ClientID) {
+	if in.str("client_id", &p.ClientID, strOpt{max: 255}) && (existing == nil || p.ClientID != existing.ClientID) {
 		if other, err := c.Q.GetOAuth2ProviderByClientID(c.ctx(), p.ClientID); err == nil && other.PK != p.PK {
 			in.taken("client_id", uniqueMsg("OAuth2/OpenID Provider", "client id"))
 		}
