@@ -119,11 +119,7 @@ func (h *Handler) continueAuthorization(w http.ResponseWriter, r *http.Request) 
 			h.fail(w, r, err)
 			return
 		}
-		slug := h.flowSlug(ctx, p.AuthenticationFlow)
-		if slug == "" {
-			slug = h.brandFlowSlug(ctx, r, func(b store.Brand) *string { return b.FlowAuthentication }, "default-authentication-flow")
-		}
-		httpx.Redirect(w, r, "/if/flow/"+url.PathEscape(slug)+"/?next="+url.QueryEscape(here), "/", http.StatusFound)
+		httpx.Redirect(w, r, h.flowURL(ctx, p.AuthenticationFlow, store.DesignationAuthentication)+"?next="+url.QueryEscape(here), "/", http.StatusFound)
 		return
 	}
 	ok, msgs, err := application.Access(ctx, h.Policies, h.App.Store, a, u, r)

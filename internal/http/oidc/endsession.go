@@ -28,11 +28,7 @@ func (h *Handler) endSession(w http.ResponseWriter, r *http.Request) {
 		}
 		done += "?" + q.Encode()
 	}
-	slug := h.flowSlug(r.Context(), t.Provider.InvalidationFlow)
-	if slug == "" {
-		slug = h.brandFlowSlug(r.Context(), r, func(b store.Brand) *string { return b.FlowInvalidation }, "default-invalidation-flow")
-	}
-	httpx.Redirect(w, r, "/if/flow/"+url.PathEscape(slug)+"/?next="+url.QueryEscape(done), "/", http.StatusFound)
+	httpx.Redirect(w, r, h.flowURL(r.Context(), t.Provider.InvalidationFlow, store.DesignationInvalidation)+"?next="+url.QueryEscape(done), "/", http.StatusFound)
 }
 
 // endSessionDone sends the signed-out browser back to the client.

@@ -19,7 +19,6 @@ import (
 
 	"github.com/usher-id/usher/internal/app"
 	"github.com/usher-id/usher/internal/auth"
-	"github.com/usher-id/usher/internal/brand"
 	"github.com/usher-id/usher/internal/domain/oauth2"
 	"github.com/usher-id/usher/internal/event"
 	"github.com/usher-id/usher/internal/flow"
@@ -179,17 +178,14 @@ func (h *Handler) discovery(w http.ResponseWriter, r *http.Request) {
 	httpx.JSON(w, http.StatusOK, out)
 }
 
-// brandFlowSlug is a brand flow's slug, or def.
-func (h *Handler) brandFlowSlug(ctx context.Context, r *http.Request, pick func(store.Brand) *string, def string) string {
-	b, err := brand.ForRequest(ctx, h.App.Store, r)
-	if err == nil {
-		if id := pick(b); id != nil {
-			if f, err := h.App.Store.GetFlow(ctx, *id); err == nil {
-				return f.Slug
-			}
-		}
+// flowURL is the page of the provider's own flow (id), else the brand's
+// flow of that designation through /flows/-/default/<designation>/, where
+// authentik's rule for choosing it lives (flow.toDefaultFlow).
+func (h *Handler) flowURL(ctx context.Context, id *string, designation string) string {
+	if slug := h.flowSlug(ctx, id); slug != "" {
+		return "/if/flow/" + url.PathEscape(slug) + "/"
 	}
-	return def
+	return "/flows/-/default/" + designation + "/"
 }
 
 func (h *Handler) flowSlug(ctx context.Context, id *string) string {
